@@ -1,0 +1,29 @@
+"""splatkit: read, graph and explain Linux kernel lockdep reports ("splats").
+
+The pipeline runs one way: text -> normalised lines -> parsed splats -> lock
+graph -> analyses (cycles, explanations) -> views (text, HTML, widgets).
+
+>>> import splatkit
+>>> splat = splatkit.parse(seed_text)[0]
+>>> splat.cycle
+('kvm_lock', '&kvm->slots_lock', '&kvm->srcu', 'cpu_hotplug_lock')
+"""
+
+from .errors import DependencyError, NoCycle, ParseError, SplatkitError, UnknownLock
+from .model import ChainEntry, Frame, HeldLock, LockUse, Splat
+from .parse import parse, parse_file
+
+__all__ = [
+    "ChainEntry",
+    "DependencyError",
+    "Frame",
+    "HeldLock",
+    "LockUse",
+    "NoCycle",
+    "ParseError",
+    "Splat",
+    "SplatkitError",
+    "UnknownLock",
+    "parse",
+    "parse_file",
+]

@@ -1,0 +1,76 @@
+"""The stack-frame grammar: every way a kernel or a tool prints one frame (lockdep-format.md §5).
+
+- ``func+0xoff/0xsize [module buildid]`` (``%pS``/``%pSb``), optionally after ``[<addr>]``
+  (kernels before ~4.15) and ``? `` (unreliable, dump_stack only);
+- ``func+0xoff/0xsize path/file.c:123`` and ``func path/file.h:45 [inline]`` (syzbot);
+- ``func (path/file.c:123 path/file.h:9) module`` (scripts/decode_stacktrace.sh);
+- a bare ``0xaddr`` (user or unresolved address); arm64's ``(C)``/``(P)``/``(L)`` tags.
+
+Stack markers (``<TASK>``, ``</IRQ>``...) are not frames; :data:`STACK_MARKER` matches them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..model import Frame
+from .tokens import MAX_LINE
+
+__all__ = ["FRAME", "STACK_MARKER", "parse_frame", "raw_frame"]
+
+FRAME = re.compile(
+    r"^\s*(?P<unrel>\?\s+)?(?:\[<(?P<addr>[0-9a-f]+)>\]\s+)?(?P<unrel2>\?\s+)?"
+    r"(?:"
+    r"(?P<func>[A-Za-z_$.][\w$.]*)(?:\+0x(?P<off>[0-9a-f]+)/0x(?P<size>[0-9a-f]+))?"
+    r"(?: \[(?P<mod>[\w-]+)(?: (?P<bid>[0-9a-f]+))?\])?"
+    r"(?: \((?P<dsrc>[^()]*)\)(?: (?P<dmod>[\w-]+))?)?"
+    r"(?: (?P<src>[\w./+-]+:(?:\d+|\?)))?"
+    r"(?: \[(?P<inline>inline)\])?"
+    r"(?: \((?P<tag>[CPLK])\))?"
+    r"|0x(?P<raw>[0-9a-f]+))\s*$"
+)
+
+#: ``<TASK>``, ``</TASK>``, ``<IRQ>``, ``<SOFTIRQ>``, ``<NMI>``, ``<#DF>``, ``<EOI>``...
+STACK_MARKER = re.compile(r"^\s*<(?P<close>/)?(?P<kind>TASK|IRQ|SOFTIRQ|NMI|EOI|#\w+|ENTRY_TRAMPOLINE)>\s*$")
+
+
+def parse_frame(text: str, *, line_no: int | None = None) -> Frame | None:
+    """Parse one frame; None when ``text`` is not a frame.
+
+    >>> f = parse_frame("? set_nx_huge_pages+0x179/0x1e0 [kvm]")
+    >>> (f.function, hex(f.offset), hex(f.size), f.module, f.unreliable)
+    ('set_nx_huge_pages', '0x179', '0x1e0', 'kvm', True)
+    >>> parse_frame("but task is already holding lock:") is None
+    True
+    """
+    if len(text) > MAX_LINE:
+        return None
+    m = FRAME.match(text)
+    if m is None:
+        return None
+    g = m.group
+    if g("raw") is not None:
+        return Frame(function=None, address=g("raw"), unreliable=bool(g("unrel") or g("unrel2")),
+                     text=text.strip(), line_no=line_no)
+    source = g("src") or g("dsrc")
+    # A bare word is a frame only with a location: otherwise any one-word line would be one.
+    if g("off") is None and source is None and g("addr") is None:
+        return None
+    return Frame(
+        function=g("func"),
+        offset=int(g("off"), 16) if g("off") else None,
+        size=int(g("size"), 16) if g("size") else None,
+        module=g("mod") or g("dmod"),
+        unreliable=bool(g("unrel") or g("unrel2")),
+        address=g("addr"),
+        source=source,
+        inline=g("inline") is not None,
+        build_id=g("bid"),
+        text=text.strip(),
+        line_no=line_no,
+    )
+
+
+def raw_frame(text: str, *, line_no: int | None = None) -> Frame:
+    """A frame that keeps text no frame rule accepted (an ``at:`` we cannot read)."""
+    return Frame(function=None, text=text.strip(), line_no=line_no)

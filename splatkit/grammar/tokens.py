@@ -1,0 +1,41 @@
+"""Named regex fragments shared by every grammar, and the one ``compile()`` that expands them.
+
+A grammar entry writes ``{LOCKDESC}`` or ``{TASK}`` instead of repeating a
+fragment, as syzkaller's report table writes ``{{FUNC}}``.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["FRAGMENTS", "MAX_LINE", "compile"]
+
+#: Lines longer than this are never matched against structured grammars: they are
+#: reported as unrecognised instead, so that no regex ever runs on megabytes of text.
+MAX_LINE = 4096
+
+FRAGMENTS: dict[str, str] = {
+    # A lockdep usage string: 4 (2.6.18-2.6.29, 4.14+), 6 (2.6.30-4.13) or 8 characters.
+    "USAGE": r"[-+.?]{4,8}",
+    # Wait types (5.7+): -{outer:inner}.
+    "WAIT": r"-\{(?P<wait_outer>\d+):(?P<wait_inner>\d+)\}",
+    # Instance address: raw or hashed pointer, or a placeholder early in boot.
+    "INST": r"(?:[0-9a-f]{8,16}|\(____ptrval____\)|\(ptrval\))",
+    # A task: comm (anything, split on the last '/') and pid.
+    "TASK": r"(?P<comm>.+)/(?P<pid>\d+)",
+    # The hardirq/softirq context flags printed by inconsistent-state and irq reports.
+    "IRQFLAGS": r"\[HC\d\[\d+\]:SC\d\[\d+\]:HE\d:SE\d\]",
+}
+
+
+def compile(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """Compile ``pattern`` after replacing each ``{NAME}`` by ``FRAGMENTS[NAME]``.
+
+    >>> compile(r"^{USAGE}$").match("+.+.") is not None
+    True
+    """
+
+    def expand(match: re.Match[str]) -> str:
+        return FRAGMENTS[match.group(1)]
+
+    return re.compile(re.sub(r"\{([A-Z]+)\}", expand, pattern), flags)

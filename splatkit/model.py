@@ -1,0 +1,369 @@
+"""The data model: what a lockdep report says, as frozen dataclasses.
+
+Nothing here parses; :mod:`splatkit.parse` builds these objects and every later
+layer (graph, analyses, views) reads them. The nouns are lockdep's own (see
+``Documentation/locking/lockdep-design.rst``): a *lock class* is what lockdep
+tracks, a *dependency* ``A -> B`` means "B was acquired while A was held", a *held
+lock* is an entry of the task's held-lock stack, a *chain* is the path of
+dependencies a circular report prints.
+
+Every object that comes from the input keeps the 1-based input line it was read
+from (``line_no``), so any view can point back at the text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "ChainEntry",
+    "Frame",
+    "HeldLock",
+    "KernelIdent",
+    "Line",
+    "LockUse",
+    "ScenarioStep",
+    "Span",
+    "Splat",
+    "StackContext",
+    "Task",
+    "Unrecognised",
+]
+
+
+@dataclass(frozen=True)
+class Line:
+    """One input line after the wrappers around it were stripped.
+
+    ``text`` is what the lockdep grammar sees; ``raw`` is the line exactly as
+    read, so that the input can always be rebuilt.
+    """
+
+    no: int
+    """1-based line number in the input."""
+    raw: str
+    """The line as read, without its line terminator."""
+    text: str
+    """The line with wrappers (quoting, timestamps, syslog prefixes...) removed."""
+    wrappers: tuple[str, ...] = ()
+    """Names of the wrappers stripped from this line, outermost first (see ``grammar.wrappers``)."""
+    caller: str | None = None
+    """printk caller id (``T123`` or ``C1``) when the line carried one."""
+    continuation: bool = False
+    """True for an unprefixed line that continues the previous prefixed printk record."""
+
+
+@dataclass(frozen=True)
+class Span:
+    """The first and last input lines (1-based, inclusive) of a report."""
+
+    first_line: int
+    last_line: int
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One stack frame, as ``%pS`` printed it (``func+0xoff/0xsize [module]``).
+
+    Example: ``? set_nx_huge_pages+0x179/0x1e0 [kvm]`` gives ``function=
+    'set_nx_huge_pages'``, ``offset=0x179``, ``size=0x1e0``, ``module='kvm'``,
+    ``unreliable=True``.
+    """
+
+    function: str | None
+    """Symbol name, with compiler suffixes such as ``.isra.0`` kept; None for a bare address."""
+    offset: int | None = None
+    size: int | None = None
+    module: str | None = None
+    """Module name printed in brackets (or after the source location, for decoded traces)."""
+    unreliable: bool = False
+    """The ``? `` marker: the unwinder found this address on the stack but could not confirm it."""
+    address: str | None = None
+    """The ``[<...>]`` address, for kernels that print one (hex, without ``0x``)."""
+    source: str | None = None
+    """``file:line`` when the trace was decoded (syzbot, decode_stacktrace.sh)."""
+    inline: bool = False
+    """``[inline]``: a frame the compiler inlined into the next one."""
+    build_id: str | None = None
+    text: str = ""
+    """The frame as printed (wrappers stripped)."""
+    line_no: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "function": self.function,
+            "offset": self.offset,
+            "size": self.size,
+            "module": self.module,
+            "unreliable": self.unreliable,
+            "address": self.address,
+            "source": self.source,
+            "inline": self.inline,
+            "text": self.text,
+            "line": self.line_no,
+        }
+
+
+@dataclass(frozen=True)
+class LockUse:
+    """A lock class as one report line describes it.
+
+    ``name`` is exactly as printed, ``#N`` key version and ``/N`` subclass
+    included (``&type->s_umount_key#41/1``); ``base``, ``version`` and
+    ``subclass`` split it. ``usage`` is the string inside ``{}`` and ``wait`` the
+    ``-{outer:inner}`` wait types, both kept raw because their meaning depends on
+    the kernel era and config.
+    """
+
+    name: str
+    base: str
+    version: int | None = None
+    subclass: int | None = None
+    usage: str | None = None
+    wait: tuple[int, int] | None = None
+    instance: str | None = None
+    """Address of the lock instance (``ffffb5fdd4e430a8``) when printed."""
+    at: Frame | None = None
+    """Where the lock was acquired (the ``, at:`` suffix)."""
+    line_no: int | None = None
+
+    @property
+    def wait_text(self) -> str | None:
+        """The wait types as printed between the braces, e.g. ``'3:3'``."""
+        return None if self.wait is None else f"{self.wait[0]}:{self.wait[1]}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "base": self.base,
+            "version": self.version,
+            "subclass": self.subclass,
+            "usage": self.usage,
+            "wait": self.wait_text,
+            "instance": self.instance,
+            "at": self.at.text if self.at else None,
+            "at_frame": self.at.to_dict() if self.at else None,
+            "line": self.line_no,
+        }
+
+
+@dataclass(frozen=True)
+class Task:
+    """A task as lockdep prints it: ``comm/pid`` (comm may itself contain ``/``)."""
+
+    comm: str
+    pid: int
+
+    def __str__(self) -> str:
+        return f"{self.comm}/{self.pid}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"comm": self.comm, "pid": self.pid}
+
+
+@dataclass(frozen=True)
+class ChainEntry:
+    """One ``-> #K (lock){usage}-{w:w}:`` entry of a circular report, with its stack.
+
+    Entry #K (K >= 1) records the dependency #(K-1) -> #K: its stack is where
+    lock #K was acquired while #(K-1) was held. Entry #0's stack is the current
+    acquisition, which would add #N -> #0 and close the cycle.
+    """
+
+    index: int
+    lock: LockUse
+    frames: tuple[Frame, ...] = ()
+    line_no: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "lock": self.lock.to_dict(),
+            "frames": [f.to_dict() for f in self.frames],
+            "line": self.line_no,
+        }
+
+
+@dataclass(frozen=True)
+class HeldLock:
+    """One ``#i: ...`` line of a held-locks list, with the task that holds it."""
+
+    index: int
+    lock: LockUse
+    holder: Task | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "name": self.lock.name,
+            "holder": self.holder.to_dict() if self.holder else None,
+            "at": self.lock.at.text if self.lock.at else None,
+            "lock": self.lock.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class ScenarioStep:
+    """One step of lockdep's "Possible unsafe locking scenario" table."""
+
+    cpu: int
+    """Column, 0 for CPU0."""
+    op: str
+    """``lock``, ``rlock``, ``sync``, ``<Interrupt>``, ``local_irq_disable()``..."""
+    lock: str | None
+    line_no: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"cpu": self.cpu, "op": self.op, "lock": self.lock, "line": self.line_no}
+
+
+@dataclass(frozen=True)
+class KernelIdent:
+    """The kernel ident line under the banner: release, build and taint."""
+
+    release: str
+    build: str | None = None
+    taint: str | None = None
+    """``Not tainted`` or the taint letters (``G S O``), None when not printed."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"release": self.release, "build": self.build, "taint": self.taint}
+
+
+@dataclass(frozen=True)
+class StackContext:
+    """What ``dump_stack()`` prints before the frames: CPU, task, hardware, registers."""
+
+    cpu: int | None = None
+    pid: int | None = None
+    comm: str | None = None
+    taint: str | None = None
+    release: str | None = None
+    hardware: str | None = None
+    registers: tuple[str, ...] = ()
+    """Register-dump lines (``RIP: ...``, ``Code: ...``, ``RAX: ...``) kept as printed."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "cpu": self.cpu,
+            "pid": self.pid,
+            "comm": self.comm,
+            "taint": self.taint,
+            "release": self.release,
+            "hardware": self.hardware,
+            "registers": list(self.registers),
+        }
+
+
+@dataclass(frozen=True)
+class Unrecognised:
+    """An input line inside a report's span that no grammar rule accepted."""
+
+    line: int
+    text: str
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "text": self.text, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Splat:
+    """One lockdep report, parsed.
+
+    Built by :func:`splatkit.parse`; ``to_dict()`` gives plain JSON-able data.
+    """
+
+    kind: str
+    """Report kind identifier from ``grammar.kinds`` (``circular``, ``recursive``...)."""
+    banner: str
+    """The banner line as printed (wrappers stripped)."""
+    span: Span
+    title: str = ""
+    """A one-line title in syzkaller's style (``possible deadlock in set_nx_huge_pages``)."""
+    kernel: KernelIdent | None = None
+    task: Task | None = None
+    """The task that triggered the report."""
+    acquiring: LockUse | None = None
+    """The lock the task was trying to acquire (circular, recursive, ...)."""
+    holding: LockUse | None = None
+    """The lock the task already held that conflicts with ``acquiring``."""
+    chain: tuple[ChainEntry, ...] = ()
+    """Dependency chain entries in printed order (#N first, down to #0)."""
+    chain_exists: tuple[str, ...] = ()
+    """The three names of the ``Chain exists of:`` line (source, parent of target, target)."""
+    scenario: tuple[ScenarioStep, ...] = ()
+    held_locks: tuple[HeldLock, ...] = ()
+    held_locks_count: int | None = None
+    """The count printed in the ``N locks held by`` header (may differ from len(held_locks))."""
+    backtrace: tuple[Frame, ...] = ()
+    context: StackContext | None = None
+    unrecognised: tuple[Unrecognised, ...] = ()
+    """Lines inside the span that no grammar rule accepted, with the reason."""
+    interleaved: tuple[int, ...] = ()
+    """Line numbers inside the span that carry another printk caller id (another CPU or task)."""
+    line_fields: tuple[tuple[int, str], ...] = field(default=(), repr=False, compare=False)
+    """For every attributed line of the span: (line number, section or field it went to)."""
+    truncated: bool = False
+    """True when the report ends before its last section (cut log, lost lines)."""
+    wrappers: tuple[str, ...] = ()
+    """Names of every wrapper stripped from the report's lines, in first-seen order."""
+    lines: tuple[Line, ...] = field(default=(), repr=False, compare=False)
+    """The normalised input lines of the span, for views that show the text."""
+
+    @property
+    def cycle(self) -> tuple[str, ...]:
+        """Lock classes of the deadlock cycle, each acquired while holding the previous one.
+
+        The first is the lock the task already holds, and the first is acquired
+        while holding the last. Empty for reports without a chain.
+
+        For the seed: ``('kvm_lock', '&kvm->slots_lock', '&kvm->srcu', 'cpu_hotplug_lock')``.
+        """
+        if not self.chain:
+            return ()
+        by_index = sorted(self.chain, key=lambda e: e.index)
+        top = by_index[-1]
+        return (top.lock.name,) + tuple(e.lock.name for e in by_index[:-1])
+
+    def dependencies(self) -> list[tuple[str, str, ChainEntry]]:
+        """The cycle's dependencies ``(held, acquired, entry)``, entry carrying the stack.
+
+        Entry #K records #(K-1) -> #K, and entry #0 the new #N -> #0.
+        """
+        by_index = {e.index: e for e in self.chain}
+        if not by_index:
+            return []
+        top = max(by_index)
+        deps = []
+        for k in sorted(by_index):
+            prev = by_index.get(top if k == 0 else k - 1)
+            if prev is not None:
+                deps.append((prev.lock.name, by_index[k].lock.name, by_index[k]))
+        return deps
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able data; key names are part of the public interface."""
+        return {
+            "kind": self.kind,
+            "title": self.title,
+            "banner": self.banner,
+            "kernel": self.kernel.to_dict() if self.kernel else None,
+            "task": self.task.to_dict() if self.task else None,
+            "acquiring": self.acquiring.to_dict() if self.acquiring else None,
+            "holding": self.holding.to_dict() if self.holding else None,
+            "chain": [e.to_dict() for e in self.chain],
+            "cycle": list(self.cycle),
+            "chain_exists": list(self.chain_exists),
+            "scenario": [s.to_dict() for s in self.scenario],
+            "held_locks_count": self.held_locks_count,
+            "held_locks": [h.to_dict() for h in self.held_locks],
+            "backtrace": [f.to_dict() for f in self.backtrace],
+            "context": self.context.to_dict() if self.context else None,
+            "unrecognised": [u.to_dict() for u in self.unrecognised],
+            "interleaved": list(self.interleaved),
+            "truncated": self.truncated,
+            "wrappers": list(self.wrappers),
+            "span": {"first_line": self.span.first_line, "last_line": self.span.last_line},
+        }
