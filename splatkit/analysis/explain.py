@@ -1,0 +1,157 @@
+"""What a circular splat means, as data: the cycle, who made each dependency, a scenario.
+
+Lockdep prints the evidence; a reviewer wants the story: "CPU0 holds kvm_lock
+and wants &kvm->slots_lock, which CPU1 holds while waiting for...". This module
+builds that story as plain data; :mod:`splatkit.render.text` and the HTML export
+lay it out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..model import Frame, Splat
+
+__all__ = ["Dependency", "Explanation", "ScenarioStep", "acquire_op", "establishing_frame", "explain"]
+
+#: The kernel's generic locking and waiting API. The first frame of a dependency's stack
+#: that is *not* one of these is the code that established the dependency.
+LOCKING_API = re.compile(
+    r"^_*(?:lock_acquire|lock_acquired|lock_sync|lock_map_acquire\w*|mutex_lock\w*|mutex_trylock\w*"
+    r"|ww_mutex_lock\w*|mutex_lock_common|raw_spin_\w+|spin_lock\w*|read_lock\w*|write_lock\w*"
+    r"|raw_read_lock\w*|raw_write_lock\w*|down_\w+|down|up_\w+|percpu_down_\w+|percpu_up_\w+"
+    r"|percpu_rwsem_\w+|cpus_read_lock|cpus_write_lock|cpu_hotplug_disable|rwsem_\w+|rt_mutex\w*"
+    r"|rt_spin_lock\w*|synchronize_srcu\w*|synchronize_rcu\w*|srcu_read_lock\w*|rcu_read_lock\w*"
+    r"|rcu_lock_acquire|srcu_lock_acquire|static_key_\w+|static_branch_\w+|flush_work\w*|start_flush_work"
+    r"|flush_workqueue|wait_for_completion\w*|cancel_work_sync|__cancel_work_timer|touch_wq_lockdep_map"
+    r"|lock_sock\w*|lock_page\w*|folio_lock\w*|mutex_lock_io\w*|down_read\w*|down_write\w*)"
+    r"(?:\.\w+)*$"
+)
+
+#: How the acquisition reads, by the first locking-API function of its stack, checked in order.
+ACQUIRE_OPS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("sync", re.compile(r"synchronize_(?:s?rcu)|lock_sync|flush_work|flush_workqueue|wait_for_completion")),
+    ("rlock", re.compile(r"read_lock|down_read|percpu_down_read|cpus_read_lock|srcu_read_lock|rcu_read_lock")),
+)
+
+
+def establishing_frame(frames: Sequence[Frame]) -> tuple[Frame | None, tuple[Frame, ...]]:
+    """The first frame outside the locking API, and the API frames above it ("via").
+
+    >>> frame, via = establishing_frame(parse(seed_text)[0].chain[1].frames)
+    >>> frame.function, [f.function for f in via]
+    ('kvm_lapic_set_base', ['cpus_read_lock', 'static_key_slow_inc'])
+    """
+    via: list[Frame] = []
+    for frame in frames:
+        if frame.unreliable or frame.function is None:
+            continue
+        if LOCKING_API.match(frame.function):
+            via.append(frame)
+            continue
+        return frame, tuple(via)
+    return None, tuple(via)
+
+
+def _read_only(usage: str | None) -> bool:
+    """True when a usage string shows read acquisitions only (``.?.+``: srcu, rcu read sides).
+
+    Write and read characters alternate per irq state (W R W R) in every era but
+    2.6.18-2.6.29, whose 4-character layout differs; a wrong guess only changes
+    ``lock`` into ``rlock`` in a scenario.
+    """
+    if not usage or len(usage) % 2:
+        return False
+    writes, reads = usage[0::2], usage[1::2]
+    return set(writes) == {"."} and set(reads) != {"."}
+
+
+def acquire_op(frames: Sequence[Frame]) -> str:
+    """``lock``, ``rlock`` (a read acquisition) or ``sync`` (waiting for holders), from the stack."""
+    for frame in frames:
+        if frame.function is None or not LOCKING_API.match(frame.function):
+            continue
+        for op, pattern in ACQUIRE_OPS:
+            if pattern.search(frame.function):
+                return op
+    return "lock"
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """One edge of the cycle: ``acquired`` was taken while ``held`` was held."""
+
+    held: str
+    acquired: str
+    chain_index: int
+    new: bool
+    """True for the acquisition that triggered the report (chain entry #0)."""
+    function: Frame | None
+    """The code that established the dependency (see :func:`establishing_frame`)."""
+    via: tuple[Frame, ...]
+    op: str
+    frames: tuple[Frame, ...]
+
+
+@dataclass(frozen=True)
+class ScenarioStep:
+    """One step of the N-CPU scenario: ``cpu`` does ``op(lock)``; ``waits_for`` names the
+    CPU holding that lock when the step blocks."""
+
+    cpu: int
+    op: str
+    lock: str
+    waits_for: int | None = None
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """A circular splat, explained."""
+
+    title: str
+    kernel: str | None
+    task: str | None
+    cycle: tuple[str, ...]
+    dependencies: tuple[Dependency, ...]
+    """In cycle order: cycle[0] -> cycle[1], ..., cycle[-1] -> cycle[0]."""
+    scenario: tuple[ScenarioStep, ...]
+    """One CPU per lock of the cycle: each takes its lock, then wants the next CPU's."""
+
+
+def explain(splat: Splat) -> Explanation:
+    """Explain a splat that has a dependency chain (a circular report).
+
+    >>> e = explain(parse(seed_text)[0])
+    >>> [(d.held, d.acquired, d.function.function) for d in e.dependencies][0]
+    ('kvm_lock', '&kvm->slots_lock', 'set_nx_huge_pages')
+    >>> max(step.cpu for step in e.scenario)
+    3
+    """
+    cycle = splat.cycle
+    by_edge = {(held, acquired): entry for held, acquired, entry in splat.dependencies()}
+    dependencies = []
+    n = len(cycle)
+    for i, held in enumerate(cycle):
+        acquired = cycle[(i + 1) % n]
+        entry = by_edge[(held, acquired)]
+        function, via = establishing_frame(entry.frames)
+        dependencies.append(Dependency(held, acquired, entry.index, entry.index == 0, function, via,
+                                       acquire_op(entry.frames), entry.frames))
+    usage = {e.lock.name: e.lock.usage for e in splat.chain}
+    steps = [ScenarioStep(cpu=i, op="rlock" if _read_only(usage.get(cycle[i])) else "lock", lock=cycle[i])
+             for i in range(n)]
+    steps += [ScenarioStep(cpu=i, op=dependencies[i].op, lock=cycle[(i + 1) % n], waits_for=(i + 1) % n)
+              for i in range(n)]
+    kernel = None
+    if splat.kernel is not None:
+        kernel = " ".join(p for p in (splat.kernel.release, splat.kernel.build) if p)
+    return Explanation(
+        title=splat.title,
+        kernel=kernel,
+        task=str(splat.task) if splat.task else None,
+        cycle=cycle,
+        dependencies=tuple(dependencies),
+        scenario=tuple(steps) if n else (),
+    )

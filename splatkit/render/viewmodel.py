@@ -1,0 +1,103 @@
+"""Lock graph + splat -> plain JSON-able nodes and edges: the single input of every drawing.
+
+Both the notebook widget and the standalone HTML export draw this view-model
+with vis-network (shipped inside the pyvis package). Labels are plain strings:
+escaping is the job of whoever puts them into a page (the widget sets
+``textContent``; :mod:`splatkit.render.html` escapes at its one boundary).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..analysis.cycles import lock_cycles
+from ..analysis.explain import establishing_frame
+from ..graph import LockGraph
+from ..model import Splat
+
+__all__ = ["edge_id", "graph_view", "network_options"]
+
+CYCLE_COLOR = "#d62728"
+EDGE_COLOR = "#7f7f7f"
+HELD_COLOR = "#c7c7c7"
+NODE_COLOR = "#9ecae1"
+CYCLE_NODE_COLOR = "#fdae6b"
+
+
+def edge_id(held: str, acquired: str) -> str:
+    """A stable id for the dependency ``held -> acquired`` (what widgets report as selected)."""
+    return f"{held} -> {acquired}"
+
+
+def _edge_label(graph: LockGraph, held: str, acquired: str) -> tuple[str, list[dict[str, Any]]]:
+    """The function that made the dependency (from its stack), and the evidence as data."""
+    label = ""
+    evidence = []
+    for ev in graph.evidence(held, acquired):
+        frame, _via = establishing_frame(ev.frames)
+        if frame is not None and frame.function and not label:
+            label = frame.function
+        evidence.append({"source": ev.source, "splat": ev.splat, "chain_index": ev.chain_index,
+                         "function": frame.function if frame else None})
+    return label, evidence
+
+
+def graph_view(graph: LockGraph, *, cycle: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """Nodes and edges of ``graph`` for drawing, with the cycle highlighted.
+
+    ``cycle`` defaults to the first cycle of the graph. Node ids are lock-class
+    names, edge ids come from :func:`edge_id`; both are sorted, so the output is
+    byte-stable across runs.
+
+    >>> view = graph_view(LockGraph.from_splats(parse(seed_text)))
+    >>> [e["label"] for e in view["edges"] if e["cycle"]]
+    ['kvm_dev_ioctl', 'kvm_swap_active_memslots', 'kvm_lapic_set_base', 'set_nx_huge_pages']
+    """
+    if cycle is None:
+        cycle = next((c.locks for c in lock_cycles(graph)), ())
+    cycle_edges = {(cycle[i], cycle[(i + 1) % len(cycle)]) for i in range(len(cycle))} if cycle else set()
+    g = graph.nx
+    nodes = []
+    for name in sorted(g.nodes):
+        data = g.nodes[name]
+        in_cycle = name in cycle
+        nodes.append({
+            "id": name,
+            "label": name,
+            "title": "\n".join(p for p in (name, f"usage {{{data['usage']}}}" if data.get("usage") else "",
+                                           f"wait {{{data['wait']}}}" if data.get("wait") else "") if p),
+            "cycle": in_cycle,
+            "color": CYCLE_NODE_COLOR if in_cycle else NODE_COLOR,
+        })
+    edges = []
+    for held, acquired in sorted(g.edges):
+        label, evidence = _edge_label(graph, held, acquired)
+        in_cycle = (held, acquired) in cycle_edges
+        held_only = all(ev["source"] == "held" for ev in evidence)
+        edges.append({
+            "id": edge_id(held, acquired),
+            "from": held,
+            "to": acquired,
+            "label": label,
+            "title": f"{acquired} acquired while {held} held" + (f", in {label}" if label else ""),
+            "cycle": in_cycle,
+            "new": any(ev["source"] == "new" for ev in evidence),
+            "held_order": held_only,
+            "color": CYCLE_COLOR if in_cycle else (HELD_COLOR if held_only else EDGE_COLOR),
+            "dashes": held_only,
+            "width": 3 if in_cycle else 1,
+            "evidence": evidence,
+        })
+    return {"nodes": nodes, "edges": edges, "cycle": list(cycle)}
+
+
+def network_options() -> dict[str, Any]:
+    """vis-network options shared by the widget and the HTML export."""
+    return {
+        "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.7}}, "font": {"size": 11, "align": "middle"},
+                  "smooth": {"enabled": True, "type": "dynamic"}},
+        "nodes": {"shape": "box", "font": {"size": 14}, "margin": 8},
+        "physics": {"enabled": True, "solver": "forceAtlas2Based",
+                    "forceAtlas2Based": {"springLength": 160}, "stabilization": {"iterations": 200}},
+        "interaction": {"hover": True, "selectConnectedEdges": False},
+    }
