@@ -1,0 +1,65 @@
+"""Shared fixtures: the seed, the shared corpus (skipped cleanly when absent), a browser."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+import splatkit
+from splatkit.samples import sample_path, sample_text
+
+REPO = Path(__file__).resolve().parent.parent
+#: ../shared beside the repository (the CI clone has it too); tests that need it skip without it.
+SHARED = Path(os.environ.get("SPLATKIT_SHARED", REPO.parent / "shared"))
+SEED_EMAIL = SHARED / "seed" / "kvm-cpuhp-lockdep-email.txt"
+CORPUS = SHARED / "corpus" / "syzkaller"
+
+#: Chromium flags for this sandbox: no network chatter, no GPU, no sandbox (we run as root).
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def seed_text() -> str:
+    return sample_text()
+
+
+@pytest.fixture(scope="session")
+def seed_path() -> Path:
+    return sample_path()
+
+
+@pytest.fixture(scope="session")
+def seed_splat(seed_text):
+    (splat,) = splatkit.parse(seed_text)
+    return splat
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip(f"shared material not found at {SHARED}")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def corpus_dir(shared_dir) -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip(f"syzkaller corpus not found at {CORPUS}")
+    return CORPUS
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Path of a system Chromium; browser tests skip without one, unless CI demands it."""
+    path = os.environ.get("SPLATKIT_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        if os.environ.get("SPLATKIT_REQUIRE_BROWSER"):
+            pytest.fail("SPLATKIT_REQUIRE_BROWSER is set but no chromium was found; apt-get install chromium")
+        pytest.skip("no chromium on PATH (apt-get install chromium)")
+    return path
