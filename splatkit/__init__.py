@@ -10,20 +10,25 @@ graph -> analyses (cycles, explanations) -> views (text, HTML, widgets).
 """
 
 from .errors import DependencyError, NoCycle, ParseError, SplatkitError, UnknownLock
+from .graph import LockGraph
 from .model import ChainEntry, Frame, HeldLock, LockUse, Splat
 from .parse import parse, parse_file
+from .render.text import explain_markdown, explain_text
 
 __all__ = [
     "ChainEntry",
     "DependencyError",
     "Frame",
     "HeldLock",
+    "LockGraph",
     "LockUse",
     "NoCycle",
     "ParseError",
     "Splat",
     "SplatkitError",
     "UnknownLock",
+    "explain_markdown",
+    "explain_text",
     "parse",
     "parse_file",
 ]
