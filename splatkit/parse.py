@@ -130,17 +130,15 @@ class _ReportReader:
                 run += 1
                 if run >= MAX_UNRECOGNISED_RUN:
                     break
-            else:
+            elif outcome == "ok":
                 run = 0
                 last = index
+        # The span ends at the last line a rule accepted: trailing blanks, foreign text and
+        # lines after a cut-off are outside it.
         end_no = self.lines[last].no
-        # Drop what lies past the last recognised line (trailing blanks, foreign text).
         self.unrecognised = [u for u in self.unrecognised if u.line <= end_no]
         self.interleaved = [no for no in self.interleaved if no <= end_no]
         self.line_fields = [(no, f) for no, f in self.line_fields if no <= end_no]
-        while self.line_fields and self.line_fields[-1][1] == "blank":
-            self.line_fields.pop()
-            end_no = self.line_fields[-1][0] if self.line_fields else end_no
         return self._build(Span(self.lines[self.first].no, end_no), ended)
 
     # -- one line ---------------------------------------------------------------------------
@@ -166,7 +164,7 @@ class _ReportReader:
                     break
         if RULES["blank"].match(text, line.no):
             self.line_fields.append((line.no, "blank"))
-            return "ok"
+            return "blank"
         if self.section is not None and self.section.terminal and self.backtrace:
             return "end"
         return self._unrecognised(line, f"not expected in the {self._where()} of a {self.kind.kind} report")

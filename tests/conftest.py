@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 from pathlib import Path
@@ -63,3 +64,20 @@ def chromium() -> str:
             pytest.fail("SPLATKIT_REQUIRE_BROWSER is set but no chromium was found; apt-get install chromium")
         pytest.skip("no chromium on PATH (apt-get install chromium)")
     return path
+
+
+def corpus_files() -> list[str]:
+    """File names listed in the corpus index (empty when the corpus is absent)."""
+    index = CORPUS / "index.tsv"
+    if not index.is_file():
+        return []
+    with open(index, newline="") as f:
+        return [row["file"] for row in csv.DictReader(f, delimiter="\t")]
+
+
+def pytest_generate_tests(metafunc):
+    """Tests that take ``corpus_file`` run once per corpus file (or skip without the corpus)."""
+    if "corpus_file" in metafunc.fixturenames:
+        files = corpus_files()
+        metafunc.parametrize("corpus_file", files or [pytest.param(None, marks=pytest.mark.skip(
+            reason=f"syzkaller corpus not found at {CORPUS}"))])

@@ -49,6 +49,8 @@ WRAPPERS: tuple[Wrapper, ...] = (
         r"(?:\[\s*(?P<caller>[TC]\d+)\])? ?",
         record_start=True,
     ),
+    # Other console output glued in front of a kernel line: "syzkaller login: [   16.305150] INFO: ...".
+    _w("glued", r".{1,200}?(?=\[\s*\d+\.\d{6}\](?:\[\s*[TC]\d+\])? )"),
     # printk caller id on its own, CONFIG_PRINTK_CALLER: "[  T125] " or "[    C3] " (§7.1.4).
     _w("caller", r"\[\s*(?P<caller>[TC]\d+)(?::C\d+)?\] ?", record_start=True),
 )

@@ -1,0 +1,57 @@
+"""Invariants over the shared syzkaller corpus (skipped cleanly when ../shared is absent).
+
+Exact titles and every kind's fields are issue 3; here every file must parse,
+every line of every report span must be accounted for, and every circular
+report must obey the cycle convention.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+import splatkit
+from splatkit.lines import split_lines
+
+
+#: Corpus kinds (index.tsv) whose reports splatkit's kind table does not know yet.
+NOT_YET = {"lockdep-internal-warning", "workqueue-leaked-lock"}
+
+
+def corpus_kind(corpus_dir: Path, name: str) -> str:
+    with open(corpus_dir / "index.tsv", newline="") as f:
+        return next(row["kind"] for row in csv.DictReader(f, delimiter="\t") if row["file"] == name)
+
+
+def read_log(path: Path) -> str:
+    """The console log of a corpus file: after the header block, before a ``REPORT:`` section."""
+    text = path.read_text(encoding="utf-8", errors="replace").replace("\r", "")
+    _header, _, log = text.partition("\n\n")
+    return log.split("\n\nREPORT:\n")[0]
+
+
+def test_corpus_file(corpus_file, corpus_dir):
+    name = corpus_file
+    log = read_log(corpus_dir / "report" / name)
+    splats = splatkit.parse(log)
+    if not splats and corpus_kind(corpus_dir, name) in NOT_YET:
+        pytest.xfail(f"{name}: report kind {corpus_kind(corpus_dir, name)!r} is not in the kind table yet (issue 3)")
+    assert splats, f"{name}: no lockdep report found"
+    n_lines = len(split_lines(log))
+    previous_end = 0
+    for splat in splats:
+        first, last = splat.span.first_line, splat.span.last_line
+        assert previous_end < first <= last <= n_lines
+        previous_end = last
+        seen = ([no for no, _ in splat.line_fields] + [u.line for u in splat.unrecognised]
+                + list(splat.interleaved))
+        # Every line of the span is in exactly one place; nothing is dropped silently.
+        assert sorted(seen) == list(range(first, last + 1)), f"{name}: lines lost or counted twice"
+        if splat.kind == "circular" and splat.chain:
+            indices = [e.index for e in splat.chain]
+            assert indices == list(range(max(indices), -1, -1)) or splat.truncated
+            if splat.holding and splat.acquiring and not splat.truncated:
+                assert splat.cycle[0] == splat.holding.name
+                assert splat.cycle[1] == splat.acquiring.name
