@@ -129,8 +129,16 @@ class LockGraph:
 
         return list(lock_cycles(self, max_length=max_length))
 
+    def copy(self) -> LockGraph:
+        """An independent copy: changing it (adding evidence) leaves this graph as it is."""
+        g = self._g.copy()
+        for _held, _acquired, data in g.edges(data=True):
+            data["evidence"] = list(data.get("evidence", []))
+        return LockGraph(g)
+
     def __or__(self, other: LockGraph) -> LockGraph:
-        merged = LockGraph(self._g.copy())
+        """Merge: every lock class and every piece of evidence of both graphs."""
+        merged = self.copy()
         for name, data in other.nx.nodes(data=True):
             merged._add_lock(name, **data)
         for held, acquired, data in other.nx.edges(data=True):
