@@ -1,0 +1,310 @@
+"""A self-contained, offline HTML report of one splat, and the one HTML escape boundary.
+
+The report gives the same exploration as the notebook explorer in a single file
+that can be mailed or attached to a bug: the explanation, the lock graph (drawn
+by the shared ``static/lock_graph.js`` with vis-network), the chain, the stack of
+the selected dependency, the held locks and the raw report lines. It loads
+nothing: vis-network's JS and CSS are inlined from the pyvis package, which is
+used as a data source only (its page template links a CDN and does not escape the
+heading).
+
+Every name in a report is untrusted: lock classes, tasks and functions come from
+a kernel log that anyone can fill (``lockdep_set_class_and_name``, ``comm``).
+They enter the page in exactly two ways, both defined here: :func:`_text` for
+HTML text and attributes, :func:`_script_json` for data read by the page's
+script. The notebook widgets render their tables with :func:`table_html` for the
+same reason.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path, PurePath
+from typing import Any
+
+import pandas as pd
+
+from ..errors import DependencyError
+from ..graph import Evidence, LockGraph
+from ..model import Splat
+from ..tables import chain_table, frames_table, held_locks_table
+from .text import explain_text
+from .viewmodel import edge_id, graph_view, network_options
+
+__all__ = [
+    "Assets",
+    "chain_edges",
+    "default_edge",
+    "dependency_stack",
+    "lock_graph_assets",
+    "report_html",
+    "stack_caption",
+    "table_html",
+    "vis_network_assets",
+    "write_report",
+]
+
+#: The vis-network build inside pyvis that both views use (standalone UMD, with DataSet).
+VIS_NETWORK_DIR = ("lib", "vis-9.1.2")
+
+_JSON_IN_SCRIPT = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027",
+                                 "\u2028": "\\u2028", "\u2029": "\\u2029"})
+_END_TAG = re.compile(r"</(script|style)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Assets:
+    """A JavaScript source and its stylesheet, as text to inline or to hand to a widget."""
+
+    js: str
+    css: str
+
+
+# ---- the escape boundary ---------------------------------------------------------
+
+
+def _text(value: object) -> str:
+    """``value`` as HTML text or a quoted attribute value; None and NaN become empty."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return html.escape(str(value), quote=True)
+
+
+def _script_json(data: Any) -> str:
+    """``data`` as JSON that is safe inside ``<script>``: ``<``, ``>``, ``&``, ``'`` escaped
+    as ``\\u003c``... (as Jinja's ``tojson``), so no name can close the element."""
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).translate(_JSON_IN_SCRIPT)
+
+
+def _inline(source: str) -> str:
+    """Vendor or package JS/CSS made safe to inline: ``</script``/``</style`` cannot close it.
+
+    ``<\\/`` means the same as ``</`` in JS strings, regexes and comments, the only
+    places where the sequence can occur.
+    """
+    return _END_TAG.sub(r"<\\/\1", source)
+
+
+def table_html(df: pd.DataFrame, *, caption: str | None = None, row_edges: Sequence[str] | None = None,
+               selected: str | None = None) -> str:
+    """An HTML table of ``df`` with every header and cell escaped; the notebook uses it too.
+
+    ``row_edges`` gives each row a ``data-sk-edge`` dependency id (the report's
+    script selects that dependency when the row is clicked); the rows whose id is
+    ``selected`` get the class ``sk-selected``.
+
+    >>> table_html(pd.DataFrame({"lock": ["</script>"]}))
+    '<table><thead><tr><th>lock</th></tr></thead><tbody><tr><td>&lt;/script&gt;</td></tr></tbody></table>'
+    """
+    head = "".join(f"<th>{_text(c)}</th>" for c in df.columns)
+    rows = []
+    for i, values in enumerate(df.itertuples(index=False, name=None)):
+        attr = ""
+        if row_edges is not None:
+            attr = f' data-sk-edge="{_text(row_edges[i])}"'
+            attr += ' class="sk-selected"' if selected and row_edges[i] == selected else ""
+        rows.append(f"<tr{attr}>" + "".join(f"<td>{_text(v)}</td>" for v in values) + "</tr>")
+    cap = f"<caption>{_text(caption)}</caption>" if caption else ""
+    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+# ---- assets ----------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def vis_network_assets() -> Assets:
+    """vis-network's JS and CSS as shipped inside pyvis (no download, no CDN).
+
+    Raises
+    ------
+    DependencyError
+        When pyvis is not installed; it comes with ``pip install 'splatkit[notebook]'``.
+    """
+    try:
+        import pyvis
+    except ImportError as err:
+        raise DependencyError("drawing the lock graph needs pyvis (it ships vis-network); "
+                              "install it with: pip install 'splatkit[notebook]'") from err
+    folder = Path(pyvis.__file__).parent.joinpath(*VIS_NETWORK_DIR)
+    return Assets(js=(folder / "vis-network.min.js").read_text(encoding="utf-8"),
+                  css=(folder / "vis-network.css").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def lock_graph_assets() -> Assets:
+    """splatkit's own drawing code (``static/lock_graph.js``) and styles (``.css``)."""
+    static = resources.files("splatkit.render").joinpath("static")
+    return Assets(js=static.joinpath("lock_graph.js").read_text(encoding="utf-8"),
+                  css=static.joinpath("lock_graph.css").read_text(encoding="utf-8"))
+
+
+# ---- what a view shows for a dependency ------------------------------------------
+
+
+def dependency_stack(graph: LockGraph, held: str, acquired: str) -> Evidence | None:
+    """The evidence whose stack a view shows for ``held -> acquired``: the first with frames.
+
+    None when no evidence has a stack (an order read from a held-locks list).
+    """
+    return next((ev for ev in graph.evidence(held, acquired) if ev.frames), None)
+
+
+def default_edge(view: dict[str, Any]) -> str:
+    """The dependency a view selects first: the new one (chain entry #0), else the first
+    cycle edge, else the first edge; empty for a graph without edges."""
+    edges = view["edges"]
+    for wanted in (lambda e: e["new"], lambda e: e["cycle"], lambda e: True):
+        found = next((e["id"] for e in edges if wanted(e)), None)
+        if found is not None:
+            return found
+    return ""
+
+
+# ---- the report ------------------------------------------------------------------
+
+
+def _facts(splat: Splat, source: str | None) -> list[tuple[str, str | None]]:
+    kernel = None
+    if splat.kernel is not None:
+        kernel = " ".join(p for p in (splat.kernel.release, splat.kernel.build, splat.kernel.taint) if p)
+    return [
+        ("kernel", kernel),
+        ("task", str(splat.task) if splat.task else None),
+        ("source", PurePath(source).name if source else None),
+        ("report", splat.kind),
+        ("lines", f"{splat.span.first_line}-{splat.span.last_line}"),
+    ]
+
+
+def _header(splat: Splat, source: str | None) -> str:
+    facts = "".join(f"<div><dt>{_text(k)}</dt><dd>{_text(v)}</dd></div>" for k, v in _facts(splat, source) if v)
+    return (f"<header><h1>lockdep: {_text(splat.title or splat.banner)}</h1>"
+            f'<dl class="sk-facts">{facts}</dl></header>')
+
+
+def stack_caption(edge: dict[str, Any], evidence: Evidence | None) -> str:
+    """Where the stack shown for a view-model ``edge`` comes from, as one plain sentence."""
+    if evidence is None:
+        return ("No stack: this order comes from the list of locks held by the task "
+                "(each was taken while the ones above it were held).")
+    entry = f"chain entry #{evidence.chain_index}" if evidence.chain_index is not None else evidence.source
+    kind = "the new dependency that closes the cycle" if evidence.source == "new" else "a dependency lockdep recorded"
+    where = f", made in {edge['label']}" if edge["label"] else ""
+    return f"From {entry}: {kind}{where}. Innermost frame first."
+
+
+def _stack_sections(graph: LockGraph, view: dict[str, Any], selected: str) -> str:
+    """One section per dependency with its stack table; only ``selected`` is visible."""
+    parts = []
+    for edge in view["edges"]:
+        evidence = dependency_stack(graph, edge["from"], edge["to"])
+        table = table_html(frames_table(evidence.frames)) if evidence else ""
+        hidden = "" if edge["id"] == selected else " hidden"
+        parts.append(f'<div data-sk-frames="{_text(edge["id"])}"{hidden}>'
+                     f"<h3>{_text(edge['from'])} \u2192 {_text(edge['to'])}</h3>"
+                     f'<p class="sk-note">{_text(stack_caption(edge, evidence))}</p>'
+                     f'<div class="sk-scroll">{table}</div></div>')
+    return "".join(parts)
+
+
+def chain_edges(df: pd.DataFrame) -> list[str]:
+    """The dependency id of each row of a :func:`splatkit.tables.chain_table` (``""`` without a held lock)."""
+    return ["" if pd.isna(h) else edge_id(h, a) for h, a in zip(df["held"], df["acquired"])]
+
+
+def _chain_table(splat: Splat, selected: str) -> str:
+    df = chain_table(splat)
+    return table_html(df, row_edges=chain_edges(df), selected=selected)
+
+
+def _raw_lines(splat: Splat) -> str:
+    return "\n".join(f'<span class="sk-ln">{line.no}</span>{_text(line.raw)}' for line in splat.lines)
+
+
+_LEGEND = (
+    '<ul class="sk-legend">'
+    '<li><span class="sk-swatch"></span>the deadlock cycle</li>'
+    '<li><span class="sk-swatch sk-plain"></span>other dependency</li>'
+    '<li><span class="sk-swatch sk-held"></span>order of held locks (no stack)</li>'
+    "</ul>"
+    '<p class="sk-hint">An arrow A \u2192 B means B was acquired while A was held; its label is the '
+    "function that did it. Click an arrow, or a chain row, to see its stack.</p>"
+)
+
+
+def _body(splat: Splat, source: str | None, graph: LockGraph, view: dict[str, Any], selected: str) -> str:
+    raw = _raw_lines(splat)
+    return (
+        f"{_header(splat, source)}<main>"
+        '<div class="sk-left">'
+        f'<section><h2>Lock graph</h2><div id="sk-graph" class="splatkit-graph"></div>{_LEGEND}</section>'
+        f"<section><h2>Explanation</h2><pre>{_text(explain_text(splat))}</pre></section>"
+        "</div>"
+        '<div class="sk-right">'
+        f'<section id="sk-stack"><h2>Stack of the selected dependency</h2>'
+        f"{_stack_sections(graph, view, selected)}</section>"
+        f'<section><h2>Dependency chain</h2><div class="sk-scroll">{_chain_table(splat, selected)}</div></section>'
+        f'<section><h2>Held locks</h2><div class="sk-scroll">{table_html(held_locks_table(splat))}</div></section>'
+        "</div>"
+        f'<section class="sk-wide"><details open><summary>Raw report '
+        f'({len(splat.lines)} lines)</summary><pre class="sk-raw">{raw}</pre></details></section>'
+        "</main>"
+    )
+
+
+def report_html(splat: Splat, *, source: str | None = None) -> str:
+    """One self-contained HTML page exploring ``splat``; it loads no URL at all.
+
+    Parameters
+    ----------
+    splat : Splat
+        The report to show; its own cycle is the one highlighted.
+    source : str, optional
+        Where the text came from; only the file name is shown in the header.
+
+    Returns
+    -------
+    str
+        The page. The same input always gives the same bytes.
+
+    Raises
+    ------
+    DependencyError
+        When pyvis (which ships vis-network) is missing: ``pip install 'splatkit[notebook]'``.
+
+    Examples
+    --------
+    >>> page = report_html(parse(seed_text)[0], source="kvm-cpuhp-2024.txt")
+    >>> "&amp;kvm-&gt;slots_lock" in page and 'src="http' not in page
+    True
+    """
+    vis, ours = vis_network_assets(), lock_graph_assets()
+    graph = LockGraph.from_splats(splat)
+    view = graph_view(graph, cycle=splat.cycle or None)
+    selected = default_edge(view)
+    data = {"view": view, "options": network_options(), "selected": selected}
+    title = f"lockdep: {splat.title or splat.banner}"
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<meta name="generator" content="splatkit"><title>{_text(title)}</title>'
+        f"<style>{_inline(vis.css)}</style><style>{_inline(ours.css)}</style>"
+        f'</head><body class="splatkit-report">{_body(splat, source, graph, view, selected)}'
+        f'<script type="application/json" id="sk-data">{_script_json(data)}</script>'
+        f"<script>{_inline(vis.js)}</script><script>{_inline(ours.js)}</script>"
+        '<script>splatkitLockGraph.mountReport(vis, JSON.parse(document.getElementById("sk-data").textContent));'
+        "</script></body></html>\n"
+    )
+
+
+def write_report(splat: Splat, path: str | Path, *, source: str | None = None) -> Path:
+    """Write :func:`report_html` of ``splat`` to ``path`` (UTF-8) and return the path."""
+    path = Path(path)
+    path.write_text(report_html(splat, source=source), encoding="utf-8")
+    return path
