@@ -1,0 +1,23 @@
+"""Jupyter widgets for splats: the only part of splatkit that imports ipywidgets and anywidget.
+
+``explore(text_or_splat)`` parses, builds the lock graph and its view-model, and
+shows it in a :class:`LockGraphWidget` beside the chain table, with the stack
+of the dependency you click below. The drawing code is the same JS the HTML
+report inlines (``splatkit/render/static/lock_graph.js``).
+"""
+
+from __future__ import annotations
+
+from ..errors import DependencyError
+
+try:
+    import anywidget  # noqa: F401
+    import ipywidgets  # noqa: F401
+except ImportError as err:  # pragma: no cover - depends on the install
+    raise DependencyError("splatkit.widgets needs anywidget and ipywidgets; "
+                          "install them with: pip install 'splatkit[notebook]'") from err
+
+from ._explore import Explorer, explore
+from ._graph import LockGraphWidget
+
+__all__ = ["Explorer", "LockGraphWidget", "explore"]

@@ -1,0 +1,139 @@
+"""``explore()``: the lock graph beside the chain, and the stack of the dependency you click.
+
+The notebook counterpart of :func:`splatkit.render.html.report_html`; both show
+the same view-model and the same tables, and both escape through
+:func:`splatkit.render.html.table_html`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import ipywidgets
+import pandas as pd
+import traitlets
+
+from .. import parse
+from ..graph import LockGraph
+from ..model import Splat
+from ..render.html import chain_edges, default_edge, dependency_stack, stack_caption, table_html
+from ..render.viewmodel import graph_view
+from ..tables import chain_table, frames_table
+from ._graph import LockGraphWidget
+
+__all__ = ["Explorer", "explore"]
+
+
+def _as_splats(source: Splat | Sequence[Splat] | str) -> tuple[Splat, ...]:
+    """The splats to explore from a Splat, a sequence of them, or report text."""
+    if isinstance(source, str):
+        splats = parse(source)
+        if not splats:
+            raise ValueError("no lockdep report found in the text: expected a banner such as "
+                             "'WARNING: possible circular locking dependency detected'; pass the whole "
+                             "report (dmesg or console log), from its '=====' line to the backtrace")
+        return tuple(splats)
+    if isinstance(source, Splat):
+        return (source,)
+    splats = tuple(source)
+    if not splats:
+        raise ValueError("explore() needs at least one splat; got an empty sequence")
+    wrong = [type(s).__name__ for s in splats if not isinstance(s, Splat)]
+    if wrong:
+        raise TypeError(f"explore() takes a Splat, a list of Splat or report text; the list holds {wrong[0]}")
+    return splats
+
+
+def _chain(splats: tuple[Splat, ...]) -> pd.DataFrame:
+    """The chain table; with several splats, one block per splat and a leading ``splat`` column."""
+    if len(splats) == 1:
+        return chain_table(splats[0])
+    return pd.concat([chain_table(s).assign(splat=i) for i, s in enumerate(splats)], ignore_index=True)[
+        ["splat", *chain_table(splats[0]).columns]]
+
+
+class Explorer(ipywidgets.VBox):
+    """The lock graph beside the dependency chain, above the stack of the selected dependency.
+
+    Click an arrow in the graph (or set :attr:`selected_edge`) and the stack table
+    below switches to that dependency; the first one shown is the new dependency
+    (chain entry #0), as in the HTML report.
+
+    Attributes
+    ----------
+    splats : tuple of Splat
+        Everything explored; the graph merges them all.
+    splat : Splat
+        The first of them, whose cycle is highlighted.
+    graph : LockGraphWidget
+        The drawing; its ``selected_edge`` trait is the selection.
+    frames : pandas.DataFrame
+        The stack table currently shown (:func:`splatkit.tables.frames_table`).
+    """
+
+    def __init__(self, splats: Sequence[Splat], *, height: str = "520px") -> None:
+        super().__init__()
+        self.splats = tuple(splats)
+        self.splat = self.splats[0]
+        self.lock_graph = LockGraph.from_splats(self.splats)
+        view = graph_view(self.lock_graph, cycle=self.splat.cycle or None)
+        self._edges = {e["id"]: e for e in view["edges"]}
+        self._chain_df = _chain(self.splats)
+        self.graph = LockGraphWidget.from_view(view, height=height, selected_edge=default_edge(view))
+        self.frames = frames_table(())
+        self._chain_html = ipywidgets.HTML(layout=ipywidgets.Layout(flex="1 1 45%", overflow="auto"))
+        self._frames_html = ipywidgets.HTML(layout=ipywidgets.Layout(overflow="auto"))
+        for table in (self._chain_html, self._frames_html):
+            table.add_class("splatkit-tables")
+        self.graph.layout = ipywidgets.Layout(flex="1 1 55%", min_width="360px")
+        self.graph.observe(self._on_select, names="selected_edge")
+        self._show(self.graph.selected_edge)
+        self.children = [ipywidgets.HBox([self.graph, self._chain_html], layout=ipywidgets.Layout(gap="12px")),
+                         self._frames_html]
+
+    @property
+    def selected_edge(self) -> str:
+        """The selected dependency, ``"held -> acquired"`` (``graph.selected_edge``); settable."""
+        return self.graph.selected_edge
+
+    @selected_edge.setter
+    def selected_edge(self, value: str) -> None:
+        self.graph.selected_edge = value
+
+    def _on_select(self, change: traitlets.Bunch) -> None:
+        self._show(change["new"])
+
+    def _show(self, edge_id: str) -> None:
+        """Point the tables at dependency ``edge_id`` ("" shows an empty stack)."""
+        edge = self._edges.get(edge_id)
+        evidence = dependency_stack(self.lock_graph, edge["from"], edge["to"]) if edge else None
+        self.frames = frames_table(evidence.frames if evidence else ())
+        caption = (f"{edge['from']} \u2192 {edge['to']}. {stack_caption(edge, evidence)}" if edge
+                   else "No dependency selected: click an arrow in the graph.")
+        self._frames_html.value = "<h4>Stack of the selected dependency</h4>" + table_html(self.frames, caption=caption)
+        self._chain_html.value = "<h4>Dependency chain</h4>" + table_html(
+            self._chain_df, row_edges=chain_edges(self._chain_df), selected=edge_id)
+
+
+def explore(source: Splat | Sequence[Splat] | str) -> Explorer:
+    """Explore a splat in the notebook: the lock graph, the chain, the stack of a clicked arrow.
+
+    Parameters
+    ----------
+    source : Splat, list of Splat, or str
+        A parsed splat, several (their graphs are merged), or report text to parse
+        (a dmesg, console log or mail; the first report's cycle is highlighted).
+
+    Returns
+    -------
+    Explorer
+        An ipywidgets container; ``explorer.selected_edge`` follows your clicks.
+
+    Raises
+    ------
+    ValueError
+        When the text holds no lockdep report, or the list is empty.
+    TypeError
+        When ``source`` is none of the above.
+    """
+    return Explorer(_as_splats(source))
