@@ -1,0 +1,123 @@
+"""The notebook widgets at trait level, without a browser: what Python sees and sends."""
+
+from __future__ import annotations
+
+import html
+import json
+
+import pytest
+
+pytest.importorskip("anywidget")
+ipywidgets = pytest.importorskip("ipywidgets")
+traitlets = pytest.importorskip("traitlets")
+
+from splatkit.graph import LockGraph  # noqa: E402
+from splatkit.render.html import lock_graph_assets, vis_network_assets  # noqa: E402
+from splatkit.render.viewmodel import graph_view, network_options  # noqa: E402
+from splatkit.widgets import Explorer, LockGraphWidget, explore  # noqa: E402
+
+NEW = "kvm_lock -> &kvm->slots_lock"
+SRCU_CPUHP = "&kvm->srcu -> cpu_hotplug_lock"
+HELD_ORDER = "sb_writers#4 -> &of->mutex"
+HOSTILE = "</script><img src=x onerror=alert(1)>"
+
+
+@pytest.fixture
+def explorer(seed_text) -> Explorer:
+    return explore(seed_text)
+
+
+def test_explore_text_builds_an_explorer(explorer, seed_splat):
+    assert isinstance(explorer, ipywidgets.VBox)
+    assert explorer.splat == seed_splat and explorer.splats == (seed_splat,)
+    assert isinstance(explorer.graph, LockGraphWidget)
+    assert explorer.graph in explorer.children[0].children  # beside the chain table
+    assert explorer.chain_view in explorer.children[0].children
+    assert explorer.children[1] is explorer.frames_view  # the stack below
+
+
+def test_graph_traits_are_the_view_model(explorer, seed_splat):
+    view = graph_view(LockGraph.from_splats(seed_splat), cycle=seed_splat.cycle)
+    assert explorer.graph.nodes == view["nodes"]
+    assert explorer.graph.edges == view["edges"]
+    assert explorer.graph.options == network_options()
+    json.dumps(explorer.graph.get_state())  # everything synced to the browser is plain JSON
+
+
+def test_first_selection_is_the_new_dependency(explorer):
+    assert explorer.selected_edge == NEW
+    assert len(explorer.frames) == 14
+    assert explorer.frames["function"].tolist()[4] == "set_nx_huge_pages"
+
+
+def test_selecting_an_edge_switches_the_frames(explorer):
+    explorer.graph.selected_edge = SRCU_CPUHP  # what a click in the browser does
+    assert explorer.selected_edge == SRCU_CPUHP
+    assert len(explorer.frames) == 13
+    assert explorer.frames["function"].iloc[0] == "cpus_read_lock"
+    shown = explorer.frames_view.value
+    assert "&amp;kvm-&gt;srcu \u2192 cpu_hotplug_lock" in shown and "kvm_lapic_set_base" in shown
+    assert '<tr data-sk-edge="&amp;kvm-&gt;srcu -&gt; cpu_hotplug_lock" class="sk-selected">' in (
+        explorer.chain_view.value)
+
+
+def test_selected_edge_property_sets_the_trait(explorer):
+    explorer.selected_edge = "cpu_hotplug_lock -> kvm_lock"
+    assert explorer.graph.selected_edge == "cpu_hotplug_lock -> kvm_lock"
+    assert explorer.frames["function"].tolist()[:3] == ["__mutex_lock", "mutex_lock_nested", "kvm_dev_ioctl"]
+
+
+def test_held_order_edge_has_no_stack(explorer):
+    explorer.selected_edge = HELD_ORDER
+    assert explorer.frames.empty and list(explorer.frames.columns)[0] == "function"
+    assert "No stack" in explorer.frames_view.value
+
+
+def test_unknown_edge_is_refused_with_the_known_ids(explorer):
+    with pytest.raises(traitlets.TraitError, match=r"is not an edge of this graph.*'kvm_lock -> &kvm->slots_lock'"):
+        explorer.selected_edge = "kvm_lock -> nothing"
+    assert explorer.selected_edge == NEW
+
+
+def test_unknown_node_is_refused(explorer):
+    explorer.graph.selected_node = "&kvm->srcu"
+    with pytest.raises(traitlets.TraitError, match="is not a node of this graph"):
+        explorer.graph.selected_node = "no such lock"
+
+
+def test_explore_accepts_a_splat_and_a_list(seed_splat):
+    assert explore(seed_splat).splats == (seed_splat,)
+    merged = explore([seed_splat, seed_splat])
+    assert merged.splats == (seed_splat, seed_splat)
+    assert "<th>splat</th>" in merged.chain_view.value
+
+
+@pytest.mark.parametrize(("source", "error", "message"), [
+    ("no report in here\n", ValueError, "no lockdep report found"),
+    ([], ValueError, "at least one splat"),
+    ([42], TypeError, "the list holds int"),
+])
+def test_explore_refuses_what_it_cannot_show(source, error, message):
+    with pytest.raises(error, match=message):
+        explore(source)
+
+
+def test_widget_esm_is_the_shared_lock_graph_js():
+    ours, vis = lock_graph_assets(), vis_network_assets()
+    w = LockGraphWidget()
+    assert w._esm == ours.js + "\nexport default splatkitLockGraph.widget;\n"
+    assert w._css.startswith(vis.css) and w._css.endswith(ours.css)
+    assert w._vis_js == vis.js
+
+
+def test_hostile_name_is_escaped_in_the_tables(seed_text):
+    text = seed_text.replace("kvm_lock", HOSTILE)
+    explorer = explore(text)
+    assert explorer.splat.cycle[0] == HOSTILE
+    assert HOSTILE in [n["id"] for n in explorer.graph.nodes]  # plain data; the JS draws it as text
+    tables = explorer.chain_view.value + explorer.frames_view.value
+    assert HOSTILE not in tables and "<img" not in tables and "</script>" not in tables
+    assert html.escape(HOSTILE) in tables
+    explorer.selected_edge = f"cpu_hotplug_lock -> {HOSTILE}"
+    assert html.escape(HOSTILE) in explorer.frames_view.value and "<img" not in explorer.frames_view.value
+
