@@ -1,0 +1,118 @@
+"""Browser fixtures: one headless system Chromium per session, a watched page per test,
+and a helper that clicks a lock-graph edge the way a reader does (a real mouse click).
+
+Chromium comes from the ``chromium`` fixture of ``tests/conftest.py`` (these tests skip
+without one, unless ``SPLATKIT_REQUIRE_BROWSER=1``); Playwright's own browser download is
+never used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT_CONFTEST = Path(__file__).resolve().parent.parent / "conftest.py"
+
+#: Page coordinates of a point on edge `id` of the network drawn in `selector`, where a
+#: click hits that edge and no node; null when there is none. Stops the physics first so
+#: the point stays put, and checks that nothing covers the canvas there.
+_EDGE_POINT_JS = """([selector, id]) => {
+  const div = document.querySelector(selector), net = div.splatkitNetwork;
+  net.stopSimulation();
+  div.scrollIntoView({block: "center"});
+  const r = div.getBoundingClientRect();
+  for (let i = 1; i < 20; i++) {
+    const t = 0.5 + (i % 2 ? 1 : -1) * Math.floor(i / 2) * 0.05;  // 0.5, 0.45, 0.55, 0.4, ...
+    const dom = net.canvasToDOM(net.body.edges[id].edgeType.getPoint(t));
+    const x = r.left + dom.x, y = r.top + dom.y;
+    if (dom.x < 4 || dom.y < 4 || dom.x > r.width - 4 || dom.y > r.height - 4) continue;
+    if (net.getNodeAt(dom) !== undefined || net.getEdgeAt(dom) !== id) continue;
+    if (document.elementFromPoint(x, y) !== div.querySelector("canvas")) continue;
+    return {x, y};
+  }
+  return null;
+}"""
+
+#: The random start can leave two wide box nodes side by side, hiding the edge between
+#: them; then move the edge's head away from its tail (along the edge) and fit the view.
+_UNCOVER_EDGE_JS = """([selector, id]) => {
+  const net = document.querySelector(selector).splatkitNetwork, edge = net.body.edges[id];
+  const pos = net.getPositions([edge.fromId, edge.toId]), a = pos[edge.fromId], b = pos[edge.toId];
+  const dx = b.x - a.x, dy = b.y - a.y, len = Math.hypot(dx, dy) || 1;
+  net.moveNode(edge.toId, a.x + (dx / len) * 400, a.y + (dy / len) * 400);
+  net.fit({animation: false});
+}"""
+
+
+@dataclass
+class WatchedPage:
+    """A Playwright page and what it did: requested URLs, uncaught errors, dialogs it opened."""
+
+    page: Any
+    requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(scope="session")
+def chromium_args(request) -> list[str]:
+    """``CHROMIUM_ARGS`` of ``tests/conftest.py``; conftest modules cannot import each other
+    (pytest loads every one as the module ``conftest``), so ask the plugin manager for it."""
+    root = request.config.pluginmanager.get_plugin(str(ROOT_CONFTEST))
+    return list(root.CHROMIUM_ARGS)
+
+
+@pytest.fixture(scope="session")
+def browser(chromium, chromium_args) -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=chromium_args)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def watched_page(browser) -> Iterator[WatchedPage]:
+    """A fresh 1440x1000 page whose requests, page errors and dialogs are recorded
+    (dialogs are dismissed so a stray ``alert`` cannot hang the test)."""
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    watched = WatchedPage(page)
+    page.on("request", lambda r: watched.requests.append(r.url))
+    page.on("pageerror", lambda e: watched.errors.append(str(e)))
+
+    def on_dialog(dialog: Any) -> None:
+        watched.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    try:
+        yield watched
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def click_edge() -> Callable[[Any, str, str], None]:
+    """``click_edge(page, selector, edge_id)``: a real mouse click on the middle of an edge
+    of the lock graph drawn in ``selector`` (an element carrying ``splatkitNetwork``)."""
+
+    def click(page: Any, selector: str, edge_id: str) -> None:
+        page.wait_for_selector(f"{selector} canvas")
+        page.wait_for_timeout(500)  # let the first physics frames run before freezing them
+        point = page.evaluate(_EDGE_POINT_JS, [selector, edge_id])
+        if point is None:
+            page.evaluate(_UNCOVER_EDGE_JS, [selector, edge_id])
+            page.wait_for_timeout(100)
+            point = page.evaluate(_EDGE_POINT_JS, [selector, edge_id])
+        assert point is not None, f"no clickable point on edge {edge_id!r}"
+        page.mouse.click(point["x"], point["y"])
+
+    return click

@@ -1,0 +1,102 @@
+"""The HTML report in a real Chromium: drawn offline, clickable, and inert with hostile names."""
+
+from __future__ import annotations
+
+import pytest
+
+import splatkit
+from splatkit.render.html import write_report
+
+pytestmark = pytest.mark.browser
+
+SRCU_CPUHP = "&kvm->srcu -> cpu_hotplug_lock"
+HOSTILE = "</script><img src=x onerror=alert(1)>"
+
+#: Text of the visible stack section: its heading and the function column of its table.
+_SHOWN_STACK_JS = """() => {
+  const shown = [...document.querySelectorAll("[data-sk-frames]")].filter((s) => !s.hidden);
+  return shown.map((s) => ({
+    edge: s.dataset.skFrames,
+    heading: s.querySelector("h3").textContent,
+    functions: [...s.querySelectorAll("tbody tr")].map((tr) => tr.cells[0].textContent),
+  }));
+}"""
+
+#: Pixels of the graph canvas that something was drawn on.
+_DRAWN_PIXELS_JS = """() => {
+  const c = document.querySelector("#sk-graph canvas");
+  const data = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+  let drawn = 0;
+  for (let i = 3; i < data.length; i += 4) if (data[i] > 0) drawn++;
+  return drawn;
+}"""
+
+
+def _open(watched, splat, path):
+    write_report(splat, path, source="kvm-cpuhp-2024.txt")
+    url = path.as_uri()
+    watched.page.goto(url)
+    watched.page.wait_for_selector("#sk-graph canvas")
+    return url
+
+
+def test_report_draws_the_graph_offline(watched_page, seed_splat, tmp_path):
+    url = _open(watched_page, seed_splat, tmp_path / "seed.html")
+    page = watched_page.page
+    page.wait_for_function("document.body.dataset.skSelectedEdge !== undefined")
+    assert page.evaluate(_DRAWN_PIXELS_JS) > 1000
+    assert page.evaluate("document.querySelector('#sk-graph').splatkitNetwork.body.nodeIndices.length") == 8
+    assert watched_page.requests == [url]  # nothing but the file itself: no CDN, no font, no image
+    assert watched_page.errors == [] and watched_page.dialogs == []
+
+
+def test_default_stack_is_the_new_dependency(watched_page, seed_splat, tmp_path):
+    _open(watched_page, seed_splat, tmp_path / "seed.html")
+    (shown,) = watched_page.page.evaluate(_SHOWN_STACK_JS)
+    assert shown["edge"] == "kvm_lock -> &kvm->slots_lock"
+    assert shown["functions"][4] == "set_nx_huge_pages" and len(shown["functions"]) == 14
+    selected = watched_page.page.evaluate("document.querySelector('#sk-graph').splatkitNetwork.getSelectedEdges()")
+    assert selected == ["kvm_lock -> &kvm->slots_lock"]
+
+
+def test_clicking_a_cycle_edge_shows_its_stack(watched_page, seed_splat, tmp_path, click_edge):
+    _open(watched_page, seed_splat, tmp_path / "seed.html")
+    page = watched_page.page
+    click_edge(page, "#sk-graph", SRCU_CPUHP)
+    page.wait_for_function("(id) => document.body.dataset.skSelectedEdge === id", arg=SRCU_CPUHP)
+    (shown,) = page.evaluate(_SHOWN_STACK_JS)
+    assert shown["edge"] == SRCU_CPUHP and shown["heading"] == "&kvm->srcu \u2192 cpu_hotplug_lock"
+    assert len(shown["functions"]) == 13 and shown["functions"][0] == "cpus_read_lock"
+    assert page.evaluate("document.querySelector('#sk-graph').splatkitNetwork.getSelectedEdges()") == [SRCU_CPUHP]
+    assert page.locator("tr.sk-selected td").nth(1).text_content() == "&kvm->srcu"
+    assert watched_page.errors == []
+
+
+def test_clicking_a_chain_row_shows_its_stack(watched_page, seed_splat, tmp_path):
+    _open(watched_page, seed_splat, tmp_path / "seed.html")
+    page = watched_page.page
+    page.locator('tr[data-sk-edge="cpu_hotplug_lock -> kvm_lock"]').click()
+    (shown,) = page.evaluate(_SHOWN_STACK_JS)
+    assert shown["edge"] == "cpu_hotplug_lock -> kvm_lock" and shown["functions"][2] == "kvm_dev_ioctl"
+
+
+def test_hostile_names_stay_text(watched_page, seed_text, tmp_path, click_edge):
+    text = seed_text.replace("kvm_lock", HOSTILE).replace("tee/27085", f"{HOSTILE}/27085")
+    (splat,) = splatkit.parse(text)
+    _open(watched_page, splat, tmp_path / "hostile.html")
+    page = watched_page.page
+    assert page.evaluate("document.querySelectorAll('img, svg, iframe, object, embed').length") == 0
+    assert page.locator("h1").count() == 1 and page.locator("header dd").nth(1).text_content() == f"{HOSTILE}/27085"
+    edge = f"cpu_hotplug_lock -> {HOSTILE}"  # the hostile name as an edge id, clicked for real
+    click_edge(page, "#sk-graph", edge)
+    page.wait_for_function("(id) => document.body.dataset.skSelectedEdge === id", arg=edge)
+    (shown,) = page.evaluate(_SHOWN_STACK_JS)
+    assert shown["heading"] == f"cpu_hotplug_lock \u2192 {HOSTILE}"
+    node = page.evaluate("""(id) => { const net = document.querySelector('#sk-graph').splatkitNetwork;
+        const d = net.canvasToDOM(net.getPositions([id])[id]), r = net.body.container.getBoundingClientRect();
+        return {x: r.left + d.x, y: r.top + d.y}; }""", HOSTILE)
+    page.mouse.move(node["x"], node["y"])  # vis-network's tooltip shows the node title
+    page.wait_for_selector("div.vis-tooltip", state="visible")
+    assert HOSTILE in page.locator("div.vis-tooltip").text_content()
+    assert page.evaluate("document.querySelectorAll('img, svg, iframe, object, embed').length") == 0
+    assert watched_page.dialogs == [] and watched_page.errors == []
