@@ -53,8 +53,11 @@ def _strip(raw: str) -> tuple[str, tuple[str, ...], str | None, bool]:
     return text.rstrip("\r"), tuple(names), caller, record_start
 
 
-def normalize(text: str) -> list[Line]:
+def normalize(text: str, *, first_line: int = 1) -> list[Line]:
     """Normalise ``text`` into lines with their wrappers stripped.
+
+    ``first_line`` is the number of the first line of ``text`` in a larger input
+    (the scanner parses windows of a big log and keeps line numbers absolute).
 
     >>> [line.text for line in normalize("[ 1.000000] WARNING: x\\n> [ 1.000001] y")]
     ['WARNING: x', 'y']
@@ -64,7 +67,7 @@ def normalize(text: str) -> list[Line]:
     out: list[Line] = []
     seen_record_prefix = False
     caller = None
-    for no, raw in enumerate(split_lines(text), start=1):
+    for no, raw in enumerate(split_lines(text), start=first_line):
         stripped, names, line_caller, record_start = _strip(raw)
         continuation = seen_record_prefix and not record_start and stripped.strip() != ""
         if record_start:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from .sections import SECTIONS
 from .tokens import compile
 
-__all__ = ["BANNER", "IDENT", "KINDS", "RULE_DASH", "RULE_EQ", "ReportKind", "kind_by_id", "match_banner"]
+__all__ = ["BANNER", "IDENT", "KINDS", "RULE_DASH", "RULE_EQ", "ReportKind", "kind_by_id", "match_banner", "SCAN_ANCHORS"]
 
 #: The rule lines around a banner.
 RULE_EQ = re.compile(r"^\s*={20,}\s*$")
@@ -131,3 +131,9 @@ def match_banner(text: str) -> tuple[ReportKind, re.Match[str]] | None:
         if m is not None:
             return entry, m
     return None
+
+
+#: Fixed text on every banner line (its level, as :data:`BANNER` requires) or on the '====='
+#: rule above it. The scanner finds candidate reports in big logs with ``bytes.find`` on these,
+#: one pass each at memory speed, then confirms each candidate with the banner grammar.
+SCAN_ANCHORS: tuple[str, ...] = ("=====", "WARNING:", "BUG:", "INFO:")

@@ -1,0 +1,159 @@
+"""Find lockdep reports in console logs of any size, reading them in chunks.
+
+:func:`splatkit.parse` normalises every line of its input, which is right for a
+pasted splat and wrong for a 1 GB console log with a few reports in it. The
+scanner reads the log in chunks, looks for the kinds' anchors
+(:data:`splatkit.grammar.kinds.SCAN_ANCHORS`) with ``bytes.find`` at memory speed,
+confirms each candidate with the banner grammar, and parses only a window
+around each report. Memory stays bounded by the chunk size plus the window;
+line numbers stay absolute.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from .grammar.kinds import SCAN_ANCHORS, match_banner
+from .lines import _strip, normalize
+from .model import Splat
+from .parse import MAX_UNRECOGNISED_RUN, parse_lines
+
+__all__ = ["scan"]
+
+CHUNK = 8 << 20
+#: A report is parsed from a window this large first, doubled while the report runs to its end.
+WINDOW = 32 << 10
+#: No report is read past this many bytes from its banner.
+MAX_WINDOW = 4 << 20
+#: How far the anchor may sit above the banner (the '=====' rule is the line just above).
+_BANNER_LOOKAHEAD = 2
+
+_ANCHORS: tuple[bytes, ...] = tuple(a.encode() for a in SCAN_ANCHORS)
+
+
+def _candidates(buf: bytes, start: int, end: int) -> list[int]:
+    """Sorted offsets of the line starts of every anchor hit in ``buf[start:end]``."""
+    starts = set()
+    for anchor in _ANCHORS:
+        i = buf.find(anchor, start, end)
+        while i != -1:
+            line_start = buf.rfind(b"\n", 0, i) + 1
+            starts.add(line_start)
+            nl = buf.find(b"\n", i, end)
+            if nl == -1:
+                break
+            i = buf.find(anchor, nl + 1, end)
+    return sorted(starts)
+
+
+def _banner_line(buf: bytes, line_start: int, limit: int) -> int | None:
+    """Offset of the banner line at or just after ``line_start``, or None when there is none.
+
+    Only lines that end before ``limit`` count: a banner cut by a chunk boundary
+    could match while incomplete.
+    """
+    offset = line_start
+    for _ in range(_BANNER_LOOKAHEAD):
+        if offset >= limit:
+            return None
+        nl = buf.find(b"\n", offset, limit)
+        line = buf[offset: nl if nl != -1 else limit]
+        text, *_rest = _strip(line.decode("utf-8", errors="replace").rstrip("\r"))
+        if match_banner(text) is not None:
+            return offset
+        if nl == -1:
+            return None
+        offset = nl + 1
+    return None
+
+
+class _LineCounter:
+    """Line numbers of offsets in a buffer, counted incrementally (offsets only grow)."""
+
+    def __init__(self, first_line: int) -> None:
+        self.offset = 0
+        self.line = first_line
+
+    def at(self, buf: bytes, offset: int) -> int:
+        self.line += buf.count(b"\n", self.offset, offset)
+        self.offset = offset
+        return self.line
+
+
+def _parse_at(buf: bytes, region_start: int, banner_no: int, first_no: int, eof: bool) -> tuple[Splat | None, bool]:
+    """Parse the report whose banner is line ``banner_no``; (splat, needs more data).
+
+    The parser ends a report at its end marker or after ``MAX_UNRECOGNISED_RUN``
+    foreign lines, so a window holding that many complete lines past the report's
+    last line gives the same splat as the whole file would.
+    """
+    window = WINDOW
+    while True:
+        end = min(len(buf), region_start + window)
+        complete = end == len(buf) and eof
+        if not complete:  # parse complete lines only
+            end = buf.rfind(b"\n", region_start, end) + 1
+        text = buf[region_start:end].decode("utf-8", errors="replace")
+        lines = normalize(text, first_line=first_no)
+        splat = next((s for s in parse_lines(lines)
+                      if any(no == banner_no for no, f in s.line_fields if f == "banner")), None)
+        last = lines[-1].no if lines else first_no
+        settled = splat is None or last - splat.span.last_line > MAX_UNRECOGNISED_RUN
+        if complete or settled or window >= MAX_WINDOW:
+            return splat, False
+        if region_start + window >= len(buf):
+            return None, True  # the next chunk is needed
+        window *= 2
+
+
+def scan(source: str | os.PathLike[str] | BinaryIO, *, chunk_size: int = CHUNK) -> Iterator[Splat]:
+    """Yield every lockdep report in a log file, in order, reading it ``chunk_size`` bytes at a time.
+
+    ``source`` is a path or a binary file object. Line numbers in the splats are
+    those of the whole file, and each splat is the one :func:`splatkit.parse`
+    would give for the whole file.
+
+    >>> import io
+    >>> [s.cycle[0] for s in scan(io.BytesIO(b"boot\\n" + seed_text.encode()))]
+    ['kvm_lock']
+    """
+    if isinstance(source, (str, os.PathLike)):
+        with open(source, "rb") as f:
+            yield from scan(f, chunk_size=chunk_size)
+        return
+    stream: BinaryIO = source if not isinstance(source, io.TextIOBase) else source.buffer  # type: ignore[assignment]
+    buf = b""
+    base_line = 1  # line number of buf[0]
+    last_banner_no = 0  # banners at or before this line were handled
+    eof = False
+    while not eof:
+        data = stream.read(chunk_size)
+        eof = not data
+        buf += data
+        # Look for anchors in complete lines only, unless the file has ended.
+        limit = len(buf) if eof else buf.rfind(b"\n") + 1
+        counter = _LineCounter(base_line)
+        # Keep the last complete line for the next round: it may be the rule above a banner.
+        keep_from = buf.rfind(b"\n", 0, max(limit - 1, 0)) + 1 if not eof else limit
+        for line_start in _candidates(buf, 0, limit):
+            banner = _banner_line(buf, line_start, limit)
+            if banner is None:
+                continue
+            region_start = buf.rfind(b"\n", 0, max(banner - 1, 0)) + 1 if banner > 0 else 0
+            first_no = counter.at(buf, region_start)
+            banner_no = first_no + buf.count(b"\n", region_start, banner)
+            if banner_no <= last_banner_no:
+                continue
+            splat, more = _parse_at(buf, region_start, banner_no, first_no, eof)
+            if more:  # the report runs past what was read: keep it for the next chunk
+                keep_from = min(keep_from, region_start)
+                break
+            last_banner_no = banner_no
+            if splat is not None:
+                yield splat
+        # Drop what is done; keep the tail the next chunk needs.
+        base_line = _LineCounter(base_line).at(buf, keep_from)
+        buf = buf[keep_from:]
