@@ -218,9 +218,19 @@ def chain_edges(df: pd.DataFrame) -> list[str]:
     return ["" if pd.isna(h) else edge_id(h, a) for h, a in zip(df["held"], df["acquired"])]
 
 
-def _chain_table(splat: Splat, selected: str) -> str:
-    df = chain_table(splat)
-    return table_html(df, row_edges=chain_edges(df), selected=selected)
+def _note(text: str) -> str:
+    return f'<p class="sk-note">{_text(text)}</p>'
+
+
+def _table_or_note(df: pd.DataFrame, empty: str, **kwargs: Any) -> str:
+    """The table, or one sentence instead of a header row over nothing."""
+    return f'<div class="sk-scroll">{table_html(df, **kwargs)}</div>' if len(df) else _note(empty)
+
+
+def _graph_pane(view: dict[str, Any]) -> str:
+    if not view["nodes"]:
+        return _note("Nothing to draw: this report prints no dependency chain and no held locks.")
+    return f'<div id="sk-graph" class="splatkit-graph"></div>{_LEGEND}'
 
 
 def _raw_lines(splat: Splat) -> str:
@@ -239,21 +249,24 @@ _LEGEND = (
 
 
 def _body(splat: Splat, source: str | None, graph: LockGraph, view: dict[str, Any], selected: str) -> str:
-    raw = _raw_lines(splat)
+    chain = chain_table(splat)
+    stacks = _stack_sections(graph, view, selected) or _note("This report names no lock dependency.")
     return (
         f"{_header(splat, source)}<main>"
         '<div class="sk-left">'
-        f'<section><h2>Lock graph</h2><div id="sk-graph" class="splatkit-graph"></div>{_LEGEND}</section>'
+        f"<section><h2>Lock graph</h2>{_graph_pane(view)}</section>"
         f"<section><h2>Explanation</h2><pre>{_text(explain_text(splat))}</pre></section>"
         "</div>"
         '<div class="sk-right">'
-        f'<section id="sk-stack"><h2>Stack of the selected dependency</h2>'
-        f"{_stack_sections(graph, view, selected)}</section>"
-        f'<section><h2>Dependency chain</h2><div class="sk-scroll">{_chain_table(splat, selected)}</div></section>'
-        f'<section><h2>Held locks</h2><div class="sk-scroll">{table_html(held_locks_table(splat))}</div></section>'
+        f'<section id="sk-stack"><h2>Stack of the selected dependency</h2>{stacks}</section>'
+        "<section><h2>Dependency chain</h2>"
+        f"{_table_or_note(chain, 'No dependency chain in this report.', row_edges=chain_edges(chain), selected=selected)}"
+        "</section>"
+        "<section><h2>Held locks</h2>"
+        f"{_table_or_note(held_locks_table(splat), 'No held locks printed.')}</section>"
         "</div>"
         f'<section class="sk-wide"><details open><summary>Raw report '
-        f'({len(splat.lines)} lines)</summary><pre class="sk-raw">{raw}</pre></details></section>'
+        f'({len(splat.lines)} lines)</summary><pre class="sk-raw">{_raw_lines(splat)}</pre></details></section>'
         "</main>"
     )
 

@@ -69,6 +69,8 @@ class Explorer(ipywidgets.VBox):
         The drawing; its ``selected_edge`` trait is the selection.
     frames : pandas.DataFrame
         The stack table currently shown (:func:`splatkit.tables.frames_table`).
+    chain_view, frames_view : ipywidgets.HTML
+        The chain table (the selected dependency's row marked) and the stack table, as shown.
     """
 
     def __init__(self, splats: Sequence[Splat], *, height: str = "520px") -> None:
@@ -81,15 +83,16 @@ class Explorer(ipywidgets.VBox):
         self._chain_df = _chain(self.splats)
         self.graph = LockGraphWidget.from_view(view, height=height, selected_edge=default_edge(view))
         self.frames = frames_table(())
-        self._chain_html = ipywidgets.HTML(layout=ipywidgets.Layout(flex="1 1 45%", overflow="auto"))
-        self._frames_html = ipywidgets.HTML(layout=ipywidgets.Layout(overflow="auto"))
-        for table in (self._chain_html, self._frames_html):
+        self.chain_view = ipywidgets.HTML(layout=ipywidgets.Layout(flex="1 1 45%", overflow="auto",
+                                                                   margin="0 0 0 12px"))
+        self.frames_view = ipywidgets.HTML(layout=ipywidgets.Layout(overflow="auto"))
+        for table in (self.chain_view, self.frames_view):
             table.add_class("splatkit-tables")
         self.graph.layout = ipywidgets.Layout(flex="1 1 55%", min_width="360px")
         self.graph.observe(self._on_select, names="selected_edge")
         self._show(self.graph.selected_edge)
-        self.children = [ipywidgets.HBox([self.graph, self._chain_html], layout=ipywidgets.Layout(gap="12px")),
-                         self._frames_html]
+        self.children = [ipywidgets.HBox([self.graph, self.chain_view]),
+                         self.frames_view]
 
     @property
     def selected_edge(self) -> str:
@@ -110,8 +113,8 @@ class Explorer(ipywidgets.VBox):
         self.frames = frames_table(evidence.frames if evidence else ())
         caption = (f"{edge['from']} \u2192 {edge['to']}. {stack_caption(edge, evidence)}" if edge
                    else "No dependency selected: click an arrow in the graph.")
-        self._frames_html.value = "<h4>Stack of the selected dependency</h4>" + table_html(self.frames, caption=caption)
-        self._chain_html.value = "<h4>Dependency chain</h4>" + table_html(
+        self.frames_view.value = "<h4>Stack of the selected dependency</h4>" + table_html(self.frames, caption=caption)
+        self.chain_view.value = "<h4>Dependency chain</h4>" + table_html(
             self._chain_df, row_edges=chain_edges(self._chain_df), selected=edge_id)
 
 

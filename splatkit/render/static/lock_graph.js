@@ -83,6 +83,7 @@ const splatkitLockGraph = (() => {
    */
   function mountReport(vis, data) {
     const graphDiv = document.getElementById("sk-graph");
+    if (!graphDiv) return null; // a report without locks: the page says so, nothing to draw
     const sections = document.querySelectorAll("[data-sk-frames]");
     const rows = document.querySelectorAll("tr[data-sk-edge]");
     const graph = draw(vis, graphDiv, data.view, data.options, (sel) => showEdge(sel.edge, sel.node));
