@@ -105,6 +105,8 @@ def click_edge() -> Callable[[Any, str, str], None]:
     of the lock graph drawn in ``selector`` (an element carrying ``splatkitNetwork``)."""
 
     def click(page: Any, selector: str, edge_id: str) -> None:
+        page.wait_for_selector(f"{selector} canvas", state="attached")
+        page.locator(selector).first.scroll_into_view_if_needed()  # notebooks render cells lazily
         page.wait_for_selector(f"{selector} canvas")
         page.wait_for_timeout(500)  # let the first physics frames run before freezing them
         point = page.evaluate(_EDGE_POINT_JS, [selector, edge_id])

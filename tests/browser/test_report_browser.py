@@ -100,3 +100,12 @@ def test_hostile_names_stay_text(watched_page, seed_text, tmp_path, click_edge):
     assert HOSTILE in page.locator("div.vis-tooltip").text_content()
     assert page.evaluate("document.querySelectorAll('img, svg, iframe, object, embed').length") == 0
     assert watched_page.dialogs == [] and watched_page.errors == []
+
+
+def test_report_without_locks_loads_cleanly(watched_page, tmp_path):
+    (splat,) = splatkit.parse("=====\nWARNING: suspicious RCU usage\n6.9.0 #1 Not tainted\n-----\n")
+    path = write_report(splat, tmp_path / "rcu.html")
+    watched_page.page.goto(path.as_uri())
+    watched_page.page.wait_for_load_state("load")
+    assert watched_page.page.locator("text=Nothing to draw").count() == 1
+    assert watched_page.errors == [] and watched_page.requests == [path.as_uri()]

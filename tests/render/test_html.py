@@ -131,6 +131,14 @@ def test_hostile_names_appear_only_escaped(seed_text, name):
     assert data["view"]["cycle"][0] == name and data["selected"] == f"{name} -> &kvm->slots_lock"
 
 
+def test_report_without_locks_says_so_instead_of_drawing():
+    (splat,) = splatkit.parse("=====\nWARNING: suspicious RCU usage\n6.9.0 #1 Not tainted\n-----\n")
+    page = report_html(splat)
+    assert 'id="sk-graph"' not in page and "<table" not in page
+    for note in ("Nothing to draw", "No dependency chain in this report.", "No held locks printed."):
+        assert note in page
+
+
 def test_table_html_escapes_headers_cells_and_row_ids():
     pd = pytest.importorskip("pandas")
     df = pd.DataFrame({"<b>": ["</td><script>"], "n": [None]})
