@@ -1,0 +1,158 @@
+"""The exploration notebook in a real headless JupyterLab: Run All, click an arrow on the
+canvas, and check that the *Python* side (``explorer.selected_edge``, ``explorer.frames``)
+followed the click and sent the new stack back to the page.
+
+The server runs on a copy of ``notebooks/`` in a temporary directory, so the test never
+writes into the repository, with its settings, workspaces and runtime files there too.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent.parent / "notebooks"
+NOTEBOOK = "01-explore-a-splat.ipynb"
+SRCU_CPUHP = "&kvm->srcu -> cpu_hotplug_lock"
+TIMEOUT_S = 60
+
+#: The notebook is open, its cells are loaded and its kernel is idle.
+_READY_JS = """() => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  const kernel = panel && panel.sessionContext && panel.sessionContext.session
+    && panel.sessionContext.session.kernel;
+  return Boolean(kernel && kernel.status === "idle" && panel.context.isReady && panel.content.widgets.length);
+}"""
+
+#: The notebook panel's kernel is idle and every code cell has run (has an execution count).
+_ALL_RUN_JS = """() => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  const kernel = panel && panel.sessionContext.session && panel.sessionContext.session.kernel;
+  if (!kernel || kernel.status !== "idle") return false;
+  const code = panel.content.widgets.filter((cell) => cell.model.type === "code");
+  return code.length > 0 && code.every((cell) => cell.model.executionCount !== null);
+}"""
+
+#: Append a code cell holding `source` at the end of the notebook and run it.
+_RUN_NEW_CELL_JS = """async (source) => {
+  const app = window.jupyterapp, nb = app.shell.currentWidget.content;
+  nb.activeCellIndex = nb.widgets.length - 1;
+  await app.commands.execute("notebook:insert-cell-below");
+  nb.activeCell.model.sharedModel.setSource(source);
+  await app.commands.execute("notebook:run-cell");
+}"""
+
+#: ename: evalue of every error output in the notebook.
+_ERRORS_JS = """() => window.jupyterapp.shell.currentWidget.content.widgets
+  .filter((cell) => cell.model.type === "code")
+  .flatMap((cell) => cell.model.outputs.toJSON())
+  .filter((output) => output.output_type === "error")
+  .map((output) => `${output.ename}: ${output.evalue}`)"""
+
+_OUTPUT_HAS_JS = """(text) => [...document.querySelectorAll(".jp-OutputArea-output")]
+  .some((output) => output.textContent.includes(text))"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _lab_env(home: Path) -> dict[str, str]:
+    """Environment that keeps JupyterLab's state in ``home`` and silences its news toast
+    (which can cover the canvas)."""
+    settings = home / "settings"
+    (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
+    (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
+        '{"fetchNews": "false", "checkForUpdates": false}')
+    return {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(settings),
+            "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
+            "JUPYTER_RUNTIME_DIR": str(home / "runtime"), "IPYTHONDIR": str(home / "ipython")}
+
+
+def _wait_until_serving(proc: subprocess.Popen, url: str, log: Path) -> None:
+    deadline = time.monotonic() + TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"jupyter lab exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/api/status", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.25)
+    pytest.fail(f"jupyter lab did not answer within {TIMEOUT_S}s:\n{log.read_text()[-3000:]}")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """SIGTERM lets the server shut its kernels down; kill its process group if it hangs."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def lab_url(chromium, tmp_path_factory) -> Iterator[str]:
+    """Base URL of a JupyterLab serving a temporary copy of ``notebooks/`` (no token)."""
+    pytest.importorskip("jupyterlab")
+    if not (NOTEBOOKS / NOTEBOOK).is_file():
+        pytest.fail(f"{NOTEBOOKS / NOTEBOOK} is missing")
+    home = tmp_path_factory.mktemp("lab")
+    root = home / "notebooks"
+    shutil.copytree(NOTEBOOKS, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    port = _free_port()
+    log = home / "jupyter.log"
+    command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+               f"--ServerApp.root_dir={root}", "--IdentityProvider.token=", "--ServerApp.password=",
+               "--LabApp.expose_app_in_browser=True"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=_lab_env(home),
+                                cwd=root, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_serving(proc, url, log)
+        yield url
+    finally:
+        _stop(proc)
+
+
+def test_clicking_an_edge_in_lab_updates_python(lab_url, watched_page, click_edge):
+    page = watched_page.page
+    page.goto(f"{lab_url}/lab/tree/{NOTEBOOK}?reset")
+    page.wait_for_function("window.jupyterapp !== undefined")
+    page.wait_for_function(_READY_JS)
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_function(_ALL_RUN_JS)
+    page.wait_for_selector(".splatkit-graph canvas", state="attached")
+    assert page.evaluate(_ERRORS_JS) == []
+
+    click_edge(page, ".splatkit-graph", SRCU_CPUHP)
+    # Python -> page: the explorer's stack table (an ipywidgets.HTML) now shows that dependency.
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.splatkit-tables caption')]"
+        ".some((c) => c.textContent.startsWith('&kvm->srcu \u2192 cpu_hotplug_lock'))")
+    # The kernel itself: ask it.
+    page.evaluate(_RUN_NEW_CELL_JS, "print('SELECTED=' + explorer.selected_edge,"
+                                    " len(explorer.frames), explorer.frames['function'].iloc[0])")
+    page.wait_for_function(_OUTPUT_HAS_JS, arg=f"SELECTED={SRCU_CPUHP} 13 cpus_read_lock")
+    assert watched_page.errors == []
+    # Nothing leaves the host (anywidget imports the ESM from a blob: URL of the page).
+    assert [u for u in watched_page.requests if u.startswith(("http:", "https:")) and not u.startswith(lab_url)] == []
