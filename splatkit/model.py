@@ -282,6 +282,12 @@ class Splat:
     span: Span
     title: str = ""
     """A one-line title in syzkaller's style (``possible deadlock in set_nx_huge_pages``)."""
+    corrupted: bool = False
+    """True when syzkaller would flag the report as corrupted: its text is cut or garbled where
+    the title rules look (no stack, no frame survives, the title fell back to the banner...).
+    Such a title may not match syzbot's title for the same bug."""
+    corrupted_reason: str = ""
+    """Why ``corrupted`` is set, in syzkaller's words (``no stack trace in report``); empty otherwise."""
     kernel: KernelIdent | None = None
     task: Task | None = None
     """The task that triggered the report."""
@@ -348,6 +354,8 @@ class Splat:
         return {
             "kind": self.kind,
             "title": self.title,
+            "corrupted": self.corrupted,
+            "corrupted_reason": self.corrupted_reason,
             "banner": self.banner,
             "kernel": self.kernel.to_dict() if self.kernel else None,
             "task": self.task.to_dict() if self.task else None,

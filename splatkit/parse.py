@@ -37,7 +37,7 @@ from .model import (
     Task,
     Unrecognised,
 )
-from .titles import title_for
+from .titles import syzkaller_title
 
 __all__ = ["parse", "parse_file", "parse_lines"]
 
@@ -351,10 +351,13 @@ class _ReportReader:
             wrappers=tuple(wrappers),
             lines=lines,
         )
-        return _with_title(splat)
+        return _with_title(splat, self.lines, self.banner_index)
 
 
-def _with_title(splat: Splat) -> Splat:
+def _with_title(splat: Splat, lines: list[Line], banner_index: int) -> Splat:
+    """``splat`` with syzkaller's title and corrupted flag, computed from the raw report text
+    (the banner line and the lines after it, which may decide where the report ends)."""
     from dataclasses import replace
 
-    return replace(splat, title=title_for(splat, kinds_table.kind_by_id(splat.kind)))
+    title = syzkaller_title(lines, banner_index, kinds_table.kind_by_id(splat.kind))
+    return replace(splat, title=title.text, corrupted=title.corrupted, corrupted_reason=title.corrupted_reason)

@@ -66,6 +66,13 @@ def chromium() -> str:
     return path
 
 
+def read_log(path: Path) -> str:
+    """The console log of a corpus file: after the header block, before a ``REPORT:`` section."""
+    text = path.read_text(encoding="utf-8", errors="replace").replace("\r", "")
+    _header, _, log = text.partition("\n\n")
+    return log.split("\n\nREPORT:\n")[0]
+
+
 def corpus_files() -> list[str]:
     """File names listed in the corpus index (empty when the corpus is absent)."""
     index = CORPUS / "index.tsv"

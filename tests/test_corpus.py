@@ -13,23 +13,17 @@ from pathlib import Path
 import pytest
 
 import splatkit
+from conftest import read_log
 from splatkit.lines import split_lines
 
 
 #: Corpus kinds (index.tsv) whose reports splatkit's kind table does not know yet.
-NOT_YET = {"lockdep-internal-warning", "workqueue-leaked-lock"}
+NOT_YET: set[str] = set()
 
 
 def corpus_kind(corpus_dir: Path, name: str) -> str:
     with open(corpus_dir / "index.tsv", newline="") as f:
         return next(row["kind"] for row in csv.DictReader(f, delimiter="\t") if row["file"] == name)
-
-
-def read_log(path: Path) -> str:
-    """The console log of a corpus file: after the header block, before a ``REPORT:`` section."""
-    text = path.read_text(encoding="utf-8", errors="replace").replace("\r", "")
-    _header, _, log = text.partition("\n\n")
-    return log.split("\n\nREPORT:\n")[0]
 
 
 def test_corpus_file(corpus_file, corpus_dir):

@@ -17,7 +17,21 @@ from dataclasses import dataclass
 from .sections import SECTIONS
 from .tokens import compile
 
-__all__ = ["BANNER", "IDENT", "KINDS", "RULE_DASH", "RULE_EQ", "ReportKind", "kind_by_id", "match_banner", "SCAN_ANCHORS"]
+__all__ = [
+    "BANNER",
+    "IDENT",
+    "KINDS",
+    "RULE_DASH",
+    "RULE_EQ",
+    "ReportKind",
+    "SCAN_ANCHORS",
+    "STACK",
+    "SYZ_PLACEHOLDERS",
+    "TitleRule",
+    "kind_by_id",
+    "match_banner",
+    "syz_compile",
+]
 
 #: The rule lines around a banner.
 RULE_EQ = re.compile(r"^\s*={20,}\s*$")
@@ -31,6 +45,95 @@ IDENT = re.compile(
 #: How every banner frames its text: "WARNING: x", "[ INFO: x ]", "[ ProveLock INFO: x ]".
 BANNER = r"^\[?\s*(?:ProveLock\s+)?(?P<level>INFO|BUG|WARNING):?\s+(?:{text})\s*\]?\s*$"
 
+# -- syzkaller's title rules ------------------------------------------------------------------
+#
+# syzkaller titles a report with the first matching row of its ``linuxOopses`` table
+# (google/syzkaller pkg/report/linux.go; syzkaller-titles.md §2.5 and §3). Each kind below
+# lists, as ``title_rules``, the rows that can title its banner, in the table's order, with
+# the row's regexes and format copied verbatim. :mod:`splatkit.titles` runs them.
+
+#: syzkaller's regex placeholders (pkg/report/report.go ``compile``), so that rules read as
+#: they do upstream. ``{{SRC}}`` gains a look-behind: the match is the same (syzkaller's
+#: leftmost match starts where the run of path characters starts), but a long run of path
+#: characters is tried once instead of once per character.
+SYZ_PLACEHOLDERS: dict[str, str] = {
+    "{{ADDR}}": r"0x[0-9a-f]+",
+    "{{PC}}": r"\[<?(?:0x)?[0-9a-f]+>?\]",
+    "{{FUNC}}": r"([a-zA-Z0-9_]+)(?:\.|\+)",
+    "{{SRC}}": r"(?<![a-zA-Z0-9_/.\-])([a-zA-Z0-9_/.\-]+\.[a-z]+:[0-9]+)",
+}
+
+#: In a rule's ``stack`` parts: "read stack frames from here" (syzkaller's ``parseStackTrace``).
+STACK = "<stack trace>"
+
+
+def syz_compile(pattern: str) -> re.Pattern[str]:
+    """Compile a regex written with syzkaller's ``{{PC}}``/``{{FUNC}}``/``{{SRC}}`` placeholders.
+
+    >>> syz_compile("at: (?:{{PC}} +)?{{FUNC}}").search("at: kvm_dev_ioctl+0x4fb/0xe50").group(1)
+    'kvm_dev_ioctl'
+    """
+    for name, fragment in SYZ_PLACEHOLDERS.items():
+        pattern = pattern.replace(name, fragment)
+    return re.compile(pattern)
+
+
+@dataclass(frozen=True)
+class TitleRule:
+    """One row of syzkaller's ``linuxOopses`` table (an ``oopsFormat``), as data.
+
+    References
+    ----------
+    google/syzkaller ``pkg/report/linux.go`` (``linuxOopses``, ``warningStackFmt``) and
+    ``pkg/report/report.go`` (``oopsFormat``, ``stackFmt``); syzkaller-titles.md §3.
+    """
+
+    header: str
+    """The oops header group the row belongs to: ``BUG:``, ``WARNING:`` or ``INFO:``. Only rows
+    of the group whose header the report's first line contains are tried."""
+    title: re.Pattern[str]
+    """Searched in the report block; of all rows that match, the one matching first wins."""
+    fmt: str
+    """syzkaller's title format, verbatim: ``%[n]v`` is the n-th argument, first the captures of
+    ``report`` (or of ``title`` when there is no ``report``), then one function per stack walk."""
+    report: tuple[re.Pattern[str], ...] = ()
+    """syzkaller's report regex, one element per line: the first is searched anywhere in the
+    block, each further one must match a later line than the previous one (upstream writes
+    them joined by ``(?:.*\\n)+?``). When it fails, the title falls back to the header line
+    and the report is corrupted."""
+    stack: tuple[re.Pattern[str] | str, ...] = ()
+    """How to find the blamed function: regexes that consume one matching line each (their
+    groups are candidate functions) and :data:`STACK` for "frame lines up to the next stack
+    start". Empty for rows whose title needs no function from a stack."""
+    stack2: tuple[re.Pattern[str] | str, ...] = ()
+    """Tried from the top again when ``stack`` finds no function (syzkaller's ``parts2``)."""
+    skip: tuple[str, ...] = ()
+    """Skip patterns added to the global set for this row's stack walks."""
+    no_stack_trace: bool = False
+    """The report has no stack, so a missing one does not make it corrupted."""
+
+
+def _syz(header: str, title: str, fmt: str, *, report: tuple[str, ...] = (),
+         stack: tuple[str, ...] = (), stack2: tuple[str, ...] = (), skip: tuple[str, ...] = (),
+         no_stack_trace: bool = False) -> TitleRule:
+    def parts(items: tuple[str, ...]) -> tuple[re.Pattern[str] | str, ...]:
+        return tuple(STACK if item == STACK else syz_compile(item) for item in items)
+
+    return TitleRule(header, syz_compile(title), fmt, tuple(syz_compile(r) for r in report),
+                     parts(stack), parts(stack2), skip, no_stack_trace)
+
+
+#: linuxCallTrace: the line that opens a dump_stack() trace.
+_CALL_TRACE = r"(?:Call (?:T|t)race:)|(?:Backtrace:)"
+#: linuxRipFrame: the faulting function of a trap (x86 RIP/IP, powerpc NIP, arm pc/PC is at).
+_RIP_FRAME = (r"(?:IP|NIP|pc |PC is at):? (?:(?:[0-9]+:)?(?:{{PC}} +){0,2}{{FUNC}}|(?:[0-9]+:)?0x[0-9a-f]+"
+              r"|(?:[0-9]+:)?{{PC}} +\[< *\(null\)>\] +\(null\)|[0-9]+: +\(null\))")
+#: warningStackFmt: the trapping function and the frames after it; else the Call Trace.
+_WARNING_STACK = {"stack": ("(?:" + _RIP_FRAME + "|--- interrupt: [0-9]+ at {{FUNC}})", STACK),
+                  "stack2": (_CALL_TRACE, STACK)}
+#: The frames after the first Call Trace line.
+_CALL_TRACE_STACK = (_CALL_TRACE, STACK)
+
 
 @dataclass(frozen=True)
 class ReportKind:
@@ -43,19 +146,24 @@ class ReportKind:
     sections: tuple[str, ...]
     """Section names, in printed order."""
     title: str
-    """syzkaller-style title; ``{func}`` is the function the report blames, ``{level}`` the banner's level."""
+    """syzkaller-style title, for people; ``{func}`` is the function the report blames, ``{level}``
+    the banner's level, ``{banner}`` the banner line. ``title_rules`` is what computes it."""
     scenario_columns: tuple[int, ...] = ()
     """CPU column of each printed scenario step, in order (for collapsed columns)."""
     since: str = ""
+    title_rules: tuple[TitleRule, ...] = ()
+    """The rows of syzkaller's table that can title this kind's banner, in the table's order.
+    Empty when none can: syzkaller then titles the report with its header line."""
 
 
 def _kind(kind: str, text: str, printer: str, sections: tuple[str, ...], title: str,
-          scenario_columns: tuple[int, ...] = (), since: str = "") -> ReportKind:
+          scenario_columns: tuple[int, ...] = (), since: str = "",
+          title_rules: tuple[TitleRule, ...] = ()) -> ReportKind:
     for name in sections:
         if name not in SECTIONS:
             raise ValueError(f"kind {kind!r} uses unknown section {name!r}")
     return ReportKind(kind, compile(BANNER.replace("{text}", text)), printer, sections, title,
-                      scenario_columns, since)
+                      scenario_columns, since, title_rules)
 
 
 _COMMON_TAIL = ("other_info", "held_locks", "backtrace")
@@ -72,6 +180,19 @@ KINDS: tuple[ReportKind, ...] = (
         # CPU0 lock(source).
         scenario_columns=(0, 1, 1, 0),
         since="v2.6.18",
+        title_rules=(
+            # The acquire site of the lock being taken, else of the held lock, else the first
+            # frame of the dependency chain. Work-item plumbing is never the culprit.
+            _syz("WARNING:", "WARNING: possible circular locking dependency detected",
+                 "possible deadlock in %[1]v",
+                 report=("WARNING: possible circular locking dependency detected", ".*is trying to acquire lock"),
+                 stack=("at: (?:{{PC}} +)?{{FUNC}}", "at: (?:{{PC}} +)?{{FUNC}}", STACK),
+                 skip=("process_one_work", "flush_workqueue", "drain_workqueue", "destroy_workqueue")),
+            # Up to 4.13: the acquire site, as printed, nothing skipped.
+            _syz("INFO:", "INFO: possible circular locking dependency detected", "possible deadlock in %[1]v",
+                 report=(r"INFO: possible circular locking dependency detected \]", ".*is trying to acquire lock",
+                         ".*at: {{PC}} +{{FUNC}}")),
+        ),
     ),
     _kind(
         "recursive",
@@ -82,35 +203,161 @@ KINDS: tuple[ReportKind, ...] = (
         "possible deadlock in {func}",
         scenario_columns=(0, 0),
         since="v2.6.18",
+        title_rules=(
+            # The acquire site of the lock taken twice, as printed, nothing skipped.
+            _syz("WARNING:", "WARNING: possible recursive locking detected", "possible deadlock in %[1]v",
+                 report=("WARNING: possible recursive locking detected", ".*is trying to acquire lock",
+                         ".*at: (?:{{PC}} +)?{{FUNC}}")),
+            _syz("INFO:", "INFO: possible recursive locking detected", "possible deadlock in %[1]v",
+                 report=(r"INFO: possible recursive locking detected \]", ".*is trying to acquire lock",
+                         ".*at: {{PC}} +{{FUNC}}")),
+        ),
     ),
     _kind("inconsistent_state", r"inconsistent lock state", "print_usage_bug", _COMMON_TAIL,
-          "inconsistent lock state in {func}", since="v2.6.18"),
+          "inconsistent lock state in {func}", since="v2.6.18",
+          title_rules=(
+              # The report must name the first usage ("takes ... at:"); the title blames the
+              # first caller on the Call Trace, not that site.
+              _syz("WARNING:", "WARNING: inconsistent lock state", "inconsistent lock state in %[2]v",
+                   report=("WARNING: inconsistent lock state", ".*takes", ".*at: (?:{{PC}} +)?{{FUNC}}"),
+                   stack=_CALL_TRACE_STACK),
+              _syz("INFO:", "INFO: inconsistent lock state", "inconsistent lock state in %[1]v",
+                   report=(r"INFO: inconsistent lock state \]", ".*takes", ".*at: {{PC}} +{{FUNC}}")),
+          )),
     _kind("irq_inversion", r"possible irq lock inversion dependency detected", "print_irq_inversion_bug",
-          _COMMON_TAIL, "possible deadlock in {func}", since="v2.6.18"),
+          _COMMON_TAIL, "possible deadlock in {func}", since="v2.6.18",
+          title_rules=(
+              # Where the lock that just changed state was taken, as printed.
+              _syz("WARNING:", "WARNING: possible irq lock inversion dependency detected",
+                   "possible deadlock in %[1]v",
+                   report=("WARNING: possible irq lock inversion dependency detected",
+                           ".*just changed the state of lock", ".*at: (?:{{PC}} +)?{{FUNC}}")),
+              _syz("INFO:", "INFO: possible irq lock inversion dependency detected", "possible deadlock in %[1]v",
+                   report=(r"INFO: possible irq lock inversion dependency detected \]",
+                           ".*just changed the state of lock", ".*at: {{PC}} +{{FUNC}}")),
+          )),
     _kind("irq_safe_unsafe", r"[\w-]+-safe -> [\w-]+-unsafe lock order detected", "print_bad_irq_dependency",
-          ("acquiring",) + _COMMON_TAIL, "possible deadlock in {func}", since="v2.6.18"),
+          ("acquiring",) + _COMMON_TAIL, "possible deadlock in {func}", since="v2.6.18",
+          title_rules=(
+              # The stack that took the irq-safe lock in irq context ("which became ... at:").
+              _syz("WARNING:", "WARNING: .*-safe -> .*-unsafe lock order detected", "possible deadlock in %[1]v",
+                   stack=("which became (?:.*) at:", STACK)),
+              _syz("INFO:", "INFO: SOFTIRQ-safe -> SOFTIRQ-unsafe lock order detected", "possible deadlock in %[1]v",
+                   report=(r"INFO: SOFTIRQ-safe -> SOFTIRQ-unsafe lock order detected \]", ".*is trying to acquire",
+                           ".*at: {{PC}} +{{FUNC}}")),
+          )),
     _kind("bad_unlock", r"bad unlock balance detected!", "print_unlock_imbalance_bug", _COMMON_TAIL,
-          "{level}: bad unlock balance in {func}", since="v2.6.18"),
+          "{level}: bad unlock balance in {func}", since="v2.6.18",
+          title_rules=(
+              # The release site printed under the banner, else the Call Trace.
+              _syz("BUG:", "BUG: bad unlock balance detected!", "BUG: bad unlock balance in %[1]v",
+                   stack=("{{PC}} +{{FUNC}}",) + _CALL_TRACE_STACK),
+              _syz("WARNING:", "WARNING: bad unlock balance detected!", "WARNING: bad unlock balance in %[1]v",
+                   stack=("{{PC}} +{{FUNC}}",) + _CALL_TRACE_STACK),
+          )),
     _kind("held_lock_freed", r"held lock freed!", "print_freed_lock_bug", _COMMON_TAIL,
-          "{level}: held lock freed in {func}", since="v2.6.18"),
+          "{level}: held lock freed in {func}", since="v2.6.18",
+          title_rules=(
+              # The held lock's acquire site, as printed.
+              _syz("BUG:", "BUG: held lock freed!", "BUG: held lock freed in %[1]v",
+                   report=("BUG: held lock freed!", ".*{{PC}} +{{FUNC}}")),
+              _syz("WARNING:", "WARNING: held lock freed!", "WARNING: held lock freed in %[1]v",
+                   report=("WARNING: held lock freed!", ".*at:(?: {{PC}})? +{{FUNC}}")),
+          )),
     _kind("still_held", r"(?:.+/\d+ still has locks held!|lock held at task exit time!)",
-          "print_held_locks_bug", _COMMON_TAIL, "{level}: still has locks held in {func}", since="v2.6.18"),
+          "print_held_locks_bug", _COMMON_TAIL, "{level}: still has locks held in {func}", since="v2.6.18",
+          title_rules=(
+              # The first held lock's acquire site, as printed.
+              _syz("BUG:", "BUG: .*still has locks held!", "BUG: still has locks held in %[1]v",
+                   report=("BUG: .*still has locks held!", ".*{{PC}} +{{FUNC}}")),
+              _syz("WARNING:", "WARNING: .*still has locks held!", "WARNING: still has locks held in %[1]v",
+                   report=("WARNING: .*still has locks held!", ".*at: {{FUNC}}")),
+          )),
     _kind("held_on_return", r"lock held when returning to user space!", "lockdep_sys_exit",
-          ("held_locks",), "{level}: lock held when returning to user space in {func}", since="v2.6.18"),
+          ("held_locks",), "{level}: lock held when returning to user space in {func}", since="v2.6.18",
+          title_rules=(
+              # The acquire site of held lock #0; the report has no stack.
+              _syz("BUG:", "BUG: lock held when returning to user space",
+                   "BUG: lock held when returning to user space in %[1]v",
+                   report=("BUG: lock held when returning to user space", ".*leaving the kernel with locks still held",
+                           ".*at: (?:{{PC}} +)?{{FUNC}}"),
+                   no_stack_trace=True),
+              _syz("WARNING:", "WARNING: lock held when returning to user space",
+                   "WARNING: lock held when returning to user space in %[1]v",
+                   report=("WARNING: lock held when returning to user space",
+                           ".*leaving the kernel with locks still held", ".*at: (?:{{PC}} +)?{{FUNC}}"),
+                   no_stack_trace=True),
+          )),
     _kind("suspicious_rcu", r"suspicious (?:RCU usage|rcu_dereference_check\(\) usage)\.?",
-          "lockdep_rcu_suspicious", _COMMON_TAIL, "{level}: suspicious RCU usage in {func}", since="v2.6.34"),
+          "lockdep_rcu_suspicious", _COMMON_TAIL, "{level}: suspicious RCU usage in {func}", since="v2.6.34",
+          title_rules=(
+              # The report must name the source line; the title blames the first caller on the
+              # Call Trace that is not RCU or allocator code.
+              _syz("WARNING:", "WARNING: suspicious RCU usage", "WARNING: suspicious RCU usage in %[2]v",
+                   report=("WARNING: suspicious RCU usage", ".*?{{SRC}}"),
+                   stack=_CALL_TRACE_STACK, skip=("rcu", "kmem", "slab")),
+              _syz("INFO:", "INFO: suspicious RCU usage", "INFO: suspicious RCU usage in %[2]v",
+                   report=("INFO: suspicious RCU usage", ".*?{{SRC}}"),
+                   stack=_CALL_TRACE_STACK, skip=("rcu", "kmem", "slab")),
+          )),
     _kind("invalid_wait", r"Invalid wait context", "print_lock_invalid_wait_context",
-          ("acquiring",) + _COMMON_TAIL, "WARNING: locking bug in {func}", since="v5.7"),
+          ("acquiring",) + _COMMON_TAIL, "WARNING: locking bug in {func}", since="v5.7",
+          title_rules=(
+              # Titled like a lockdep WARN so that x86 and arm reports of one bug meet.
+              _syz("BUG:", "BUG: Invalid wait context", "WARNING: locking bug in %[1]v",
+                   stack=_CALL_TRACE_STACK, skip=("lock_sock", "release_sock")),
+          )),
     _kind("nested_not_taken", r"Nested lock was not taken", "print_lock_nested_lock_not_held",
-          _COMMON_TAIL, "WARNING: nested lock was not taken in {func}", since="v2.6.27"),
+          _COMMON_TAIL, "WARNING: nested lock was not taken in {func}", since="v2.6.27",
+          title_rules=(
+              _syz("WARNING:", "WARNING: Nested lock was not taken", "WARNING: nested lock was not taken in %[1]v",
+                   **_WARNING_STACK),
+          )),
+    # No row of syzkaller's table matches the next three: it titles them with the banner.
     _kind("bad_contention", r"bad contention detected!", "print_lock_contention_bug", _COMMON_TAIL,
           "{banner}", since="v2.6.27"),
     _kind("chain_key_collision", r"chain_key collision", "print_collision", _COMMON_TAIL,
           "{banner}", since="v4.6"),
     _kind("non_static_key", r"trying to register non-static key\.?", "register_lock_class",
-          ("backtrace",), "INFO: trying to register non-static key in {func}", since="v2.6.18"),
+          ("backtrace",), "INFO: trying to register non-static key in {func}", since="v2.6.18",
+          title_rules=(
+              # The first caller on the Call Trace that is not locking code ("lock" anywhere in
+              # the name, so also block_* and clock_*) or stack plumbing.
+              _syz("INFO:", "INFO: trying to register non-static key", "INFO: trying to register non-static key in %[1]v",
+                   stack=_CALL_TRACE_STACK, skip=("stack", "lock", "IRQ")),
+          )),
     _kind("lockdep_limit", r"(?:MAX_\w+|MAX_STACK_TRACE_ENTRIES) too low!", "print_lockdep_off",
           ("held_locks", "backtrace"), "{banner}", since="v2.6.18"),
+    # A WARN_ON/DEBUG_LOCKS_WARN_ON in lockdep's own code: "WARNING: CPU: 1 PID: 21689 at
+    # kernel/locking/lockdep.c:3676 lock_release+0x6e6/0xa40" (kernel/lockdep.c in older trees,
+    # "WARNING: kernel/locking/lockdep.c:N at ..., CPU#N: ..." in the newest WARN format), then
+    # the WARN's register and stack dump. The DEBUG_LOCKS_WARN_ON(expr) line comes before it.
+    _kind("lockdep_warning",
+          r"(?:CPU: \d+ PID: \d+ )?at kernel/(?:locking/)?lockdep\.c:\d+ \S.*"
+          r"|kernel/(?:locking/)?lockdep\.c:\d+ at \S.*",
+          "__warn", ("stack_dump",), "WARNING: locking bug in {func}", since="v2.6.18",
+          title_rules=(
+              # The trapping function, then the frames after it; else the Call Trace.
+              _syz("WARNING:", r"WARNING: .*kernel/locking/lockdep\.c.*lock_", "WARNING: locking bug in %[1]v",
+                   skip=("lock_sock", "release_sock"), **_WARNING_STACK),
+              # A WARN whose function has no "lock_" in its name is an ordinary "WARNING in F".
+              _syz("WARNING:", r"WARNING: {{SRC}} at 0x\d+, CPU#\d+", "WARNING in %[2]v", **_WARNING_STACK),
+              _syz("WARNING:", "WARNING: .* at {{SRC}} {{FUNC}}", "WARNING in %[3]v", **_WARNING_STACK),
+              _syz("WARNING:", "WARNING: {{SRC}} at {{FUNC}}", "WARNING in %[3]v", **_WARNING_STACK),
+              _syz("WARNING:", r"WARNING: \[.*\] {{SRC}} at {{FUNC}}.*", "WARNING in %[3]v", **_WARNING_STACK),
+          )),
+    # Not a lockdep splat: process_one_work (kernel/workqueue.c) reports a work function that
+    # returned with locks held, and prints lockdep's held-lock list. Newer kernels print
+    # "leaked atomic, lock or RCU", which no row of syzkaller's table matches.
+    _kind("workqueue_leaked_lock", r"workqueue leaked (?:lock or atomic|atomic, lock or RCU): .+",
+          "process_one_work", ("last_function", "held_locks", "stack_dump"),
+          "BUG: workqueue leaked lock or atomic in {func}",
+          title_rules=(
+              # The work function named on the "last function:" line; no stack needed.
+              _syz("BUG:", "BUG: workqueue leaked lock or atomic", "BUG: workqueue leaked lock or atomic in %[1]v",
+                   report=("BUG: workqueue leaked lock or atomic", r".*last function: ([a-zA-Z0-9_]+)$"),
+                   no_stack_trace=True),
+          )),
 )
 
 

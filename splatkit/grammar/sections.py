@@ -120,5 +120,18 @@ SECTIONS: dict[str, Section] = {
             "frame", "stack_marker", "registers",
             terminal=True,
         ),
+        # dump_stack()/__warn() output that no "stack backtrace:" line announces (a WARN in
+        # lockdep.c, the workqueue leak report): it opens with the "CPU: N PID: N Comm:" line,
+        # or with "Call Trace:" when that line was printed before the banner.
+        _section(
+            "stack_dump",
+            r"^(?:CPU: \d+ (?:UID: \d+ )?PID: (?P<pid>\d+) Comm: (?P<comm>.+?) (?:Not tainted|Tainted:).*"
+            r"|\s*Call [Tt]race:\s*)$",
+            "cpu_info", "pid_info", "hardware", "taint_legend", "workqueue", "call_trace",
+            "frame", "stack_marker", "registers",
+            terminal=True,
+        ),
+        # process_one_work: "     last function: addrconf_dad_work" (the work function that leaked).
+        _section("last_function", r"^\s*last function: (?P<function>[\w.]+)\s*$"),
     )
 }
