@@ -1,0 +1,2 @@
+"""Browser tests; a package so that its conftest is not imported as the top-level module ``conftest``
+(which ``tests/conftest.py`` is, and which tests import helpers from)."""
