@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
-
-ROOT_CONFTEST = Path(__file__).resolve().parent.parent / "conftest.py"
+from conftest import CHROMIUM_ARGS  # tests/conftest.py (this directory is the package "browser")
 
 #: Page coordinates of a point on edge `id` of the network drawn in `selector`, where a
 #: click hits that edge and no node; null when there is none. Stops the physics first so
@@ -59,18 +57,10 @@ class WatchedPage:
 
 
 @pytest.fixture(scope="session")
-def chromium_args(request) -> list[str]:
-    """``CHROMIUM_ARGS`` of ``tests/conftest.py``; conftest modules cannot import each other
-    (pytest loads every one as the module ``conftest``), so ask the plugin manager for it."""
-    root = request.config.pluginmanager.get_plugin(str(ROOT_CONFTEST))
-    return list(root.CHROMIUM_ARGS)
-
-
-@pytest.fixture(scope="session")
-def browser(chromium, chromium_args) -> Iterator[Any]:
+def browser(chromium) -> Iterator[Any]:
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=chromium_args)
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
             yield browser
         finally:
