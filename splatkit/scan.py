@@ -14,18 +14,20 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from .grammar.kinds import SCAN_ANCHORS, match_banner
 from .lines import _strip, normalize
 from .model import Splat
 from .parse import MAX_UNRECOGNISED_RUN, parse_lines
+from .titles import MAX_BLOCK_LINES
 
-__all__ = ["scan"]
+__all__ = ["Located", "locate", "scan"]
 
 CHUNK = 8 << 20
 #: A report is parsed from a window this large first, doubled while the report runs to its end.
-WINDOW = 32 << 10
+WINDOW = 256 << 10
 #: No report is read past this many bytes from its banner.
 MAX_WINDOW = 4 << 20
 #: How far the anchor may sit above the banner (the '=====' rule is the line just above).
@@ -87,8 +89,8 @@ def _parse_at(buf: bytes, region_start: int, banner_no: int, first_no: int, eof:
     """Parse the report whose banner is line ``banner_no``; (splat, needs more data).
 
     The parser ends a report at its end marker or after ``MAX_UNRECOGNISED_RUN``
-    foreign lines, so a window holding that many complete lines past the report's
-    last line gives the same splat as the whole file would.
+    foreign lines, and the title reads at most ``MAX_BLOCK_LINES`` lines from the
+    banner on, so a window holding both gives the same splat as the whole file would.
     """
     window = WINDOW
     while True:
@@ -101,7 +103,8 @@ def _parse_at(buf: bytes, region_start: int, banner_no: int, first_no: int, eof:
         splat = next((s for s in parse_lines(lines)
                       if any(no == banner_no for no, f in s.line_fields if f == "banner")), None)
         last = lines[-1].no if lines else first_no
-        settled = splat is None or last - splat.span.last_line > MAX_UNRECOGNISED_RUN
+        settled = splat is None or (last - splat.span.last_line > MAX_UNRECOGNISED_RUN
+                                    and last - banner_no + 1 >= MAX_BLOCK_LINES)
         if complete or settled or window >= MAX_WINDOW:
             return splat, False
         if region_start + window >= len(buf):
@@ -109,24 +112,29 @@ def _parse_at(buf: bytes, region_start: int, banner_no: int, first_no: int, eof:
         window *= 2
 
 
-def scan(source: str | os.PathLike[str] | BinaryIO, *, chunk_size: int = CHUNK) -> Iterator[Splat]:
-    """Yield every lockdep report in a log file, in order, reading it ``chunk_size`` bytes at a time.
+@dataclass(frozen=True)
+class Located:
+    """Where a report starts in a log: what :func:`locate` yields, without parsing the report."""
 
-    ``source`` is a path or a binary file object. Line numbers in the splats are
-    those of the whole file, and each splat is the one :func:`splatkit.parse`
-    would give for the whole file.
+    kind: str
+    line_no: int
+    """1-based line number of the banner line in the whole log."""
+    offset: int
+    """Byte offset of the banner line in the whole log."""
+    banner: str
+    """The banner line, wrappers stripped."""
 
-    >>> import io
-    >>> [s.cycle[0] for s in scan(io.BytesIO(b"boot\\n" + seed_text.encode()))]
-    ['kvm_lock']
-    """
+
+def _chunks(source: str | os.PathLike[str] | BinaryIO, chunk_size: int, parse: bool) -> Iterator[Splat | Located]:
+    """The chunked reading loop shared by :func:`scan` and :func:`locate`."""
     if isinstance(source, (str, os.PathLike)):
         with open(source, "rb") as f:
-            yield from scan(f, chunk_size=chunk_size)
+            yield from _chunks(f, chunk_size, parse)
         return
-    stream: BinaryIO = source if not isinstance(source, io.TextIOBase) else source.buffer  # type: ignore[assignment]
+    stream: BinaryIO = source.buffer if isinstance(source, io.TextIOBase) else source  # type: ignore[assignment]
     buf = b""
     base_line = 1  # line number of buf[0]
+    base_offset = 0  # file offset of buf[0]
     last_banner_no = 0  # banners at or before this line were handled
     eof = False
     while not eof:
@@ -137,7 +145,7 @@ def scan(source: str | os.PathLike[str] | BinaryIO, *, chunk_size: int = CHUNK) 
         limit = len(buf) if eof else buf.rfind(b"\n") + 1
         counter = _LineCounter(base_line)
         # Keep the last complete line for the next round: it may be the rule above a banner.
-        keep_from = buf.rfind(b"\n", 0, max(limit - 1, 0)) + 1 if not eof else limit
+        keep_from = limit if eof else buf.rfind(b"\n", 0, max(limit - 1, 0)) + 1
         for line_start in _candidates(buf, 0, limit):
             banner = _banner_line(buf, line_start, limit)
             if banner is None:
@@ -146,6 +154,14 @@ def scan(source: str | os.PathLike[str] | BinaryIO, *, chunk_size: int = CHUNK) 
             first_no = counter.at(buf, region_start)
             banner_no = first_no + buf.count(b"\n", region_start, banner)
             if banner_no <= last_banner_no:
+                continue
+            if not parse:
+                last_banner_no = banner_no
+                nl = buf.find(b"\n", banner, limit)
+                text = _strip(buf[banner:nl if nl != -1 else limit].decode("utf-8", errors="replace"))[0]
+                found = match_banner(text)
+                assert found is not None  # _banner_line checked it
+                yield Located(found[0].kind, banner_no, base_offset + banner, text.strip())
                 continue
             splat, more = _parse_at(buf, region_start, banner_no, first_no, eof)
             if more:  # the report runs past what was read: keep it for the next chunk
@@ -156,4 +172,37 @@ def scan(source: str | os.PathLike[str] | BinaryIO, *, chunk_size: int = CHUNK) 
                 yield splat
         # Drop what is done; keep the tail the next chunk needs.
         base_line = _LineCounter(base_line).at(buf, keep_from)
+        base_offset += keep_from
         buf = buf[keep_from:]
+
+
+def locate(source: str | os.PathLike[str] | BinaryIO, *, chunk_size: int = CHUNK) -> Iterator[Located]:
+    """Yield where every lockdep report of a log starts, without parsing the reports.
+
+    As fast as the log can be searched for :data:`SCAN_ANCHORS`; use it to index
+    a big log, then parse the reports you want (or use :func:`scan`).
+
+    >>> import io
+    >>> [(r.kind, r.line_no) for r in locate(io.BytesIO(seed_text.encode()))]
+    [('circular', 2)]
+    """
+    for found in _chunks(source, chunk_size, parse=False):
+        assert isinstance(found, Located)
+        yield found
+
+
+def scan(source: str | os.PathLike[str] | BinaryIO, *, chunk_size: int = CHUNK) -> Iterator[Splat]:
+    """Yield every lockdep report in a log file, in order, reading it ``chunk_size`` bytes at a time.
+
+    ``source`` is a path or a binary file object. Line numbers in the splats are
+    those of the whole file, and each splat is the one :func:`splatkit.parse`
+    would give for the whole file; memory stays bounded by the chunk size plus
+    the largest report window (:data:`MAX_WINDOW`).
+
+    >>> import io
+    >>> [s.cycle[0] for s in scan(io.BytesIO(seed_text.encode()))]
+    ['kvm_lock']
+    """
+    for splat in _chunks(source, chunk_size, parse=True):
+        assert isinstance(splat, Splat)
+        yield splat

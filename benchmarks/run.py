@@ -1,0 +1,204 @@
+"""splatkit's speed and memory benchmarks; results go to benchmarks/results/latest.txt.
+
+Run from the repository: ``.venv/bin/python benchmarks/run.py`` (``--quick`` for a
+smoke run with small inputs). Every figure is printed beside a baseline measured
+in the same run on the same input, because these machines are noisy:
+
+- parse: full structured parse of every corpus file (median per file), beside
+  splitting the same text into lines and matching the banner regexes on each
+  line (what any line-based reader must at least do);
+- scan: a generated console log (default 100 MB) of unrelated lines with corpus
+  reports mixed in, scanned by :func:`splatkit.scan.scan`, beside ``grep -cE`` for
+  the banner lines over the same file;
+- stream: a generated log (default 1 GB) scanned in a child process, its peak
+  RSS beside that of a child that only imports splatkit.
+
+The corpus is read from ../shared/corpus/syzkaller (the benchmark stops with a
+message when it is absent); generated logs are written to a temporary directory
+and removed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = Path(os.environ.get("SPLATKIT_SHARED", REPO.parent / "shared")) / "corpus" / "syzkaller"
+RESULTS = REPO / "benchmarks" / "results" / "latest.txt"
+
+sys.path.insert(0, str(REPO))
+import splatkit  # noqa: E402
+from splatkit.grammar.kinds import match_banner  # noqa: E402
+from splatkit.lines import split_lines  # noqa: E402
+from splatkit.scan import locate, scan  # noqa: E402
+
+#: Unrelated console lines, the bulk of a real log.
+NOISE = (
+    "usb 1-1: new high-speed USB device number {n} using ehci-pci",
+    "EXT4-fs (sda1): mounted filesystem with ordered data mode. Opts: (null)",
+    'audit: type=1400 audit({n}.512:{n}): apparmor="DENIED" operation="open" profile="snap"',
+    "IPv6: ADDRCONF(NETDEV_CHANGE): eth0: link becomes ready",
+    "systemd[1]: Started Session {n} of user root.",
+    "kworker/u4:{n}: page allocation failure: order:0, mode:0x40cc0",
+)
+#: Rarer lines that look like the start of a report but are not lockdep's (1 line in RARE_EVERY).
+RARE = (
+    "==================================================================",
+    "BUG: KASAN: use-after-free in foo+0x12/0x40",
+    "WARNING: CPU: 1 PID: {n} at drivers/net/foo.c:12 foo_xmit+0x1/0x2",
+    "INFO: task kworker/0:{n} blocked for more than 143 seconds.",
+)
+RARE_EVERY = 200
+#: grep's view of a banner line: the banner texts of the kinds, as one extended regex.
+GREP_BANNERS = ("possible circular locking|possible recursive locking|inconsistent lock state|"
+                "lock inversion dependency|-unsafe lock order detected|bad unlock balance|held lock freed|"
+                "still has locks held|returning to user space!|suspicious RCU usage|Invalid wait context|"
+                "Nested lock was not taken|non-static key")
+
+
+def corpus_logs() -> list[str]:
+    if not CORPUS.is_dir():
+        sys.exit(f"benchmarks: the corpus is not at {CORPUS}; set SPLATKIT_SHARED to the shared/ folder")
+    logs = []
+    for path in sorted((CORPUS / "report").iterdir()):
+        text = path.read_text(encoding="utf-8", errors="replace").replace("\r", "")
+        logs.append(text.partition("\n\n")[2].split("\n\nREPORT:\n")[0])
+    return logs
+
+
+def bench_parse(logs: list[str], repeat: int) -> list[str]:
+    def per_file(func) -> list[float]:
+        times = []
+        for log in logs:
+            best = float("inf")
+            for _ in range(repeat):
+                t0 = time.perf_counter()
+                func(log)
+                best = min(best, time.perf_counter() - t0)
+            times.append(best)
+        return times
+
+    def baseline(log: str) -> None:
+        for line in split_lines(log):
+            match_banner(line)
+
+    parsed = per_file(splatkit.parse)
+    base = per_file(baseline)
+    median, base_median = statistics.median(parsed), statistics.median(base)
+    return [
+        f"parse: {len(logs)} corpus files, full structured parse, best of {repeat} per file",
+        f"  median {median * 1e3:.3f} ms/file, p90 {statistics.quantiles(parsed, n=10)[-1] * 1e3:.3f} ms, "
+        f"max {max(parsed) * 1e3:.3f} ms (goal: median <= 0.5 ms)",
+        f"  baseline (split lines + banner regex per line): median {base_median * 1e3:.3f} ms/file; "
+        f"parse/baseline = {median / base_median:.1f}x",
+    ]
+
+
+def generate_log(path: Path, size: int, logs: list[str], reports: int, seed: int = 1) -> int:
+    """Write ``size`` bytes of noise with ``reports`` corpus logs spread through it; returns bytes."""
+    rng = random.Random(seed)
+    noise_bytes = max(size - sum(len(log) for log in logs) * reports // len(logs), size // 2)
+    every = max(noise_bytes // max(reports, 1), 1)
+    written = since = n = 0
+    with open(path, "w", encoding="utf-8") as f:
+        block = []
+        while written < size:
+            n += 1
+            text = rng.choice(RARE if n % RARE_EVERY == 0 else NOISE).format(n=n)
+            line = f"[{n // 1000:6d}.{n % 1000000:06d}] {text}\n"
+            block.append(line)
+            written += len(line)
+            since += len(line)
+            if since >= every and reports:
+                log = rng.choice(logs)
+                block.append(log if log.endswith("\n") else log + "\n")
+                written += len(log) + 1
+                since = 0
+            if len(block) > 4096:
+                f.write("".join(block))
+                block = []
+        f.write("".join(block))
+    return path.stat().st_size
+
+
+def bench_scan(tmp: Path, logs: list[str], size: int, reports: int) -> list[str]:
+    path = tmp / "console.log"
+    total = generate_log(path, size, logs, reports)
+    t0 = time.perf_counter()
+    located = sum(1 for _ in locate(path))
+    scan_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    parsed = sum(1 for _ in scan(path))
+    parse_s = time.perf_counter() - t0
+    grep = shutil.which("grep")
+    lines = [f"scan: {total / 1e6:.0f} MB console log, ~{reports} corpus logs mixed in",
+             f"  locate: {located} reports found in {scan_s:.2f} s = {total / 1e6 / scan_s:.0f} MB/s "
+             "(goal: >= 300 MB/s)",
+             f"  scan (found and fully parsed): {parsed} reports in {parse_s:.2f} s = "
+             f"{total / 1e6 / parse_s:.0f} MB/s"]
+    if grep:
+        t0 = time.perf_counter()
+        out = subprocess.run([grep, "-cE", GREP_BANNERS, str(path)], capture_output=True, text=True)
+        grep_s = time.perf_counter() - t0
+        lines.append(f"  grep -cE banners: {out.stdout.strip()} lines in {grep_s:.2f} s = "
+                     f"{total / 1e6 / grep_s:.0f} MB/s; scan/grep time = {scan_s / grep_s:.1f}x")
+    path.unlink()
+    return lines
+
+
+_CHILD_SCAN = "import sys, resource; from splatkit.scan import scan; n = sum(1 for _ in scan(sys.argv[1])); " \
+              "print(n, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+_CHILD_IMPORT = "import resource, splatkit.scan; print(0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+
+
+def bench_stream(tmp: Path, logs: list[str], size: int, reports: int) -> list[str]:
+    path = tmp / "huge.log"
+    total = generate_log(path, size, logs, reports, seed=2)
+
+    def child(code: str, *args: str) -> tuple[int, float, float]:
+        t0 = time.perf_counter()
+        out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True,
+                             cwd=REPO).stdout.split()
+        return int(out[0]), int(out[1]) / 1024, time.perf_counter() - t0
+
+    found, rss, seconds = child(_CHILD_SCAN, str(path))
+    _zero, base_rss, _t = child(_CHILD_IMPORT)
+    path.unlink()
+    return [f"stream: {total / 1e9:.2f} GB log scanned in a child process",
+            f"  {found} reports in {seconds:.1f} s, peak RSS {rss:.0f} MB (goal: < 200 MB); "
+            f"baseline (import only) {base_rss:.0f} MB; scan/baseline = {rss / base_rss:.1f}x"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small inputs, for a smoke run")
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    logs = corpus_logs()
+    scan_size, stream_size = (4 << 20, 16 << 20) if args.quick else (100 << 20, 1 << 30)
+    reports = 20 if args.quick else 300
+    out = [f"splatkit benchmarks, {time.strftime('%Y-%m-%d %H:%M')}, python {sys.version.split()[0]}, "
+           f"{os.cpu_count()} cores{' (quick)' if args.quick else ''}", ""]
+    out += bench_parse(logs, repeat=1 if args.quick else 5)
+    with tempfile.TemporaryDirectory(prefix="splatkit-bench-") as tmp:
+        out += bench_scan(Path(tmp), logs, scan_size, reports)
+        out += bench_stream(Path(tmp), logs, stream_size, reports)
+    text = "\n".join(out) + "\n"
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(text)
+    print(text, end="")
+    print(f"(written to {args.output})")
+
+
+if __name__ == "__main__":
+    main()
