@@ -70,8 +70,8 @@ class Assets:
 
 
 def _text(value: object) -> str:
-    """``value`` as HTML text or a quoted attribute value; None and NaN become empty."""
-    if value is None or (isinstance(value, float) and value != value):
+    """``value`` as HTML text or a quoted attribute value; missing values (None, NaN, NA) become empty."""
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
         return ""
     return html.escape(str(value), quote=True)
 
@@ -87,6 +87,9 @@ def _inline(source: str) -> str:
 
     ``<\\/`` means the same as ``</`` in JS strings, regexes and comments, the only
     places where the sequence can occur.
+
+    >>> print(_inline("const end = '</SCRIPT>';"))
+    const end = '<\\/SCRIPT>';
     """
     return _END_TAG.sub(r"<\\/\1", source)
 

@@ -65,6 +65,8 @@ class Explorer(ipywidgets.VBox):
         Everything explored; the graph merges them all.
     splat : Splat
         The first of them, whose cycle is highlighted.
+    lock_graph : LockGraph
+        The merged lock graph the drawing and the stacks come from.
     graph : LockGraphWidget
         The drawing; its ``selected_edge`` trait is the selection.
     frames : pandas.DataFrame

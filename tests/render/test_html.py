@@ -7,6 +7,7 @@ import json
 import sys
 from html.parser import HTMLParser
 
+import pandas as pd
 import pytest
 
 import splatkit
@@ -140,8 +141,7 @@ def test_report_without_locks_says_so_instead_of_drawing():
 
 
 def test_table_html_escapes_headers_cells_and_row_ids():
-    pd = pytest.importorskip("pandas")
-    df = pd.DataFrame({"<b>": ["</td><script>"], "n": [None]})
+    df = pd.DataFrame({"<b>": ["</td><script>"], "n": [pd.NA]})
     out = table_html(df, caption="<i>", row_edges=['"><x'], selected='"><x')
     assert out == ('<table><caption>&lt;i&gt;</caption><thead><tr><th>&lt;b&gt;</th><th>n</th></tr></thead>'
                    '<tbody><tr data-sk-edge="&quot;&gt;&lt;x" class="sk-selected"><td>&lt;/td&gt;&lt;script&gt;</td>'
