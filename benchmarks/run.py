@@ -134,24 +134,28 @@ def generate_log(path: Path, size: int, logs: list[str], reports: int, seed: int
 def bench_scan(tmp: Path, logs: list[str], size: int, reports: int) -> list[str]:
     path = tmp / "console.log"
     total = generate_log(path, size, logs, reports)
-    t0 = time.perf_counter()
-    located = sum(1 for _ in locate(path))
-    scan_s = time.perf_counter() - t0
+    scan_s = float("inf")
+    for _ in range(3):  # best of 3: the first run also pays for the page cache
+        t0 = time.perf_counter()
+        located = sum(1 for _ in locate(path))
+        scan_s = min(scan_s, time.perf_counter() - t0)
     t0 = time.perf_counter()
     parsed = sum(1 for _ in scan(path))
     parse_s = time.perf_counter() - t0
     grep = shutil.which("grep")
     lines = [f"scan: {total / 1e6:.0f} MB console log, ~{reports} corpus logs mixed in",
-             f"  locate: {located} reports found in {scan_s:.2f} s = {total / 1e6 / scan_s:.0f} MB/s "
+             f"  locate: {located} reports found in {scan_s:.2f} s (best of 3) = {total / 1e6 / scan_s:.0f} MB/s "
              "(goal: >= 300 MB/s)",
              f"  scan (found and fully parsed): {parsed} reports in {parse_s:.2f} s = "
              f"{total / 1e6 / parse_s:.0f} MB/s"]
     if grep:
-        t0 = time.perf_counter()
-        out = subprocess.run([grep, "-cE", GREP_BANNERS, str(path)], capture_output=True, text=True)
-        grep_s = time.perf_counter() - t0
-        lines.append(f"  grep -cE banners: {out.stdout.strip()} lines in {grep_s:.2f} s = "
-                     f"{total / 1e6 / grep_s:.0f} MB/s; scan/grep time = {scan_s / grep_s:.1f}x")
+        grep_s = float("inf")
+        for _ in range(3):
+            t0 = time.perf_counter()
+            out = subprocess.run([grep, "-cE", GREP_BANNERS, str(path)], capture_output=True, text=True)
+            grep_s = min(grep_s, time.perf_counter() - t0)
+        lines.append(f"  grep -cE banners: {out.stdout.strip()} lines in {grep_s:.2f} s (best of 3) = "
+                     f"{total / 1e6 / grep_s:.0f} MB/s; locate/grep time = {scan_s / grep_s:.1f}x")
     path.unlink()
     return lines
 

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from .grammar.kinds import SCAN_ANCHORS, match_banner
+from .grammar.kinds import BANNER_HINT, SCAN_ANCHORS, match_banner
 from .lines import _strip, normalize
 from .model import Splat
 from .parse import MAX_UNRECOGNISED_RUN, parse_lines
@@ -30,46 +30,28 @@ CHUNK = 8 << 20
 WINDOW = 256 << 10
 #: No report is read past this many bytes from its banner.
 MAX_WINDOW = 4 << 20
-#: How far the anchor may sit above the banner (the '=====' rule is the line just above).
-_BANNER_LOOKAHEAD = 2
 
 _ANCHORS: tuple[bytes, ...] = tuple(a.encode() for a in SCAN_ANCHORS)
 
 
-def _candidates(buf: bytes, start: int, end: int) -> list[int]:
-    """Sorted offsets of the line starts of every anchor hit in ``buf[start:end]``."""
+def _banners(buf: bytes, end: int) -> list[int]:
+    """Sorted line-start offsets of the banner lines in ``buf[:end]``.
+
+    Each anchor hit is checked with :data:`BANNER_HINT` where it stands, then its
+    line (wrappers stripped) with :func:`match_banner`.
+    """
     starts = set()
     for anchor in _ANCHORS:
-        i = buf.find(anchor, start, end)
+        i = buf.find(anchor, 0, end)
         while i != -1:
-            line_start = buf.rfind(b"\n", 0, i) + 1
-            starts.add(line_start)
-            nl = buf.find(b"\n", i, end)
-            if nl == -1:
-                break
-            i = buf.find(anchor, nl + 1, end)
+            if BANNER_HINT.match(buf, i):
+                line_start = buf.rfind(b"\n", 0, i) + 1
+                nl = buf.find(b"\n", i, end)
+                line = buf[line_start:nl if nl != -1 else end].decode("utf-8", errors="replace")
+                if match_banner(_strip(line.rstrip("\r"))[0]) is not None:
+                    starts.add(line_start)
+            i = buf.find(anchor, i + len(anchor), end)
     return sorted(starts)
-
-
-def _banner_line(buf: bytes, line_start: int, limit: int) -> int | None:
-    """Offset of the banner line at or just after ``line_start``, or None when there is none.
-
-    Only lines that end before ``limit`` count: a banner cut by a chunk boundary
-    could match while incomplete.
-    """
-    offset = line_start
-    for _ in range(_BANNER_LOOKAHEAD):
-        if offset >= limit:
-            return None
-        nl = buf.find(b"\n", offset, limit)
-        line = buf[offset: nl if nl != -1 else limit]
-        text, *_rest = _strip(line.decode("utf-8", errors="replace").rstrip("\r"))
-        if match_banner(text) is not None:
-            return offset
-        if nl == -1:
-            return None
-        offset = nl + 1
-    return None
 
 
 class _LineCounter:
@@ -146,10 +128,7 @@ def _chunks(source: str | os.PathLike[str] | BinaryIO, chunk_size: int, parse: b
         counter = _LineCounter(base_line)
         # Keep the last complete line for the next round: it may be the rule above a banner.
         keep_from = limit if eof else buf.rfind(b"\n", 0, max(limit - 1, 0)) + 1
-        for line_start in _candidates(buf, 0, limit):
-            banner = _banner_line(buf, line_start, limit)
-            if banner is None:
-                continue
+        for banner in _banners(buf, limit):
             region_start = buf.rfind(b"\n", 0, max(banner - 1, 0)) + 1 if banner > 0 else 0
             first_no = counter.at(buf, region_start)
             banner_no = first_no + buf.count(b"\n", region_start, banner)
@@ -160,7 +139,7 @@ def _chunks(source: str | os.PathLike[str] | BinaryIO, chunk_size: int, parse: b
                 nl = buf.find(b"\n", banner, limit)
                 text = _strip(buf[banner:nl if nl != -1 else limit].decode("utf-8", errors="replace"))[0]
                 found = match_banner(text)
-                assert found is not None  # _banner_line checked it
+                assert found is not None  # _banners checked it
                 yield Located(found[0].kind, banner_no, base_offset + banner, text.strip())
                 continue
             splat, more = _parse_at(buf, region_start, banner_no, first_no, eof)
@@ -171,7 +150,7 @@ def _chunks(source: str | os.PathLike[str] | BinaryIO, chunk_size: int, parse: b
             if splat is not None:
                 yield splat
         # Drop what is done; keep the tail the next chunk needs.
-        base_line = _LineCounter(base_line).at(buf, keep_from)
+        base_line = counter.at(buf, keep_from)
         base_offset += keep_from
         buf = buf[keep_from:]
 

@@ -19,6 +19,7 @@ from .tokens import compile
 
 __all__ = [
     "BANNER",
+    "BANNER_HINT",
     "IDENT",
     "KINDS",
     "RULE_DASH",
@@ -141,6 +142,8 @@ class ReportKind:
     """Stable identifier, used in ``Splat.kind`` and the CLI."""
     banner: re.Pattern[str]
     """Matches the banner line (any era) after wrapper stripping."""
+    banner_text: str
+    """The regex of the banner's text after its level (``BANNER``'s ``{text}``)."""
     printer: str
     """The kernel function that prints this report (kernel/locking/lockdep.c)."""
     sections: tuple[str, ...]
@@ -162,7 +165,7 @@ def _kind(kind: str, text: str, printer: str, sections: tuple[str, ...], title: 
     for name in sections:
         if name not in SECTIONS:
             raise ValueError(f"kind {kind!r} uses unknown section {name!r}")
-    return ReportKind(kind, compile(BANNER.replace("{text}", text)), printer, sections, title,
+    return ReportKind(kind, compile(BANNER.replace("{text}", text)), text, printer, sections, title,
                       scenario_columns, since, title_rules)
 
 
@@ -380,7 +383,13 @@ def match_banner(text: str) -> tuple[ReportKind, re.Match[str]] | None:
     return None
 
 
-#: Fixed text on every banner line (its level, as :data:`BANNER` requires) or on the '====='
-#: rule above it. The scanner finds candidate reports in big logs with ``bytes.find`` on these,
-#: one pass each at memory speed, then confirms each candidate with the banner grammar.
-SCAN_ANCHORS: tuple[str, ...] = ("=====", "WARNING:", "BUG:", "INFO:")
+#: Fixed text on every banner line, its level: the scanner finds candidate banners in big logs
+#: with ``bytes.find`` on these, one pass each at memory speed. Every kernel prints the colon;
+#: only :func:`match_banner` also accepts a banner that lost it.
+SCAN_ANCHORS: tuple[str, ...] = ("WARNING:", "BUG:", "INFO:")
+
+#: Matched (as bytes) at an anchor: the level and the text of some kind's banner. Cheap enough
+#: to run on every anchor hit, so only real banners reach the full :func:`match_banner`.
+BANNER_HINT: re.Pattern[bytes] = re.compile(
+    ("(?:" + "|".join(re.escape(a) for a in SCAN_ANCHORS) + r")\s+(?:"
+     + "|".join(f"(?:{entry.banner_text})" for entry in KINDS) + ")").encode())
