@@ -11,7 +11,6 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -113,7 +112,9 @@ def cmd_lab(args: argparse.Namespace) -> int:
         command.append("--allow-root")
     print(f"splatkit: starting JupyterLab; open the URL it prints, ending in {url_path}?token=...",
           file=sys.stderr, flush=True)
-    return subprocess.call(command)
+    # Become JupyterLab (no child left behind when this process is stopped).
+    os.execv(sys.executable, command)
+    return 0  # not reached
 
 
 def _parser() -> argparse.ArgumentParser:

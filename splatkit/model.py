@@ -323,13 +323,14 @@ class Splat:
         """Lock classes of the deadlock cycle, each acquired while holding the previous one.
 
         The first is the lock the task already holds, and the first is acquired
-        while holding the last. Empty for reports without a chain.
+        while holding the last. Empty for reports without a chain, and for a chain
+        cut short (entries #N..#0 not all present): a partial cycle would mislead.
 
         For the seed: ``('kvm_lock', '&kvm->slots_lock', '&kvm->srcu', 'cpu_hotplug_lock')``.
         """
-        if not self.chain:
-            return ()
         by_index = sorted(self.chain, key=lambda e: e.index)
+        if not by_index or [e.index for e in by_index] != list(range(len(by_index))):
+            return ()
         top = by_index[-1]
         return (top.lock.name,) + tuple(e.lock.name for e in by_index[:-1])
 

@@ -49,3 +49,14 @@ def test_corpus_file(corpus_file, corpus_dir):
             if splat.holding and splat.acquiring and not splat.truncated:
                 assert splat.cycle[0] == splat.holding.name
                 assert splat.cycle[1] == splat.acquiring.name
+
+
+def test_every_report_explains_and_renders(corpus_file, corpus_dir):
+    """Whatever state a corpus report is in (cut, garbled, partial chain), the views work."""
+    from splatkit.render.html import report_html
+
+    for splat in splatkit.parse(read_log(corpus_dir / "report" / corpus_file)):
+        text = splatkit.explain_text(splat)
+        assert max(len(line) for line in text.splitlines()) <= 80
+        page = report_html(splat, source=corpus_file)
+        assert splat.kind in page

@@ -118,6 +118,8 @@ class Explanation:
     """In cycle order: cycle[0] -> cycle[1], ..., cycle[-1] -> cycle[0]."""
     scenario: tuple[ScenarioStep, ...]
     """One CPU per lock of the cycle: each takes its lock, then wants the next CPU's."""
+    partial: bool = False
+    """True when the report has chain entries but not all of them (a cut log)."""
 
 
 def explain(splat: Splat) -> Explanation:
@@ -154,4 +156,5 @@ def explain(splat: Splat) -> Explanation:
         cycle=cycle,
         dependencies=tuple(dependencies),
         scenario=tuple(steps) if n else (),
+        partial=bool(splat.chain) and not cycle,
     )

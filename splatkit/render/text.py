@@ -42,32 +42,41 @@ def scenario_lines(explanation: Explanation) -> list[str]:
     """The N-CPU scenario as a column table, one column per CPU.
 
     When full lock names do not fit in :data:`WIDTH` columns the table uses the
-    letters A, B, C... and a legend above it.
+    letters A, B, C... and a legend above it; when even that is too wide (nine
+    CPUs or more), one line per step, in time order.
     """
     steps = explanation.scenario
     if not steps:
         return []
     cpus = max(s.cpu for s in steps) + 1
-    legend: list[str] = []
-    names = {name: name for name in explanation.cycle}
 
-    def cells() -> list[str]:
-        return [f"{s.op}({names[s.lock]});" for s in steps]
+    def table(names: dict[str, str]) -> list[str] | None:
+        cells = [f"{s.op}({names[s.lock]});" for s in steps]
+        width = max(len(c) for c in cells + [f"CPU{cpus - 1}"]) + 2
+        if len(_INDENT) + width * (cpus - 1) + max(len(c) for c in cells) > WIDTH:
+            return None
+        rows = ["".join(f"CPU{i}".ljust(width) for i in range(cpus)).rstrip(),
+                "".join("----".ljust(width) for _ in range(cpus)).rstrip()]
+        rows += [(" " * (width * step.cpu) + cell).rstrip() for step, cell in zip(steps, cells)]
+        return [_INDENT + row for row in rows]
 
-    width = max(len(c) for c in cells() + [f"CPU{cpus - 1}"]) + 2
-    if len(_INDENT) + width * cpus > WIDTH and cpus <= 26:
-        names = {name: chr(ord("A") + i) for i, name in enumerate(explanation.cycle)}
-        legend = ["Where:"] + [line for name, letter in names.items()
+    full = table({name: name for name in explanation.cycle})
+    if full is not None:
+        return full
+    letters = {name: chr(ord("A") + i) for i, name in enumerate(explanation.cycle)} if cpus <= 26 else None
+    lettered = table(letters) if letters else None
+    if lettered is not None:
+        legend = ["Where:"] + [line for name, letter in letters.items()
                                for line in _wrap(f"{letter} = {name}", _INDENT * 2, _INDENT * 3)]
-        legend.append("")
-        width = max(len(c) for c in cells() + [f"CPU{cpus - 1}"]) + 2
-    rows = [
-        "".join(f"CPU{i}".ljust(width) for i in range(cpus)).rstrip(),
-        "".join("----".ljust(width) for _ in range(cpus)).rstrip(),
-    ]
-    for step, cell in zip(steps, cells()):
-        rows.append((" " * (width * step.cpu) + cell).rstrip())
-    return legend + [_INDENT + row if row else row for row in rows]
+        return legend + [""] + lettered
+    label = len(f"CPU{cpus - 1}: ")
+    out = []
+    for step in steps:
+        text = f"CPU{step.cpu}: ".ljust(label) + f"{step.op}({step.lock});"
+        if step.waits_for is not None:
+            text += f"  (waits for CPU{step.waits_for})"
+        out += _wrap(text, _INDENT, _INDENT + " " * label)
+    return out
 
 
 def explain_text(splat: Splat | Explanation) -> str:
@@ -86,7 +95,9 @@ def explain_text(splat: Splat | Explanation) -> str:
     if facts:
         out += _wrap(facts[0].upper() + facts[1:] + ".")
     if not e.cycle:
-        return "\n".join(out + ["", "This report has no dependency chain to explain."]) + "\n"
+        why = ("Its dependency chain is cut short (entries are missing), so the cycle is unknown."
+               if e.dependencies or e.partial else "This report has no dependency chain to explain.")
+        return "\n".join(out + [""] + _wrap(why)) + "\n"
     n = len(e.cycle)
     out.append("")
     out += _wrap(f"The dependency cycle ({n} lock classes; each is acquired while the one "

@@ -94,10 +94,13 @@ def graph_view(graph: LockGraph, *, cycle: tuple[str, ...] | None = None) -> dic
 def network_options() -> dict[str, Any]:
     """vis-network options shared by the widget and the HTML export."""
     return {
-        "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.7}}, "font": {"size": 11, "align": "middle"},
+        "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.7}},
+                  "font": {"size": 12, "align": "horizontal", "strokeWidth": 4, "strokeColor": "#ffffff"},
                   "smooth": {"enabled": True, "type": "dynamic"}},
+        # A fixed seed: the same splat is drawn the same way every time.
+        "layout": {"randomSeed": 7},
         "nodes": {"shape": "box", "font": {"size": 14}, "margin": 8},
         "physics": {"enabled": True, "solver": "forceAtlas2Based",
-                    "forceAtlas2Based": {"springLength": 160}, "stabilization": {"iterations": 200}},
+                    "forceAtlas2Based": {"springLength": 160, "avoidOverlap": 0.5}, "stabilization": {"iterations": 200}},
         "interaction": {"hover": True, "selectConnectedEdges": False},
     }
