@@ -9,6 +9,7 @@ graph -> analyses (cycles, explanations) -> views (text, HTML, widgets).
 ('kvm_lock', '&kvm->slots_lock', '&kvm->srcu', 'cpu_hotplug_lock')
 """
 
+from .analysis.ordering import Ordering, compare
 from .errors import DependencyError, NoCycle, ParseError, SplatkitError, UnknownLock
 from .graph import LockGraph
 from .model import ChainEntry, Frame, HeldLock, LockUse, Splat
@@ -23,10 +24,12 @@ __all__ = [
     "LockGraph",
     "LockUse",
     "NoCycle",
+    "Ordering",
     "ParseError",
     "Splat",
     "SplatkitError",
     "UnknownLock",
+    "compare",
     "explain_markdown",
     "explain_text",
     "parse",

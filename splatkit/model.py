@@ -18,8 +18,12 @@ from typing import Any
 
 __all__ = [
     "ChainEntry",
+    "DependencyClass",
+    "DependencyPath",
     "Frame",
     "HeldLock",
+    "IrqContext",
+    "IrqEvent",
     "KernelIdent",
     "Line",
     "LockUse",
@@ -27,6 +31,7 @@ __all__ = [
     "Span",
     "Splat",
     "StackContext",
+    "StateTrace",
     "Task",
     "Unrecognised",
 ]
@@ -219,6 +224,133 @@ class ScenarioStep:
 
 
 @dataclass(frozen=True)
+class IrqContext:
+    """The irq state of the task when lockdep fired: ``[HC0[0]:SC1[1]:HE1:SE0]``.
+
+    Printed by ``print_usage_bug`` and ``print_bad_irq_dependency`` after ``COMM/PID``
+    (lockdep-format.md §1.3): in hardirq context and its nesting count, the same for
+    softirq, and whether hardirqs and softirqs are enabled.
+    """
+
+    hardirq: bool
+    """``HC1``: running in hardirq context."""
+    hardirq_count: int
+    """The ``[n]`` after ``HC``: hardirq nesting depth."""
+    softirq: bool
+    """``SC1``: running in softirq context."""
+    softirq_count: int
+    """The ``[n]`` after ``SC``: softirq nesting count."""
+    hardirqs_enabled: bool
+    """``HE1``: hardirqs enabled."""
+    softirqs_enabled: bool
+    """``SE1``: softirqs enabled."""
+    text: str = ""
+    """The bracketed flags as printed."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "hardirq": self.hardirq,
+            "hardirq_count": self.hardirq_count,
+            "softirq": self.softirq,
+            "softirq_count": self.softirq_count,
+            "hardirqs_enabled": self.hardirqs_enabled,
+            "softirqs_enabled": self.softirqs_enabled,
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True)
+class IrqEvent:
+    """One line of ``print_irqtrace_events``: ``hardirqs last  enabled at (12343): [<...>] f+0x2c/0x40``."""
+
+    irq: str
+    """``hardirqs`` or ``softirqs``."""
+    event: str
+    """``enabled`` or ``disabled``."""
+    stamp: int
+    """The event counter value in parentheses; 0 when it never happened."""
+    at: Frame | None
+    """Where it happened (``0x0`` when it never did)."""
+    line_no: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"irq": self.irq, "event": self.event, "stamp": self.stamp,
+                "at": self.at.to_dict() if self.at else None, "line": self.line_no}
+
+
+@dataclass(frozen=True)
+class StateTrace:
+    """A stack trace lockdep saved when a lock class gained a usage bit.
+
+    ``{SOFTIRQ-ON-W} state was registered at:`` (inconsistent state), ``... which became
+    HARDIRQ-irq-safe at:`` (safe -> unsafe order) and the ``IN-HARDIRQ-W at:`` blocks of
+    a dependency path each give one.
+    """
+
+    event: str
+    """What the trace records: ``registered`` (a usage state), ``became_safe``, ``became_unsafe``,
+    or ``usage`` (a usage-bit block of a dependency path)."""
+    usage: str
+    """The usage-bit name or irq class as printed (``SOFTIRQ-ON-W``, ``HARDIRQ``, ``IN-HARDIRQ-W``)."""
+    frames: tuple[Frame, ...] = ()
+    line_no: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"event": self.event, "usage": self.usage,
+                "frames": [f.to_dict() for f in self.frames], "line": self.line_no}
+
+
+@dataclass(frozen=True)
+class DependencyClass:
+    """One lock-class block of a dependency path (``print_lock_class_header`` + ``... acquired at:``).
+
+    ``-> (NAME){USAGE} ops: N {`` then one trace per usage bit set, ``}``, ``... key at:``
+    and the trace that recorded the dependency to the next block.
+    """
+
+    lock: LockUse
+    ops: int | None = None
+    """The ``ops: N`` count, when printed (always up to ~4.19, DEBUG_LOCKDEP later)."""
+    usage_traces: tuple[StateTrace, ...] = ()
+    """One trace per usage bit of the class (``IN-HARDIRQ-W at:``, ``INITIAL USE at:``...)."""
+    key: Frame | None = None
+    """The lock_class_key symbol (``... key at:``)."""
+    acquired_at: tuple[Frame, ...] = ()
+    """``... acquired at:``: the stack that recorded the dependency this block is part of."""
+    line_no: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "lock": self.lock.to_dict(),
+            "ops": self.ops,
+            "usage_traces": [t.to_dict() for t in self.usage_traces],
+            "key": self.key.to_dict() if self.key else None,
+            "acquired_at": [f.to_dict() for f in self.acquired_at],
+            "line": self.line_no,
+        }
+
+
+@dataclass(frozen=True)
+class DependencyPath:
+    """A ``the dependencies between ...:`` (or ``the ... lock's dependencies:``) block of an irq report."""
+
+    between: str
+    """What the path connects, as printed (``HARDIRQ-irq-safe lock and the holding lock``)."""
+    classes: tuple[DependencyClass, ...] = ()
+    """The lock-class blocks, in printed order."""
+    line_no: int | None = None
+
+    @property
+    def locks(self) -> tuple[str, ...]:
+        """The class names along the path, in printed order."""
+        return tuple(c.lock.name for c in self.classes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"between": self.between, "locks": list(self.locks),
+                "classes": [c.to_dict() for c in self.classes], "line": self.line_no}
+
+
+@dataclass(frozen=True)
 class KernelIdent:
     """The kernel ident line under the banner: release, build and taint."""
 
@@ -304,7 +436,66 @@ class Splat:
     held_locks_count: int | None = None
     """The count printed in the ``N locks held by`` header (may differ from len(held_locks))."""
     backtrace: tuple[Frame, ...] = ()
+    """The frames of the first stack dump (``stack backtrace:`` or the WARN's ``Call Trace:``)."""
+    extra_backtraces: tuple[tuple[Frame, ...], ...] = ()
+    """Further stack dumps of the same report (``nested_not_taken`` prints the stack twice)."""
     context: StackContext | None = None
+    irq_context: IrqContext | None = None
+    """``[HC0[0]:SC1[1]:HE1:SE0]``: the irq state of the task (inconsistent_state, irq_safe_unsafe)."""
+    usage_change: tuple[str, str] | None = None
+    """``inconsistent {PREV} -> {NEW} usage.``: the usage-bit names (PREV, NEW), as printed."""
+    irq_class: str | None = None
+    """The irq class an irq report is about (``HARDIRQ``, ``SOFTIRQ-READ``; ``hard``, ``soft`` before 2.6.30)."""
+    new_dependency: tuple[LockUse, LockUse] | None = None
+    """``which would create a new lock dependency:`` (held -> acquired) of irq_safe_unsafe."""
+    other_locks: tuple[tuple[str, LockUse], ...] = ()
+    """Further locks a report names, each with its role: ``safe``/``unsafe`` (irq_safe_unsafe),
+    ``took``/``taken_by`` (irq_inversion: the other lock and which way the dependency runs),
+    ``held``/``cached`` (chain_key_collision)."""
+    traces: tuple[StateTrace, ...] = ()
+    """Usage-state traces: ``{X} state was registered at:``, ``... which became X-irq-safe at:``..."""
+    irq_events: tuple[IrqEvent, ...] = ()
+    """The ``hardirqs/softirqs last enabled/disabled at`` lines (print_irqtrace_events)."""
+    irq_event_stamp: int | None = None
+    """``irq event stamp: N``: the event counter when the report was printed."""
+    dependency_paths: tuple[DependencyPath, ...] = ()
+    """The dependency paths of irq reports (``the dependencies between ...:``)."""
+    unheld_lock: LockUse | None = None
+    """The lock the task released (bad_unlock) or contended (bad_contention) without holding it,
+    or the nest lock it does not hold (nested_not_taken); a bare lockdep_map name."""
+    unheld_at: tuple[Frame, ...] = ()
+    """Where ``unheld_lock`` was released or contended (syzbot prints one line per inlined frame)."""
+    memory_range: tuple[str, str] | None = None
+    """``is freeing memory A-B``: first and last address freed (held_lock_freed), as printed."""
+    source_location: str | None = None
+    """``file:line`` the report points at: the RCU check (suspicious_rcu) or the WARN (lockdep_warning)."""
+    rcu_message: str | None = None
+    """The RCU complaint after the location (``suspicious rcu_dereference_check() usage!``)."""
+    rcu_notes: tuple[str, ...] = ()
+    """Extra RCU lines (``RCU used illegally from offline CPU!``, the false-positive hint)."""
+    rcu_scheduler_active: int | None = None
+    """``rcu_scheduler_active = N`` (suspicious_rcu)."""
+    debug_locks: int | None = None
+    """``debug_locks = N`` (suspicious_rcu): 0 means lockdep was already off."""
+    wait_context: tuple[int, int] | None = None
+    """``context-{X:Y}`` of invalid_wait: the wait type of the current context (outer, inner)."""
+    limit: str | None = None
+    """The exhausted lockdep table (``MAX_LOCKDEP_ENTRIES``...) of lockdep_limit."""
+    lock_depth: tuple[int, int] | None = None
+    """``depth: N  max: M!`` (MAX_LOCK_DEPTH) or the collision report's ``depth: N``."""
+    condition: str | None = None
+    """The failed check of a lockdep WARN: the expression of ``DEBUG_LOCKS_WARN_ON(...)``."""
+    warn_at: Frame | None = None
+    """The function the WARN fired in (``lock_release+0x6e6/0xa40``)."""
+    notes: tuple[str, ...] = ()
+    """Fixed sentences a report prints (``but there are no more locks to release!``,
+    ``turning off the locking correctness validator.``), as printed."""
+    held_lock_dumps: tuple[tuple[Task, tuple[HeldLock, ...]], ...] = ()
+    """Every task's held locks, for reports that list several tasks (held_locks_dump)."""
+    usage_layout: str | None = None
+    """How to read this report's usage strings, decided from era clues (``splatkit.usage``)."""
+    wait_scale: str | None = None
+    """How to read its wait-type numbers (``splatkit.usage``): PROVE_RAW_LOCK_NESTING or not."""
     unrecognised: tuple[Unrecognised, ...] = ()
     """Lines inside the span that no grammar rule accepted, with the reason."""
     interleaved: tuple[int, ...] = ()
@@ -350,6 +541,10 @@ class Splat:
                 deps.append((prev.lock.name, by_index[k].lock.name, by_index[k]))
         return deps
 
+    def other_lock(self, role: str) -> LockUse | None:
+        """The first of ``other_locks`` with ``role`` (``safe``, ``unsafe``...), or None."""
+        return next((lock for r, lock in self.other_locks if r == role), None)
+
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able data; key names are part of the public interface."""
         return {
@@ -369,7 +564,35 @@ class Splat:
             "held_locks_count": self.held_locks_count,
             "held_locks": [h.to_dict() for h in self.held_locks],
             "backtrace": [f.to_dict() for f in self.backtrace],
+            "extra_backtraces": [[f.to_dict() for f in b] for b in self.extra_backtraces],
             "context": self.context.to_dict() if self.context else None,
+            "irq_context": self.irq_context.to_dict() if self.irq_context else None,
+            "usage_change": list(self.usage_change) if self.usage_change else None,
+            "irq_class": self.irq_class,
+            "new_dependency": [lock.to_dict() for lock in self.new_dependency] if self.new_dependency else None,
+            "other_locks": [{"role": role, "lock": lock.to_dict()} for role, lock in self.other_locks],
+            "traces": [t.to_dict() for t in self.traces],
+            "irq_event_stamp": self.irq_event_stamp,
+            "irq_events": [e.to_dict() for e in self.irq_events],
+            "dependency_paths": [p.to_dict() for p in self.dependency_paths],
+            "unheld_lock": self.unheld_lock.to_dict() if self.unheld_lock else None,
+            "unheld_at": [f.to_dict() for f in self.unheld_at],
+            "memory_range": list(self.memory_range) if self.memory_range else None,
+            "source_location": self.source_location,
+            "rcu_message": self.rcu_message,
+            "rcu_notes": list(self.rcu_notes),
+            "rcu_scheduler_active": self.rcu_scheduler_active,
+            "debug_locks": self.debug_locks,
+            "wait_context": f"{self.wait_context[0]}:{self.wait_context[1]}" if self.wait_context else None,
+            "limit": self.limit,
+            "lock_depth": list(self.lock_depth) if self.lock_depth else None,
+            "condition": self.condition,
+            "warn_at": self.warn_at.to_dict() if self.warn_at else None,
+            "notes": list(self.notes),
+            "held_lock_dumps": [{"task": t.to_dict(), "held_locks": [h.to_dict() for h in held]}
+                                for t, held in self.held_lock_dumps],
+            "usage_layout": self.usage_layout,
+            "wait_scale": self.wait_scale,
             "unrecognised": [u.to_dict() for u in self.unrecognised],
             "interleaved": list(self.interleaved),
             "truncated": self.truncated,

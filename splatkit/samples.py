@@ -10,19 +10,51 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["SEED", "sample_names", "sample_path", "sample_text"]
+__all__ = ["ORDERINGS", "SEED", "data_path", "ordering_names", "ordering_text", "sample_names", "sample_path",
+           "sample_text"]
 
 #: The seed case: a 2024 KVM splat with a 4-lock cycle (kvm_lock, &kvm->slots_lock,
 #: &kvm->srcu, cpu_hotplug_lock), as it appeared in Sean Christopherson's mail.
 SEED = "kvm-cpuhp-2024"
 
 
-def _splats_dir() -> Path:
+#: The seed's three orderings (data/orderings/), in the order the thread met them.
+ORDERINGS = ("status-quo", "patch-v1", "kvm-usage-lock")
+
+
+def _data_dir(kind: str) -> Path:
     try:
-        path = Path(str(resources.files("splatkit._data").joinpath("splats")))
+        path = Path(str(resources.files("splatkit._data").joinpath(kind)))
     except ModuleNotFoundError:  # editable installs: data/ is beside the package
-        path = Path(__file__).resolve().parent.parent / "data" / "splats"
+        path = Path(__file__).resolve().parent.parent / "data" / kind
     return path
+
+
+def _splats_dir() -> Path:
+    return _data_dir("splats")
+
+
+def data_path(kind: str, name: str) -> Path:
+    """Path of the bundled file ``data/<kind>/<name>`` (``kind``: ``splats``, ``orderings``, ``proc``).
+
+    >>> data_path("proc", "kvm-lockdep.txt").name
+    'kvm-lockdep.txt'
+    """
+    path = _data_dir(kind) / name
+    if not path.is_file():
+        known = sorted(p.name for p in _data_dir(kind).glob("*.txt"))
+        raise FileNotFoundError(f"no bundled {kind} file named {name!r}; available: {', '.join(known)}")
+    return path
+
+
+def ordering_names() -> list[str]:
+    """Names of the bundled orderings (``data/orderings/*.txt``), sorted."""
+    return sorted(p.stem for p in _data_dir("orderings").glob("*.txt"))
+
+
+def ordering_text(name: str) -> str:
+    """Text of the bundled ordering ``name`` (one of :data:`ORDERINGS` among them)."""
+    return data_path("orderings", f"{name}.txt").read_text(encoding="utf-8")
 
 
 def sample_names() -> list[str]:
