@@ -18,15 +18,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .grammar import kinds as kinds_table
-from .grammar.kinds import IDENT, RULE_DASH, RULE_EQ, ReportKind, match_banner
-from .grammar.locks import parse_lock_desc
-from .grammar.sections import RULES, SECTIONS, Section
+from .grammar.kinds import IDENT, RULE_DASH, ReportKind, match_banner
+from .grammar.frames import parse_frame, raw_frame
+from .grammar.locks import lock_from_name, parse_lock_desc
+from .grammar.sections import ABOVE_BANNER, RULES, SECTIONS, Section
 from .grammar.tokens import MAX_LINE
 from .lines import normalize
 from .model import (
     ChainEntry,
+    DependencyClass,
+    DependencyPath,
     Frame,
     HeldLock,
+    IrqContext,
+    IrqEvent,
     KernelIdent,
     Line,
     LockUse,
@@ -34,10 +39,12 @@ from .model import (
     Span,
     Splat,
     StackContext,
+    StateTrace,
     Task,
     Unrecognised,
 )
 from .titles import syzkaller_title
+from .usage import WaitEvidence, detect_usage_layout, detect_wait_scale
 
 __all__ = ["parse", "parse_file", "parse_lines"]
 
@@ -74,16 +81,44 @@ def parse_lines(lines: list[Line]) -> list[Splat]:
     """Parse already normalised lines (see :func:`splatkit.lines.normalize`)."""
     starts = []
     for i, line in enumerate(lines):
-        found = match_banner(line.text)
+        text = line.text
+        # Every banner has a colon; most lines of a log have none.
+        if ":" not in text:
+            continue
+        found = match_banner(text)
         if found is not None:
-            starts.append((i, found[0], line.text.strip()))
+            kind, m = found
+            above = _above_banner(kind, lines, i)
+            starts.append((i, kind, m, above))
     splats = []
-    for n, (i, kind, banner) in enumerate(starts):
-        limit = starts[n + 1][0] if n + 1 < len(starts) else len(lines)
-        # The '=====' rule above the banner belongs to the report.
-        first = i - 1 if i > 0 and RULE_EQ.match(lines[i - 1].text) else i
-        splats.append(_ReportReader(kind, banner, lines, first, i, limit).read())
+    for n, (i, kind, m, above) in enumerate(starts):
+        if n + 1 < len(starts):
+            nxt = starts[n + 1]
+            limit = nxt[0] - (1 if nxt[3] is not None else 0)
+        else:
+            limit = len(lines)
+        reader = _ReportReader(kind, m.group(0).strip(), lines, i if above is None else i - 1, i, max(limit, i + 1))
+        splats.append(reader.read(m, above))
     return splats
+
+
+def _above_banner(kind: ReportKind, lines: list[Line], i: int) -> tuple[str, Any] | None:
+    """The rule of ``ABOVE_BANNER`` that the line just above banner ``i`` matches, with its value."""
+    if i == 0:
+        return None
+    text = lines[i - 1].text
+    for name in kind.above:
+        value = ABOVE_BANNER[name].match(text, lines[i - 1].no)
+        if value is not None:
+            return name, value
+    return None
+
+
+#: Sections whose frames are a dump_stack() output.
+_STACK_SECTIONS = frozenset(("backtrace", "stack_dump"))
+#: ``Splat`` fields a section's ``lock`` line may fill directly; other section fields are roles
+#: in ``Splat.other_locks``.
+_LOCK_FIELDS = frozenset(("acquiring", "holding"))
 
 
 @dataclass
@@ -106,10 +141,23 @@ class _ReportReader:
     scenario_columns: bool = False
     held_locks: dict[int, HeldLock] = field(default_factory=dict)
     holder: Task | None = None
-    backtrace: list[Frame] = field(default_factory=list)
+    stacks: list[list[Frame]] = field(default_factory=list)
     registers: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    other_locks: list[tuple[str, LockUse]] = field(default_factory=list)
+    role: str | None = None
+    traces: list[dict[str, Any]] = field(default_factory=list)
+    irq_events: list[dict[str, Any]] = field(default_factory=list)
+    paths: list[dict[str, Any]] = field(default_factory=list)
+    path_target: str | None = None
+    unheld_at: list[Frame] = field(default_factory=list)
+    rcu_notes: list[str] = field(default_factory=list)
+    dumps: list[tuple[Task, dict[int, HeldLock]]] = field(default_factory=list)
+    finished: bool = False
 
-    def read(self) -> Splat:
+    def read(self, banner_match: Any = None, above: tuple[str, Any] | None = None) -> Splat:
+        if banner_match is not None:
+            self._banner_facts(banner_match.groupdict())
         caller = self.lines[self.banner_index].caller
         last = self.banner_index
         run = 0
@@ -118,6 +166,14 @@ class _ReportReader:
             line = self.lines[index]
             if caller is not None and line.caller is not None and line.caller != caller:
                 self.interleaved.append(line.no)
+                continue
+            if index < self.banner_index and above is not None:
+                name, value = above
+                if name == "condition":
+                    self.fields["condition"] = value.group("condition")
+                    self.line_fields.append((line.no, "condition"))
+                else:
+                    self.line_fields.append((line.no, "banner"))
                 continue
             if index <= self.banner_index:
                 self.line_fields.append((line.no, "banner"))
@@ -133,6 +189,9 @@ class _ReportReader:
             elif outcome == "ok":
                 run = 0
                 last = index
+                if self.finished:
+                    ended = True
+                    break
         # The span ends at the last line a rule accepted: trailing blanks, foreign text and
         # lines after a cut-off are outside it.
         end_no = self.lines[last].no
@@ -140,6 +199,20 @@ class _ReportReader:
         self.interleaved = [no for no in self.interleaved if no <= end_no]
         self.line_fields = [(no, f) for no, f in self.line_fields if no <= end_no]
         return self._build(Span(self.lines[self.first].no, end_no), ended)
+
+    def _banner_facts(self, groups: dict[str, Any]) -> None:
+        """What a banner itself says: the task (still_held), the table (lockdep_limit), the WARN site."""
+        if groups.get("comm") is not None:
+            self.fields["task"] = Task(groups["comm"], int(groups["pid"]))
+        if groups.get("limit"):
+            self.fields["limit"] = groups["limit"]
+        source = groups.get("source") or groups.get("source2")
+        if source:
+            self.fields["source_location"] = source
+        warn_at = groups.get("warn_at") or groups.get("warn_at2")
+        if warn_at:
+            self.fields["warn_at"] = parse_frame(warn_at, line_no=self.lines[self.banner_index].no) or raw_frame(
+                warn_at, line_no=self.lines[self.banner_index].no)
 
     # -- one line ---------------------------------------------------------------------------
 
@@ -149,23 +222,25 @@ class _ReportReader:
             return self._unrecognised(line, "line too long to be part of a lockdep report")
         if self.section is None and self._read_preamble(line):
             return "ok"
-        for name in self.kind.sections:
-            section = SECTIONS[name]
-            m = section.header.match(text)
-            if m is not None:
-                self._enter(section, m, line)
-                return "ok"
-        if self.section is not None:
-            for rule_name in self.section.body:
-                value = RULES[rule_name].match(text, line.no)
-                if value is not None:
-                    if self._accept(rule_name, value, line):
-                        return "ok"
-                    break
-        if RULES["blank"].match(text, line.no):
+        stripped = text.strip()
+        if stripped:
+            for name in self.kind.sections:
+                section = SECTIONS[name]
+                m = section.header.match(text)
+                if m is not None:
+                    self._enter(section, m, line)
+                    return "ok"
+            if self.section is not None:
+                for rule_name in self.section.body:
+                    value = RULES[rule_name].match(text, line.no)
+                    if value is not None:
+                        if self._accept(rule_name, value, line):
+                            return "ok"
+                        break
+        else:
             self.line_fields.append((line.no, "blank"))
             return "blank"
-        if self.section is not None and self.section.terminal and self.backtrace:
+        if self.section is not None and self.section.terminal and self.stacks and self.stacks[-1]:
             return "end"
         return self._unrecognised(line, f"not expected in the {self._where()} of a {self.kind.kind} report")
 
@@ -193,17 +268,73 @@ class _ReportReader:
         return False
 
     def _enter(self, section: Section, m: Any, line: Line) -> None:
+        """Open ``section`` at its header line and keep what the header says."""
+        previous = self.section
         self.section = section
         self.line_fields.append((line.no, section.name))
+        self.role = None
         groups = m.groupdict()
+        name = section.name
         if groups.get("comm") is not None:
             task = Task(groups["comm"], int(groups["pid"]))
-            if section.name == "held_locks":
+            if name in ("held_locks", "dump_held_locks"):
                 self.holder = task
                 count = groups.get("count")
                 self.fields.setdefault("held_locks_count", int(count) if count else 0)
+                if name == "dump_held_locks":
+                    self.dumps.append((task, {}))
             else:
                 self.fields.setdefault("task", task)
+        if groups.get("irqflags"):
+            g = groups
+            self.fields.setdefault("irq_context", IrqContext(
+                hardirq=g["hc"] == "1", hardirq_count=int(g["hcn"]), softirq=g["sc"] == "1",
+                softirq_count=int(g["scn"]), hardirqs_enabled=g["he"] == "1", softirqs_enabled=g["se"] == "1",
+                text=g["irqflags"]))
+        if groups.get("note"):
+            self.notes.append(groups["note"])
+        if groups.get("irqclass"):
+            self.fields.setdefault("irq_class", groups["irqclass"])
+        if groups.get("side"):
+            self.role = groups["side"]
+        if section.trace:
+            self.traces.append({"event": section.trace, "usage": groups.get("usage") or "", "frames": [],
+                                "line_no": line.no})
+        if name in _STACK_SECTIONS:
+            if not self.stacks or (self.stacks[-1] and (previous is None or previous.name not in _STACK_SECTIONS)):
+                self.stacks.append([])
+        handler = getattr(self, f"_enter_{name}", None)
+        if handler is not None:
+            handler(groups, line)
+
+    def _enter_usage_change(self, g: dict[str, Any], _line: Line) -> None:
+        self.fields.setdefault("usage_change", (g["prev"], g["new"]))
+
+    def _enter_irq_events(self, g: dict[str, Any], _line: Line) -> None:
+        self.fields["irq_event_stamp"] = int(g["stamp"])
+
+    def _enter_dependencies(self, g: dict[str, Any], line: Line) -> None:
+        between = g.get("between") or g.get("whose") or ""
+        self.paths.append({"between": between, "classes": [], "line_no": line.no})
+        self.path_target = None
+
+    def _enter_release(self, g: dict[str, Any], line: Line) -> None:
+        self.fields.setdefault("unheld_lock", lock_from_name(g["name"], line_no=line.no))
+
+    _enter_contend = _enter_release
+
+    def _enter_freeing(self, g: dict[str, Any], _line: Line) -> None:
+        self.fields.setdefault("memory_range", (g["start"], g["end"]))
+
+    def _enter_rcu_source(self, g: dict[str, Any], _line: Line) -> None:
+        self.fields.setdefault("source_location", f"{g['file']}:{g['line']}")
+        self.fields.setdefault("rcu_message", g["message"])
+
+    def _enter_warn_condition(self, g: dict[str, Any], _line: Line) -> None:
+        self.fields.setdefault("condition", g["condition"])
+
+    def _enter_limit_depth(self, g: dict[str, Any], _line: Line) -> None:
+        self.fields.setdefault("lock_depth", (int(g["depth"]), int(g["max"])))
 
     # -- rules ------------------------------------------------------------------------------
 
@@ -219,7 +350,16 @@ class _ReportReader:
 
     def _rule_lock(self, lock: LockUse, line: Line) -> bool:
         assert self.section is not None
-        return self.fields.setdefault(self.section.name, lock) is lock
+        name = self.section.field
+        if name in _LOCK_FIELDS or name == self.section.name:
+            kept = self.fields.setdefault(name, lock)
+            # syzbot prints a lock line once per inlined frame of its 'at:' (§2.2).
+            return kept is lock or (kept.name == lock.name and kept.instance == lock.instance)
+        self.other_locks.append((self.role or name, lock))
+        return True
+
+    def _rule_lock_pair(self, pair: tuple[LockUse, LockUse], _line: Line) -> bool:
+        return self.fields.setdefault("new_dependency", pair) is pair
 
     def _rule_chain_entry(self, m: Any, line: Line) -> bool:
         lock = parse_lock_desc(f"({m.group('name')}){{{m.group('usage')}}}"
@@ -229,14 +369,36 @@ class _ReportReader:
         return True
 
     def _rule_frame(self, frame: Frame, line: Line) -> bool:
-        assert self.section is not None
-        if self.section.name == "chain":
+        section = self.section
+        assert section is not None
+        name = section.name
+        if name == "chain":
             if not self.chain:
                 return False
             self.chain[-1]["frames"].append(frame)
+        elif section.trace:
+            self.traces[-1]["frames"].append(frame)
+        elif name == "dependencies":
+            return self._path_frame(frame)
+        elif name in ("release", "contend"):
+            self.unheld_at.append(frame)
+        elif name == "irq_events":
+            # 4.9-4.10 print the "[<addr>] sym" of an event on a line of its own (pitfall 8.5).
+            if not self.irq_events or self.irq_events[-1]["at"] is not None:
+                return False
+            self.irq_events[-1]["at"] = frame
         else:
-            self.backtrace.append(frame)
+            if not self.stacks:
+                self.stacks.append([])
+            self.stacks[-1].append(frame)
         return True
+
+    def _rule_elided_frame(self, m: Any, line: Line) -> bool:
+        text = m.group("frame").strip()
+        if not text:
+            return True
+        frame = parse_frame(text, line_no=line.no)
+        return frame is not None and self._rule_frame(frame, line)
 
     def _rule_stack_marker(self, _m: Any, _line: Line) -> bool:
         return True
@@ -274,18 +436,20 @@ class _ReportReader:
         if lock is None:
             return False
         index = int(m.group("index"))
+        held = self.dumps[-1][1] if self.section is not None and self.section.name == "dump_held_locks" \
+            and self.dumps else self.held_locks
         # syzbot prints a held lock once per inlined frame of its 'at:'; keep the first.
-        self.held_locks.setdefault(index, HeldLock(index=index, lock=lock, holder=self.holder))
+        held.setdefault(index, HeldLock(index=index, lock=lock, holder=self.holder))
         return True
 
     def _rule_cpu_info(self, m: Any, _line: Line) -> bool:
-        self.fields["context"] = m
+        self.fields.setdefault("context", m)
         return True
 
     _rule_pid_info = _rule_cpu_info
 
     def _rule_hardware(self, m: Any, _line: Line) -> bool:
-        self.fields["hardware"] = m.group("hardware")
+        self.fields.setdefault("hardware", m.group("hardware"))
         return True
 
     def _rule_registers(self, m: Any, _line: Line) -> bool:
@@ -297,6 +461,106 @@ class _ReportReader:
 
     _rule_workqueue = _rule_taint_legend
     _rule_call_trace = _rule_taint_legend
+    _rule_stack_words = _rule_taint_legend
+    _rule_warn_info = _rule_taint_legend
+    _rule_end_trace = _rule_taint_legend
+    _rule_bad_path = _rule_taint_legend
+    _rule_class_close = _rule_taint_legend
+    _rule_collision_depth = _rule_taint_legend
+    _rule_dump_retry = _rule_taint_legend
+
+    def _rule_irq_event(self, m: Any, line: Line) -> bool:
+        where = m.group("at")
+        at = (parse_frame(where, line_no=line.no) or raw_frame(where, line_no=line.no)) if where else None
+        self.irq_events.append({"irq": m.group("irq"), "event": m.group("event"), "stamp": int(m.group("stamp")),
+                                "at": at, "line_no": line.no})
+        return True
+
+    def _rule_path_continued(self, m: Any, _line: Line) -> bool:
+        if not self.paths or self.paths[-1]["classes"]:
+            return False
+        self.paths[-1]["between"] += f" and {m.group('between')}"
+        return True
+
+    def _rule_class_header(self, m: Any, line: Line) -> bool:
+        lock = parse_lock_desc(m.group("desc"), line_no=line.no)
+        if lock is None or not self.paths:
+            return False
+        ops = m.group("ops")
+        self.paths[-1]["classes"].append({"lock": lock, "ops": int(ops) if ops else None, "usage_traces": [],
+                                          "key": None, "acquired_at": [], "line_no": line.no})
+        self.path_target = None
+        return True
+
+    def _current_class(self) -> dict[str, Any] | None:
+        return self.paths[-1]["classes"][-1] if self.paths and self.paths[-1]["classes"] else None
+
+    def _rule_usage_bit(self, m: Any, line: Line) -> bool:
+        cls = self._current_class()
+        if cls is None:
+            return False
+        cls["usage_traces"].append({"event": "usage", "usage": m.group("bit"), "frames": [], "line_no": line.no})
+        self.path_target = "usage"
+        return True
+
+    def _rule_class_key(self, m: Any, line: Line) -> bool:
+        cls = self._current_class()
+        if cls is None:
+            return False
+        cls["key"] = parse_frame(m.group("at"), line_no=line.no) or raw_frame(m.group("at"), line_no=line.no)
+        self.path_target = None
+        return True
+
+    def _rule_acquired_at(self, _m: Any, _line: Line) -> bool:
+        if self._current_class() is None:
+            return False
+        self.path_target = "acquired"
+        return True
+
+    def _path_frame(self, frame: Frame) -> bool:
+        cls = self._current_class()
+        if cls is None or self.path_target is None:
+            return False
+        if self.path_target == "usage":
+            cls["usage_traces"][-1]["frames"].append(frame)
+        else:
+            cls["acquired_at"].append(frame)
+        return True
+
+    def _rule_rcu_state(self, m: Any, _line: Line) -> bool:
+        self.fields.setdefault("rcu_scheduler_active", int(m.group("active")))
+        self.fields.setdefault("debug_locks", int(m.group("debug_locks")))
+        return True
+
+    def _rule_rcu_note(self, m: Any, _line: Line) -> bool:
+        self.rcu_notes.append(m.group("note"))
+        return True
+
+    def _rule_wait_context(self, m: Any, _line: Line) -> bool:
+        return self.fields.setdefault("wait_context", (int(m.group("outer")), int(m.group("inner")))) is not None
+
+    def _rule_bare_name(self, m: Any, line: Line) -> bool:
+        if "unheld_lock" in self.fields:
+            return False
+        self.fields["unheld_lock"] = lock_from_name(m.group("name"), line_no=line.no)
+        return True
+
+    def _rule_collision_lock(self, m: Any, line: Line) -> bool:
+        rest = m.group("rest").strip()
+        if rest:
+            lock = parse_lock_desc(rest, line_no=line.no)
+            if lock is None:
+                return False
+            return self._rule_lock(lock, line)
+        return True
+
+    def _rule_lock_stat_hint(self, m: Any, _line: Line) -> bool:
+        self.notes.append(m.group(0).strip())
+        return True
+
+    def _rule_dump_end(self, _m: Any, _line: Line) -> bool:
+        self.finished = True
+        return True
 
     # -- the result -------------------------------------------------------------------------
 
@@ -321,14 +585,18 @@ class _ReportReader:
             ChainEntry(index=e["index"], lock=e["lock"], frames=tuple(e["frames"]), line_no=e["line_no"])
             for e in self.chain
         )
-        needs_backtrace = "backtrace" in self.kind.sections
-        truncated = not ended and needs_backtrace and not self.backtrace
+        stacks = [tuple(stack) for stack in self.stacks if stack]
+        truncated = not ended and bool(self.kind.stack_sections) and not stacks
         lines = tuple(line for line in self.lines[self.first:self.limit] if line.no <= span.last_line)
         wrappers: list[str] = []
         for line in lines:
             for name in line.wrappers:
                 if name not in wrappers:
                     wrappers.append(name)
+        held_locks = tuple(self.held_locks[i] for i in sorted(self.held_locks))
+        usage_layout = detect_usage_layout(self.banner, f.get("kernel"), f.get("usage_change"),
+                                           _all_usages(f, chain, held_locks, self.other_locks),
+                                           kind_since=self.kind.since)
         splat = Splat(
             kind=self.kind.kind,
             banner=self.banner,
@@ -340,10 +608,38 @@ class _ReportReader:
             chain=chain,
             chain_exists=f.get("chain_exists", ()),
             scenario=tuple(self.scenario),
-            held_locks=tuple(self.held_locks[i] for i in sorted(self.held_locks)),
+            held_locks=held_locks,
             held_locks_count=f.get("held_locks_count"),
-            backtrace=tuple(self.backtrace),
+            backtrace=stacks[0] if stacks else (),
+            extra_backtraces=tuple(stacks[1:]),
             context=context,
+            irq_context=f.get("irq_context"),
+            usage_change=f.get("usage_change"),
+            irq_class=f.get("irq_class"),
+            new_dependency=f.get("new_dependency"),
+            other_locks=tuple(self.other_locks),
+            traces=tuple(_trace(t) for t in self.traces),
+            irq_events=tuple(IrqEvent(e["irq"], e["event"], e["stamp"], e["at"], e["line_no"])
+                             for e in self.irq_events),
+            irq_event_stamp=f.get("irq_event_stamp"),
+            dependency_paths=tuple(_path(p) for p in self.paths),
+            unheld_lock=f.get("unheld_lock"),
+            unheld_at=tuple(self.unheld_at),
+            memory_range=f.get("memory_range"),
+            source_location=f.get("source_location"),
+            rcu_message=f.get("rcu_message"),
+            rcu_notes=tuple(self.rcu_notes),
+            rcu_scheduler_active=f.get("rcu_scheduler_active"),
+            debug_locks=f.get("debug_locks"),
+            wait_context=f.get("wait_context"),
+            limit=f.get("limit"),
+            lock_depth=f.get("lock_depth"),
+            condition=f.get("condition"),
+            warn_at=f.get("warn_at"),
+            notes=tuple(self.notes),
+            held_lock_dumps=tuple((task, tuple(held[i] for i in sorted(held))) for task, held in self.dumps),
+            usage_layout=usage_layout,
+            wait_scale=detect_wait_scale(_all_waits(f, chain, held_locks, self.other_locks)),
             unrecognised=tuple(self.unrecognised),
             interleaved=tuple(self.interleaved),
             line_fields=tuple(self.line_fields),
@@ -352,6 +648,41 @@ class _ReportReader:
             lines=lines,
         )
         return _with_title(splat, self.lines, self.banner_index)
+
+
+def _trace(t: dict[str, Any]) -> StateTrace:
+    return StateTrace(t["event"], t["usage"], tuple(t["frames"]), t["line_no"])
+
+
+def _path(p: dict[str, Any]) -> DependencyPath:
+    classes = tuple(
+        DependencyClass(lock=c["lock"], ops=c["ops"], usage_traces=tuple(_trace(t) for t in c["usage_traces"]),
+                        key=c["key"], acquired_at=tuple(c["acquired_at"]), line_no=c["line_no"])
+        for c in p["classes"]
+    )
+    return DependencyPath(p["between"], classes, p["line_no"])
+
+
+def _locks(f: dict[str, Any], chain: tuple[ChainEntry, ...], held: tuple[HeldLock, ...],
+           others: list[tuple[str, LockUse]]) -> list[LockUse]:
+    locks = [f.get("acquiring"), f.get("holding"), *(e.lock for e in chain), *(h.lock for h in held),
+             *(lock for _, lock in others)]
+    pair = f.get("new_dependency")
+    if pair:
+        locks.extend(pair)
+    return [lock for lock in locks if lock is not None]
+
+
+def _all_usages(f: dict[str, Any], chain: tuple[ChainEntry, ...], held: tuple[HeldLock, ...],
+                others: list[tuple[str, LockUse]]) -> list[str]:
+    return [lock.usage for lock in _locks(f, chain, held, others) if lock.usage]
+
+
+def _all_waits(f: dict[str, Any], chain: tuple[ChainEntry, ...], held: tuple[HeldLock, ...],
+               others: list[tuple[str, LockUse]]) -> WaitEvidence:
+    kernel = f.get("kernel")
+    return WaitEvidence(tuple((lock.name, lock.wait) for lock in _locks(f, chain, held, others) if lock.wait),
+                        f.get("wait_context"), kernel.release if kernel else None)
 
 
 def _with_title(splat: Splat, lines: list[Line], banner_index: int) -> Splat:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .sections import SECTIONS
+from .sections import ABOVE_BANNER, SECTIONS
 from .tokens import compile
 
 __all__ = [
@@ -154,19 +154,40 @@ class ReportKind:
     scenario_columns: tuple[int, ...] = ()
     """CPU column of each printed scenario step, in order (for collapsed columns)."""
     since: str = ""
+    """The first kernel release that prints this report."""
     title_rules: tuple[TitleRule, ...] = ()
     """The rows of syzkaller's table that can title this kind's banner, in the table's order.
     Empty when none can: syzkaller then titles the report with its header line."""
+    above: tuple[str, ...] = ("rule",)
+    """Rules of ``sections.ABOVE_BANNER`` the line directly above the banner may match to
+    belong to the report (the '=====' rule, a WARN's ``DEBUG_LOCKS_WARN_ON(...)``)."""
+    framed: bool = True
+    """The banner has a level (``WARNING:``/``BUG:``/``INFO:``); False for the held-locks dump,
+    whose banner is a bare sentence."""
+    stack_sections: tuple[str, ...] = ()
+    """The sections that hold a stack dump; a report without one of them ended early."""
+    fields: tuple[str, ...] = ()
+    """The ``Splat`` fields this kind fills beyond the common ones (documentation and tests)."""
+
+
+#: The sections that hold a dump_stack() output.
+_STACKS = ("backtrace", "stack_dump")
 
 
 def _kind(kind: str, text: str, printer: str, sections: tuple[str, ...], title: str,
           scenario_columns: tuple[int, ...] = (), since: str = "",
-          title_rules: tuple[TitleRule, ...] = ()) -> ReportKind:
+          title_rules: tuple[TitleRule, ...] = (), above: tuple[str, ...] = ("rule",),
+          framed: bool = True, fields: tuple[str, ...] = ()) -> ReportKind:
     for name in sections:
         if name not in SECTIONS:
             raise ValueError(f"kind {kind!r} uses unknown section {name!r}")
-    return ReportKind(kind, compile(BANNER.replace("{text}", text)), text, printer, sections, title,
-                      scenario_columns, since, title_rules)
+    for name in above:
+        if name not in ABOVE_BANNER:
+            raise ValueError(f"kind {kind!r} uses unknown above-banner rule {name!r}")
+    banner = compile(BANNER.replace("{text}", text) if framed else rf"^\s*(?:{text})\s*$")
+    stacks = tuple(name for name in sections if name in _STACKS)
+    return ReportKind(kind, banner, text, printer, sections, title, scenario_columns, since, title_rules,
+                      above, framed, stacks, fields)
 
 
 _COMMON_TAIL = ("other_info", "held_locks", "backtrace")
@@ -201,7 +222,7 @@ KINDS: tuple[ReportKind, ...] = (
         "recursive",
         r"possible recursive locking detected",
         "print_deadlock_bug",
-        ("acquiring", "holding", "other_info", "scenario", "deadlock", "nesting_hint",
+        ("acquiring", "holding", "lock_cmp", "other_info", "scenario", "deadlock", "nesting_hint",
          "held_locks", "backtrace"),
         "possible deadlock in {func}",
         scenario_columns=(0, 0),
@@ -216,8 +237,11 @@ KINDS: tuple[ReportKind, ...] = (
                          ".*at: {{PC}} +{{FUNC}}")),
         ),
     ),
-    _kind("inconsistent_state", r"inconsistent lock state", "print_usage_bug", _COMMON_TAIL,
+    _kind("inconsistent_state", r"inconsistent lock state", "print_usage_bug",
+          ("usage_change", "takes", "registered", "irq_events", "other_info", "scenario", "deadlock",
+           "held_locks", "backtrace"),
           "inconsistent lock state in {func}", since="v2.6.18",
+          fields=("usage_change", "task", "irq_context", "acquiring", "traces", "irq_events", "scenario"),
           title_rules=(
               # The report must name the first usage ("takes ... at:"); the title blames the
               # first caller on the Call Trace, not that site.
@@ -228,7 +252,10 @@ KINDS: tuple[ReportKind, ...] = (
                    report=(r"INFO: inconsistent lock state \]", ".*takes", ".*at: {{PC}} +{{FUNC}}")),
           )),
     _kind("irq_inversion", r"possible irq lock inversion dependency detected", "print_irq_inversion_bug",
-          _COMMON_TAIL, "possible deadlock in {func}", since="v2.6.18",
+          ("state_changed", "inversion_other", "inversion_note", "other_info", "chain_exists", "scenario",
+           "deadlock", "held_locks", "dependencies", "backtrace"),
+          "possible deadlock in {func}", since="v2.6.18",
+          fields=("task", "acquiring", "other_locks", "irq_class", "scenario", "dependency_paths"),
           title_rules=(
               # Where the lock that just changed state was taken, as printed.
               _syz("WARNING:", "WARNING: possible irq lock inversion dependency detected",
@@ -240,7 +267,12 @@ KINDS: tuple[ReportKind, ...] = (
                            ".*just changed the state of lock", ".*at: {{PC}} +{{FUNC}}")),
           )),
     _kind("irq_safe_unsafe", r"[\w-]+-safe -> [\w-]+-unsafe lock order detected", "print_bad_irq_dependency",
-          ("acquiring",) + _COMMON_TAIL, "possible deadlock in {func}", since="v2.6.18",
+          ("acquiring", "holding_too", "new_dependency", "safe_lock", "became_safe", "unsafe_lock",
+           "became_unsafe", "other_info", "chain_exists", "scenario", "deadlock", "held_locks", "dependencies",
+           "backtrace"),
+          "possible deadlock in {func}", since="v2.6.18",
+          fields=("task", "irq_context", "acquiring", "holding", "new_dependency", "other_locks", "irq_class",
+                  "traces", "scenario", "dependency_paths"),
           title_rules=(
               # The stack that took the irq-safe lock in irq context ("which became ... at:").
               _syz("WARNING:", "WARNING: .*-safe -> .*-unsafe lock order detected", "possible deadlock in %[1]v",
@@ -249,8 +281,10 @@ KINDS: tuple[ReportKind, ...] = (
                    report=(r"INFO: SOFTIRQ-safe -> SOFTIRQ-unsafe lock order detected \]", ".*is trying to acquire",
                            ".*at: {{PC}} +{{FUNC}}")),
           )),
-    _kind("bad_unlock", r"bad unlock balance detected!", "print_unlock_imbalance_bug", _COMMON_TAIL,
+    _kind("bad_unlock", r"bad unlock balance detected!", "print_unlock_imbalance_bug",
+          ("release", "note", "other_info", "held_locks", "backtrace"),
           "{level}: bad unlock balance in {func}", since="v2.6.18",
+          fields=("task", "unheld_lock", "unheld_at", "notes"),
           title_rules=(
               # The release site printed under the banner, else the Call Trace.
               _syz("BUG:", "BUG: bad unlock balance detected!", "BUG: bad unlock balance in %[1]v",
@@ -258,8 +292,10 @@ KINDS: tuple[ReportKind, ...] = (
               _syz("WARNING:", "WARNING: bad unlock balance detected!", "WARNING: bad unlock balance in %[1]v",
                    stack=("{{PC}} +{{FUNC}}",) + _CALL_TRACE_STACK),
           )),
-    _kind("held_lock_freed", r"held lock freed!", "print_freed_lock_bug", _COMMON_TAIL,
+    _kind("held_lock_freed", r"held lock freed!", "print_freed_lock_bug",
+          ("freeing", "held_locks", "backtrace"),
           "{level}: held lock freed in {func}", since="v2.6.18",
+          fields=("task", "memory_range", "holding"),
           title_rules=(
               # The held lock's acquire site, as printed.
               _syz("BUG:", "BUG: held lock freed!", "BUG: held lock freed in %[1]v",
@@ -267,8 +303,9 @@ KINDS: tuple[ReportKind, ...] = (
               _syz("WARNING:", "WARNING: held lock freed!", "WARNING: held lock freed in %[1]v",
                    report=("WARNING: held lock freed!", ".*at:(?: {{PC}})? +{{FUNC}}")),
           )),
-    _kind("still_held", r"(?:.+/\d+ still has locks held!|lock held at task exit time!)",
-          "print_held_locks_bug", _COMMON_TAIL, "{level}: still has locks held in {func}", since="v2.6.18",
+    _kind("still_held", r"(?:(?P<comm>.+)/(?P<pid>\d+) still has locks held!|lock held at task exit time!)",
+          "print_held_locks_bug", ("exiting", "held_locks", "backtrace"),
+          "{level}: still has locks held in {func}", since="v2.6.18", fields=("task", "held_locks"),
           title_rules=(
               # The first held lock's acquire site, as printed.
               _syz("BUG:", "BUG: .*still has locks held!", "BUG: still has locks held in %[1]v",
@@ -277,7 +314,8 @@ KINDS: tuple[ReportKind, ...] = (
                    report=("WARNING: .*still has locks held!", ".*at: {{FUNC}}")),
           )),
     _kind("held_on_return", r"lock held when returning to user space!", "lockdep_sys_exit",
-          ("held_locks",), "{level}: lock held when returning to user space in {func}", since="v2.6.18",
+          ("exiting", "held_locks"), "{level}: lock held when returning to user space in {func}", since="v2.6.18",
+          fields=("task", "held_locks", "notes"),
           title_rules=(
               # The acquire site of held lock #0; the report has no stack.
               _syz("BUG:", "BUG: lock held when returning to user space",
@@ -292,7 +330,10 @@ KINDS: tuple[ReportKind, ...] = (
                    no_stack_trace=True),
           )),
     _kind("suspicious_rcu", r"suspicious (?:RCU usage|rcu_dereference_check\(\) usage)\.?",
-          "lockdep_rcu_suspicious", _COMMON_TAIL, "{level}: suspicious RCU usage in {func}", since="v2.6.34",
+          "lockdep_rcu_suspicious", ("rcu_source", "other_info", "held_locks", "backtrace"),
+          "{level}: suspicious RCU usage in {func}", since="v2.6.34",
+          fields=("source_location", "rcu_message", "rcu_notes", "rcu_scheduler_active", "debug_locks",
+                  "held_locks"),
           title_rules=(
               # The report must name the source line; the title blames the first caller on the
               # Call Trace that is not RCU or allocator code.
@@ -304,41 +345,51 @@ KINDS: tuple[ReportKind, ...] = (
                    stack=_CALL_TRACE_STACK, skip=("rcu", "kmem", "slab")),
           )),
     _kind("invalid_wait", r"Invalid wait context", "print_lock_invalid_wait_context",
-          ("acquiring",) + _COMMON_TAIL, "WARNING: locking bug in {func}", since="v5.7",
+          ("trying_lock", "other_info", "held_locks", "backtrace"), "WARNING: locking bug in {func}", since="v5.7",
+          fields=("task", "acquiring", "wait_context", "held_locks"),
           title_rules=(
               # Titled like a lockdep WARN so that x86 and arm reports of one bug meet.
               _syz("BUG:", "BUG: Invalid wait context", "WARNING: locking bug in %[1]v",
                    stack=_CALL_TRACE_STACK, skip=("lock_sock", "release_sock")),
           )),
     _kind("nested_not_taken", r"Nested lock was not taken", "print_lock_nested_lock_not_held",
-          _COMMON_TAIL, "WARNING: nested lock was not taken in {func}", since="v2.6.27",
+          ("trying_lock", "not_holding", "backtrace", "other_info", "held_locks"),
+          "WARNING: nested lock was not taken in {func}", since="v2.6.27",
+          fields=("task", "acquiring", "unheld_lock", "extra_backtraces"),
           title_rules=(
               _syz("WARNING:", "WARNING: Nested lock was not taken", "WARNING: nested lock was not taken in %[1]v",
                    **_WARNING_STACK),
           )),
     # No row of syzkaller's table matches the next three: it titles them with the banner.
-    _kind("bad_contention", r"bad contention detected!", "print_lock_contention_bug", _COMMON_TAIL,
-          "{banner}", since="v2.6.27"),
-    _kind("chain_key_collision", r"chain_key collision", "print_collision", _COMMON_TAIL,
-          "{banner}", since="v4.6"),
+    _kind("bad_contention", r"bad contention detected!", "print_lock_contention_bug",
+          ("contend", "note", "other_info", "held_locks", "backtrace"),
+          "{banner}", since="v2.6.27", fields=("task", "unheld_lock", "unheld_at", "notes")),
+    _kind("chain_key_collision", r"chain_key collision", "print_collision",
+          ("collision_task", "collision", "collision_held", "collision_cached", "other_info", "held_locks",
+           "backtrace"),
+          "{banner}", since="v4.6", fields=("task", "lock_depth", "other_locks", "notes")),
     _kind("non_static_key", r"trying to register non-static key\.?", "register_lock_class",
-          ("backtrace",), "INFO: trying to register non-static key in {func}", since="v2.6.18",
+          ("annotation_hint", "validator_off", "backtrace", "stack_dump"),
+          "INFO: trying to register non-static key in {func}", since="v2.6.18", fields=("notes",),
           title_rules=(
               # The first caller on the Call Trace that is not locking code ("lock" anywhere in
               # the name, so also block_* and clock_*) or stack plumbing.
               _syz("INFO:", "INFO: trying to register non-static key", "INFO: trying to register non-static key in %[1]v",
                    stack=_CALL_TRACE_STACK, skip=("stack", "lock", "IRQ")),
           )),
-    _kind("lockdep_limit", r"(?:MAX_\w+|MAX_STACK_TRACE_ENTRIES) too low!", "print_lockdep_off",
-          ("held_locks", "backtrace"), "{banner}", since="v2.6.18"),
+    _kind("lockdep_limit", r"(?P<limit>MAX_\w+) too low!", "print_lockdep_off",
+          ("validator_off", "limit_depth", "held_locks", "backtrace", "stack_dump"), "{banner}", since="v2.6.18",
+          fields=("limit", "notes", "lock_depth")),
     # A WARN_ON/DEBUG_LOCKS_WARN_ON in lockdep's own code: "WARNING: CPU: 1 PID: 21689 at
     # kernel/locking/lockdep.c:3676 lock_release+0x6e6/0xa40" (kernel/lockdep.c in older trees,
     # "WARNING: kernel/locking/lockdep.c:N at ..., CPU#N: ..." in the newest WARN format), then
     # the WARN's register and stack dump. The DEBUG_LOCKS_WARN_ON(expr) line comes before it.
     _kind("lockdep_warning",
-          r"(?:CPU: \d+ PID: \d+ )?at kernel/(?:locking/)?lockdep\.c:\d+ \S.*"
-          r"|kernel/(?:locking/)?lockdep\.c:\d+ at \S.*",
-          "__warn", ("stack_dump",), "WARNING: locking bug in {func}", since="v2.6.18",
+          r"(?:CPU: \d+ PID: \d+ )?at (?P<source>kernel/(?:locking/)?lockdep\.c:\d+) (?P<warn_at>\S.*)"
+          r"|(?P<source2>kernel/(?:locking/)?lockdep\.c:\d+) at (?P<warn_at2>[^\s,]+).*",
+          "__warn", ("warn_condition", "panic", "modules", "stack_dump", "irq_events"), "WARNING: locking bug in {func}",
+          since="v2.6.18", above=("rule", "cut_here", "condition"),
+          fields=("condition", "source_location", "warn_at", "context"),
           title_rules=(
               # The trapping function, then the frames after it; else the Call Trace.
               _syz("WARNING:", r"WARNING: .*kernel/locking/lockdep\.c.*lock_", "WARNING: locking bug in %[1]v",
@@ -361,6 +412,13 @@ KINDS: tuple[ReportKind, ...] = (
                    report=("BUG: workqueue leaked lock or atomic", r".*last function: ([a-zA-Z0-9_]+)$"),
                    no_stack_trace=True),
           )),
+    # debug_show_all_locks (hung-task detector, SysRq-d, lockdep_limit's MAX_LOCK_DEPTH): one
+    # B2 block per task that holds locks, closed by a '=====' rule. Only this header starts a
+    # report: a bare "N locks held by" list belongs to whatever report printed it (a BUG, a
+    # hung task...) and is not a lockdep report of its own.
+    _kind("held_locks_dump", r"Showing all locks held in the system:", "debug_show_all_locks",
+          ("dump_held_locks",), "{banner}", since="v2.6.18", framed=False, above=(),
+          fields=("held_lock_dumps", "held_locks")),
 )
 
 
@@ -374,7 +432,7 @@ def kind_by_id(kind: str) -> ReportKind:
 
 def match_banner(text: str) -> tuple[ReportKind, re.Match[str]] | None:
     """The first kind whose banner matches ``text``, with the match; None otherwise."""
-    if len(text) > 300 or ":" not in text:  # every banner has a level and a colon
+    if len(text) > 300 or ":" not in text:  # every banner has a colon (a level, or the dump's)
         return None
     for entry in KINDS:
         m = entry.banner.match(text)
@@ -386,10 +444,12 @@ def match_banner(text: str) -> tuple[ReportKind, re.Match[str]] | None:
 #: Fixed text on every banner line, its level: the scanner finds candidate banners in big logs
 #: with ``bytes.find`` on these, one pass each at memory speed. Every kernel prints the colon;
 #: only :func:`match_banner` also accepts a banner that lost it.
-SCAN_ANCHORS: tuple[str, ...] = ("WARNING:", "BUG:", "INFO:")
+SCAN_ANCHORS: tuple[str, ...] = ("WARNING:", "BUG:", "INFO:") + tuple(
+    entry.banner_text for entry in KINDS if not entry.framed)
 
 #: Matched (as bytes) at an anchor: the level and the text of some kind's banner. Cheap enough
 #: to run on every anchor hit, so only real banners reach the full :func:`match_banner`.
 BANNER_HINT: re.Pattern[bytes] = re.compile(
-    ("(?:" + "|".join(re.escape(a) for a in SCAN_ANCHORS) + r")\s+(?:"
-     + "|".join(f"(?:{entry.banner_text})" for entry in KINDS) + ")").encode())
+    ("(?:WARNING:|BUG:|INFO:)\\s+(?:"
+     + "|".join(f"(?:{entry.banner_text})" for entry in KINDS if entry.framed) + ")|"
+     + "|".join(f"(?:{entry.banner_text})" for entry in KINDS if not entry.framed)).encode())

@@ -14,7 +14,7 @@ from ..model import LockUse
 from . import frames
 from .tokens import MAX_LINE, compile
 
-__all__ = ["LOCK_DESC", "LOCK_NAME", "parse_lock_desc", "split_name"]
+__all__ = ["LOCK_DESC", "LOCK_NAME", "lock_from_name", "parse_lock_desc", "parse_lock_pair", "split_name"]
 
 #: A full lock description, with optional instance and ``at:`` suffix (B1 and B3 lines).
 LOCK_DESC = compile(
@@ -83,3 +83,29 @@ def parse_lock_desc(text: str, *, line_no: int | None = None) -> LockUse | None:
         at=at,
         line_no=line_no,
     )
+
+
+#: Where two B3 descriptions meet on a "which would create a new lock dependency:" line.
+_PAIR_JOIN = re.compile(r"\}(?:-\{\d+:\d+\})? -> \(")
+
+
+def parse_lock_pair(text: str, *, line_no: int | None = None) -> tuple[LockUse, LockUse] | None:
+    """Parse `` (PREV){USAGE}[-{O:I}] -> (NEXT){USAGE}[-{O:I}]``; None when ``text`` is not one.
+
+    Names may themselves contain ``->``, so every join point is tried.
+
+    >>> prev, next_ = parse_lock_pair(" (&(&m->tree_lock)->rlock){-.-.} -> (&(&i->lock)->rlock){+.+.}")
+    >>> prev.name, next_.name
+    ('&(&m->tree_lock)->rlock', '&(&i->lock)->rlock')
+    """
+    if len(text) > MAX_LINE:
+        return None
+    for m in _PAIR_JOIN.finditer(text):
+        cut = m.start() + m.group(0).index(" -> ")
+        prev = parse_lock_desc(text[:cut], line_no=line_no)
+        if prev is None or prev.at is not None:
+            continue
+        nxt = parse_lock_desc(text[cut + len(" -> "):], line_no=line_no)
+        if nxt is not None and nxt.at is None:
+            return prev, nxt
+    return None

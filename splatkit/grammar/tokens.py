@@ -24,7 +24,7 @@ FRAGMENTS: dict[str, str] = {
     # A task: comm (anything, split on the last '/') and pid.
     "TASK": r"(?P<comm>.+)/(?P<pid>\d+)",
     # The hardirq/softirq context flags printed by inconsistent-state and irq reports.
-    "IRQFLAGS": r"\[HC\d\[\d+\]:SC\d\[\d+\]:HE\d:SE\d\]",
+    "IRQFLAGS": r"(?P<irqflags>\[HC(?P<hc>\d)\[(?P<hcn>\d+)\]:SC(?P<sc>\d)\[(?P<scn>\d+)\]:HE(?P<he>\d):SE(?P<se>\d)\])",
 }
 
 
