@@ -258,7 +258,6 @@ SECTIONS: dict[str, Section] = {
         _section("warn_condition", r"^\s*DEBUG_LOCKS_WARN_ON\((?P<condition>.*)\)\s*$"),
         _section("modules", r"^Modules linked in:.*$"),
         # -- held_locks_dump (debug_show_all_locks) --------------------------------------
-        _section("all_locks", r"^Showing all locks held in the system:\s*$", "dump_retry"),
         _section("dump_held_locks", r"^(?:no locks held by|(?P<count>\d+) locks? held by) {TASK}[.:]\s*$",
                  "held_lock", "dump_end", "dump_retry"),
     )
