@@ -1,21 +1,48 @@
-"""Text to normalised lines: strip what surrounds console output, keep what was stripped.
+"""Text to normalised lines: undo what surrounds console output, keep what was undone.
 
 The first stage of the pipeline. Whatever people paste (a dmesg with timestamps,
-a syslog, a mail that quotes another) becomes a list of :class:`~splatkit.model.Line`
-whose ``text`` the lockdep grammar can read and whose ``raw`` rebuilds the input.
-The wrappers themselves are data, in :mod:`splatkit.grammar.wrappers`.
+a syslog or journal, a mail that quotes another, a commit message, a GitHub
+issue) becomes a list of :class:`~splatkit.model.Line` whose ``text`` the lockdep
+grammar can read, whose ``wrappers`` name what was undone, and whose ``raws``
+rebuild the input exactly. The wrappers themselves are data, in
+:mod:`splatkit.grammar.wrappers`; this module applies them in the order that
+table's docstring gives (lockdep-format.md §7).
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+
+from .grammar.kinds import IDENT, RULE_DASH, RULE_EQ, match_banner
+from .grammar.locks import parse_lock_desc
+from .grammar.sections import RULES, SECTIONS
 from .grammar.tokens import MAX_LINE
-from .grammar.wrappers import WRAPPERS
+from .grammar.wrappers import (
+    HARD_WRAP,
+    HARD_WRAP_MAX_LINES,
+    HARD_WRAP_MIN_WIDTH,
+    LINE_ENDS,
+    NEWLINE_ESCAPES,
+    QP,
+    QP_ESCAPE,
+    QP_FULL_LINE,
+    QP_HEADER,
+    QP_MIN_ESCAPES,
+    QP_SOFT_BREAK,
+    TEXT_REPAIRS,
+    WRAPPERS,
+)
 from .model import Line
 
 __all__ = ["normalize", "split_lines"]
 
 # A prefix is stripped at most this many times per line (quote, syslog, timestamp, caller...).
 _MAX_STRIPS = 8
+
+#: Wrappers a hard-wrapped piece may carry: the mailer broke the line after these were added
+#: (quoting) or they were added to every line (a commit's indentation), never a kernel prefix.
+_WRAP_PIECE_WRAPPERS = frozenset({"quote", "indent", "crlf", "caret-m", QP})
 
 
 def split_lines(text: str) -> list[str]:
@@ -24,20 +51,49 @@ def split_lines(text: str) -> list[str]:
     ``str.splitlines`` would also split on form feeds and Unicode separators that
     a kernel log can carry inside a line, which would shift every line number.
     """
+    return [line[:-1] if line.endswith("\r") else line for line in _input_lines(text)]
+
+
+def _input_lines(text: str) -> list[str]:
+    """The input lines exactly as read: split on ``\\n``, without the final empty one."""
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    return [line[:-1] if line.endswith("\r") else line for line in lines]
+    return lines
 
 
-def _strip(raw: str) -> tuple[str, tuple[str, ...], str | None, bool]:
-    """Strip wrappers from one line: (text, wrapper names, caller id, starts a record)."""
+def _strip(raw: str, indent: str | None = None) -> tuple[str, tuple[str, ...], str | None, bool, str | None]:
+    """Strip wrappers from one line.
+
+    Returns (text, wrapper names, caller id, starts a record, indentation block). ``indent``
+    is the indentation of the block the previous line was in, stripped from this line too
+    when it starts with it; the returned one is the block this line leaves open.
+    """
     text = raw if len(raw) <= MAX_LINE else raw[:MAX_LINE]
     names: list[str] = []
+    for name, end in LINE_ENDS:
+        if text.endswith(end):
+            names.append(name)
+            text = text[:-len(end)]
     caller = None
     record_start = False
+    in_block = False
     for _ in range(_MAX_STRIPS):
         for wrapper in WRAPPERS:
+            if wrapper.block:
+                if in_block:
+                    continue
+                m = wrapper.pattern.match(text)
+                if m is not None:
+                    indent = m.group(0)
+                elif indent and text.startswith(indent):
+                    pass
+                else:
+                    continue
+                names.append(wrapper.name)
+                text = text[len(indent):]
+                in_block = True
+                break
             m = wrapper.pattern.match(text)
             if m is not None and m.end() > 0:
                 names.append(wrapper.name)
@@ -48,33 +104,274 @@ def _strip(raw: str) -> tuple[str, tuple[str, ...], str | None, bool]:
                 break
         else:
             break
+    if not in_block and text.strip():  # a line outside the indentation ends the block
+        indent = None
     if len(raw) > MAX_LINE:
         text += raw[MAX_LINE:]
-    return text.rstrip("\r"), tuple(names), caller, record_start
+        for name, end in LINE_ENDS:
+            if name in names and text.endswith(end):
+                text = text[:-len(end)]
+    return text, tuple(names), caller, record_start, indent
 
+
+# -- quoted-printable -----------------------------------------------------------------------------
+
+def _is_quoted_printable(text: str) -> bool:
+    """Whether ``text`` looks like a quoted-printable mail body (header, or enough escapes)."""
+    if "=" not in text:
+        return False
+    escapes = text.count("=3D") + text.count("=20") + text.count("=09")
+    if escapes >= QP_MIN_ESCAPES or QP_HEADER.search(text) is not None:
+        return True
+    breaks = QP_FULL_LINE.finditer(text)
+    if next(breaks, None) is None:
+        return False
+    return QP_ESCAPE.search(text) is not None or next(breaks, None) is not None
+
+
+def _qp_decode(line: str) -> str:
+    """One logical line's escapes decoded; the bytes are read as UTF-8, never fatally."""
+    if "=" not in line:
+        return line
+    data = QP_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), line)
+    # chr() gave one code point per byte; reassemble UTF-8 sequences the escapes spelled.
+    try:
+        return data.encode("latin-1").decode("utf-8", errors="replace")
+    except UnicodeEncodeError:  # the line already held non-Latin-1 text: leave it as read
+        return data
+
+
+def _logical_lines(raws: list[str]) -> Iterator[tuple[list[str], str, tuple[str, ...]]]:
+    """(input lines, decoded text, wrappers) per quoted-printable logical line.
+
+    A soft line break (``=`` at the end) joins an input line to the next one.
+    """
+    group: list[str] = []
+    parts: list[str] = []
+    for raw in raws:
+        group.append(raw)
+        body = raw[:-1] if raw.endswith("\r") else raw
+        m = QP_SOFT_BREAK.search(body) if len(body) <= MAX_LINE else None
+        if m is not None:
+            parts.append(body[:m.start()])
+            continue
+        parts.append(body)
+        encoded = "".join(parts)
+        decoded = _qp_decode(encoded)
+        # The last input line's CR is the logical line's (the line-end step records it).
+        text = decoded + ("\r" if raw.endswith("\r") else "")
+        yield group, text, ((QP,) if len(group) > 1 or decoded != encoded else ())
+        group, parts = [], []
+    if group:
+        encoded = "".join(parts)
+        yield group, _qp_decode(encoded), (QP,)
+
+
+# -- escaped newlines and in-line repairs ---------------------------------------------------------
+
+def _split_escaped(text: str) -> tuple[list[str], tuple[str, ...]]:
+    """The lines a logger folded into one with escaped newlines, and the escapes' names."""
+    names: list[str] = []
+    for name, escape, char in NEWLINE_ESCAPES:
+        if escape in text:
+            text = text.replace(escape, char)
+            if name not in names:
+                names.append(name)
+    return text.split("\n"), tuple(names)
+
+
+def _repair(text: str) -> tuple[str, tuple[str, ...]]:
+    names = []
+    for repair in TEXT_REPAIRS:
+        if repair.hint in text:
+            fixed = repair.pattern.sub(repair.replacement, text[:MAX_LINE]) + text[MAX_LINE:]
+            if fixed != text:
+                text = fixed
+                names.append(repair.name)
+    return text, tuple(names)
+
+
+# -- the pipeline ---------------------------------------------------------------------------------
 
 def normalize(text: str, *, first_line: int = 1) -> list[Line]:
-    """Normalise ``text`` into lines with their wrappers stripped.
+    """Normalise ``text`` into lines with their wrappers undone.
 
     ``first_line`` is the number of the first line of ``text`` in a larger input
     (the scanner parses windows of a big log and keeps line numbers absolute).
+    Joining every line's ``raws`` with ``\\n`` gives ``text`` back (without a final
+    newline).
 
     >>> [line.text for line in normalize("[ 1.000000] WARNING: x\\n> [ 1.000001] y")]
     ['WARNING: x', 'y']
     >>> normalize("> [ 1.000001] y")[0].wrappers
     ('quote', 'timestamp')
+    >>> [(l.no, l.text) for l in normalize("May  7 12:37:01 h kernel: [ 1.0] a:#012b")]
+    [(1, 'a:'), (1, 'b')]
     """
+    raws = _input_lines(text)
+    if _is_quoted_printable(text):
+        logical = _logical_lines(raws)
+    else:
+        logical = (([raw], raw, ()) for raw in raws)
     out: list[Line] = []
     seen_record_prefix = False
     caller = None
-    for no, raw in enumerate(split_lines(text), start=first_line):
-        stripped, names, line_caller, record_start = _strip(raw)
-        continuation = seen_record_prefix and not record_start and stripped.strip() != ""
+    indent = None
+    no = first_line
+    for group, decoded, decoded_by in logical:
+        stripped, names, line_caller, record_start, indent = _strip(decoded, indent)
+        names = decoded_by + names
+        pieces = [stripped]
+        if any(w.escapes_newlines for w in WRAPPERS if w.name in names):
+            pieces, escaped = _split_escaped(stripped)
+            names += escaped
         if record_start:
             seen_record_prefix = True
             caller = line_caller
-        elif continuation:
-            line_caller = caller  # a continuation line belongs to its record's context
-        out.append(Line(no=no, raw=raw, text=stripped, wrappers=names, caller=line_caller,
-                        continuation=continuation))
+        for index, piece in enumerate(pieces):
+            piece, repaired = _repair(piece)
+            continuation = (seen_record_prefix and (index > 0 or not record_start)
+                            and piece.strip() != "")
+            out.append(Line(no=no, raw=group[0], text=piece, wrappers=names + repaired,
+                            caller=caller if continuation else line_caller,
+                            continuation=continuation, joined=tuple(group[1:]), piece=index))
+        no += len(group)
+    return _join_hard_wrapped(out)
+
+
+# -- mail hard-wrapping ---------------------------------------------------------------------------
+
+#: Section rules whose match is a whole report line (the permissive ones are not listed:
+#: ``held_lock`` is checked with its lock, ``chain_names`` and ``registers`` take anything).
+_WHOLE_LINE_RULES = ("lock", "frame", "chain_entry", "cpu_info", "pid_info", "scenario_step", "hardware",
+                     "registers", "stack_words")
+
+
+#: Lines that end in optional or free parts (a frame's `` [module]``, a lock's ``, at:`` frame,
+#: the hardware name, the build after a CPU line's release, register and stack dumps): the
+#: first piece of such a line reads as the same shape as the whole, shorter.
+_TAIL_SHAPES = frozenset({"frame", "lock", "held_lock", "hardware", "stack_words", "cpu_info",
+                          "pid_info", "registers"})
+#: The rest of a register dump line (``Code:`` bytes, register values): only this joins one.
+_REGISTER_TAIL = re.compile(r"^\s*(?:<?\(?[0-9a-f]{2,16}\)?>?\s*)+$")
+
+
+#: What a line's last piece may read as and still be a piece: nothing, or a kernel ident
+#: (any two words that start with a digit read as one: "0.20231025.0-0 10/25/2023").
+_WEAK_SHAPES = frozenset({None, "kernel"})
+
+
+def _shape(text: str) -> str | None:
+    """Which kind of report line ``text`` reads as in full, or None.
+
+    A piece of a hard-wrapped line reads as none, or as another kind than the whole
+    line (a CPU line cut before its release reads as a ``stack_dump`` header).
+    """
+    if not text.strip() or len(text) > MAX_LINE:
+        return None
+    if match_banner(text) is not None:
+        return "banner"
+    if IDENT.match(text):
+        return "kernel"
+    if RULE_EQ.match(text) or RULE_DASH.match(text):
+        return "rule"
+    # Line rules before section headers: a whole "CPU: ..." line is a cpu_info line, its
+    # first piece only a stack_dump header.
+    for name in _WHOLE_LINE_RULES:
+        rule = RULES.get(name)
+        value = rule.match(text, 0) if rule is not None else None
+        if value is not None:
+            # A lock whose "at:" location does not read as a frame was cut after "at:".
+            at = getattr(value, "at", None)
+            return f"{name}-cut" if at is not None and at.function is None else name
+    m = RULES["held_lock"].match(text, 0)
+    if m is not None:
+        lock = parse_lock_desc(m.group("rest"))
+        if lock is not None:
+            return "held_lock" if lock.at is None or lock.at.function is not None else "held_lock-cut"
+    for section in SECTIONS.values():
+        if section.header.match(text):
+            return section.name
+    if RULES["chain_names"].match(text, 0):  # "A --> B --> C", cut after an arrow or not
+        return "chain_names-cut" if text.rstrip().endswith("-->") else "chain_names"
+    return None
+
+
+def _may_continue(line: Line, nxt: Line) -> bool:
+    """Whether ``nxt`` may be the rest of ``line``, cut by a mailer that wraps long lines."""
+    if (nxt.piece or line.piece or not line.text.strip() or not nxt.text.strip()
+            or not set(nxt.wrappers) <= _WRAP_PIECE_WRAPPERS or len(line.text) > MAX_LINE):
+        return False
+    first_word = nxt.text.split(None, 1)[0]
+    return len(line.raws[-1].rstrip("\r")) + 1 + len(first_word) > HARD_WRAP_MIN_WIDTH
+
+
+def _join_hard_wrapped(lines: list[Line]) -> list[Line]:
+    """Rejoin lines a mailer hard-wrapped: a line joins the next ones when together they
+    read as one report line of another kind than each piece (see :func:`_shape`)."""
+    out: list[Line] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        joined = None
+        if i + 1 < len(lines) and _may_continue(line, lines[i + 1]):
+            joined = _try_join(lines, i)
+        if joined is None:
+            out.append(line)
+            i += 1
+        else:
+            out.append(joined[0])
+            i += joined[1]
     return out
+
+
+def _complete(shape: str | None) -> bool:
+    return shape is not None and not shape.endswith("-cut")
+
+
+def _try_join(lines: list[Line], i: int) -> tuple[Line, int] | None:
+    """The line rebuilt from ``lines[i]`` and the next few, and how many it took; or None.
+
+    The pieces join when together they read as a whole report line (:func:`_shape`) and
+
+    - the first piece does not (a lock cut after ``at:``, a banner cut before its last
+      word), or
+    - every later piece reads as nothing much (:data:`_WEAK_SHAPES`) and the whole is
+      of another kind than the first piece (a ``CPU:`` line cut before its release
+      reads as a stack-dump header), or of the same kind with optional tail parts
+      (a frame cut before its `` [module]``).
+
+    The longest such join wins. A piece that is a whole line itself is never swallowed
+    unless it is the last (two lock lines joined read as one lock with a strange name).
+    """
+    first = lines[i]
+    text = first.text.rstrip()
+    first_shape = _shape(first.text)
+    later_weak = True
+    best = None
+    for k in range(i + 1, min(i + HARD_WRAP_MAX_LINES, len(lines))):
+        piece = lines[k]
+        if not _may_continue(lines[k - 1], piece):
+            break
+        text = f"{text} {piece.text.strip()}"
+        piece_shape = _shape(piece.text)
+        shape = _shape(text)
+        if _complete(shape) and (
+                not _complete(first_shape)
+                or later_weak and piece_shape in _WEAK_SHAPES
+                and (shape != first_shape or shape in _TAIL_SHAPES)
+                and (shape != "registers" or _REGISTER_TAIL.match(piece.text))):
+            best = (text, k)
+        if piece_shape not in _WEAK_SHAPES:
+            if _complete(piece_shape):
+                break
+            later_weak = False
+    if best is None:
+        return None
+    text, k = best
+    names = list(first.wrappers)
+    for piece in lines[i + 1:k + 1]:
+        names.extend(w for w in piece.wrappers if w not in names)
+    raws = tuple(r for piece in lines[i:k + 1] for r in piece.raws)
+    return Line(no=first.no, raw=first.raw, text=text, wrappers=(*names, HARD_WRAP), caller=first.caller,
+                continuation=first.continuation, joined=raws[1:]), k - i + 1

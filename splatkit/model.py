@@ -48,7 +48,7 @@ class Line:
     no: int
     """1-based line number in the input."""
     raw: str
-    """The line as read, without its line terminator."""
+    """The line as read, without its ``\\n`` (a CRLF's ``\\r`` stays: see the ``crlf`` wrapper)."""
     text: str
     """The line with wrappers (quoting, timestamps, syslog prefixes...) removed."""
     wrappers: tuple[str, ...] = ()
@@ -57,6 +57,22 @@ class Line:
     """printk caller id (``T123`` or ``C1``) when the line carried one."""
     continuation: bool = False
     """True for an unprefixed line that continues the previous prefixed printk record."""
+    joined: tuple[str, ...] = ()
+    """Input lines ``no + 1`` .. ``end_no`` joined onto this one, as read: the rest of a line
+    that a mailer hard-wrapped, or quoted-printable soft line breaks (``Line.raws``)."""
+    piece: int = 0
+    """Index of this line among the lines one input line held (rsyslog ``#012``, ``\\x0a``):
+    pieces after the first share ``no`` and ``raw`` with it and rebuild no input text."""
+
+    @property
+    def end_no(self) -> int:
+        """Number of the last input line this line was read from (``no`` unless joined)."""
+        return self.no + len(self.joined)
+
+    @property
+    def raws(self) -> tuple[str, ...]:
+        """The input lines this line stands for: ``"\\n".join`` over all lines rebuilds the input."""
+        return () if self.piece else (self.raw, *self.joined)
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,20 @@
-"""What people paste around kernel console lines, as a table of prefixes to strip.
+"""What people paste around kernel console lines, as data: prefixes, line-end damage, encodings.
 
-Each entry names one wrapper and gives the regex of its prefix; ``lines.normalize``
-strips them in table order, repeatedly, and records which ones it removed. See
-lockdep-format.md §7 (prefixes may combine in this order: quoting, syslog,
-timestamp, caller id).
+``lines.normalize`` undoes these in a fixed order (lockdep-format.md §7) and records
+the name of each one it undid in ``Line.wrappers``, so ``Splat.wrappers`` says what
+was stripped:
+
+1. whole-text encodings: quoted-printable (:data:`QP_ESCAPE`, soft line breaks);
+2. line-end damage: :data:`LINE_ENDS` (a CRLF's ``\\r``, a literal ``^M``);
+3. prefixes: :data:`WRAPPERS`, tried in table order, repeatedly (quoting, commit
+   indentation, syslog or journal prefix, timestamp, caller id may combine);
+4. newlines escaped inside one syslog line: :data:`NEWLINE_ESCAPES` (rsyslog ``#012``);
+5. in-line damage: :data:`TEXT_REPAIRS` (GitHub's ``#N`` autolinks);
+6. lines a mailer hard-wrapped, rejoined (``hard-wrap``; the rule needs the report
+   grammar, so it is code in ``lines.py``, limited by :data:`HARD_WRAP_MIN_WIDTH`).
+
+Each step keeps the input lines it read in ``Line.raw``/``Line.joined``, so the
+input can always be rebuilt.
 """
 
 from __future__ import annotations
@@ -11,7 +22,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["WRAPPERS", "Wrapper"]
+__all__ = [
+    "HARD_WRAP",
+    "HARD_WRAP_MAX_LINES",
+    "HARD_WRAP_MIN_WIDTH",
+    "LINE_ENDS",
+    "NEWLINE_ESCAPES",
+    "QP",
+    "QP_ESCAPE",
+    "QP_FULL_LINE",
+    "QP_HEADER",
+    "QP_MIN_ESCAPES",
+    "QP_SOFT_BREAK",
+    "TEXT_REPAIRS",
+    "WRAPPERS",
+    "Repair",
+    "Wrapper",
+]
 
 
 @dataclass(frozen=True)
@@ -23,34 +50,146 @@ class Wrapper:
     record_start: bool = False
     """True when the prefix marks the start of a printk record (so unprefixed lines after it
     are continuation lines of that record)."""
+    block: bool = False
+    """True when the prefix opens a block: the same prefix string is stripped from the lines
+    after it as long as they start with it (an indented commit message)."""
+    escapes_newlines: bool = False
+    """True for a logger that escapes newlines inside a record (:data:`NEWLINE_ESCAPES`)."""
 
 
-def _w(name: str, regex: str, *, record_start: bool = False) -> Wrapper:
-    return Wrapper(name, re.compile(regex), record_start)
+def _w(name: str, regex: str, *, record_start: bool = False, block: bool = False,
+       escapes_newlines: bool = False) -> Wrapper:
+    return Wrapper(name, re.compile(regex), record_start, block, escapes_newlines)
 
+
+#: What starts a kernel line when its indentation is a commit message's: a timestamp, a
+#: lockdep rule or a banner level. Indentation before anything else is the kernel's own.
+_KERNEL_LINE_START = r"(?=\[\s*\d+\.\d+\]|={20,}\s*$|\[ (?:INFO|BUG): |(?:WARNING|BUG|INFO): )"
+
+#: Host and tag of a syslog line: "host kernel: " or busybox's "kern.warn kernel: ".
+_HOST_KERNEL = r"\S+ (?:\S+ )?kernel:(?: |$)"
 
 WRAPPERS: tuple[Wrapper, ...] = (
     # Mail quoting at any depth, "> > >" or ">>>" (§7.1.1).
     _w("quote", r"(?:> ?)+"),
-    # Classic syslog: "May  7 12:37:01 host kernel: " (§7.1.2).
-    _w("syslog", r"[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ (?:\S+ )?kernel: ", record_start=True),
-    # RFC 3339 rsyslog / journalctl -o short-iso: "2016-03-26T20:52:22.526357+00:00 host kernel: ".
-    _w("syslog-iso", r"\d{4}-\d\d-\d\dT[\d:.,]+(?:Z|[+-]\d\d:?\d\d)? \S+ kernel: ", record_start=True),
+    # A splat pasted into a commit message or patch description, indented by a tab or
+    # blanks ("    [ 1880.242388] ..."), then every line of the block (§7.1.1).
+    _w("indent", r"(?:\t| {2,8})" + _KERNEL_LINE_START, block=True),
+    # Classic syslog and journalctl -o short / short-precise:
+    # "May  7 12:37:01 host kernel: ", "Nov 25 09:26:38.123456 host kernel: " (§7.1.2).
+    _w("syslog", r"[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,9})? " + _HOST_KERNEL,
+       record_start=True, escapes_newlines=True),
+    # RFC 3339 rsyslog / journalctl -o short-iso(-precise): "2016-03-26T20:52:22.526357+00:00 host kernel: ".
+    _w("syslog-iso", r"\d{4}-\d\d-\d\dT[\d:.,]+(?:Z|[+-]\d\d:?\d\d)? " + _HOST_KERNEL,
+       record_start=True, escapes_newlines=True),
+    # journalctl -o short-full: "Mon 2024-11-25 09:26:38 CET host kernel: ".
+    _w("journal-full", r"[A-Z][a-z]{2} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,9})? \S+ " + _HOST_KERNEL,
+       record_start=True, escapes_newlines=True),
+    # journalctl -o short-monotonic: "[ 1234.567890] host kernel: ".
+    _w("journal-monotonic", r"\[\s*\d+\.\d+\] " + _HOST_KERNEL, record_start=True, escapes_newlines=True),
+    # journalctl -o short-unix: "1732523198.123456 host kernel: ".
+    _w("journal-unix", r"\d{9,}\.\d+ " + _HOST_KERNEL, record_start=True, escapes_newlines=True),
     # dmesg -x / --decode: "kern  :warn  : ".
     _w("dmesg-decode", r"[a-z]+ *:[a-z]+ *: ", record_start=True),
     # Console log level "<4>".
     _w("loglevel", r"<\d>", record_start=True),
-    # printk timestamp "[48419.244819]", dmesg -T "[Tue May  7 12:37:01 2024]",
-    # dmesg -H "[May 7 12:37]" / "[  +0.000123]" (§7.1.3). An optional caller id may be glued on.
+    # printk timestamp "[48419.244819]", with dmesg -d's delta "[48419.244819 <    0.006180>]"
+    # or dmesg -d's delta alone "[<    0.000123>]" (§7.1.3). A caller id may be glued on.
     _w(
         "timestamp",
-        r"\[\s*(?:\d+\.\d+|\+\d+\.\d+|<\s*\d+\.\d+>|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d [\d:]{8} \d{4}"
-        r"|[A-Z][a-z]{2}\s?\d{1,2} \d\d:\d\d(?::\d\d)?)\]"
+        r"\[\s*(?:\d+\.\d+(?: <\s*\d+\.\d+>)?|<\s*\d+\.\d+>)\](?:\[\s*(?P<caller>[TC]\d+)\])? ?",
+        record_start=True,
+    ),
+    # dmesg -T: "[Tue May  7 12:37:01 2024]", "[Tue May  7 12:37:01 2024 <    0.000123>]".
+    _w(
+        "timestamp",
+        r"\[[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d [\d:]{8} \d{4}(?: <\s*\d+\.\d+>)?\]"
         r"(?:\[\s*(?P<caller>[TC]\d+)\])? ?",
         record_start=True,
     ),
+    # dmesg -H: "[May 7 12:37]" / "[Nov25 09:26]" at each new minute, "[  +0.000123]" after.
+    _w(
+        "timestamp",
+        r"\[\s*(?:\+\d+\.\d+|[A-Z][a-z]{2}\s?\d{1,2} \d\d:\d\d(?::\d\d)?)\](?:\[\s*(?P<caller>[TC]\d+)\])? ?",
+        record_start=True,
+    ),
+    # dmesg --time-format iso: "2024-05-07T12:37:01,123456+02:00 ".
+    _w("timestamp", r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d,\d+[+-]\d\d:\d\d ", record_start=True),
     # Other console output glued in front of a kernel line: "syzkaller login: [   16.305150] INFO: ...".
     _w("glued", r".{1,200}?(?=\[\s*\d+\.\d{6}\](?:\[\s*[TC]\d+\])? )"),
     # printk caller id on its own, CONFIG_PRINTK_CALLER: "[  T125] " or "[    C3] " (§7.1.4).
     _w("caller", r"\[\s*(?P<caller>[TC]\d+)(?::C\d+)?\] ?", record_start=True),
 )
+
+#: Damage at the end of a line, stripped before the prefixes: a CRLF's carriage return
+#: (the ``\r`` stays in ``Line.raw``) and a literal ``^M`` (serial captures, ``cat -v``).
+LINE_ENDS: tuple[tuple[str, str], ...] = (
+    ("crlf", "\r"),
+    ("caret-m", "^M"),
+)
+
+
+@dataclass(frozen=True)
+class Repair:
+    """An in-line substitution that undoes damage a tool did to the text of a line."""
+
+    name: str
+    """Recorded in ``Line.wrappers`` when the substitution changed the line."""
+    hint: str
+    """A plain substring every damaged line contains: the regex runs only on those lines."""
+    pattern: re.Pattern[str]
+    replacement: str
+
+
+#: Newlines a logger escaped inside one record, with the wrapper name recorded when one is
+#: decoded: rsyslog writes control characters as ``#ooo`` octal (``#012`` newline, ``#011``
+#: tab), /dev/kmsg readers and journal exports as ``\\x0a`` (§7.2). Decoded only on lines
+#: that carry a logger's prefix (``Wrapper.escapes_newlines``): ``#012`` is otherwise text.
+NEWLINE_ESCAPES: tuple[tuple[str, str, str], ...] = (
+    ("rsyslog-escape", "#012", "\n"),
+    ("rsyslog-escape", "#011", "\t"),
+    ("kmsg-escape", "\\x0a", "\n"),
+    ("kmsg-escape", "\\x09", "\t"),
+)
+
+#: Damage inside a line, repaired after the prefixes are stripped.
+TEXT_REPAIRS: tuple[Repair, ...] = (
+    # GitHub turns "#3" into a link when a splat is pasted into an issue: "-> #3 (x)" becomes
+    # "-> https://github.com/<org>/<repo>/pull/3 (x)" (§7.3).
+    Repair(
+        "github-autolink",
+        "https://github.com/",
+        re.compile(r"https://github\.com/[\w.-]{1,100}/[\w.-]{1,100}/(?:pull|issues)/(\d{1,9})\b"),
+        r"#\1",
+    ),
+)
+
+# -- quoted-printable (RFC 2045 §6.7), decoded before anything else -------------------------------
+
+#: The wrapper name recorded on every line that quoted-printable decoding changed.
+QP = "quoted-printable"
+#: A mail header that says the body is quoted-printable.
+QP_HEADER = re.compile(r"^Content-Transfer-Encoding:[ \t]*quoted-printable[ \t]*\r?$", re.I | re.M)
+#: An encoded byte. Upper-case hex only, as RFC 2045 writes it, so that lower-case
+#: ``=3d``-like text in a log is less likely to be taken for an escape.
+QP_ESCAPE = re.compile(r"=([0-9A-F]{2})")
+#: A soft line break: ``=`` at the end of a line (blanks a transport added may follow it).
+#: A line that ends in ``==`` is not one: ``=`` itself is always encoded as ``=3D``.
+QP_SOFT_BREAK = re.compile(r"(?<!=)=[ \t]*$")
+#: Without the header, a text is taken for quoted-printable when it has at least this many
+#: ``=3D``/``=20``/``=09`` escapes (a lockdep rule line alone encodes to 54 of them), or two
+#: :data:`QP_FULL_LINE` soft breaks, or one and an escape (a console line may end in ``=``).
+QP_MIN_ESCAPES = 4
+#: A soft break where an encoder puts it: at the end of a line filled to 76 columns, or
+#: up to 2 fewer (an escape is never split), so that an ``=`` ending another line is not one.
+QP_FULL_LINE = re.compile(r"^[^\n]{73,75}(?<!=)=\r?$", re.M)
+
+# -- mail hard-wrapping ---------------------------------------------------------------------------
+
+#: The wrapper name recorded on a line rebuilt from the pieces a mailer broke it into.
+HARD_WRAP = "hard-wrap"
+#: A mailer wraps at 72-80 columns (60 for some): a line is taken for the first piece of a
+#: wrapped line only when it and the next piece's first word would not fit in this width.
+HARD_WRAP_MIN_WIDTH = 60
+#: A wrapped line is rebuilt from at most this many input lines.
+HARD_WRAP_MAX_LINES = 4
