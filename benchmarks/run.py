@@ -12,6 +12,11 @@ in the same run on the same input, because these machines are noisy:
   the banner lines over the same file;
 - stream: a generated log (default 1 GB) scanned in a child process, its peak
   RSS beside that of a child that only imports splatkit.
+- graph: a generated ``/proc/lockdep`` dump in the kernel's format (default 20,000
+  classes, 200,000 dependencies) loaded by ``LockGraph.from_proc_lockdep``; then
+  what-if queries (``g.what_if(a, b, limit=1)``: does a new a -> b close a cycle, and
+  through which path) and neighbourhood extraction for drawing (radius 2, at most
+  200 nodes), each beside ``nx.has_path`` on the full DiGraph for the same pairs.
 
 The corpus is read from ../shared/corpus/syzkaller (the benchmark stops with a
 message when it is absent); generated logs are written to a temporary directory
@@ -40,6 +45,7 @@ sys.path.insert(0, str(REPO))
 import splatkit  # noqa: E402
 from splatkit.grammar.kinds import match_banner  # noqa: E402
 from splatkit.lines import split_lines  # noqa: E402
+from splatkit.graph import LockGraph  # noqa: E402
 from splatkit.scan import locate, scan  # noqa: E402
 
 #: Unrelated console lines, the bulk of a real log.
@@ -183,11 +189,99 @@ def bench_stream(tmp: Path, logs: list[str], size: int, reports: int) -> list[st
             f"baseline (import only) {base_rss:.0f} MB; scan/baseline = {rss / base_rss:.1f}x"]
 
 
+#: Lock-class name shapes for generated dumps: static locks, per-object keys, versioned keys.
+CLASS_NAMES = ("lock_{i}", "&obj_{i}->mutex", "&(&dev_{i}->lock)->rlock", "&type->i_mutex_key#{v}/{s}",
+               "(wq_completion)events_{i}", "&sb->s_type->i_lock_key#{v}")
+
+
+def generate_proc_lockdep(classes: int, deps: int, seed: int = 3) -> str:
+    """A /proc/lockdep dump (l_show() format, PROVE_LOCKING) over a random acyclic dependency graph.
+
+    Like a real one: lockdep never records a dependency that closes a cycle; most
+    dependencies are between classes "near" each other in the lock hierarchy, a few
+    span it; classes are printed in an order unrelated to the hierarchy.
+    """
+    rng = random.Random(seed)
+    names = [CLASS_NAMES[i % len(CLASS_NAMES)].format(i=i, v=i, s=i % 3) for i in range(classes)]
+    rank = list(range(classes))
+    rng.shuffle(rank)  # rank[i]: position of class i in the hierarchy
+    by_rank = sorted(range(classes), key=rank.__getitem__)
+    after: list[set[int]] = [set() for _ in range(classes)]
+    made = 0
+    while made < deps:
+        r = rng.randrange(classes - 1)
+        span = 1 + int(rng.expovariate(1 / 200)) if rng.random() < 0.95 else rng.randrange(1, classes)
+        a, b = by_rank[r], by_rank[min(r + span, classes - 1)]
+        if b not in after[a]:
+            after[a].add(b)
+            made += 1
+    lines = ["all lock classes:"]
+    for i in range(classes):
+        usage = rng.choice(("+.+.", "++++", "-.-.", ".+.+", "...."))
+        lines.append(f"{0xffffffff82000000 + 16 * i:016x} FD:{len(after[i]) + 1:5d} BD:{1:5d} {usage}: {names[i]}")
+        lines += [f" -> [{0xffffffff82000000 + 16 * j:016x}] {names[j]}" for j in sorted(after[i])]
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def bench_graph(classes: int, deps: int, queries: int) -> list[str]:
+    import networkx as nx
+
+    text = generate_proc_lockdep(classes, deps)
+    load = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        g = LockGraph.from_proc_lockdep(text)
+        load = min(load, time.perf_counter() - t0)
+    rng = random.Random(5)
+    nodes = sorted(g.nx)
+    pairs = [tuple(rng.sample(nodes, 2)) for _ in range(queries)]
+    t0 = time.perf_counter()
+    g.what_if(*pairs[0], limit=1)  # the first query computes the reachability index once
+    index_s = time.perf_counter() - t0
+
+    def timed(func, args) -> tuple[list[float], list]:
+        times, results = [], []
+        for a in args:
+            t0 = time.perf_counter()
+            results.append(func(*a))
+            times.append(time.perf_counter() - t0)
+        return times, results
+
+    wi, closing = timed(lambda a, b: g.what_if(a, b, limit=1), pairs)
+    hp, reach = timed(lambda a, b: nx.has_path(g.nx, b, a), pairs)
+    assert [bool(c) for c in closing] == reach, "what_if disagrees with nx.has_path"
+    hubs = [rng.choice(nodes) for _ in range(max(queries // 10, 10))]
+    nb, subs = timed(lambda lock: g.neighbourhood(lock, 2, max_nodes=200), [(h,) for h in hubs])
+    nb_base, _ = timed(lambda lock: nx.has_path(g.nx, lock, nodes[0]), [(h,) for h in hubs])
+    med = statistics.median
+    return [
+        f"graph: generated /proc/lockdep, {classes} classes, {g.nx.number_of_edges()} dependencies "
+        f"({len(text) / 1e6:.1f} MB), {len(pairs)} what-if pairs ({sum(reach)} close a cycle)",
+        f"  load (from_proc_lockdep): {load:.2f} s, best of 3 (goal: <= 2 s); problems: {len(g.problems)}",
+        f"  what_if(a, b, limit=1): median {med(wi) * 1e3:.3f} ms, p90 {statistics.quantiles(wi, n=10)[-1] * 1e3:.3f} "
+        f"ms, max {max(wi) * 1e3:.1f} ms (goal: median <= 5 ms); pairs closing a cycle: median "
+        f"{med([t for t, r in zip(wi, reach) if r]) * 1e3:.3f} ms, safe pairs: median "
+        f"{med([t for t, r in zip(wi, reach) if not r]) * 1e3:.3f} ms; reachability index built once on the "
+        f"first query in {index_s * 1e3:.0f} ms, nothing rebuilt per query",
+        f"  baseline nx.has_path(G, b, a), same pairs: median {med(hp) * 1e3:.3f} ms, max {max(hp) * 1e3:.1f} ms; "
+        f"what_if/has_path = {med(wi) / med(hp):.2f}x",
+        f"  neighbourhood(lock, 2, max_nodes=200): median {med(nb) * 1e3:.2f} ms, max {max(nb) * 1e3:.2f} ms, "
+        f"<= {max(s.nx.number_of_nodes() for s in subs)} nodes (goal: <= 50 ms); baseline nx.has_path from the "
+        f"same locks: median {med(nb_base) * 1e3:.3f} ms",
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small inputs, for a smoke run")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--only", choices=("graph",), help="run one section (it needs no corpus)")
     args = parser.parse_args()
+    classes, deps, queries = (2_000, 20_000, 200) if args.quick else (20_000, 200_000, 2_000)
+    if args.only == "graph":
+        print("\n".join(bench_graph(classes, deps, queries)))
+        return
     logs = corpus_logs()
     scan_size, stream_size = (4 << 20, 16 << 20) if args.quick else (100 << 20, 1 << 30)
     reports = 20 if args.quick else 300
@@ -197,6 +291,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="splatkit-bench-") as tmp:
         out += bench_scan(Path(tmp), logs, scan_size, reports)
         out += bench_stream(Path(tmp), logs, stream_size, reports)
+    out += bench_graph(classes, deps, queries)
     text = "\n".join(out) + "\n"
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .errors import ParseError
 
@@ -39,9 +40,11 @@ CLASS_EXAMPLE = "a lock class line like 'ffffffff82a5f1d8 FD:   37 BD:    1 +.+.
 DEP_EXAMPLE = "a dependency line like ' -> [ffffffff82a60e20] css_set_lock'"
 
 
-@dataclass(frozen=True)
-class ProcDependency:
-    """One `` -> [KEY] NAME`` line: NAME was acquired while the class above was held."""
+class ProcDependency(NamedTuple):
+    """One `` -> [KEY] NAME`` line: NAME was acquired while the class above was held.
+
+    A named tuple: a big dump has hundreds of thousands of them.
+    """
 
     key: str
     name: str
@@ -144,7 +147,14 @@ def read_lockdep(text: str, *, source: str | None = None, strict: bool = False) 
 
     for no, line in enumerate(text.splitlines(), 1):
         if line.startswith(" -> "):
-            m = dep_match(line)
+            close = line.find("] ", 5)  # fast path for ' -> [KEY] NAME'; the regex checks the rest
+            if line[4:5] == "[" and close > 5 and line[5:close].isalnum() and len(line) > close + 2:
+                if current is not None:
+                    current.dependencies.append(ProcDependency(line[5:close], line[close + 2:], no))
+                    continue
+                m = dep_match(line)
+            else:
+                m = dep_match(line)
             if m is None:
                 _problem(problems, strict, ParseError("unreadable line", source=source, line_no=no, line=line,
                                                       expected=DEP_EXAMPLE))

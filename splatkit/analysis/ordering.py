@@ -34,10 +34,11 @@ effective heuristic for the feedback arc set problem", IPL 47 (1993).
 from __future__ import annotations
 
 import difflib
+import gc
 import re
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
@@ -315,9 +316,15 @@ class _Reach:
 
     def __init__(self, g: nx.DiGraph) -> None:
         comp: dict[Any, int] = {}
-        for i, members in enumerate(nx.strongly_connected_components(g)):
-            for node in members:
-                comp[node] = i
+        collecting = gc.isenabled()
+        gc.disable()  # many small sets, no garbage cycles: the collector would only slow this down
+        try:
+            for i, members in enumerate(nx.strongly_connected_components(g)):
+                for node in members:
+                    comp[node] = i
+        finally:
+            if collecting:
+                gc.enable()
         # Tarjan yields components in reverse topological order: number them backwards.
         last = max(comp.values(), default=0)
         self.pos = {node: last - c for node, c in comp.items()}
@@ -376,7 +383,7 @@ def _join(fwd: dict, bwd: dict, meet: Any) -> list[str]:
     return path
 
 
-def what_if(G: LockGraph, held: str, acquired: str, *, limit: int = 10,
+def what_if(G: LockGraph, held: str, acquired: str, *, op: str | None = None, limit: int = 10,
             max_length: int | None = None) -> list[Cycle]:
     """The cycles a new dependency ``held -> acquired`` would close; empty when it is safe.
 
@@ -390,6 +397,10 @@ def what_if(G: LockGraph, held: str, acquired: str, *, limit: int = 10,
     held, acquired : str
         The proposed dependency: ``acquired`` taken while ``held`` is held. A lock the
         graph has never seen closes no cycle.
+    op : {"lock", "rlock", "sync"}, optional
+        How the new acquisition would take ``acquired`` (``rlock``: for read), so that
+        each cycle's :attr:`~splatkit.analysis.cycles.Cycle.note` can say whether it
+        needs a writer.
     limit : int
         Most cycles to return; the first is always a shortest one. ``limit=1`` answers
         "does it close a cycle, and through which path" fastest.
@@ -409,6 +420,8 @@ def what_if(G: LockGraph, held: str, acquired: str, *, limit: int = 10,
     [('&kvm->srcu', 'kvm_lock', '&kvm->slots_lock')]
     >>> what_if(g, "sb_writers#4", "kvm_lock")
     []
+    >>> what_if(g, "kvm_lock", "cpu_hotplug_lock", op="rlock")[0].read_edges
+    [('kvm_lock', 'cpu_hotplug_lock')]
     """
     if held not in G.nx:
         held = G.key(held)
@@ -417,12 +430,16 @@ def what_if(G: LockGraph, held: str, acquired: str, *, limit: int = 10,
     if held not in G.nx or acquired not in G.nx:
         return []
     edge = (held, acquired)
+    def cycle(locks: list[str]) -> Cycle:
+        c = make_cycle(G, locks, hypothetical=edge)
+        return replace(c, ops=(op, *c.ops[1:])) if op is not None else c
+
     if held == acquired:
-        return [make_cycle(G, [held], hypothetical=edge)]
+        return [cycle([held])]
     path = _reach_path(G, acquired, held)
     if path is None or (max_length is not None and len(path) > max_length):
         return []
-    cycles = [make_cycle(G, [held, *path[:-1]], hypothetical=edge)]
+    cycles = [cycle([held, *path[:-1]])]
     if limit <= 1:
         return cycles
     pos = _index(G).pos
@@ -434,7 +451,7 @@ def what_if(G: LockGraph, held: str, acquired: str, *, limit: int = 10,
             break
         if tuple(other) not in seen:
             seen.add(tuple(other))
-            cycles.append(make_cycle(G, [held, *other[:-1]], hypothetical=edge))
+            cycles.append(cycle([held, *other[:-1]]))
     return cycles
 
 
