@@ -14,6 +14,7 @@ Every line of a report's span ends up in exactly one place: a field of the
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,8 +83,8 @@ def parse_lines(lines: list[Line]) -> list[Splat]:
     starts = []
     for i, line in enumerate(lines):
         text = line.text
-        # Every banner has a colon; most lines of a log have none.
-        if ":" not in text:
+        # Every banner has a colon and one of the scan anchors' words; most lines have neither.
+        if ":" not in text or not any(word in text for word in _BANNER_WORDS):
             continue
         found = match_banner(text)
         if found is not None:
@@ -112,6 +113,22 @@ def _above_banner(kind: ReportKind, lines: list[Line], i: int) -> tuple[str, Any
         if value is not None:
             return name, value
     return None
+
+
+#: The words of the scanner's anchors (``WARNING``, ``BUG``...): every banner holds one.
+_BANNER_WORDS = tuple(anchor.rstrip(":") for anchor in kinds_table.SCAN_ANCHORS)
+
+#: Group names and back-references removed from a header regex, so that headers combine.
+_NAMED_GROUP = re.compile(r"\(\?P<\w+>")
+
+
+def _combined_header(kind: ReportKind) -> re.Pattern[str]:
+    """One regex that matches where any of ``kind``'s section headers matches."""
+    return re.compile("|".join(f"(?:{_NAMED_GROUP.sub('(?:', SECTIONS[name].header.pattern)})"
+                               for name in kind.sections))
+
+
+_ANY_HEADER: dict[str, re.Pattern[str]] = {kind.kind: _combined_header(kind) for kind in kinds_table.KINDS}
 
 
 #: Sections whose frames are a dump_stack() output.
@@ -224,12 +241,15 @@ class _ReportReader:
             return "ok"
         stripped = text.strip()
         if stripped:
-            for name in self.kind.sections:
-                section = SECTIONS[name]
-                m = section.header.match(text)
-                if m is not None:
-                    self._enter(section, m, line)
-                    return "ok"
+            # One search says whether any of the kind's section headers matches; most lines
+            # (frames, lock lines) match none.
+            if _ANY_HEADER[self.kind.kind].match(text) is not None:
+                for name in self.kind.sections:
+                    section = SECTIONS[name]
+                    m = section.header.match(text)
+                    if m is not None:
+                        self._enter(section, m, line)
+                        return "ok"
             if self.section is not None:
                 for rule_name in self.section.body:
                     value = RULES[rule_name].match(text, line.no)
@@ -342,8 +362,7 @@ class _ReportReader:
         """Store what ``rule`` read; False when the value has no place here."""
         section = self.section
         assert section is not None
-        handler = getattr(self, f"_rule_{rule}")
-        accepted = handler(value, line)
+        accepted = _RULE_HANDLERS[rule](self, value, line)
         if accepted:
             self.line_fields.append((line.no, section.name))
         return accepted
@@ -594,6 +613,9 @@ class _ReportReader:
                 if name not in wrappers:
                     wrappers.append(name)
         held_locks = tuple(self.held_locks[i] for i in sorted(self.held_locks))
+        # syzkaller's title, from the raw report text (the banner line and the lines after it,
+        # which may decide where the report ends).
+        title = syzkaller_title(self.lines, self.banner_index, self.kind)
         usage_layout = detect_usage_layout(self.banner, f.get("kernel"), f.get("usage_change"),
                                            _all_usages(f, chain, held_locks, self.other_locks),
                                            kind_since=self.kind.since)
@@ -646,8 +668,15 @@ class _ReportReader:
             truncated=truncated,
             wrappers=tuple(wrappers),
             lines=lines,
+            title=title.text,
+            corrupted=title.corrupted,
+            corrupted_reason=title.corrupted_reason,
         )
-        return _with_title(splat, self.lines, self.banner_index)
+        return splat
+
+
+#: Rule name -> the reader method that stores what the rule read.
+_RULE_HANDLERS = {name: getattr(_ReportReader, f"_rule_{name}") for name in RULES if name != "blank"}
 
 
 def _trace(t: dict[str, Any]) -> StateTrace:
@@ -683,12 +712,3 @@ def _all_waits(f: dict[str, Any], chain: tuple[ChainEntry, ...], held: tuple[Hel
     kernel = f.get("kernel")
     return WaitEvidence(tuple((lock.name, lock.wait) for lock in _locks(f, chain, held, others) if lock.wait),
                         f.get("wait_context"), kernel.release if kernel else None)
-
-
-def _with_title(splat: Splat, lines: list[Line], banner_index: int) -> Splat:
-    """``splat`` with syzkaller's title and corrupted flag, computed from the raw report text
-    (the banner line and the lines after it, which may decide where the report ends)."""
-    from dataclasses import replace
-
-    title = syzkaller_title(lines, banner_index, kinds_table.kind_by_id(splat.kind))
-    return replace(splat, title=title.text, corrupted=title.corrupted, corrupted_reason=title.corrupted_reason)

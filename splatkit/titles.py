@@ -178,6 +178,10 @@ CORRUPTED_LINES: tuple[re.Pattern[str], ...] = (
     re.compile(r"^( \[<?(?:0x)?[0-9a-f]+>?\])? should_fail(slab)?(\.[a-z0-9.]+)?\+0x"),
 )
 
+#: Any of STACK_START / CORRUPTED_LINES, in one search (the walks test every line against them).
+_STACK_START_ANY = re.compile("|".join(f"(?:{p.pattern})" for p in STACK_START))
+_CORRUPTED_ANY = re.compile("|".join(f"(?:{p.pattern})" for p in CORRUPTED_LINES))
+
 #: Every oops header syzkaller knows, with the lines that contain it but start no report
 #: (``linuxOopses`` headers and suppressions, then ``commonOopses``). A later line that starts
 #: one of these ends the block of a log without printk caller ids.
@@ -584,10 +588,10 @@ def _walk(parts: tuple[re.Pattern[str] | str, ...], lines: list[str], skip: re.P
             while pos < len(lines):
                 text = lines[pos]
                 pos += 1
-                if any(c.search(text) for c in CORRUPTED_LINES):
+                if _CORRUPTED_ANY.search(text):
                     ok = False
                     break
-                if any(s.search(text) for s in STACK_START):
+                if _STACK_START_ANY.search(text):
                     break
                 if isinstance(following, re.Pattern):
                     m = following.search(text)
@@ -601,7 +605,7 @@ def _walk(parts: tuple[re.Pattern[str] | str, ...], lines: list[str], skip: re.P
             while pos < len(lines):
                 text = lines[pos]
                 pos += 1
-                if any(c.search(text) for c in CORRUPTED_LINES):
+                if _CORRUPTED_ANY.search(text):
                     ok = False
                     break
                 m = part.search(text)
@@ -623,8 +627,28 @@ def _functions(m: re.Match[str] | None, skip: re.Pattern[str]) -> list[str]:
     """The functions a match captured, demangled, without those to skip (``appendStackFrame``)."""
     if m is None:
         return []
-    names = (demangle(g) for g in m.groups() if g is not None)
-    return [name for name in names if not skip.search(name)]
+    # The same names recur in every stack: remember each one's fate per skip regex (keyed by
+    # id: hashing a compiled pattern hashes its whole program).
+    seen = _KEPT.setdefault(id(skip), {})
+    kept = []
+    for group in m.groups():
+        if group is not None:
+            name = seen.get(group, _UNSEEN)
+            if name is _UNSEEN:
+                if len(seen) > _KEPT_MAX:
+                    seen.clear()
+                name = demangle(group)
+                name = seen[group] = None if skip.search(name) else name
+            if name is not None:
+                kept.append(name)
+    return kept
+
+
+#: id(skip regex) -> {captured name: demangled name, or None when skipped}. The skip regexes
+#: come from :func:`_skip_regex`'s cache and live as long as the process.
+_KEPT: dict[int, dict[str, str | None]] = {}
+_KEPT_MAX = 1 << 14
+_UNSEEN = object()
 
 
 @functools.lru_cache(maxsize=None)

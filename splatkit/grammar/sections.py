@@ -141,8 +141,9 @@ def _section(name: str, header: str, *body: str, terminal: bool = False, field: 
 
 
 #: What dump_stack() prints, whatever opened it.
-_STACK_BODY = ("cpu_info", "pid_info", "hardware", "taint_legend", "workqueue", "call_trace",
-               "frame", "stack_marker", "registers", "stack_words", "warn_info", "end_trace")
+#: Frames first: they are most of the lines, and no other rule's line is a frame.
+_STACK_BODY = ("frame", "cpu_info", "pid_info", "hardware", "taint_legend", "workqueue", "call_trace",
+               "stack_marker", "registers", "stack_words", "warn_info", "end_trace")
 
 
 SECTIONS: dict[str, Section] = {
