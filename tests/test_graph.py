@@ -86,3 +86,31 @@ def test_what_if_does_not_rebuild_the_graph(seed_splat):
     edges = g.nx.number_of_edges()
     assert g.what_if("&kvm->srcu", "kvm_lock")
     assert g.nx is nx_graph and g.nx.number_of_edges() == edges
+
+
+def test_view_model_draws_merged_and_neighbourhood_graphs(seed_splat):
+    import json
+
+    from splatkit.render.viewmodel import graph_view
+    from splatkit.samples import data_path
+
+    merged = LockGraph.from_proc_lockdep(data_path("proc", "kvm-lockdep.txt")) | LockGraph.from_splats(seed_splat)
+    view = graph_view(merged)
+    json.dumps(view)  # plain data only (no sets, no Evidence objects)
+    assert {e["id"] for e in view["edges"] if e["cycle"]} == {
+        f"{u} -> {v}" for u, v in merged.cycles()[0].edges}
+    near = merged.neighbourhood("kvm_lock", 1)
+    assert {n["id"] for n in graph_view(near)["nodes"]} == set(near.nx)
+
+
+def test_benchmark_graph_section_runs():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
+    out = subprocess.run([sys.executable, str(script), "--only", "graph", "--quick"], capture_output=True,
+                         text=True, timeout=300, check=True).stdout
+    assert "graph: generated /proc/lockdep, 2000 classes, 20000 dependencies" in out
+    for figure in ("load (from_proc_lockdep)", "what_if(a, b, limit=1)", "baseline nx.has_path", "neighbourhood("):
+        assert figure in out
