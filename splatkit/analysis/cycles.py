@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from ..graph import Evidence, LockGraph
 
 __all__ = ["Cycle", "edge_op", "evidence_op", "find_cycle_through", "find_lock_cycle", "lock_cycles",
-           "make_cycle"]
+           "make_cycle", "shortest_path"]
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,6 @@ from __future__ import annotations
 import difflib
 import gc
 import re
-from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -44,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 
 from ..errors import ParseError
-from .cycles import Cycle, lock_cycles, make_cycle, shortest_path
+from .cycles import Cycle, lock_cycles, make_cycle
 from .explain import establishing_frame
 
 if TYPE_CHECKING:
