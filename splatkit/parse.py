@@ -215,7 +215,29 @@ class _ReportReader:
         self.unrecognised = [u for u in self.unrecognised if u.line <= end_no]
         self.interleaved = [no for no in self.interleaved if no <= end_no]
         self.line_fields = [(no, f) for no, f in self.line_fields if no <= end_no]
+        end_no = self._account_joined(end_no)
         return self._build(Span(self.lines[self.first].no, end_no), ended)
+
+    def _account_joined(self, end_no: int) -> int:
+        """Give the input lines that normalisation joined onto a line (a mailer's hard wrap, a
+        quoted-printable soft break) the same place as that line (``joined`` when that line is
+        unrecognised, which lists the joined text); returns the span's last input line."""
+        joined = {line.no: line for line in self.lines[self.first:self.limit]
+                  if line.no <= end_no and getattr(line, "joined", ())}
+        if not joined:
+            return end_no
+        for no, f in list(self.line_fields):
+            if no in joined:
+                self.line_fields.extend((no + k, f) for k in range(1, len(joined[no].joined) + 1))
+        for u in self.unrecognised:
+            # The head line is listed as unrecognised with the joined text; its pieces go with it.
+            if u.line in joined:
+                self.line_fields.extend((u.line + k, "joined") for k in range(1, len(joined[u.line].joined) + 1))
+        for no in list(self.interleaved):
+            if no in joined:
+                self.interleaved.extend(no + k for k in range(1, len(joined[no].joined) + 1))
+        last = joined.get(end_no)
+        return end_no + len(last.joined) if last is not None else end_no
 
     def _banner_facts(self, groups: dict[str, Any]) -> None:
         """What a banner itself says: the task (still_held), the table (lockdep_limit), the WARN site."""
