@@ -19,6 +19,7 @@ same reason.
 from __future__ import annotations
 
 import html
+import importlib.util
 import json
 import re
 from collections.abc import Sequence
@@ -129,12 +130,15 @@ def vis_network_assets() -> Assets:
     DependencyError
         When pyvis is not installed; it comes with ``pip install 'splatkit[notebook]'``.
     """
+    # Only pyvis's files are needed, not the module: find it without importing it.
     try:
-        import pyvis
-    except ImportError as err:
+        spec = importlib.util.find_spec("pyvis")
+    except (ImportError, ValueError):  # ValueError: a stand-in module without a spec
+        spec = None
+    if spec is None or not spec.submodule_search_locations:
         raise DependencyError("drawing the lock graph needs pyvis (it ships vis-network); "
-                              "install it with: pip install 'splatkit[notebook]'") from err
-    folder = Path(pyvis.__file__).parent.joinpath(*VIS_NETWORK_DIR)
+                              "install it with: pip install 'splatkit[notebook]'")
+    folder = Path(spec.submodule_search_locations[0]).joinpath(*VIS_NETWORK_DIR)
     return Assets(js=(folder / "vis-network.min.js").read_text(encoding="utf-8"),
                   css=(folder / "vis-network.css").read_text(encoding="utf-8"))
 
