@@ -253,7 +253,9 @@ _WHOLE_LINE_RULES = ("lock", "frame", "chain_entry", "cpu_info", "pid_info", "sc
 _TAIL_SHAPES = frozenset({"frame", "lock", "held_lock", "hardware", "stack_words", "cpu_info",
                           "pid_info", "registers"})
 #: The rest of a register dump line (``Code:`` bytes, register values): only this joins one.
-_REGISTER_TAIL = re.compile(r"^\s*(?:<?\(?[0-9a-f]{2,16}\)?>?\s*)+$")
+#: Words are separated by blanks so that no two repetitions can match the same text (no
+#: catastrophic backtracking on a long run of hex digits).
+_REGISTER_TAIL = re.compile(r"^\s*<?\(?[0-9a-f]{2,16}\)?>?(?:\s+<?\(?[0-9a-f]{2,16}\)?>?)*\s*$")
 
 
 #: What a line's last piece may read as and still be a piece: nothing, or a kernel ident
