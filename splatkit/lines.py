@@ -62,6 +62,53 @@ def _input_lines(text: str) -> list[str]:
     return lines
 
 
+def _prefix_table() -> tuple[re.Pattern[str], dict[int, int]]:
+    """One regex trying every prefix wrapper in table order, and which wrapper each match is.
+
+    Matching it once per strip step replaces trying the wrappers one by one (the hot
+    loop of :func:`normalize`). Alternation tries alternatives left to right, as the
+    table is read, so the first alternative that matches is the wrapper that applies;
+    its group closes last, so ``m.lastindex`` names it.
+    """
+    parts, by_group, index = [], {}, 1
+    for number, wrapper in enumerate(WRAPPERS):
+        if wrapper.block:
+            continue
+        pattern = re.sub(r"\(\?P<\w+>", "(?:", wrapper.pattern.pattern)  # names would clash
+        parts.append(f"({pattern})")
+        by_group[index] = number
+        index += 1 + re.compile(pattern).groups
+    return re.compile("|".join(parts)), by_group
+
+
+_ANY_PREFIX, _PREFIX_BY_GROUP = _prefix_table()
+#: Wrappers of loggers that escape newlines inside a record.
+_ESCAPING = frozenset(w.name for w in WRAPPERS if w.escapes_newlines)
+#: The block wrapper (a commit message's indentation) and its place in the table.
+_BLOCK = next(((n, w) for n, w in enumerate(WRAPPERS) if w.block), None)
+#: Every wrapper strips something: an empty prefix would make the strip loop spin.
+assert _ANY_PREFIX.match("") is None
+
+
+def _first_prefix(text: str) -> int | None:
+    """Table index of the first (non-block) wrapper whose prefix is at the start of ``text``."""
+    m = _ANY_PREFIX.match(text)
+    return None if m is None else _PREFIX_BY_GROUP[m.lastindex]
+
+
+def _block_prefix(text: str, indent: str | None, *, before: int | None) -> tuple[object, str] | None:
+    """The block wrapper (a commit message's indentation) if it applies before wrapper ``before``."""
+    if _BLOCK is None or (before is not None and before < _BLOCK[0]):
+        return None
+    wrapper = _BLOCK[1]
+    m = wrapper.pattern.match(text)
+    if m is not None:
+        return wrapper, m.group(0)
+    if indent and text.startswith(indent):
+        return wrapper, indent
+    return None
+
+
 def _strip(raw: str, indent: str | None = None) -> tuple[str, tuple[str, ...], str | None, bool, str | None]:
     """Strip wrappers from one line.
 
@@ -79,31 +126,24 @@ def _strip(raw: str, indent: str | None = None) -> tuple[str, tuple[str, ...], s
     record_start = False
     in_block = False
     for _ in range(_MAX_STRIPS):
-        for wrapper in WRAPPERS:
-            if wrapper.block:
-                if in_block:
-                    continue
-                m = wrapper.pattern.match(text)
-                if m is not None:
-                    indent = m.group(0)
-                elif indent and text.startswith(indent):
-                    pass
-                else:
-                    continue
-                names.append(wrapper.name)
-                text = text[len(indent):]
-                in_block = True
-                break
-            m = wrapper.pattern.match(text)
-            if m is not None and m.end() > 0:
-                names.append(wrapper.name)
-                record_start = record_start or wrapper.record_start
-                if "caller" in m.re.groupindex and m.group("caller"):
-                    caller = m.group("caller")
-                text = text[m.end():]
-                break
-        else:
+        first = _first_prefix(text)  # table index of the first prefix wrapper that applies
+        block = None if in_block else _block_prefix(text, indent, before=first)
+        if block is not None:
+            wrapper, indent = block
+            names.append(wrapper.name)
+            text = text[len(indent):]
+            in_block = True
+            continue
+        if first is None:
             break
+        wrapper = WRAPPERS[first]
+        m = wrapper.pattern.match(text)
+        assert m is not None and m.end() > 0  # _first_prefix found it
+        names.append(wrapper.name)
+        record_start = record_start or wrapper.record_start
+        if "caller" in m.re.groupindex and m.group("caller"):
+            caller = m.group("caller")
+        text = text[m.end():]
     if not in_block and text.strip():  # a line outside the indentation ends the block
         indent = None
     if len(raw) > MAX_LINE:
@@ -222,7 +262,7 @@ def normalize(text: str, *, first_line: int = 1) -> list[Line]:
         stripped, names, line_caller, record_start, indent = _strip(decoded, indent)
         names = decoded_by + names
         pieces = [stripped]
-        if any(w.escapes_newlines for w in WRAPPERS if w.name in names):
+        if names and not _ESCAPING.isdisjoint(names):
             pieces, escaped = _split_escaped(stripped)
             names += escaped
         if record_start:
