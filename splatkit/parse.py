@@ -93,11 +93,12 @@ def parse_lines(lines: list[Line]) -> list[Splat]:
             starts.append((i, kind, m, above))
     splats = []
     for n, (i, kind, m, above) in enumerate(starts):
-        if n + 1 < len(starts):
-            nxt = starts[n + 1]
-            limit = nxt[0] - (1 if nxt[3] is not None else 0)
-        else:
-            limit = len(lines)
+        # A report ends where the next one of its own printk context starts: with caller ids,
+        # another task's or CPU's report may be printed in the middle of this one.
+        caller = lines[i].caller
+        nxt = next((s for s in starts[n + 1:]
+                    if caller is None or lines[s[0]].caller in (None, caller)), None)
+        limit = len(lines) if nxt is None else nxt[0] - (1 if nxt[3] is not None else 0)
         reader = _ReportReader(kind, m.group(0).strip(), lines, i if above is None else i - 1, i, max(limit, i + 1))
         splats.append(reader.read(m, above))
     return splats

@@ -73,18 +73,21 @@ def read_log(path: Path) -> str:
     return log.split("\n\nREPORT:\n")[0]
 
 
-def corpus_files() -> list[str]:
-    """File names listed in the corpus index (empty when the corpus is absent)."""
+def corpus_files(**where: str) -> list[str]:
+    """File names listed in the corpus index (empty when the corpus is absent), optionally only
+    those whose index columns have the given values (``printk_caller="Y"``)."""
     index = CORPUS / "index.tsv"
     if not index.is_file():
         return []
     with open(index, newline="") as f:
-        return [row["file"] for row in csv.DictReader(f, delimiter="\t")]
+        return [row["file"] for row in csv.DictReader(f, delimiter="\t")
+                if all(row[column] == value for column, value in where.items())]
 
 
 def pytest_generate_tests(metafunc):
     """Tests that take ``corpus_file`` run once per corpus file (or skip without the corpus)."""
-    if "corpus_file" in metafunc.fixturenames:
-        files = corpus_files()
-        metafunc.parametrize("corpus_file", files or [pytest.param(None, marks=pytest.mark.skip(
-            reason=f"syzkaller corpus not found at {CORPUS}"))])
+    for name, where in (("corpus_file", {}), ("caller_corpus_file", {"printk_caller": "Y"})):
+        if name in metafunc.fixturenames:
+            files = corpus_files(**where)
+            metafunc.parametrize(name, files or [pytest.param(None, marks=pytest.mark.skip(
+                reason=f"syzkaller corpus not found at {CORPUS}"))])

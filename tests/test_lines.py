@@ -314,19 +314,10 @@ def test_wrapped_corpus_parses_the_same(corpus_file, corpus_dir):
         assert same or (corpus_file, wrap) in KNOWN, f"{corpus_file}: {wrap}"
 
 
-def _caller_files(corpus_dir) -> set[str]:
-    with open(corpus_dir / "index.tsv", newline="") as f:
-        return {row["file"] for row in csv.DictReader(f, delimiter="\t") if row["printk_caller"] == "Y"}
-
-
-def test_caller_ids_set_other_contexts_aside(corpus_file, corpus_dir):
+def test_caller_ids_set_other_contexts_aside(caller_corpus_file, corpus_dir):
     """With printk caller ids, a report is read from its own context's lines only: dropping
     the other contexts' lines from the log changes nothing but line numbers."""
-    if corpus_file not in _caller_files(corpus_dir):
-        pytest.skip("no printk caller ids in this log")
-    if corpus_file == "351":
-        pytest.xfail("another context's banner (T12227's lockdep WARN) ends T12234's report: parse_lines "
-                     "limits a report at the next banner whatever its caller id")
+    corpus_file = caller_corpus_file
     log = read_log(corpus_dir / "report" / corpus_file)
     splats = splatkit.parse(log)
     if not splats:
