@@ -417,6 +417,10 @@ def report_block(lines: Sequence[Line], start: int) -> tuple[list[str], int, boo
     return block, cut, hangup
 
 
+#: Wrappers that syzkaller's console-prefix regex itself strips.
+_CONSOLE_WRAPPERS = frozenset({"timestamp", "caller", "glued"})
+
+
 def _console_view(line: Line) -> tuple[str, str, bool]:
     """(context, text, questionable) of one line, as syzkaller's ``stripLinePrefix`` sees it.
 
@@ -425,7 +429,10 @@ def _console_view(line: Line) -> tuple[str, str, bool]:
     then kept whole (with splatkit's wrappers removed).
     """
     raw = line.raw[:MAX_LINE]
-    m = (CONSOLE_PREFIX if " login: " in raw else _CONSOLE_PREFIX_NO_LOGIN).match(raw)
+    # syzkaller's own view of the raw line, when the line is a plain console line: other
+    # wrappers (quoting, a journal, a mail's encoding) would end up in the text.
+    plain = set(line.wrappers) <= _CONSOLE_WRAPPERS and not line.joined and not line.piece
+    m = (CONSOLE_PREFIX if " login: " in raw else _CONSOLE_PREFIX_NO_LOGIN).match(raw) if plain else None
     if m is not None:
         context = m.group(1) or CONSOLE
         text = raw[raw.index("] ") + 2:]

@@ -83,8 +83,10 @@ WRAPS = {
     "commit-indent-tab": (lambda t: textwrap.indent(t, "\t"), {"indent"}),
 }
 
-#: Wrappers after which syzkaller's title rules, which read the console prefix from
-#: ``Line.raw`` (titles.py ``_console_view``), see the wrapper instead of the prefix.
+#: Wrappers after which the title of a corpus report may still differ from the unwrapped one
+#: (titles.py ``_console_view`` reads syzkaller's console prefix only on plain console lines;
+#: under these wrappers some corpus logs lose the context filter). The seed keeps its title
+#: under every one of them (test_wrapped_seed_keeps_its_title).
 TITLE_FROM_RAW = {"journal-short-monotonic", "crlf", "caret-m", "quoted-printable", "quoted-printable-mail", "hard-wrap",
                   "rsyslog-012"}
 _TITLE_KEYS = ("title", "corrupted", "corrupted_reason")
@@ -240,15 +242,7 @@ def test_wrapped_seed_parses_the_same(seed_text, wrap):
         assert "hard-wrap" in splat.wrappers
 
 
-_RAW_PREFIX = pytest.mark.xfail(
-    reason="titles.py reads the console prefix from Line.raw, where this wrapper still is; it could read "
-           "Line.text when Line.wrappers holds more than a timestamp or caller id", strict=True)
-
-
-@pytest.mark.parametrize("wrap", [
-    pytest.param(wrap, marks=_RAW_PREFIX)
-    if wrap in ("hard-wrap", "journal-short-monotonic", "quoted-printable", "quoted-printable-mail") else wrap
-    for wrap in sorted(TITLE_FROM_RAW)])
+@pytest.mark.parametrize("wrap", sorted(TITLE_FROM_RAW))
 def test_wrapped_seed_keeps_its_title(seed_text, seed_splat, wrap):
     (splat,) = splatkit.parse(WRAPS[wrap][0](seed_text))
     assert (splat.title, splat.corrupted) == (seed_splat.title, seed_splat.corrupted)
