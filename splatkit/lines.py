@@ -62,50 +62,55 @@ def _input_lines(text: str) -> list[str]:
     return lines
 
 
-def _prefix_table() -> tuple[re.Pattern[str], dict[int, int]]:
-    """One regex trying every prefix wrapper in table order, and which wrapper each match is.
+def _prefix_table() -> tuple[re.Pattern[str], dict[int, int], dict[int, int]]:
+    """One regex trying every wrapper prefix in table order, and which wrapper each match is.
 
     Matching it once per strip step replaces trying the wrappers one by one (the hot
     loop of :func:`normalize`). Alternation tries alternatives left to right, as the
     table is read, so the first alternative that matches is the wrapper that applies;
-    its group closes last, so ``m.lastindex`` names it.
+    its group closes last, so ``m.lastindex`` names it. A wrapper's named groups get its
+    table index as a suffix (``caller_7``), since names must be unique in one regex.
     """
-    parts, by_group, index = [], {}, 1
+    parts, wrapper_of, group_of, index = [], {}, {}, 1
     for number, wrapper in enumerate(WRAPPERS):
-        if wrapper.block:
-            continue
-        pattern = re.sub(r"\(\?P<\w+>", "(?:", wrapper.pattern.pattern)  # names would clash
+        pattern = re.sub(r"\(\?P<(\w+)>", rf"(?P<\1_{number}>", wrapper.pattern.pattern)
         parts.append(f"({pattern})")
-        by_group[index] = number
-        index += 1 + re.compile(pattern).groups
-    return re.compile("|".join(parts)), by_group
+        wrapper_of[index], group_of[number] = number, index
+        index += 1 + wrapper.pattern.groups
+    return re.compile("|".join(parts)), wrapper_of, group_of
 
 
-_ANY_PREFIX, _PREFIX_BY_GROUP = _prefix_table()
+_ANY_PREFIX, _WRAPPER_OF_GROUP, _GROUP_OF_WRAPPER = _prefix_table()
 #: Wrappers of loggers that escape newlines inside a record.
 _ESCAPING = frozenset(w.name for w in WRAPPERS if w.escapes_newlines)
-#: The block wrapper (a commit message's indentation) and its place in the table.
-_BLOCK = next(((n, w) for n, w in enumerate(WRAPPERS) if w.block), None)
+#: Table index of the block wrapper (a commit message's indentation), if there is one.
+_BLOCK = next((n for n, w in enumerate(WRAPPERS) if w.block), len(WRAPPERS))
 #: Every wrapper strips something: an empty prefix would make the strip loop spin.
 assert _ANY_PREFIX.match("") is None
 
 
-def _first_prefix(text: str) -> int | None:
-    """Table index of the first (non-block) wrapper whose prefix is at the start of ``text``."""
+def _next_prefix(text: str, indent: str | None, in_block: bool) -> tuple[int, int, re.Match[str] | None] | None:
+    """(table index, prefix length, match) of the wrapper to strip next from ``text``, or None.
+
+    The block wrapper applies once per line: where its own pattern matches, or where the
+    line continues the indentation block ``indent`` of the lines before.
+    """
     m = _ANY_PREFIX.match(text)
-    return None if m is None else _PREFIX_BY_GROUP[m.lastindex]
-
-
-def _block_prefix(text: str, indent: str | None, *, before: int | None) -> tuple[object, str] | None:
-    """The block wrapper (a commit message's indentation) if it applies before wrapper ``before``."""
-    if _BLOCK is None or (before is not None and before < _BLOCK[0]):
-        return None
-    wrapper = _BLOCK[1]
-    m = wrapper.pattern.match(text)
-    if m is not None:
-        return wrapper, m.group(0)
-    if indent and text.startswith(indent):
-        return wrapper, indent
+    number = _WRAPPER_OF_GROUP[m.lastindex] if m is not None else None
+    if number is not None and number < _BLOCK:
+        return number, m.end(), m
+    if not in_block:
+        if number == _BLOCK:
+            return number, m.end(), m
+        if indent and text.startswith(indent):
+            return _BLOCK, len(indent), None
+    if number is None or number != _BLOCK:
+        return None if number is None else (number, m.end(), m)
+    # In a block, and the block pattern matched again: take the first later wrapper instead.
+    for later in range(_BLOCK + 1, len(WRAPPERS)):
+        other = WRAPPERS[later].pattern.match(text)
+        if other is not None and other.end() > 0:
+            return later, other.end(), None
     return None
 
 
@@ -126,24 +131,22 @@ def _strip(raw: str, indent: str | None = None) -> tuple[str, tuple[str, ...], s
     record_start = False
     in_block = False
     for _ in range(_MAX_STRIPS):
-        first = _first_prefix(text)  # table index of the first prefix wrapper that applies
-        block = None if in_block else _block_prefix(text, indent, before=first)
-        if block is not None:
-            wrapper, indent = block
-            names.append(wrapper.name)
-            text = text[len(indent):]
-            in_block = True
-            continue
-        if first is None:
+        found = _next_prefix(text, indent, in_block)
+        if found is None:
             break
-        wrapper = WRAPPERS[first]
-        m = wrapper.pattern.match(text)
-        assert m is not None and m.end() > 0  # _first_prefix found it
+        number, length, m = found
+        wrapper = WRAPPERS[number]
         names.append(wrapper.name)
-        record_start = record_start or wrapper.record_start
-        if "caller" in m.re.groupindex and m.group("caller"):
-            caller = m.group("caller")
-        text = text[m.end():]
+        if number == _BLOCK:
+            indent, in_block = text[:length], True
+        else:
+            record_start = record_start or wrapper.record_start
+            group = f"caller_{number}"
+            if m is not None and group in m.re.groupindex:
+                caller = m.group(group) or caller
+            elif m is None and "caller" in wrapper.pattern.groupindex:
+                caller = wrapper.pattern.match(text).group("caller") or caller
+        text = text[length:]
     if not in_block and text.strip():  # a line outside the indentation ends the block
         indent = None
     if len(raw) > MAX_LINE:
