@@ -30,6 +30,14 @@ FRAME = re.compile(
     r"|0x(?P<raw>[0-9a-f]+))\s*$"
 )
 
+#: The common form alone (``[? ]func+0xoff/0xsize[ [module]]``), tried first: most frames of
+#: most reports are this, and it is several times cheaper than :data:`FRAME`. It accepts
+#: nothing that FRAME would read differently.
+SIMPLE_FRAME = re.compile(
+    r"^\s*(?P<unrel>\?\s+)?(?P<func>[A-Za-z_$.][\w$.]*)\+0x(?P<off>[0-9a-f]+)/0x(?P<size>[0-9a-f]+)"
+    r"(?: \[(?P<mod>[\w-]+)\])?\s*$"
+)
+
 #: ``<TASK>``, ``</TASK>``, ``<IRQ>``, ``<SOFTIRQ>``, ``<NMI>``, ``<#DF>``, ``<EOI>``...
 STACK_MARKER = re.compile(r"^\s*<(?P<close>/)?(?P<kind>TASK|IRQ|SOFTIRQ|NMI|EOI|#\w+|ENTRY_TRAMPOLINE)>\s*$")
 
@@ -45,6 +53,11 @@ def parse_frame(text: str, *, line_no: int | None = None) -> Frame | None:
     """
     if len(text) > MAX_LINE:
         return None
+    m = SIMPLE_FRAME.match(text)
+    if m is not None:
+        g = m.group
+        return Frame(function=g("func"), offset=int(g("off"), 16), size=int(g("size"), 16), module=g("mod"),
+                     unreliable=g("unrel") is not None, text=text.strip(), line_no=line_no)
     m = FRAME.match(text)
     if m is None:
         return None
