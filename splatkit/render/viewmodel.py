@@ -8,6 +8,7 @@ escaping is the job of whoever puts them into a page (the widget sets
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from ..analysis.cycles import lock_cycles
@@ -15,13 +16,15 @@ from ..analysis.explain import establishing_frame
 from ..graph import LockGraph
 from ..model import Splat
 
-__all__ = ["edge_id", "graph_view", "network_options"]
+__all__ = ["changed_edges", "edge_id", "graph_view", "network_options"]
 
 CYCLE_COLOR = "#d62728"
 EDGE_COLOR = "#7f7f7f"
 HELD_COLOR = "#c7c7c7"
 NODE_COLOR = "#9ecae1"
 CYCLE_NODE_COLOR = "#fdae6b"
+MARKED_COLOR = "#1f77b4"
+MARKED_DASHES = [10, 6]
 
 
 def edge_id(held: str, acquired: str) -> str:
@@ -42,10 +45,32 @@ def _edge_label(graph: LockGraph, held: str, acquired: str) -> tuple[str, list[d
     return label, evidence
 
 
-def graph_view(graph: LockGraph, *, cycle: tuple[str, ...] | None = None) -> dict[str, Any]:
+def changed_edges(base: LockGraph, graph: LockGraph) -> set[tuple[str, str]]:
+    """The dependencies of ``graph`` that ``base`` lacks, or that carry evidence ``base`` lacks.
+
+    For ``graph = base.with_ordering(o)`` these are the edges the ordering declared
+    or moved (a split), what a comparison view marks.
+
+    >>> g = LockGraph.from_splats(parse(seed_text))
+    >>> sorted(changed_edges(g, g.with_ordering("kvm_lock -> cpu_hotplug_lock")))
+    [('kvm_lock', 'cpu_hotplug_lock')]
+    """
+    old = base.nx
+    changed = set()
+    for held, acquired, data in graph.nx.edges(data=True):
+        before = old.edges[held, acquired].get("evidence", []) if old.has_edge(held, acquired) else []
+        if not old.has_edge(held, acquired) or any(ev not in before for ev in data.get("evidence", [])):
+            changed.add((held, acquired))
+    return changed
+
+
+def graph_view(graph: LockGraph, *, cycle: tuple[str, ...] | None = None,
+               marked: Collection[tuple[str, str]] = ()) -> dict[str, Any]:
     """Nodes and edges of ``graph`` for drawing, with the cycle highlighted.
 
-    ``cycle`` defaults to the first cycle of the graph. Node ids are lock-class
+    ``cycle`` defaults to the first cycle of the graph. Edges ``(held, acquired)``
+    in ``marked`` (say, what an ordering declared: :func:`changed_edges`) are drawn
+    dashed in another colour and have ``"marked": True``. Node ids are lock-class
     names, edge ids come from :func:`edge_id`; both are sorted, so the output is
     byte-stable across runs.
 
@@ -74,6 +99,7 @@ def graph_view(graph: LockGraph, *, cycle: tuple[str, ...] | None = None) -> dic
         label, evidence = _edge_label(graph, held, acquired)
         in_cycle = (held, acquired) in cycle_edges
         held_only = all(ev["source"] == "held" for ev in evidence)
+        is_marked = (held, acquired) in marked
         edges.append({
             "id": edge_id(held, acquired),
             "from": held,
@@ -83,9 +109,11 @@ def graph_view(graph: LockGraph, *, cycle: tuple[str, ...] | None = None) -> dic
             "cycle": in_cycle,
             "new": any(ev["source"] == "new" for ev in evidence),
             "held_order": held_only,
-            "color": CYCLE_COLOR if in_cycle else (HELD_COLOR if held_only else EDGE_COLOR),
-            "dashes": held_only,
-            "width": 3 if in_cycle else 1,
+            "marked": is_marked,
+            "color": CYCLE_COLOR if in_cycle else (MARKED_COLOR if is_marked else
+                                                   HELD_COLOR if held_only else EDGE_COLOR),
+            "dashes": MARKED_DASHES if is_marked else held_only,
+            "width": 3 if in_cycle else (2 if is_marked else 1),
             "evidence": evidence,
         })
     return {"nodes": nodes, "edges": edges, "cycle": list(cycle)}

@@ -3,7 +3,8 @@
 ``explore(text_or_splat)`` parses, builds the lock graph and its view-model, and
 shows it in a :class:`LockGraphWidget` beside the chain table, with the stack
 of the dependency you click below. The drawing code is the same JS the HTML
-report inlines (``splatkit/render/static/lock_graph.js``).
+report inlines (``splatkit/render/static/lock_graph.js``). ``compare_orderings(G, orderings)``
+draws one lock graph per ordering side by side above :func:`splatkit.compare`'s table.
 """
 
 from __future__ import annotations
@@ -19,5 +20,6 @@ except ImportError as err:  # pragma: no cover - depends on the install
 
 from ._explore import Explorer, explore
 from ._graph import LockGraphWidget
+from ._ordering import OrderingView, compare_orderings
 
-__all__ = ["Explorer", "LockGraphWidget", "explore"]
+__all__ = ["Explorer", "LockGraphWidget", "OrderingView", "compare_orderings", "explore"]

@@ -25,6 +25,7 @@ pytestmark = pytest.mark.browser
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent.parent / "notebooks"
 NOTEBOOK = "01-explore-a-splat.ipynb"
+ORDERINGS_NOTEBOOK = "02-compare-orderings.ipynb"
 SRCU_CPUHP = "&kvm->srcu -> cpu_hotplug_lock"
 TIMEOUT_S = 60
 
@@ -155,4 +156,26 @@ def test_clicking_an_edge_in_lab_updates_python(lab_url, watched_page, click_edg
     page.wait_for_function(_OUTPUT_HAS_JS, arg=f"SELECTED={SRCU_CPUHP} 13 cpus_read_lock")
     assert watched_page.errors == []
     # Nothing leaves the host (anywidget imports the ESM from a blob: URL of the page).
+    assert [u for u in watched_page.requests if u.startswith(("http:", "https:")) and not u.startswith(lab_url)] == []
+
+
+def test_clicking_an_edge_in_an_ordering_column_updates_python(lab_url, watched_page, click_edge):
+    page = watched_page.page
+    page.goto(f"{lab_url}/lab/tree/{ORDERINGS_NOTEBOOK}?reset")
+    page.wait_for_function("window.jupyterapp !== undefined")
+    page.wait_for_function(_READY_JS)
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_function(_ALL_RUN_JS)
+    # The widget is the last cell of a long notebook: bring it into view (Lab renders cells lazily).
+    page.evaluate("() => { const nb = window.jupyterapp.shell.currentWidget.content;"
+                  " return nb.scrollToItem(nb.widgets.length - 1, 'start'); }")
+    page.wait_for_selector(".splatkit-ordering-2 .splatkit-graph canvas", state="attached")
+    assert page.evaluate(_ERRORS_JS) == []
+    assert page.locator(".splatkit-graph").count() == 3  # one drawing per ordering
+
+    # patch-v1 (the second column) declares kvm_lock -> cpu_hotplug_lock: click it there.
+    click_edge(page, ".splatkit-ordering-1 .splatkit-graph", "kvm_lock -> cpu_hotplug_lock")
+    page.evaluate(_RUN_NEW_CELL_JS, "print('SELECTED=' + view.selected + ' | ' + view.selected_edge)")
+    page.wait_for_function(_OUTPUT_HAS_JS, arg="SELECTED=patch-v1 | kvm_lock -> cpu_hotplug_lock")
+    assert watched_page.errors == []
     assert [u for u in watched_page.requests if u.startswith(("http:", "https:")) and not u.startswith(lab_url)] == []
