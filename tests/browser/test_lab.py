@@ -135,13 +135,18 @@ def lab_url(chromium, tmp_path_factory) -> Iterator[str]:
         _stop(proc)
 
 
-def test_clicking_an_edge_in_lab_updates_python(lab_url, watched_page, click_edge):
-    page = watched_page.page
-    page.goto(f"{lab_url}/lab/tree/{NOTEBOOK}?reset")
+def _run_all(page, lab_url: str, notebook: str):
+    """Open ``notebook`` in a fresh workspace, wait for its kernel, run every cell, wait for them."""
+    page.goto(f"{lab_url}/lab/tree/{notebook}?reset")
     page.wait_for_function("window.jupyterapp !== undefined")
     page.wait_for_function(_READY_JS)
     page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
     page.wait_for_function(_ALL_RUN_JS)
+    return page
+
+
+def test_clicking_an_edge_in_lab_updates_python(lab_url, watched_page, click_edge):
+    page = _run_all(watched_page.page, lab_url, NOTEBOOK)
     page.wait_for_selector(".splatkit-graph canvas", state="attached")
     assert page.evaluate(_ERRORS_JS) == []
 
@@ -160,12 +165,7 @@ def test_clicking_an_edge_in_lab_updates_python(lab_url, watched_page, click_edg
 
 
 def test_clicking_an_edge_in_an_ordering_column_updates_python(lab_url, watched_page, click_edge):
-    page = watched_page.page
-    page.goto(f"{lab_url}/lab/tree/{ORDERINGS_NOTEBOOK}?reset")
-    page.wait_for_function("window.jupyterapp !== undefined")
-    page.wait_for_function(_READY_JS)
-    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    page.wait_for_function(_ALL_RUN_JS)
+    page = _run_all(watched_page.page, lab_url, ORDERINGS_NOTEBOOK)
     # The widget is the last cell of a long notebook: bring it into view (Lab renders cells lazily).
     page.evaluate("() => { const nb = window.jupyterapp.shell.currentWidget.content;"
                   " return nb.scrollToItem(nb.widgets.length - 1, 'start'); }")
