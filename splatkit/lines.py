@@ -62,43 +62,73 @@ def _input_lines(text: str) -> list[str]:
     return lines
 
 
-def _prefix_table() -> tuple[re.Pattern[str], dict[int, int], dict[int, int]]:
-    """One regex trying every wrapper prefix in table order, and which wrapper each match is.
+def _prefix_table(numbers: tuple[int, ...]) -> tuple[re.Pattern[str], dict[int, int]]:
+    """One regex trying the wrapper prefixes ``numbers`` in table order, and which wrapper each
+    match is.
 
     Matching it once per strip step replaces trying the wrappers one by one (the hot
     loop of :func:`normalize`). Alternation tries alternatives left to right, as the
-    table is read, so the first alternative that matches is the wrapper that applies;
-    its group closes last, so ``m.lastindex`` names it. A wrapper's named groups get its
-    table index as a suffix (``caller_7``), since names must be unique in one regex.
+    table is read, so the first alternative that matches is the wrapper that applies.
+    Each alternative ends in an empty group, the last group to close, so ``m.lastindex``
+    names it; the group is at the end rather than around the alternative because the
+    regex engine skips an alternative on its first character only when the alternative
+    starts with that character's test. A wrapper's named groups get its table index as
+    a suffix (``caller_7``), since names must be unique in one regex.
     """
-    parts, wrapper_of, group_of, index = [], {}, {}, 1
-    for number, wrapper in enumerate(WRAPPERS):
+    parts, wrapper_of, index = [], {}, 0
+    for number in numbers:
+        wrapper = WRAPPERS[number]
         pattern = re.sub(r"\(\?P<(\w+)>", rf"(?P<\1_{number}>", wrapper.pattern.pattern)
-        parts.append(f"({pattern})")
-        wrapper_of[index], group_of[number] = number, index
-        index += 1 + wrapper.pattern.groups
-    return re.compile("|".join(parts)), wrapper_of, group_of
+        parts.append(f"(?:{pattern})()")
+        index += wrapper.pattern.groups + 1
+        wrapper_of[index] = number
+    return re.compile("|".join(parts)), wrapper_of
 
 
-_ANY_PREFIX, _WRAPPER_OF_GROUP, _GROUP_OF_WRAPPER = _prefix_table()
+#: Wrappers with a :attr:`~splatkit.grammar.wrappers.Wrapper.hint`, and the other ones.
+_HINTED = tuple(n for n, w in enumerate(WRAPPERS) if w.hint is not None)
+#: One combined table per set of hints a line holds: a line without a wrapper's hint gets a
+#: regex without that wrapper, the same answer for less work (the ``glued`` wrapper would
+#: otherwise scan 200 characters of every line for a timestamp that is not there).
+_PREFIX_TABLES = [
+    _prefix_table(tuple(n for n in range(len(WRAPPERS))
+                        if n not in _HINTED or present & (1 << _HINTED.index(n))))
+    for present in range(1 << len(_HINTED))
+]
+#: (hint, its bit in the index of :data:`_PREFIX_TABLES`).
+_HINT_BITS = tuple((WRAPPERS[n].hint, 1 << bit) for bit, n in enumerate(_HINTED))
+#: Per table index: the wrapper's name, whether it starts a record, its caller group's name.
+_NAMES = tuple(w.name for w in WRAPPERS)
+_RECORD_START = tuple(w.record_start for w in WRAPPERS)
+_CALLER_GROUP = tuple(f"caller_{n}" if "caller" in w.pattern.groupindex else None for n, w in enumerate(WRAPPERS))
+_LINE_END_TAILS = tuple(end for _, end in LINE_ENDS)
 #: Wrappers of loggers that escape newlines inside a record.
 _ESCAPING = frozenset(w.name for w in WRAPPERS if w.escapes_newlines)
 #: Table index of the block wrapper (a commit message's indentation), if there is one.
 _BLOCK = next((n for n, w in enumerate(WRAPPERS) if w.block), len(WRAPPERS))
 #: Every wrapper strips something: an empty prefix would make the strip loop spin.
-assert _ANY_PREFIX.match("") is None
+assert all(table.match("") is None for table, _ in _PREFIX_TABLES)
 
 
-def _next_prefix(text: str, indent: str | None, in_block: bool) -> tuple[int, int, re.Match[str] | None] | None:
-    """(table index, prefix length, match) of the wrapper to strip next from ``text``, or None.
+def _match_prefix(text: str) -> tuple[int | None, re.Match[str] | None]:
+    """(table index, match) of the first wrapper whose prefix ``text`` starts with."""
+    present = 0
+    for hint, bit in _HINT_BITS:
+        if hint in text:
+            present |= bit
+    table, wrapper_of = _PREFIX_TABLES[present]
+    m = table.match(text)
+    return (None, None) if m is None else (wrapper_of[m.lastindex], m)
+
+
+def _block_prefix(text: str, indent: str | None, in_block: bool, number: int | None,
+                  m: re.Match[str] | None) -> tuple[int, int, re.Match[str] | None] | None:
+    """(table index, prefix length, match) to strip next when the block wrapper is involved.
 
     The block wrapper applies once per line: where its own pattern matches, or where the
-    line continues the indentation block ``indent`` of the lines before.
+    line continues the indentation block ``indent`` of the lines before. ``number`` and
+    ``m`` are what :func:`_match_prefix` found, a wrapper at or after the block's.
     """
-    m = _ANY_PREFIX.match(text)
-    number = _WRAPPER_OF_GROUP[m.lastindex] if m is not None else None
-    if number is not None and number < _BLOCK:
-        return number, m.end(), m
     if not in_block:
         if number == _BLOCK:
             return number, m.end(), m
@@ -123,29 +153,40 @@ def _strip(raw: str, indent: str | None = None) -> tuple[str, tuple[str, ...], s
     """
     text = raw if len(raw) <= MAX_LINE else raw[:MAX_LINE]
     names: list[str] = []
-    for name, end in LINE_ENDS:
-        if text.endswith(end):
-            names.append(name)
-            text = text[:-len(end)]
+    if text.endswith(_LINE_END_TAILS):
+        for name, end in LINE_ENDS:
+            if text.endswith(end):
+                names.append(name)
+                text = text[:-len(end)]
     caller = None
     record_start = False
     in_block = False
     for _ in range(_MAX_STRIPS):
-        found = _next_prefix(text, indent, in_block)
-        if found is None:
-            break
-        number, length, m = found
-        wrapper = WRAPPERS[number]
-        names.append(wrapper.name)
+        number, m = _match_prefix(text)
+        if number is None:
+            if in_block or not indent:  # the common case: nothing (more) to strip
+                break
+            found = _block_prefix(text, indent, in_block, number, m)
+            if found is None:
+                break
+            number, length, m = found
+        elif number < _BLOCK or (number != _BLOCK and (in_block or not indent)):  # no block involved
+            length = m.end()
+        else:
+            found = _block_prefix(text, indent, in_block, number, m)
+            if found is None:
+                break
+            number, length, m = found
+        names.append(_NAMES[number])
         if number == _BLOCK:
             indent, in_block = text[:length], True
         else:
-            record_start = record_start or wrapper.record_start
-            group = f"caller_{number}"
-            if m is not None and group in m.re.groupindex:
-                caller = m.group(group) or caller
-            elif m is None and "caller" in wrapper.pattern.groupindex:
-                caller = wrapper.pattern.match(text).group("caller") or caller
+            record_start = record_start or _RECORD_START[number]
+            group = _CALLER_GROUP[number]
+            if group is not None:
+                found_caller = (m.group(group) if m is not None
+                                else WRAPPERS[number].pattern.match(text).group("caller"))
+                caller = found_caller or caller
         text = text[length:]
     if not in_block and text.strip():  # a line outside the indentation ends the block
         indent = None
@@ -223,6 +264,10 @@ def _split_escaped(text: str) -> tuple[list[str], tuple[str, ...]]:
     return text.split("\n"), tuple(names)
 
 
+#: What every line a repair changes contains (lines without any are not repaired).
+_REPAIR_HINTS = tuple(repair.hint for repair in TEXT_REPAIRS)
+
+
 def _repair(text: str) -> tuple[str, tuple[str, ...]]:
     names = []
     for repair in TEXT_REPAIRS:
@@ -255,7 +300,7 @@ def normalize(text: str, *, first_line: int = 1) -> list[Line]:
     if _is_quoted_printable(text):
         logical = _logical_lines(raws)
     else:
-        logical = (([raw], raw, ()) for raw in raws)
+        logical = (((raw,), raw, ()) for raw in raws)
     out: list[Line] = []
     seen_record_prefix = False
     caller = None
@@ -263,21 +308,26 @@ def normalize(text: str, *, first_line: int = 1) -> list[Line]:
     no = first_line
     for group, decoded, decoded_by in logical:
         stripped, names, line_caller, record_start, indent = _strip(decoded, indent)
-        names = decoded_by + names
-        pieces = [stripped]
+        if decoded_by:
+            names = decoded_by + names
         if names and not _ESCAPING.isdisjoint(names):
             pieces, escaped = _split_escaped(stripped)
             names += escaped
+        else:
+            pieces = (stripped,)
         if record_start:
             seen_record_prefix = True
             caller = line_caller
+        joined = tuple(group[1:]) if len(group) > 1 else ()
         for index, piece in enumerate(pieces):
-            piece, repaired = _repair(piece)
+            wrappers = names
+            if any(map(piece.__contains__, _REPAIR_HINTS)):
+                piece, repaired = _repair(piece)
+                wrappers += repaired
             continuation = (seen_record_prefix and (index > 0 or not record_start)
                             and piece.strip() != "")
-            out.append(Line(no=no, raw=group[0], text=piece, wrappers=names + repaired,
-                            caller=caller if continuation else line_caller,
-                            continuation=continuation, joined=tuple(group[1:]), piece=index))
+            out.append(Line(no, group[0], piece, wrappers, caller if continuation else line_caller,
+                            continuation, joined, index))
         no += len(group)
     return _join_hard_wrapped(out)
 
@@ -344,23 +394,26 @@ def _shape(text: str) -> str | None:
 
 def _may_continue(line: Line, nxt: Line) -> bool:
     """Whether ``nxt`` may be the rest of ``line``, cut by a mailer that wraps long lines."""
-    if (nxt.piece or line.piece or not line.text.strip() or not nxt.text.strip()
-            or not set(nxt.wrappers) <= _WRAP_PIECE_WRAPPERS or len(line.text) > MAX_LINE):
+    if nxt.piece or line.piece or not _WRAP_PIECE_WRAPPERS.issuperset(nxt.wrappers):
+        return False
+    if not line.text.strip() or not nxt.text.strip() or len(line.text) > MAX_LINE:
         return False
     first_word = nxt.text.split(None, 1)[0]
-    return len(line.raws[-1].rstrip("\r")) + 1 + len(first_word) > HARD_WRAP_MIN_WIDTH
+    last = line.joined[-1] if line.joined else line.raw
+    return len(last.rstrip("\r")) + 1 + len(first_word) > HARD_WRAP_MIN_WIDTH
 
 
 def _join_hard_wrapped(lines: list[Line]) -> list[Line]:
     """Rejoin lines a mailer hard-wrapped: a line joins the next ones when together they
     read as one report line of another kind than each piece (see :func:`_shape`)."""
     out: list[Line] = []
+    shapes: dict[int, str | None] = {}
     i = 0
     while i < len(lines):
         line = lines[i]
         joined = None
         if i + 1 < len(lines) and _may_continue(line, lines[i + 1]):
-            joined = _try_join(lines, i)
+            joined = _try_join(lines, i, shapes)
         if joined is None:
             out.append(line)
             i += 1
@@ -374,7 +427,7 @@ def _complete(shape: str | None) -> bool:
     return shape is not None and not shape.endswith("-cut")
 
 
-def _try_join(lines: list[Line], i: int) -> tuple[Line, int] | None:
+def _try_join(lines: list[Line], i: int, shapes: dict[int, str | None]) -> tuple[Line, int] | None:
     """The line rebuilt from ``lines[i]`` and the next few, and how many it took; or None.
 
     The pieces join when together they read as a whole report line (:func:`_shape`) and
@@ -388,18 +441,28 @@ def _try_join(lines: list[Line], i: int) -> tuple[Line, int] | None:
 
     The longest such join wins. A piece that is a whole line itself is never swallowed
     unless it is the last (two lock lines joined read as one lock with a strange name).
+
+    ``shapes`` keeps each input line's own shape by index: a line is read once as a
+    piece of the line before and again as the first piece of its own try.
     """
+    def shape_of(k: int) -> str | None:
+        if k not in shapes:
+            shapes[k] = _shape(lines[k].text)
+        return shapes[k]
+
     first = lines[i]
     text = first.text.rstrip()
-    first_shape = _shape(first.text)
+    first_shape = shape_of(i)
     later_weak = True
     best = None
     for k in range(i + 1, min(i + HARD_WRAP_MAX_LINES, len(lines))):
         piece = lines[k]
         if not _may_continue(lines[k - 1], piece):
             break
+        piece_shape = shape_of(k)
+        if _complete(first_shape) and _complete(piece_shape) and piece_shape not in _WEAK_SHAPES:
+            break  # two whole lines: no join here (see below), and none further
         text = f"{text} {piece.text.strip()}"
-        piece_shape = _shape(piece.text)
         shape = _shape(text)
         if _complete(shape) and (
                 not _complete(first_shape)
