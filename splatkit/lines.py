@@ -19,6 +19,8 @@ from .grammar.locks import parse_lock_desc
 from .grammar.sections import RULES, SECTIONS
 from .grammar.tokens import MAX_LINE
 from .grammar.wrappers import (
+    COLLAPSED,
+    COLLAPSED_AT,
     HARD_WRAP,
     HARD_WRAP_MAX_LINES,
     HARD_WRAP_MIN_WIDTH,
@@ -31,6 +33,9 @@ from .grammar.wrappers import (
     QP_MIN_ESCAPES,
     QP_SOFT_BREAK,
     TEXT_REPAIRS,
+    UTF7,
+    UTF7_MARKER,
+    UTF7_MIN_MARKERS,
     WRAPPERS,
 )
 from .model import Line
@@ -100,6 +105,7 @@ _HINT_BITS = tuple((WRAPPERS[n].hint, 1 << bit) for bit, n in enumerate(_HINTED)
 #: Per table index: the wrapper's name, whether it starts a record, its caller group's name.
 _NAMES = tuple(w.name for w in WRAPPERS)
 _RECORD_START = tuple(w.record_start for w in WRAPPERS)
+_FOREIGN = tuple(w.foreign for w in WRAPPERS)
 _CALLER_GROUP = tuple(f"caller_{n}" if "caller" in w.pattern.groupindex else None for n, w in enumerate(WRAPPERS))
 _LINE_END_TAILS = tuple(end for _, end in LINE_ENDS)
 #: Wrappers of loggers that escape newlines inside a record.
@@ -177,6 +183,8 @@ def _strip(raw: str, indent: str | None = None) -> tuple[str, tuple[str, ...], s
             if found is None:
                 break
             number, length, m = found
+        if _FOREIGN[number] and record_start and not text[:length].isspace():
+            break  # text between two timestamps is the line's own (see Wrapper.foreign)
         names.append(_NAMES[number])
         if number == _BLOCK:
             indent, in_block = text[:length], True
@@ -251,7 +259,31 @@ def _logical_lines(raws: list[str]) -> Iterator[tuple[list[str], str, tuple[str,
         yield group, _qp_decode(encoded), (QP,)
 
 
-# -- escaped newlines and in-line repairs ---------------------------------------------------------
+# -- UTF-7 ----------------------------------------------------------------------------------------
+
+def _is_utf7(text: str) -> bool:
+    """Whether ``text`` looks like a report an archive stored as UTF-7."""
+    return "+AF" in text and len(UTF7_MARKER.findall(text, 0)) >= UTF7_MIN_MARKERS
+
+
+def _utf7_decode(line: str) -> str:
+    """One line decoded from UTF-7 by the codec; a line it cannot decode is left as read."""
+    if "+" not in line:
+        return line
+    try:
+        return line.encode("utf-8").decode("utf-7")
+    except UnicodeError:
+        return line
+
+
+def _utf7_lines(logical: Iterator[tuple[tuple[str, ...], str, tuple[str, ...]]]
+                ) -> Iterator[tuple[tuple[str, ...], str, tuple[str, ...]]]:
+    for group, text, decoded_by in logical:
+        decoded = _utf7_decode(text)
+        yield group, decoded, (decoded_by + (UTF7,) if decoded != text else decoded_by)
+
+
+# -- escaped newlines, collapsed newlines and in-line repairs ---------------------------------------------------------
 
 def _split_escaped(text: str) -> tuple[list[str], tuple[str, ...]]:
     """The lines a logger folded into one with escaped newlines, and the escapes' names."""
@@ -266,6 +298,23 @@ def _split_escaped(text: str) -> tuple[list[str], tuple[str, ...]]:
 
 #: What every line a repair changes contains (lines without any are not repaired).
 _REPAIR_HINTS = tuple(repair.hint for repair in TEXT_REPAIRS)
+
+
+def _split_collapsed(pieces: list[tuple[str, tuple[str, ...], str | None, bool]]
+                     ) -> list[tuple[str, tuple[str, ...], str | None, bool]]:
+    """Pieces (text, wrappers, caller, starts a record) split again where a tool had joined
+    console lines (:data:`COLLAPSED_AT`); each new piece's own prefixes are stripped."""
+    out = []
+    for text, names, caller, starts in pieces:
+        first, *rest = COLLAPSED_AT.split(text)
+        if not rest:
+            out.append((text, names, caller, starts))
+            continue
+        out.append((first, (*names, COLLAPSED), caller, starts))
+        for part in rest:
+            stripped, own, part_caller, part_starts, _indent = _strip(part)
+            out.append((stripped, tuple(dict.fromkeys((*names, COLLAPSED, *own))), part_caller, part_starts))
+    return out
 
 
 def _repair(text: str) -> tuple[str, tuple[str, ...]]:
@@ -301,6 +350,8 @@ def normalize(text: str, *, first_line: int = 1) -> list[Line]:
         logical = _logical_lines(raws)
     else:
         logical = (((raw,), raw, ()) for raw in raws)
+    if _is_utf7(text):
+        logical = _utf7_lines(logical)
     out: list[Line] = []
     seen_record_prefix = False
     caller = None
@@ -310,23 +361,25 @@ def normalize(text: str, *, first_line: int = 1) -> list[Line]:
         stripped, names, line_caller, record_start, indent = _strip(decoded, indent)
         if decoded_by:
             names = decoded_by + names
+        # Pieces of the line: (text, wrappers, caller, starts a record).
         if names and not _ESCAPING.isdisjoint(names):
-            pieces, escaped = _split_escaped(stripped)
+            texts, escaped = _split_escaped(stripped)
             names += escaped
+            pieces = [(piece, names, line_caller, record_start and not index) for index, piece in enumerate(texts)]
         else:
-            pieces = (stripped,)
-        if record_start:
-            seen_record_prefix = True
-            caller = line_caller
+            pieces = [(stripped, names, line_caller, record_start)]
+        if "[" in stripped and COLLAPSED_AT.search(stripped):
+            pieces = _split_collapsed(pieces)
         joined = tuple(group[1:]) if len(group) > 1 else ()
-        for index, piece in enumerate(pieces):
-            wrappers = names
+        for index, (piece, wrappers, piece_caller, starts) in enumerate(pieces):
+            if starts:
+                seen_record_prefix = True
+                caller = piece_caller
             if any(map(piece.__contains__, _REPAIR_HINTS)):
                 piece, repaired = _repair(piece)
                 wrappers += repaired
-            continuation = (seen_record_prefix and (index > 0 or not record_start)
-                            and piece.strip() != "")
-            out.append(Line(no, group[0], piece, wrappers, caller if continuation else line_caller,
+            continuation = seen_record_prefix and not starts and piece.strip() != ""
+            out.append(Line(no, group[0], piece, wrappers, caller if continuation else piece_caller,
                             continuation, joined, index))
         no += len(group)
     return _join_hard_wrapped(out)

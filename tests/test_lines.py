@@ -8,6 +8,7 @@ must name what was stripped, and the normalised lines must rebuild the input.
 
 from __future__ import annotations
 
+import base64
 import csv
 import quopri
 import re
@@ -60,6 +61,22 @@ def _hard_wrap(text: str, width: int = 72) -> str:
     return "\n".join(out)
 
 
+def _utf7_archive(text: str) -> str:
+    """What a mail archive that stored the text as UTF-7 shows (lockdep-format.md §7.3): ``_``,
+    ``[`` and ``]`` in base64 runs (``+AF8-``), ``+`` as ``+-``; the ``-`` that ends a run left
+    out where the next character cannot be read as base64, as encoders may."""
+    def run(m: re.Match[str]) -> str:
+        encoded = base64.b64encode(m.group(0).encode("utf-16-be")).decode().rstrip("=")
+        after = text[m.end():m.end() + 1]
+        return f"+{encoded}" + ("-" if not after or after.isalnum() or after in "+/-" else "")
+    return re.sub(r"[_\[\]]+|\+", lambda m: "+-" if m.group(0) == "+" else run(m), text)
+
+
+def _collapsed(text: str) -> str:
+    """A tool that joined each paragraph's lines into one (blanks between them kept)."""
+    return "\n".join(" ".join(p.split("\n")) for p in text.split("\n\n"))
+
+
 #: name -> (wrap the text, wrapper names Splat.wrappers must include).
 WRAPS = {
     "syslog": (_per_line(lambda l: "Nov 25 09:26:38 host kernel: " + l), {"syslog"}),
@@ -79,6 +96,8 @@ WRAPS = {
                               + quopri.encodestring(t.encode()).decode(), {"quoted-printable"}),
     "hard-wrap": (_hard_wrap, set()),
     "quote-2": (_per_line(lambda l: "> > " + l if l else "> >"), {"quote"}),
+    "quote-bar": (_per_line(lambda l: "| " + l), {"quote"}),
+    "utf-7": (_utf7_archive, {"utf-7"}),
     "commit-indent": (lambda t: textwrap.indent(t, "    "), {"indent"}),
     "commit-indent-tab": (lambda t: textwrap.indent(t, "\t"), {"indent"}),
 }
@@ -88,7 +107,7 @@ WRAPS = {
 #: under these wrappers some corpus logs lose the context filter). The seed keeps its title
 #: under every one of them (test_wrapped_seed_keeps_its_title).
 TITLE_FROM_RAW = {"journal-short-monotonic", "crlf", "caret-m", "quoted-printable", "quoted-printable-mail", "hard-wrap",
-                  "rsyslog-012"}
+                  "rsyslog-012", "utf-7"}
 _TITLE_KEYS = ("title", "corrupted", "corrupted_reason")
 
 
@@ -100,6 +119,14 @@ def _plain(value):
         return [_plain(v) for v in value]
     if isinstance(value, str):
         return " ".join(value.split())
+    return value
+
+
+def _no_lines(value):
+    if isinstance(value, dict):
+        return {k: _no_lines(v) for k, v in value.items() if k != "line"}
+    if isinstance(value, list):
+        return [_no_lines(v) for v in value]
     return value
 
 
@@ -115,10 +142,12 @@ def comparable(text: str, *, titles: bool = True, core: bool = False) -> list[di
     out = []
     for splat in splatkit.parse(text):
         d = splat.to_dict()
-        texts: dict[int, list[str]] = {}
-        for line in splat.lines:
-            texts.setdefault(line.no, []).append(line.text)
-        interleaved = [texts[no].pop(0) if texts.get(no) else "" for no in splat.interleaved]
+        # Lines of another printk context (by number: the pieces of a line a tool collapsed
+        # share one, so the context tells them apart).
+        own = next((line.caller for line in splat.lines if line.text.strip() == splat.banner), None)
+        numbers = set(splat.interleaved)
+        interleaved = [line.text for line in splat.lines
+                       if line.no in numbers and line.caller not in (None, own)]
         d["set_aside"] = sorted(t for t in [u["text"] for u in d.pop("unrecognised")] + interleaved if t.strip())
         if not titles:
             for key in _TITLE_KEYS:
@@ -246,6 +275,40 @@ def test_wrapped_seed_parses_the_same(seed_text, wrap):
 def test_wrapped_seed_keeps_its_title(seed_text, seed_splat, wrap):
     (splat,) = splatkit.parse(WRAPS[wrap][0](seed_text))
     assert (splat.title, splat.corrupted) == (seed_splat.title, seed_splat.corrupted)
+
+
+def test_collapsed_newlines_are_split_at_timestamps(seed_text, seed_splat):
+    """A tool that joined the seed's lines into one: split again before every timestamp.
+
+    The seed's own continuation lines (no timestamp) stay joined to the line before them,
+    so only ``Chain exists of:`` with its names on the next line is lost."""
+    text = " ".join(seed_text.split("\n"))
+    lines = normalize(text)
+    assert [line.piece for line in lines] == list(range(len(lines))) and len(lines) > 100
+    assert not any(re.search(r"\[\s*\d+\.\d{6}\]", line.text) for line in lines)
+    assert all(line.no == 1 and "collapsed-newlines" in line.wrappers for line in lines)
+    (splat,) = splatkit.parse(text)
+    for key in ("kind", "task", "acquiring", "holding", "chain", "cycle", "held_locks", "backtrace", "scenario"):
+        assert _plain(_no_lines(splat.to_dict()[key])) == _plain(_no_lines(seed_splat.to_dict()[key])), key
+    assert splat.chain_exists == ()
+
+
+def test_text_before_a_later_timestamp_is_not_a_glued_prefix():
+    """``glued`` strips foreign output before a line's first timestamp only."""
+    (glued,) = normalize("syzkaller login: [   16.305150] INFO: task hung")
+    assert glued.text == "INFO: task hung" and "glued" in glued.wrappers
+    first, second = normalize("[   16.305150] a b [   16.305151] c")
+    assert (first.text, second.text, second.piece) == ("a b", "c", 1)
+    (doubled,) = normalize("[   18.822232]  [   18.822232] [<ffffffff81509bd6>] save_stack+0x46/0xd0")
+    assert doubled.text == "[<ffffffff81509bd6>] save_stack+0x46/0xd0"
+
+
+def test_utf7_only_when_it_looks_encoded():
+    (plain,) = normalize("lock_acquire+0x16f/0x3f0 +AF8-")
+    assert plain.text == "lock_acquire+0x16f/0x3f0 +AF8-" and plain.wrappers == ()
+    text = "lock+AF8-acquire+-0x16f/0x3f0\n+AFs-  1.000000+AF0 x+AF8AXw-y"
+    assert [(line.text, line.wrappers) for line in normalize(text)] == [
+        ("lock_acquire+0x16f/0x3f0", ("utf-7",)), ("x__y", ("utf-7", "timestamp"))]
 
 
 def test_quoted_seed_in_a_quoted_printable_mail(seed_text):

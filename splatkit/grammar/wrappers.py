@@ -23,6 +23,8 @@ import re
 from dataclasses import dataclass
 
 __all__ = [
+    "COLLAPSED",
+    "COLLAPSED_AT",
     "HARD_WRAP",
     "HARD_WRAP_MAX_LINES",
     "HARD_WRAP_MIN_WIDTH",
@@ -35,6 +37,9 @@ __all__ = [
     "QP_MIN_ESCAPES",
     "QP_SOFT_BREAK",
     "TEXT_REPAIRS",
+    "UTF7",
+    "UTF7_MARKER",
+    "UTF7_MIN_MARKERS",
     "WRAPPERS",
     "Repair",
     "Wrapper",
@@ -55,14 +60,19 @@ class Wrapper:
     after it as long as they start with it (an indented commit message)."""
     escapes_newlines: bool = False
     """True for a logger that escapes newlines inside a record (:data:`NEWLINE_ESCAPES`)."""
+    foreign: bool = False
+    """True when the prefix is other output glued in front of a kernel line: it is stripped
+    only before the line's first record prefix (or when blank). After a timestamp, text
+    before another timestamp is the line's own: newlines a tool collapsed
+    (:data:`COLLAPSED_AT`), not a prefix to throw away."""
     hint: str | None = None
     """A plain substring every line this wrapper strips contains, when the pattern may scan
     far into a line before failing: lines without it are not tried (a fast ``in`` test)."""
 
 
 def _w(name: str, regex: str, *, record_start: bool = False, block: bool = False,
-       escapes_newlines: bool = False, hint: str | None = None) -> Wrapper:
-    return Wrapper(name, re.compile(regex), record_start, block, escapes_newlines, hint)
+       escapes_newlines: bool = False, foreign: bool = False, hint: str | None = None) -> Wrapper:
+    return Wrapper(name, re.compile(regex), record_start, block, escapes_newlines, foreign, hint)
 
 
 #: What starts a kernel line when its indentation is a commit message's: a timestamp, a
@@ -73,8 +83,9 @@ _KERNEL_LINE_START = r"(?=\[\s*\d+\.\d+\]|={20,}\s*$|\[ (?:INFO|BUG): |(?:WARNIN
 _HOST_KERNEL = r"\S+ (?:\S+ )?kernel:(?: |$)"
 
 WRAPPERS: tuple[Wrapper, ...] = (
-    # Mail quoting at any depth, "> > >" or ">>>" (§7.1.1).
-    _w("quote", r"(?:> ?)+"),
+    # Mail quoting at any depth, "> > >" or ">>>", and the "| " some commit messages and
+    # CI reports quote with (§7.1.1).
+    _w("quote", r"(?:[>|] ?)+"),
     # A splat pasted into a commit message or patch description, indented by a tab or
     # blanks ("    [ 1880.242388] ..."), then every line of the block (§7.1.1).
     _w("indent", r"(?:\t| {2,8})" + _KERNEL_LINE_START, block=True),
@@ -120,7 +131,7 @@ WRAPPERS: tuple[Wrapper, ...] = (
     # dmesg --time-format iso: "2024-05-07T12:37:01,123456+02:00 ".
     _w("timestamp", r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d,\d+[+-]\d\d:\d\d ", record_start=True),
     # Other console output glued in front of a kernel line: "syzkaller login: [   16.305150] INFO: ...".
-    _w("glued", r".{1,200}?(?=\[\s*\d+\.\d{6}\](?:\[\s*[TC]\d+\])? )", hint="["),
+    _w("glued", r".{1,200}?(?=\[\s*\d+\.\d{6}\](?:\[\s*[TC]\d+\])? )", foreign=True, hint="["),
     # printk caller id on its own, CONFIG_PRINTK_CALLER: "[  T125] " or "[    C3] " (§7.1.4).
     _w("caller", r"\[\s*(?P<caller>[TC]\d+)(?::C\d+)?\] ?", record_start=True),
 )
@@ -167,6 +178,28 @@ TEXT_REPAIRS: tuple[Repair, ...] = (
         r"#\1",
     ),
 )
+
+# -- UTF-7 (RFC 2152), decoded after quoted-printable ------------------------------------------
+
+#: The wrapper name recorded on every line UTF-7 decoding changed.
+UTF7 = "utf-7"
+#: What a mail archive that stored a report as UTF-7 shows: ``_`` as ``+AF8-``, ``[`` as
+#: ``+AFs-``, ``]`` as ``+AF0`` (``lock+AF8-acquire+-0x16f/0x3f0``, §7.3), ``__`` as one run
+#: ``+AF8AXw-``: a base64 run whose first character is U+0050..U+005F starts ``+AF``. A text
+#: with at least :data:`UTF7_MIN_MARKERS` of them is decoded line by line; without them a
+#: ``+`` is kernel text (``func+0x1/0x2``) and must not start a base64 run.
+UTF7_MARKER = re.compile(r"\+AF[0-9A-Za-z+/]")
+UTF7_MIN_MARKERS = 2
+
+# -- newlines collapsed into blanks ------------------------------------------------------------
+
+#: The wrapper name recorded on lines split out of one input line.
+COLLAPSED = "collapsed-newlines"
+#: Where a tool joined console lines into one (a GitHub issue's paragraph, an archive that
+#: drops newlines, §7.3): the blanks before a printk timestamp that follows text on the same
+#: line. A line that only starts with blanks and a timestamp is 4.9's doubled timestamp,
+#: not a join (the ``glued`` wrapper strips it).
+COLLAPSED_AT = re.compile(r"(?<=\S)[ \t]+(?=\[\s*\d+\.\d{6}\](?:\[\s*[TC]\d+\])? )")
 
 # -- quoted-printable (RFC 2045 §6.7), decoded before anything else -------------------------------
 
