@@ -24,6 +24,9 @@ from .grammar.wrappers import (
     HARD_WRAP,
     HARD_WRAP_MAX_LINES,
     HARD_WRAP_MIN_WIDTH,
+    KERN_CONT,
+    KERN_CONT_FRAGMENTS,
+    KERN_CONT_MAX_LINES,
     LINE_ENDS,
     NEWLINE_ESCAPES,
     QP,
@@ -382,7 +385,76 @@ def normalize(text: str, *, first_line: int = 1) -> list[Line]:
             out.append(Line(no, group[0], piece, wrappers, caller if continuation else piece_caller,
                             continuation, joined, index))
         no += len(group)
+    if _ENDS_IN_PAREN.search(text) is not None:
+        out = _join_kern_cont(out)
     return _join_hard_wrapped(out)
+
+
+# -- KERN_CONT fragments --------------------------------------------------------------------------
+
+#: A line that ends in ``(``: every lock printed in pieces has one (a fast test on the text).
+_ENDS_IN_PAREN = re.compile(r"\((?:\r|\^M)?$", re.M)
+#: Where a lock printed in pieces opens (:data:`KERN_CONT_FRAGMENTS`' ``open``).
+_KERN_CONT_OPENER = next(f.pattern for f in KERN_CONT_FRAGMENTS if f.name == "open")
+#: The shapes (:func:`_shape`) a rebuilt lock line must have.
+_KERN_CONT_SHAPES = frozenset({"lock", "held_lock", "chain_entry", "scenario_step"})
+
+
+def _kern_cont_end(lines: list[Line], i: int) -> int | None:
+    """Index of the last line of the lock whose fragments start at ``lines[i]``, or None.
+
+    Walks :data:`~splatkit.grammar.wrappers.KERN_CONT_FRAGMENTS` in order; an ``, at:``
+    piece without its frame takes the next line (print_ip_sym() printed it on its own).
+    """
+    k = i
+    for fragment in KERN_CONT_FRAGMENTS:
+        matched = False
+        while k < len(lines) and k - i < KERN_CONT_MAX_LINES:
+            text = lines[k].text
+            m = fragment.pattern.match(text) if fragment.pattern is not None else (text.strip() != "" or None)
+            if not m:
+                break
+            matched = True
+            k += 1
+            if fragment.name == "at" and m.group("frame") is None and k < len(lines):
+                k += 1  # the frame, on the next line
+            if not fragment.repeat:
+                break
+        if not matched and not fragment.optional:
+            return None
+    return k - 1 if k - i >= 3 else None
+
+
+def _join_kern_cont(lines: list[Line]) -> list[Line]:
+    """Rebuild lock lines that 4.9-4.10 printed one printk() per line.
+
+    Only where a line is a lone ``(`` or ``lock(`` (never a whole report line in any other
+    era), and only when the rebuilt text reads as a lock line; the pieces are joined as
+    printed, without blanks, but for one after ``at:``.
+    """
+    out: list[Line] = []
+    i = 0
+    while i < len(lines):
+        opener = next((k for k in (i, i + 1) if k < len(lines) and _KERN_CONT_OPENER.match(lines[k].text)), None)
+        end = _kern_cont_end(lines, i) if opener is not None else None
+        if end is not None:
+            pieces = [line.text for line in lines[i:end + 1]]
+            text = pieces[0]
+            for piece in pieces[1:]:
+                text += (" " if text.endswith("at:") and not piece.startswith(" ") else "") + piece
+            if _shape(text) in _KERN_CONT_SHAPES:
+                first = lines[i]
+                names = list(first.wrappers)
+                for line in lines[i + 1:end + 1]:
+                    names.extend(w for w in line.wrappers if w not in names)
+                raws = tuple(r for line in lines[i:end + 1] for r in line.raws)
+                out.append(Line(first.no, first.raw, text, (*names, KERN_CONT), first.caller,
+                                first.continuation, raws[1:]))
+                i = end + 1
+                continue
+        out.append(lines[i])
+        i += 1
+    return out
 
 
 # -- mail hard-wrapping ---------------------------------------------------------------------------

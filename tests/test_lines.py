@@ -13,6 +13,7 @@ import csv
 import quopri
 import re
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -309,6 +310,61 @@ def test_utf7_only_when_it_looks_encoded():
     text = "lock+AF8-acquire+-0x16f/0x3f0\n+AFs-  1.000000+AF0 x+AF8AXw-y"
     assert [(line.text, line.wrappers) for line in normalize(text)] == [
         ("lock_acquire+0x16f/0x3f0", ("utf-7",)), ("x__y", ("utf-7", "timestamp"))]
+
+
+#: A lock line as 4.x prints it: `` #0:  (name#N/N){usage}, at: [<addr>] func``, ``-> #1 (name){usage}:``,
+#: `` (name){usage}``; and a scenario step ``  lock(name);``.
+_LOCK_LINE = re.compile(r"^(?P<prefix>\[\s*\d+\.\d+\] ?)?(?P<lead>\s*#\d+: ?|-> #\d+)?(?P<open> \()"
+                        r"(?P<name>[^{}]+?)(?P<keys>(?:#\d+)?(?:/\d+)?)(?P<close>\)\{[^}]*\})(?P<tail>, at: |:)?(?P<frame>.*)$")
+_STEP_LINE = re.compile(r"^(?P<prefix>\[\s*\d+\.\d+\] ?)?(?P<open>\s*lock\()(?P<name>.+)(?P<close>\);)$")
+
+
+def _kern_cont_49(text: str) -> str:
+    """4.9-4.10's output before KERN_CONT was added back: each printk() of a lock on its own
+    line, with the line's prefix repeated (lockdep-format.md pitfall 5)."""
+    out = []
+    for line in text.split("\n"):
+        m = _LOCK_LINE.match(line) or _STEP_LINE.match(line)
+        if m is None or (m.re is _LOCK_LINE and m.group("frame") and not m.group("tail")):
+            out.append(line)
+            continue
+        parts = m.groupdict()
+        pieces = [parts.get("lead"), parts["open"], parts["name"],
+                  *re.findall(r"[#/]\d+", parts.get("keys") or ""), parts["close"]]
+        if parts.get("tail") == ", at: ":
+            pieces += [", at: ", parts["frame"]]
+        elif parts.get("tail"):
+            pieces.append(parts["tail"])
+        out.extend((parts["prefix"] or "") + piece for piece in pieces if piece)
+    return "\n".join(out)
+
+
+def _case_text(path: Path) -> str:
+    return path.read_text(encoding="utf-8").partition("\n\n")[2]
+
+
+#: Golden cases with lock lines in the 4.x form the generator splits.
+_KERN_CONT_CASES = sorted(p for p in (Path(__file__).parent / "cases").glob("*.splat")
+                          if _kern_cont_49(_case_text(p)) != _case_text(p))
+
+
+@pytest.mark.parametrize("path", _KERN_CONT_CASES, ids=[p.stem for p in _KERN_CONT_CASES])
+def test_kern_cont_fragments_are_rejoined(path):
+    text = _case_text(path)
+    pieces = _kern_cont_49(text)
+    assert pieces.count("\n") > text.count("\n") + 3
+    assert_rebuilds(pieces)
+    assert comparable(pieces, titles=False) == comparable(text, titles=False)
+    (splat,) = splatkit.parse(pieces)
+    assert "kern-cont" in splat.wrappers
+
+
+def test_kern_cont_fragments_in_the_corpus(corpus_dir):
+    """syzkaller's 4.9-rc4 report: its held lock printed in six lines."""
+    (splat, *_) = splatkit.parse(read_log(corpus_dir / "report" / "35"))
+    (held,) = splat.held_locks
+    assert (held.lock.name, held.lock.usage, held.lock.at.function) == ("&vcpu->mutex", "+.+.+.", "vcpu_load")
+    assert "kern-cont" in splat.wrappers
 
 
 def test_quoted_seed_in_a_quoted_printable_mail(seed_text):

@@ -26,6 +26,9 @@ __all__ = [
     "COLLAPSED",
     "COLLAPSED_AT",
     "HARD_WRAP",
+    "KERN_CONT",
+    "KERN_CONT_FRAGMENTS",
+    "KERN_CONT_MAX_LINES",
     "HARD_WRAP_MAX_LINES",
     "HARD_WRAP_MIN_WIDTH",
     "LINE_ENDS",
@@ -41,6 +44,7 @@ __all__ = [
     "UTF7_MARKER",
     "UTF7_MIN_MARKERS",
     "WRAPPERS",
+    "Fragment",
     "Repair",
     "Wrapper",
 ]
@@ -200,6 +204,46 @@ COLLAPSED = "collapsed-newlines"
 #: line. A line that only starts with blanks and a timestamp is 4.9's doubled timestamp,
 #: not a join (the ``glued`` wrapper strips it).
 COLLAPSED_AT = re.compile(r"(?<=\S)[ \t]+(?=\[\s*\d+\.\d{6}\](?:\[\s*[TC]\d+\])? )")
+
+# -- KERN_CONT fragments (4.9-4.10) ---------------------------------------------------------------
+
+#: The wrapper name recorded on a line rebuilt from the fragments 4.9-4.10 printed it in.
+KERN_CONT = "kern-cont"
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """One piece of a lock as 4.9-4.10 printed it: every printk() of print_lock() started a
+    new line until KERN_CONT was added back (lockdep-format.md pitfall 5)."""
+
+    name: str
+    pattern: re.Pattern[str] | None
+    """Matches the piece's text; None takes any one line (the lock class name)."""
+    optional: bool = False
+    repeat: bool = False
+
+
+#: The pieces of one lock line in print order, for a held lock (`` #0: `` first), the lock a
+#: task is acquiring or holding, a chain entry (``-> #1`` first, ``:`` last) and a scenario
+#: step (``  lock(`` first, ``);`` last)::
+#:
+#:     [   37.540566]  #0:
+#:     [   37.540571]  (
+#:     [   37.540576] &vcpu->mutex
+#:     [   37.540580] ){+.+.+.}
+#:     [   37.540609] , at:
+#:     [   37.540610] [<ffffffff81055862>] vcpu_load+0x22/0x70
+KERN_CONT_FRAGMENTS: tuple[Fragment, ...] = (
+    Fragment("lead", re.compile(r"\s*(?:#\d+:|-> #\d+)\s*$"), optional=True),
+    Fragment("open", re.compile(r"\s*(?:\(|(?:lock|rlock)\()\s*$")),
+    Fragment("name", None),
+    Fragment("key", re.compile(r"(?:#\d+|/\d+)\s*$"), optional=True, repeat=True),
+    Fragment("close", re.compile(r"\)(?:\{[^}]*\}(?:-\{\d+:\d+\})?|;)\s*$")),
+    Fragment("at", re.compile(r"\s*, at:\s*(?P<frame>\S)?"), optional=True),
+    Fragment("colon", re.compile(r":\s*$"), optional=True),
+)
+#: A lock is rebuilt from at most this many lines (lead, open, name, #N, /N, close, at, frame).
+KERN_CONT_MAX_LINES = 9
 
 # -- quoted-printable (RFC 2045 §6.7), decoded before anything else -------------------------------
 
