@@ -461,7 +461,8 @@ def _join_kern_cont(lines: list[Line]) -> list[Line]:
 
 #: Section rules whose match is a whole report line (the permissive ones are not listed:
 #: ``held_lock`` is checked with its lock, ``chain_names`` and ``registers`` take anything).
-_WHOLE_LINE_RULES = ("lock", "frame", "chain_entry", "cpu_info", "pid_info", "scenario_step", "hardware",
+_WHOLE_LINE_RULES = ("lock", "frame", "chain_entry", "cpu_info", "pid_info", "scenario_step", "scenario_event",
+                     "hardware", "workqueue", "taint_legend", "call_trace", "warn_info", "end_trace",
                      "registers", "stack_words")
 
 

@@ -403,9 +403,11 @@ KINDS: tuple[ReportKind, ...] = (
     # Not a lockdep splat: process_one_work (kernel/workqueue.c) reports a work function that
     # returned with locks held, and prints lockdep's held-lock list. Newer kernels print
     # "leaked atomic, lock or RCU", which no row of syzkaller's table matches.
-    _kind("workqueue_leaked_lock", r"workqueue leaked (?:lock or atomic|atomic, lock or RCU): .+",
+    # The task: "comm/0x<preempt_count>/pid", or since 5.x "comm[pid]".
+    _kind("workqueue_leaked_lock", r"workqueue leaked (?:lock or atomic|atomic, lock or RCU): "
+          r"(?:(?P<comm>.+?)(?:/0x[0-9a-f]{1,8}/|\[)(?P<pid>\d+)\]?\s*$|.+)",
           "process_one_work", ("last_function", "held_locks", "stack_dump"),
-          "BUG: workqueue leaked lock or atomic in {func}",
+          "BUG: workqueue leaked lock or atomic in {func}", fields=("task", "held_locks"),
           title_rules=(
               # The work function named on the "last function:" line; no stack needed.
               _syz("BUG:", "BUG: workqueue leaked lock or atomic", "BUG: workqueue leaked lock or atomic in %[1]v",
@@ -449,7 +451,12 @@ SCAN_ANCHORS: tuple[str, ...] = ("WARNING:", "BUG:", "INFO:") + tuple(
 
 #: Matched (as bytes) at an anchor: the level and the text of some kind's banner. Cheap enough
 #: to run on every anchor hit, so only real banners reach the full :func:`match_banner`.
+def _unnamed(pattern: str) -> str:
+    """``pattern`` with its named groups made plain, so that banners combine into one regex."""
+    return re.sub(r"\(\?P<\w+>", "(?:", pattern)
+
+
 BANNER_HINT: re.Pattern[bytes] = re.compile(
     ("(?:WARNING:|BUG:|INFO:)\\s+(?:"
-     + "|".join(f"(?:{entry.banner_text})" for entry in KINDS if entry.framed) + ")|"
-     + "|".join(f"(?:{entry.banner_text})" for entry in KINDS if not entry.framed)).encode())
+     + "|".join(f"(?:{_unnamed(entry.banner_text)})" for entry in KINDS if entry.framed) + ")|"
+     + "|".join(f"(?:{_unnamed(entry.banner_text)})" for entry in KINDS if not entry.framed)).encode())
