@@ -7,6 +7,8 @@ in the same run on the same input, because these machines are noisy:
 - parse: full structured parse of every corpus file (median per file), beside
   splitting the same text into lines and matching the banner regexes on each
   line (what any line-based reader must at least do);
+- titles (not a speed figure): corpus files whose title and corrupted flag match
+  syzkaller's, and each miss with its reason;
 - scan: a generated console log (default 100 MB) of unrelated lines with corpus
   reports mixed in, scanned by :func:`splatkit.scan.scan`, beside ``grep -cE`` for
   the banner lines over the same file;
@@ -26,6 +28,7 @@ and removed.
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import random
 import re
@@ -80,6 +83,30 @@ def corpus_logs() -> list[str]:
         text = path.read_text(encoding="utf-8", errors="replace").replace("\r", "")
         logs.append(text.partition("\n\n")[2].split("\n\nREPORT:\n")[0])
     return logs
+
+
+def bench_titles() -> list[str]:
+    """Not a speed figure: how many corpus files get syzkaller's title and corrupted flag, and
+    why each other one does not (from the corpus index). ``guilty_*`` files have no TITLE
+    header; their expected title is what syzkaller's parser returned (``baseline_*``)."""
+    with open(CORPUS / "index.tsv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    misses, total = [], 0
+    for row in rows:
+        title, corrupted = ((row["expected_title"], row["corrupted"] == "Y") if row["expected_title"]
+                            else (row["baseline_title"], row["baseline_corrupted"] == "Y"))
+        text = (CORPUS / "report" / row["file"]).read_text(encoding="utf-8", errors="replace").replace("\r", "")
+        splats = splatkit.parse(text.partition("\n\n")[2].split("\n\nREPORT:\n")[0])
+        total += 1
+        got = (splats[0].title, splats[0].corrupted) if splats else (None, None)
+        if got != (title, corrupted):
+            reason = (f"syzkaller titles the {row['expected_type']} report before the lockdep one"
+                      if row["lockdep_is_primary"] == "no" else "unexplained")
+            misses.append(f"  miss {row['file']}: expected {title!r}{' (corrupted)' if corrupted else ''}, "
+                          f"got {got[0]!r}: {reason}")
+    matched = total - len(misses)
+    return [f"titles: {matched}/{total} corpus files ({100 * matched / total:.1f}%) get syzkaller's title and "
+            "corrupted flag (goal: >= 98%)", *misses]
 
 
 def bench_parse(logs: list[str], repeat: int) -> list[str]:
@@ -276,11 +303,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small inputs, for a smoke run")
     parser.add_argument("--output", type=Path, default=RESULTS)
-    parser.add_argument("--only", choices=("graph",), help="run one section (it needs no corpus)")
+    parser.add_argument("--only", choices=("graph", "titles"), help="run one section and print it")
     args = parser.parse_args()
     classes, deps, queries = (2_000, 20_000, 200) if args.quick else (20_000, 200_000, 2_000)
     if args.only == "graph":
         print("\n".join(bench_graph(classes, deps, queries)))
+        return
+    if args.only == "titles":
+        corpus_logs()  # stops with a message when the corpus is absent
+        print("\n".join(bench_titles()))
         return
     logs = corpus_logs()
     scan_size, stream_size = (4 << 20, 16 << 20) if args.quick else (100 << 20, 1 << 30)
@@ -288,6 +319,7 @@ def main() -> None:
     out = [f"splatkit benchmarks, {time.strftime('%Y-%m-%d %H:%M')}, python {sys.version.split()[0]}, "
            f"{os.cpu_count()} cores{' (quick)' if args.quick else ''}", ""]
     out += bench_parse(logs, repeat=1 if args.quick else 5)
+    out += bench_titles()
     with tempfile.TemporaryDirectory(prefix="splatkit-bench-") as tmp:
         out += bench_scan(Path(tmp), logs, scan_size, reports)
         out += bench_stream(Path(tmp), logs, stream_size, reports)
