@@ -24,3 +24,13 @@ def test_exactly_two_setup_commands():
 def test_ci_runs_the_readme_test_command():
     ci = (REPO / ".ci" / "run").read_text().splitlines()
     assert _commands()[1] in ci
+
+
+def test_every_wrapper_is_in_the_readme():
+    from splatkit.grammar import wrappers
+
+    names = {w.name for w in wrappers.WRAPPERS} | {name for name, _ in wrappers.LINE_ENDS}
+    names |= {name for name, _, _ in wrappers.NEWLINE_ESCAPES} | {r.name for r in wrappers.TEXT_REPAIRS}
+    names |= {wrappers.QP, wrappers.UTF7, wrappers.COLLAPSED, wrappers.HARD_WRAP, wrappers.KERN_CONT}
+    readme = (REPO / "README.md").read_text().split("## What you can paste", 1)[1].split("\n## ", 1)[0]
+    assert sorted(name for name in names if f"`{name}`" not in readme) == []
