@@ -119,24 +119,13 @@ _BLOCK = next((n for n, w in enumerate(WRAPPERS) if w.block), len(WRAPPERS))
 assert all(table.match("") is None for table, _ in _PREFIX_TABLES)
 
 
-def _match_prefix(text: str) -> tuple[int | None, re.Match[str] | None]:
-    """(table index, match) of the first wrapper whose prefix ``text`` starts with."""
-    present = 0
-    for hint, bit in _HINT_BITS:
-        if hint in text:
-            present |= bit
-    table, wrapper_of = _PREFIX_TABLES[present]
-    m = table.match(text)
-    return (None, None) if m is None else (wrapper_of[m.lastindex], m)
-
-
 def _block_prefix(text: str, indent: str | None, in_block: bool, number: int | None,
                   m: re.Match[str] | None) -> tuple[int, int, re.Match[str] | None] | None:
     """(table index, prefix length, match) to strip next when the block wrapper is involved.
 
     The block wrapper applies once per line: where its own pattern matches, or where the
     line continues the indentation block ``indent`` of the lines before. ``number`` and
-    ``m`` are what :func:`_match_prefix` found, a wrapper at or after the block's.
+    ``m`` are the first wrapper the text starts with and its match (see :func:`_strip`).
     """
     if not in_block:
         if number == _BLOCK:
@@ -171,7 +160,14 @@ def _strip(raw: str, indent: str | None = None) -> tuple[str, tuple[str, ...], s
     record_start = False
     in_block = False
     for _ in range(_MAX_STRIPS):
-        number, m = _match_prefix(text)
+        # The first wrapper whose prefix the text starts with (inlined: the hottest loop).
+        present = 0
+        for hint, bit in _HINT_BITS:
+            if hint in text:
+                present |= bit
+        table, wrapper_of = _PREFIX_TABLES[present]
+        m = table.match(text)
+        number = None if m is None else wrapper_of[m.lastindex]
         if number is None:
             if in_block or not indent:  # the common case: nothing (more) to strip
                 break
@@ -360,25 +356,38 @@ def normalize(text: str, *, first_line: int = 1) -> list[Line]:
     caller = None
     indent = None
     no = first_line
+    # Repairs run only on lines holding their hint, and only if the text holds one at all.
+    repairs = any(hint in text for hint in _REPAIR_HINTS)
     for group, decoded, decoded_by in logical:
         stripped, names, line_caller, record_start, indent = _strip(decoded, indent)
         if decoded_by:
             names = decoded_by + names
+        joined = tuple(group[1:]) if len(group) > 1 else ()
+        escaped = names and not _ESCAPING.isdisjoint(names)
+        if not escaped and not repairs and not ("[" in stripped and COLLAPSED_AT.search(stripped)):
+            # The common case: one line, one piece.
+            if record_start:
+                seen_record_prefix = True
+                caller = line_caller
+            continuation = seen_record_prefix and not record_start and stripped != "" and not stripped.isspace()
+            out.append(Line(no, group[0], stripped, names, caller if continuation else line_caller,
+                            continuation, joined, 0))
+            no += len(group)
+            continue
         # Pieces of the line: (text, wrappers, caller, starts a record).
-        if names and not _ESCAPING.isdisjoint(names):
-            texts, escaped = _split_escaped(stripped)
-            names += escaped
+        if escaped:
+            texts, escapes = _split_escaped(stripped)
+            names += escapes
             pieces = [(piece, names, line_caller, record_start and not index) for index, piece in enumerate(texts)]
         else:
             pieces = [(stripped, names, line_caller, record_start)]
         if "[" in stripped and COLLAPSED_AT.search(stripped):
             pieces = _split_collapsed(pieces)
-        joined = tuple(group[1:]) if len(group) > 1 else ()
         for index, (piece, wrappers, piece_caller, starts) in enumerate(pieces):
             if starts:
                 seen_record_prefix = True
                 caller = piece_caller
-            if any(map(piece.__contains__, _REPAIR_HINTS)):
+            if repairs and any(map(piece.__contains__, _REPAIR_HINTS)):
                 piece, repaired = _repair(piece)
                 wrappers += repaired
             continuation = seen_record_prefix and not starts and piece.strip() != ""
