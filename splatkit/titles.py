@@ -45,9 +45,14 @@ Where splatkit departs from syzkaller, and why:
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
+import operator
 import re
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterator, Sequence
+from itertools import chain
 from dataclasses import dataclass
 
 from .grammar.kinds import STACK, ReportKind, TitleRule, syz_compile
@@ -181,6 +186,36 @@ CORRUPTED_LINES: tuple[re.Pattern[str], ...] = (
 #: Any of STACK_START / CORRUPTED_LINES, in one search (the walks test every line against them).
 _STACK_START_ANY = re.compile("|".join(f"(?:{p.pattern})" for p in STACK_START))
 _CORRUPTED_ANY = re.compile("|".join(f"(?:{p.pattern})" for p in CORRUPTED_LINES))
+
+#: For each STACK_START regex, a text that every match of it holds, that many characters after
+#: the match starts: the regex need only be tried there (:func:`_search_from`). The regex
+#: engine looks for a regex's first character, and "[^k] backtrace" has none to look for.
+_STACK_START_TEXTS: tuple[tuple[str, int], ...] = (
+    ("Call ", 0), ("Allocated:", 0), ("Allocated by task ", 0), ("Freed:", 0), ("Freed by task ", 0),
+    (" backtrace", 1), ("Backtrace:", 0), ("Uninit was stored to memory at", 0), ("status: ", 0),
+)
+assert len(_STACK_START_TEXTS) == len(STACK_START)
+assert all(text in key.pattern for (text, _), key in zip(_STACK_START_TEXTS, STACK_START))
+#: A text that every line matching CORRUPTED_LINES holds.
+_CORRUPTED_TEXT = " should_fail"
+assert all(_CORRUPTED_TEXT in p.pattern for p in CORRUPTED_LINES)
+
+
+def _search_from(pattern: re.Pattern[str], text: str, needed: str, lead: int) -> re.Match[str] | None:
+    """``pattern.search(text)``, for a regex whose every match holds ``needed``, ``lead``
+    characters after its start: the regex is only tried there, the text found by ``find``."""
+    at = text.find(needed, lead)
+    while at >= 0:
+        m = pattern.match(text, at - lead)
+        if m is not None:
+            return m
+        at = text.find(needed, at + 1)
+    return None
+
+
+#: FRAME_LINES in one regex, for the lines of a text joined by newlines: at the start of each
+#: line, the first of them that matches there (``^`` is a line start, as each line's own).
+_FRAME_LINES_ANY = re.compile("|".join(f"(?:{p.pattern})" for p in FRAME_LINES), re.M)
 
 #: Every oops header syzkaller knows, with the lines that contain it but start no report
 #: (``linuxOopses`` headers and suppressions, then ``commonOopses``). A later line that starts
@@ -375,6 +410,11 @@ def report_block(lines: Sequence[Line], start: int) -> tuple[list[str], int, boo
     - After more than 22 kept lines, a panic or a circular-locking banner ends the
       block: an oops often triggers a deadlock report while it is being printed.
 
+    Upstream reads the lines one by one; here the rare lines where one of those rules
+    applies (another report's start, a marker text) are found first by searching the
+    window's text as a whole, and the runs of lines between them, where only the
+    context rule applies, are filtered at once. The result is the same.
+
     >>> from splatkit.lines import normalize
     >>> block, cut, _ = report_block(normalize(
     ...     "[ 1.000000][ T1] WARNING: x\\n[ 1.000001][ T2] other\\n[ 1.000002][ T1]  ? f+0x1/0x2\\n"
@@ -383,38 +423,100 @@ def report_block(lines: Sequence[Line], start: int) -> tuple[list[str], int, boo
     (['WARNING: x', ' g+0x1/0x2'], 2)
     """
     window = lines[start:start + MAX_BLOCK_LINES]
-    context = _console_view(window[0])[0]
+    raws = [line.raw[:MAX_LINE] for line in window]
+    joined = "\n".join(raws)
+    views = _console_views(window, raws, joined)
+    context = views[0][0]
     tagged = context not in ("", CONSOLE)
-    min_lines = 16 if "BUG: KMSAN:" in window[0].raw[:MAX_LINE] else 22
-    block: list[str] = []
-    cut = 0
-    second_report = cpu_traceback = skip_rest = hangup = False
-    counted = 0
-    for n, line in enumerate(window):
-        raw = line.raw[:MAX_LINE]
-        banner = n == 0
-        hangup = hangup or CONSOLE_HANGUP in raw
-        if not banner and not second_report:
-            second_report = _starts_report(raw)
-        line_context, text, questionable = _console_view(line)
-        if not banner and (questionable or (line_context != context and not (
-                cpu_traceback and _CPU_CONTEXT.search(line_context)))):
+    min_lines = 16 if "BUG: KMSAN:" in raws[0] else 22
+    hangup = CONSOLE_HANGUP in joined
+    after_banner = len(raws[0]) + 1
+    # The lines after the banner where more than the context rule may apply.
+    events = (list(_lines_holding(_BLOCK_MARKERS, joined, after_banner))
+              if any(joined.find(text, after_banner) >= 0 for text in _BLOCK_MARKER_TEXTS) else [])
+    # With caller ids, another report ends nothing (the rules read the banner's context only).
+    second = None if tagged else _second_report(raws, joined, after_banner)
+    if second is not None:
+        events.append(second)
+    block = [views[0][1]]
+    cut = 1
+    counted = 1
+    second_report = False
+    # The banner line itself is always kept, but it may start a CPU traceback.
+    cpu_traceback = ("Sending NMI from CPU" in raws[0]
+                     and "Disabling lock debugging due to kernel taint" not in raws[0])
+    n = 1
+    for event in sorted(set(events)) + [len(window)]:
+        # Lines n .. event-1: only the context rule applies (second_report and cpu_traceback
+        # are constant, and no skip rule fires).
+        if cpu_traceback:
+            kept = [text for line_context, text, questionable in views[n:event] if not questionable and (
+                line_context == context or _CPU_CONTEXT.search(line_context))]
+        else:
+            kept = [text for line_context, text, questionable in views[n:event]
+                    if line_context == context and not questionable]
+        counted += len(kept)
+        block += kept
+        if not second_report or tagged:
+            cut = len(block)
+        if event == len(window):
+            break
+        # The event line, read as upstream reads every line.
+        n = event + 1
+        raw = raws[event]
+        second_report = second_report or event == second
+        line_context, text, questionable = views[event]
+        if questionable or (line_context != context and not (
+                cpu_traceback and _CPU_CONTEXT.search(line_context))):
             continue
         counted += 1
-        skip = skip_rest
+        skip = False
         if "Disabling lock debugging due to kernel taint" in raw:
             skip = True
         elif "Sending NMI from CPU" in raw:
             cpu_traceback = True
         elif counted > min_lines and ("Kernel panic - not syncing" in raw
                                       or "WARNING: possible circular locking dependency detected" in raw):
-            skip_rest = skip = True
-        if skip and not banner:
+            # Every later line is skipped: the block and its cut are final.
+            break
+        if skip:
             continue
         block.append(text)
         if not second_report or tagged:
             cut = len(block)
     return block, cut, hangup
+
+
+#: The texts that make report_block's loop do more than keep or drop a line by its context
+#: (a plain ``in`` test for each is quicker than a regex search of them all).
+_BLOCK_MARKER_TEXTS = ("Disabling lock debugging due to kernel taint", "Sending NMI from CPU",
+                       "Kernel panic - not syncing", "WARNING: possible circular locking dependency detected")
+_BLOCK_MARKERS = re.compile("|".join(re.escape(text) for text in _BLOCK_MARKER_TEXTS))
+
+
+def _lines_holding(pattern: re.Pattern[str], joined: str, pos: int, end: int = sys.maxsize) -> Iterator[int]:
+    """The indices of the lines of ``joined`` (lines joined by newlines) where a match of
+    ``pattern`` starts, searched from offset ``pos`` up to offset ``end``."""
+    line = joined.count("\n", 0, pos)
+    while True:
+        m = pattern.search(joined, pos, end)
+        if m is None:
+            return
+        line += joined.count("\n", pos, m.start())
+        yield line
+        pos = joined.find("\n", m.start()) + 1
+        if pos == 0:
+            return
+        line += 1
+
+
+def _second_report(raws: list[str], joined: str, pos: int) -> int | None:
+    """The index of the first line from offset ``pos`` of ``joined`` (``raws`` joined by
+    newlines) that starts another report (:func:`_starts_report`), or None."""
+    for line in _lines_holding(_ANY_REPORT_START_QUICK, joined, pos):
+        if _starts_report(raws[line]):
+            return line
+    return None
 
 
 #: Wrappers that syzkaller's console-prefix regex itself strips.
@@ -433,18 +535,55 @@ def _console_view(line: Line) -> tuple[str, str, bool]:
     # wrappers (quoting, a journal, a mail's encoding) would end up in the text.
     plain = set(line.wrappers) <= _CONSOLE_WRAPPERS and not line.joined and not line.piece
     m = (CONSOLE_PREFIX if " login: " in raw else _CONSOLE_PREFIX_NO_LOGIN).match(raw) if plain else None
-    if m is not None:
-        context = m.group(1) or CONSOLE
-        text = raw[raw.index("] ") + 2:]
-    elif "timestamp" in line.wrappers:  # quoted, syslog-prefixed, or another dmesg format
+    if m is None:
+        return _unprefixed_view(line)
+    text = raw[raw.index("] ") + 2:]
+    return m.group(1) or CONSOLE, text, _questionable(text)
+
+
+def _unprefixed_view(line: Line) -> tuple[str, str, bool]:
+    """:func:`_console_view` of a line that syzkaller's console prefix does not start."""
+    if "timestamp" in line.wrappers:  # quoted, syslog-prefixed, or another dmesg format
         own_caller = line.caller if not line.continuation else None
-        context = f"[{own_caller}]" if own_caller else CONSOLE
         text = line.text[:MAX_LINE]
-    else:
-        return "", line.text[:MAX_LINE], False
-    # A "? func" frame (questionableFrame) or a powerpc "(unreliable)" one, except in "<EOI>".
-    questionable = "<EOI>" not in text and (" ? " in text or text.endswith(" (unreliable)"))
-    return context, text, questionable
+        return f"[{own_caller}]" if own_caller else CONSOLE, text, _questionable(text)
+    return "", line.text[:MAX_LINE], False
+
+
+def _questionable(text: str) -> bool:
+    """A "? func" frame (questionableFrame) or a powerpc "(unreliable)" one, except in "<EOI>"."""
+    return "<EOI>" not in text and (" ? " in text or text.endswith(" (unreliable)"))
+
+
+#: Every line of a window, as :data:`_CONSOLE_PREFIX_NO_LOGIN` reads it: group 1 the caller
+#: id, group 2 the space that ends a console prefix (empty when the line has none), group 3
+#: the text after the prefix. Searched in the window's lines joined by newlines.
+_CONSOLE_LINES = re.compile(
+    r"^(?:(?:\*\* [0-9]+ printk messages dropped \*\* )?(?:<[0-9]+>)?\[ *[0-9]+\.[0-9]+\]"
+    r"(\[ *(?:C|T)[0-9]+\])?( ))?(.*)$", re.M)
+
+_WRAPPERS_OF = operator.attrgetter("wrappers")
+_JOINED_OF = operator.attrgetter("joined")
+_PIECE_OF = operator.attrgetter("piece")
+
+
+def _console_views(window: Sequence[Line], raws: list[str], joined: str) -> list[tuple[str, str, bool]]:
+    """:func:`_console_view` of every line of ``window``; ``raws`` are their raw lines cut to
+    MAX_LINE, ``joined`` the same joined by newlines.
+
+    A console log's lines are all plain console lines, and none holds " login: ": then
+    one regex reads every prefix at once. Its text after a prefix is the text
+    :func:`_console_view` takes: the first "] " of such a line ends its prefix.
+    """
+    if (" login: " not in joined and _CONSOLE_WRAPPERS.issuperset(chain.from_iterable(map(_WRAPPERS_OF, window)))
+            and not any(map(_JOINED_OF, window)) and not any(map(_PIECE_OF, window))):
+        found = _CONSOLE_LINES.findall(joined)
+        if len(found) == len(window):  # one match per line, always; the check is cheap
+            # (_questionable, inline: this runs once per line of every window)
+            return [(caller or CONSOLE, text, "<EOI>" not in text and (" ? " in text or text.endswith(" (unreliable)")))
+                    if space else _unprefixed_view(line)
+                    for (caller, space, text), line in zip(found, window)]
+    return [_console_view(line) for line in window]
 
 
 def _oops_header(raw: str) -> str | None:
@@ -458,6 +597,33 @@ def _oops_header(raw: str) -> str | None:
 #: Any oops header or stack-printing message: most lines contain none, and one search says so.
 _ANY_REPORT_START = re.compile("|".join(re.escape(text) for text in (
     [header for header, _ in OOPS_HEADERS] + list(INFO_MESSAGES_WITH_STACK))))
+
+
+def _quick_alternation(literals: Sequence[str]) -> re.Pattern[str]:
+    """A regex that a line matches exactly when it holds one of ``literals``, quick to search.
+
+    The regex engine tries a match only where the character can start one of the
+    alternatives, so an alternation of texts that start with common lower-case letters
+    ("general", "divide", "panic:") is tried at most positions of a console log. Here each
+    alternative starts at its text's first upper-case letter or colon, rare in a log, and
+    a look-behind checks the characters before it. Only whether a line matches is the
+    same: a match starts at that character, not at the text's start.
+    """
+    parts = []
+    for text in literals:
+        k = next((i for i, char in enumerate(text) if char.isupper() or char == ":"), 0)
+        behind = f"(?<={re.escape(text[:k + 1])})" if k else ""
+        parts.append(re.escape(text[k]) + behind + re.escape(text[k + 1:]))
+    return re.compile("|".join(parts))
+
+
+#: The lines that may start a stack or hold a fault-injection frame (all the lines that do).
+_STACK_START_HINT = _quick_alternation([text.strip() for text, _ in _STACK_START_TEXTS])
+_CORRUPTED_HINT = re.compile(re.escape(_CORRUPTED_TEXT))
+
+#: :data:`_ANY_REPORT_START` for searching a whole window (see :func:`_quick_alternation`).
+_ANY_REPORT_START_QUICK = _quick_alternation(
+    [header for header, _ in OOPS_HEADERS] + list(INFO_MESSAGES_WITH_STACK))
 
 
 def _starts_report(raw: str) -> bool:
@@ -555,7 +721,7 @@ def _blamed_functions(rule: TitleRule, block: list[str], position: tuple[int, in
     a walk found none or met a fault-injection frame (upstream ``extractStackFrame``).
     """
     line, column = position
-    text = [block[line][column:]] + block[line + 1:]
+    text = _Lines([block[line][column:]] + block[line + 1:])
     skip = _skip_regex(rule.skip)
     functions, ok = _walk(rule.stack, text, skip)
     if ok or not rule.stack2:
@@ -563,7 +729,76 @@ def _blamed_functions(rule: TitleRule, block: list[str], position: tuple[int, in
     return _walk(rule.stack2, text, skip)
 
 
-def _walk(parts: tuple[re.Pattern[str] | str, ...], lines: list[str], skip: re.Pattern[str]
+class _Lines:
+    """The lines a stack walk reads, joined by newlines too, so that one search can read many
+    of them at once; and the lines that end walks, found once for all of a rule's walks.
+
+    A search in the joined text finds every line where the same regex matches the line
+    alone, when the regex does not look at where a line starts or ends (:func:`_joinable`);
+    it may also match across a newline or where a line alone would not, so each line it
+    points at is tested on its own before it counts.
+    """
+
+    __slots__ = ("lines", "joined", "starts", "_corrupted")
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.joined = "\n".join(lines)
+        #: starts[i] is the offset of lines[i]; starts[len(lines)] is past the end.
+        self.starts = list(map(operator.add, itertools.accumulate(map(len, lines), initial=0), itertools.count()))
+        self._corrupted: list[int] | None = None
+
+    def first(self, pattern: re.Pattern[str], pos: int, end: int) -> int:
+        """The first of the lines ``pos`` .. ``end - 1`` that ``pattern`` matches (searched
+        anywhere in the line), or ``end``."""
+        if _joinable(pattern):
+            for line in _lines_holding(pattern, self.joined, self.starts[pos], self.starts[end]):
+                if line >= end:
+                    break
+                if pattern.search(self.lines[line]):
+                    return line
+            return end
+        return next((line for line in range(pos, end) if pattern.search(self.lines[line])), end)
+
+    def corrupted(self, pos: int) -> int:
+        """The first line from ``pos`` on with a fault-injection frame (CORRUPTED_LINES), or
+        ``len(lines)``."""
+        if self._corrupted is None:
+            self._corrupted = [line for line in _lines_holding(_CORRUPTED_HINT, self.joined, 0)
+                               if _CORRUPTED_ANY.search(self.lines[line])]
+        return self._next(self._corrupted, pos)
+
+    def stack_start(self, pos: int, end: int) -> int:
+        """The first of the lines ``pos`` .. ``end - 1`` that starts a stack (STACK_START), or
+        ``end``."""
+        for line in _lines_holding(_STACK_START_HINT, self.joined, self.starts[pos], self.starts[end]):
+            if line >= end:
+                break
+            if _STACK_START_ANY.search(self.lines[line]):
+                return line
+        return end
+
+    def line_at(self, offset: int) -> int:
+        """The index of the line that holds ``offset`` of the joined text."""
+        return bisect.bisect_right(self.starts, offset) - 1
+
+    def _next(self, found: list[int], pos: int) -> int:
+        i = bisect.bisect_left(found, pos)
+        return found[i] if i < len(found) else len(self.lines)
+
+
+#: Regex syntax that reads a line's start or end, or may fail on a newline where a line's
+#: end would pass: a regex without any of it can be searched in lines joined by newlines.
+#: (Conservative: a "^" inside a class such as "[^k]" also sends a regex line by line.)
+_LINE_BOUND_SYNTAX = ("^", "$", "\\A", "\\Z", "(?!", "(?<!")
+
+
+def _joinable(pattern: re.Pattern[str]) -> bool:
+    """Whether a search in lines joined by newlines finds every line ``pattern`` matches."""
+    return not any(syntax in pattern.pattern for syntax in _LINE_BOUND_SYNTAX)
+
+
+def _walk(parts: tuple[re.Pattern[str] | str, ...], text: _Lines, skip: re.Pattern[str]
           ) -> tuple[list[str], bool]:
     """Follow a rule's ``stack`` parts down the lines (upstream ``extractStackFrameImpl``).
 
@@ -571,8 +806,14 @@ def _walk(parts: tuple[re.Pattern[str] | str, ...], lines: list[str], skip: re.P
     candidate functions. A :data:`~splatkit.grammar.kinds.STACK` part takes the
     functions of frame lines up to the next stack start, or up to a line that the
     next part matches. Candidates that match ``skip`` are dropped; the first one
-    left, without its syscall prefix, is the walk's function.
+    left, without its syscall prefix, is the walk's function. A line with a
+    fault-injection frame ends a part and fails the walk.
+
+    Upstream tests each line in turn; here the line that ends a part is searched for
+    (:class:`_Lines`), and a stack's frame lines are read only until the first
+    candidate, the only one that counts.
     """
+    lines = text.lines
     candidates: list[str] = []
     functions: list[str] = []
     ok = True
@@ -589,37 +830,61 @@ def _walk(parts: tuple[re.Pattern[str] | str, ...], lines: list[str], skip: re.P
         if index == len(parts):
             return functions, ok
         part = parts[index]
+        corrupted = text.corrupted(pos)
         if part == STACK:
             walks += 1
             following = parts[index + 1] if index + 1 < len(parts) else None
-            while pos < len(lines):
-                text = lines[pos]
-                pos += 1
-                if _CORRUPTED_ANY.search(text):
-                    ok = False
-                    break
-                if _STACK_START_ANY.search(text):
-                    break
-                if isinstance(following, re.Pattern):
-                    m = following.search(text)
+            if isinstance(following, re.Pattern):
+                # The frame lines up to the next stack start, or up to a line the next part matches.
+                while pos < len(lines):
+                    line = lines[pos]
+                    pos += 1
+                    if pos - 1 == corrupted:
+                        ok = False
+                        break
+                    if _STACK_START_ANY.search(line):
+                        break
+                    m = following.search(line)
                     if m is not None:
                         candidates += _functions(m, skip)
                         index += 1
                         break
-                candidates += _functions(_frame_line(text), skip)
+                    candidates += _functions(_frame_line(line), skip)
+            else:
+                # The frame lines up to the next stack start (or fault-injection frame). Only
+                # the first candidate counts: the frames are read up to the first one kept,
+                # and the lines read so far searched for a stack start before it.
+                first, upto = _first_function(text, pos, corrupted, skip) if not candidates else ([], pos)
+                end = text.stack_start(pos, upto)
+                if end == upto:
+                    candidates += first
+                    # Where the walk ends matters to a later part, or when it may end at a
+                    # fault-injection frame.
+                    end = (text.stack_start(upto, corrupted) if index + 1 < len(parts) or corrupted < len(lines)
+                           else len(lines))
+                pos = min(end + 1, len(lines))
+                if end == corrupted < len(lines):
+                    ok = False
         else:
             assert isinstance(part, re.Pattern)
-            while pos < len(lines):
-                text = lines[pos]
-                pos += 1
-                if _CORRUPTED_ANY.search(text):
-                    ok = False
-                    break
-                m = part.search(text)
-                if m is not None:
-                    candidates += _functions(m, skip)
-                    break
+            end = text.first(part, pos, corrupted)
+            if end < corrupted:
+                candidates += _functions(part.search(lines[end]), skip)
+            elif corrupted < len(lines):
+                ok = False
+            pos = min(end + 1, len(lines))
         index += 1
+
+
+def _first_function(text: _Lines, pos: int, end: int, skip: re.Pattern[str]) -> tuple[list[str], int]:
+    """The first function, not skipped, of the frame lines ``pos`` .. ``end - 1``, as a list
+    of at most one (what the frame lines would add to a walk's candidates first), and the
+    line after its line (``end`` when there is none)."""
+    for m in _FRAME_LINES_ANY.finditer(text.joined, text.starts[pos], text.starts[end]):
+        kept = _functions(m, skip)
+        if kept:
+            return kept[:1], text.line_at(m.start()) + 1
+    return [], end
 
 
 def _frame_line(text: str) -> re.Match[str] | None:
@@ -735,8 +1000,8 @@ def _corrupted_reason(title: str, block: list[str], rule: TitleRule | None) -> s
         return ""
     text = "\n".join(block) + "\n"
     has_stack = False
-    for key in STACK_START:
-        m = key.search(text)
+    for key, (needed, lead) in zip(STACK_START, _STACK_START_TEXTS):
+        m = _search_from(key, text, needed, lead)
         if m is None:
             continue
         # Upstream splits text[m.start():] on "\n": the rest of the marker's line, the lines
@@ -747,7 +1012,7 @@ def _corrupted_reason(title: str, block: list[str], rule: TitleRule | None) -> s
         following = block[line + 1:line + 16]
         broken = True
         for candidate in following:
-            if any(k.search(candidate) for k in STACK_START):
+            if _STACK_START_ANY.search(candidate):
                 break
             if "(stack is not available)" in candidate or _frame_line(candidate) is not None:
                 has_stack, broken = True, False
@@ -779,15 +1044,11 @@ def normalize_title(title: str) -> str:
             if replaced == title:
                 break
             title = replaced
-    out = bytearray()
-    previous = ord(" ")
-    for byte in title.encode("utf-8", errors="replace")[:MAX_TITLE_BYTES]:
-        if byte == ord("\t"):
-            byte = ord(" ")
-        elif byte < 0x20 or byte >= 0x7F:
-            continue
-        if byte == previous == ord(" "):
-            continue
-        out.append(byte)
-        previous = byte
-    return out.decode("ascii").strip()
+    # Tabs become spaces, other control bytes and non-ASCII ones go, runs of spaces collapse.
+    data = title.encode("utf-8", errors="replace")[:MAX_TITLE_BYTES].replace(b"\t", b" ")
+    return _SPACES.sub(b" ", data.translate(None, _UNPRINTABLE)).decode("ascii").strip()
+
+
+#: The bytes a sanitized title drops (a tab is made a space first).
+_UNPRINTABLE = bytes(range(0x20)) + bytes(range(0x7F, 0x100))
+_SPACES = re.compile(b" {2,}")
