@@ -13,6 +13,8 @@ Every line of a report's span ends up in exactly one place: a field of the
 
 from __future__ import annotations
 
+import itertools
+import operator
 import os
 import re
 from dataclasses import dataclass, field
@@ -84,7 +86,7 @@ def parse_lines(lines: list[Line]) -> list[Splat]:
     for i, line in enumerate(lines):
         text = line.text
         # Every banner has a colon and one of the scan anchors' words; most lines have neither.
-        if ":" not in text or not any(word in text for word in _BANNER_WORDS):
+        if ":" not in text or _BANNER_WORD.search(text) is None:
             continue
         found = match_banner(text)
         if found is not None:
@@ -118,6 +120,7 @@ def _above_banner(kind: ReportKind, lines: list[Line], i: int) -> tuple[str, Any
 
 #: The words of the scanner's anchors (``WARNING``, ``BUG``...): every banner holds one.
 _BANNER_WORDS = tuple(anchor.rstrip(":") for anchor in kinds_table.SCAN_ANCHORS)
+_BANNER_WORD = re.compile("|".join(re.escape(word) for word in _BANNER_WORDS))
 
 #: Group names and back-references removed from a header regex, so that headers combine.
 _NAMED_GROUP = re.compile(r"\(\?P<\w+>")
@@ -131,6 +134,9 @@ def _combined_header(kind: ReportKind) -> re.Pattern[str]:
 
 _ANY_HEADER: dict[str, re.Pattern[str]] = {kind.kind: _combined_header(kind) for kind in kinds_table.KINDS}
 
+
+_JOINED_OF = operator.attrgetter("joined")
+_WRAPPERS_OF = operator.attrgetter("wrappers")
 
 #: Sections whose frames are a dump_stack() output.
 _STACK_SECTIONS = frozenset(("backtrace", "stack_dump"))
@@ -172,29 +178,39 @@ class _ReportReader:
     rcu_notes: list[str] = field(default_factory=list)
     dumps: list[tuple[Task, dict[int, HeldLock]]] = field(default_factory=list)
     finished: bool = False
+    #: The matcher of any of the kind's section headers (see _ANY_HEADER).
+    any_header: Any = None
+    #: (matcher, handler) of each rule the current section's body accepts (see _BODY).
+    body: tuple[tuple[Any, Any], ...] = ()
+
+    def __post_init__(self) -> None:
+        self.any_header = _ANY_HEADER[self.kind.kind].match
 
     def read(self, banner_match: Any = None, above: tuple[str, Any] | None = None) -> Splat:
         if banner_match is not None:
             self._banner_facts(banner_match.groupdict())
-        caller = self.lines[self.banner_index].caller
+        lines = self.lines
+        caller = lines[self.banner_index].caller
         last = self.banner_index
         run = 0
         ended = False
-        for index in range(self.first, self.limit):
-            line = self.lines[index]
+        for index in range(self.first, self.banner_index + 1):
+            line = lines[index]
             if caller is not None and line.caller is not None and line.caller != caller:
                 self.interleaved.append(line.no)
-                continue
-            if index < self.banner_index and above is not None:
+            elif index < self.banner_index and above is not None:
                 name, value = above
                 if name == "condition":
                     self.fields["condition"] = value.group("condition")
                     self.line_fields.append((line.no, "condition"))
                 else:
                     self.line_fields.append((line.no, "banner"))
-                continue
-            if index <= self.banner_index:
+            else:
                 self.line_fields.append((line.no, "banner"))
+        for index in range(self.banner_index + 1, self.limit):
+            line = lines[index]
+            if caller is not None and line.caller is not None and line.caller != caller:
+                self.interleaved.append(line.no)
                 continue
             outcome = self._read_line(line)
             if outcome == "end":
@@ -223,10 +239,10 @@ class _ReportReader:
         """Give the input lines that normalisation joined onto a line (a mailer's hard wrap, a
         quoted-printable soft break) the same place as that line (``joined`` when that line is
         unrecognised, which lists the joined text); returns the span's last input line."""
-        joined = {line.no: line for line in self.lines[self.first:self.limit]
-                  if line.no <= end_no and getattr(line, "joined", ())}
-        if not joined:
+        span = self.lines[self.first:self.limit]
+        if not any(map(_JOINED_OF, span)):  # the usual case, checked at C speed
             return end_no
+        joined = {line.no: line for line in span if line.no <= end_no and line.joined}
         for no, f in list(self.line_fields):
             if no in joined:
                 self.line_fields.extend((no + k, f) for k in range(1, len(joined[no].joined) + 1))
@@ -260,31 +276,31 @@ class _ReportReader:
         text = line.text
         if len(text) > MAX_LINE:
             return self._unrecognised(line, "line too long to be part of a lockdep report")
-        if self.section is None and self._read_preamble(line):
+        section = self.section
+        if section is None and self._read_preamble(line):
             return "ok"
-        stripped = text.strip()
-        if stripped:
-            # One search says whether any of the kind's section headers matches; most lines
-            # (frames, lock lines) match none.
-            if _ANY_HEADER[self.kind.kind].match(text) is not None:
-                for name in self.kind.sections:
-                    section = SECTIONS[name]
-                    m = section.header.match(text)
-                    if m is not None:
-                        self._enter(section, m, line)
-                        return "ok"
-            if self.section is not None:
-                for rule_name in self.section.body:
-                    value = RULES[rule_name].match(text, line.no)
-                    if value is not None:
-                        if self._accept(rule_name, value, line):
-                            return "ok"
-                        break
-        else:
+        if not text.strip():
             self.line_fields.append((line.no, "blank"))
             return "blank"
-        if self.section is not None and self.section.terminal and self.stacks and self.stacks[-1]:
-            return "end"
+        # One search says whether any of the kind's section headers matches; most lines
+        # (frames, lock lines) match none.
+        if self.any_header(text) is not None:
+            for header in _HEADERS[self.kind.kind]:
+                m = header.header.match(text)
+                if m is not None:
+                    self._enter(header, m, line)
+                    return "ok"
+        if section is not None:
+            for match, handler in self.body:
+                value = match(text, line.no)
+                if value is not None:
+                    # The handler stores what the rule read; False when it has no place here.
+                    if handler(self, value, line):
+                        self.line_fields.append((line.no, section.name))
+                        return "ok"
+                    break
+            if section.terminal and self.stacks and self.stacks[-1]:
+                return "end"
         return self._unrecognised(line, f"not expected in the {self._where()} of a {self.kind.kind} report")
 
     def _where(self) -> str:
@@ -314,6 +330,7 @@ class _ReportReader:
         """Open ``section`` at its header line and keep what the header says."""
         previous = self.section
         self.section = section
+        self.body = _BODY[section.name]
         self.line_fields.append((line.no, section.name))
         self.role = None
         groups = m.groupdict()
@@ -381,15 +398,6 @@ class _ReportReader:
 
     # -- rules ------------------------------------------------------------------------------
 
-    def _accept(self, rule: str, value: Any, line: Line) -> bool:
-        """Store what ``rule`` read; False when the value has no place here."""
-        section = self.section
-        assert section is not None
-        accepted = _RULE_HANDLERS[rule](self, value, line)
-        if accepted:
-            self.line_fields.append((line.no, section.name))
-        return accepted
-
     def _rule_lock(self, lock: LockUse, line: Line) -> bool:
         assert self.section is not None
         name = self.section.field
@@ -411,28 +419,39 @@ class _ReportReader:
         return True
 
     def _rule_frame(self, frame: Frame, line: Line) -> bool:
-        section = self.section
-        assert section is not None
-        name = section.name
-        if name == "chain":
-            if not self.chain:
-                return False
-            self.chain[-1]["frames"].append(frame)
-        elif section.trace:
-            self.traces[-1]["frames"].append(frame)
-        elif name == "dependencies":
-            return self._path_frame(frame)
-        elif name in ("release", "contend"):
-            self.unheld_at.append(frame)
-        elif name == "irq_events":
-            # 4.9-4.10 print the "[<addr>] sym" of an event on a line of its own (pitfall 8.5).
-            if not self.irq_events or self.irq_events[-1]["at"] is not None:
-                return False
-            self.irq_events[-1]["at"] = frame
-        else:
-            if not self.stacks:
-                self.stacks.append([])
-            self.stacks[-1].append(frame)
+        assert self.section is not None
+        return _FRAME_SINKS[self.section.name](self, frame, line)
+
+    # Where a frame goes, by section (see _frame_sink).
+
+    def _frame_to_chain(self, frame: Frame, _line: Line) -> bool:
+        if not self.chain:
+            return False
+        self.chain[-1]["frames"].append(frame)
+        return True
+
+    def _frame_to_trace(self, frame: Frame, _line: Line) -> bool:
+        self.traces[-1]["frames"].append(frame)
+        return True
+
+    def _frame_to_path(self, frame: Frame, _line: Line) -> bool:
+        return self._path_frame(frame)
+
+    def _frame_to_unheld(self, frame: Frame, _line: Line) -> bool:
+        self.unheld_at.append(frame)
+        return True
+
+    def _frame_to_irq_event(self, frame: Frame, _line: Line) -> bool:
+        # 4.9-4.10 print the "[<addr>] sym" of an event on a line of its own (pitfall 8.5).
+        if not self.irq_events or self.irq_events[-1]["at"] is not None:
+            return False
+        self.irq_events[-1]["at"] = frame
+        return True
+
+    def _frame_to_stack(self, frame: Frame, _line: Line) -> bool:
+        if not self.stacks:
+            self.stacks.append([])
+        self.stacks[-1].append(frame)
         return True
 
     def _rule_elided_frame(self, m: Any, line: Line) -> bool:
@@ -630,11 +649,8 @@ class _ReportReader:
         stacks = [tuple(stack) for stack in self.stacks if stack]
         truncated = not ended and bool(self.kind.stack_sections) and not stacks
         lines = tuple(line for line in self.lines[self.first:self.limit] if line.no <= span.last_line)
-        wrappers: list[str] = []
-        for line in lines:
-            for name in line.wrappers:
-                if name not in wrappers:
-                    wrappers.append(name)
+        # Every wrapper name once, in the order of first appearance.
+        wrappers = list(dict.fromkeys(itertools.chain.from_iterable(map(_WRAPPERS_OF, lines))))
         held_locks = tuple(self.held_locks[i] for i in sorted(self.held_locks))
         # syzkaller's title, from the raw report text (the banner line and the lines after it,
         # which may decide where the report ends).
@@ -698,8 +714,32 @@ class _ReportReader:
         return splat
 
 
+def _frame_sink(section: Section) -> Any:
+    """The reader method that stores a frame line of ``section``."""
+    if section.name == "chain":
+        return _ReportReader._frame_to_chain
+    if section.trace:
+        return _ReportReader._frame_to_trace
+    if section.name == "dependencies":
+        return _ReportReader._frame_to_path
+    if section.name in ("release", "contend"):
+        return _ReportReader._frame_to_unheld
+    if section.name == "irq_events":
+        return _ReportReader._frame_to_irq_event
+    return _ReportReader._frame_to_stack
+
+
+#: Section name -> where its frames go.
+_FRAME_SINKS = {section.name: _frame_sink(section) for section in SECTIONS.values()}
 #: Rule name -> the reader method that stores what the rule read.
 _RULE_HANDLERS = {name: getattr(_ReportReader, f"_rule_{name}") for name in RULES if name != "blank"}
+#: Section name -> (matcher, handler) of each rule its body accepts, in order (a frame goes
+#: straight to its section's sink).
+_BODY = {section.name: tuple((RULES[name].match, _FRAME_SINKS[section.name] if name == "frame" else _RULE_HANDLERS[name])
+                             for name in section.body)
+         for section in SECTIONS.values()}
+#: Kind -> its sections, in printed order (the first whose header matches opens).
+_HEADERS = {kind.kind: tuple(SECTIONS[name] for name in kind.sections) for kind in kinds_table.KINDS}
 
 
 def _trace(t: dict[str, Any]) -> StateTrace:

@@ -53,35 +53,41 @@ def parse_frame(text: str, *, line_no: int | None = None) -> Frame | None:
     """
     if len(text) > MAX_LINE:
         return None
-    m = SIMPLE_FRAME.match(text)
+    # (SIMPLE_FRAME needs "+0x"; without it, its match would only fail, after reading the name.)
+    m = SIMPLE_FRAME.match(text) if "+0x" in text else None
     if m is not None:
-        g = m.group
-        return Frame(function=g("func"), offset=int(g("off"), 16), size=int(g("size"), 16), module=g("mod"),
-                     unreliable=g("unrel") is not None, text=text.strip(), line_no=line_no)
+        unrel, func, off, size, mod = m.groups()
+        return Frame(function=func, offset=int(off, 16), size=int(size, 16), module=mod,
+                     unreliable=unrel is not None, text=text.strip(), line_no=line_no)
     m = FRAME.match(text)
     if m is None:
         return None
-    g = m.group
-    if g("raw") is not None:
-        return Frame(function=None, address=g("raw"), unreliable=bool(g("unrel") or g("unrel2")),
-                     text=text.strip(), line_no=line_no)
-    source = g("src") or g("dsrc")
+    unrel, unrel2, addr, func, off, size, mod, dmod, bid, src, dsrc, inline, raw = m.group(*_FRAME_GROUPS)
+    if raw is not None:
+        return Frame(function=None, address=raw, unreliable=bool(unrel or unrel2), text=text.strip(),
+                     line_no=line_no)
+    source = src or dsrc
     # A bare word is a frame only with a location: otherwise any one-word line would be one.
-    if g("off") is None and source is None and g("addr") is None:
+    if off is None and source is None and addr is None:
         return None
     return Frame(
-        function=g("func"),
-        offset=int(g("off"), 16) if g("off") else None,
-        size=int(g("size"), 16) if g("size") else None,
-        module=g("mod") or g("dmod"),
-        unreliable=bool(g("unrel") or g("unrel2")),
-        address=g("addr"),
+        function=func,
+        offset=int(off, 16) if off else None,
+        size=int(size, 16) if size else None,
+        module=mod or dmod,
+        unreliable=bool(unrel or unrel2),
+        address=addr,
         source=source,
-        inline=g("inline") is not None,
-        build_id=g("bid"),
+        inline=inline is not None,
+        build_id=bid,
         text=text.strip(),
         line_no=line_no,
     )
+
+
+#: The groups of FRAME that parse_frame reads, in the order it unpacks them (one ``group`` call).
+_FRAME_GROUPS = ("unrel", "unrel2", "addr", "func", "off", "size", "mod", "dmod", "bid", "src", "dsrc", "inline",
+                 "raw")
 
 
 def raw_frame(text: str, *, line_no: int | None = None) -> Frame:
