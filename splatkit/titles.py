@@ -425,8 +425,8 @@ def report_block(lines: Sequence[Line], start: int) -> tuple[list[str], int, boo
     window = lines[start:start + MAX_BLOCK_LINES]
     raws = [line.raw[:MAX_LINE] for line in window]
     joined = "\n".join(raws)
-    views = _console_views(window, raws, joined)
-    context = views[0][0]
+    views = _Views(window, joined)
+    context, banner_text, _ = views.view(0)
     tagged = context not in ("", CONSOLE)
     min_lines = 16 if "BUG: KMSAN:" in raws[0] else 22
     hangup = CONSOLE_HANGUP in joined
@@ -438,7 +438,7 @@ def report_block(lines: Sequence[Line], start: int) -> tuple[list[str], int, boo
     second = None if tagged else _second_report(raws, joined, after_banner)
     if second is not None:
         events.append(second)
-    block = [views[0][1]]
+    block = [banner_text]
     cut = 1
     counted = 1
     second_report = False
@@ -449,12 +449,7 @@ def report_block(lines: Sequence[Line], start: int) -> tuple[list[str], int, boo
     for event in sorted(set(events)) + [len(window)]:
         # Lines n .. event-1: only the context rule applies (second_report and cpu_traceback
         # are constant, and no skip rule fires).
-        if cpu_traceback:
-            kept = [text for line_context, text, questionable in views[n:event] if not questionable and (
-                line_context == context or _CPU_CONTEXT.search(line_context))]
-        else:
-            kept = [text for line_context, text, questionable in views[n:event]
-                    if line_context == context and not questionable]
+        kept = views.kept(n, event, context, cpu_traceback)
         counted += len(kept)
         block += kept
         if not second_report or tagged:
@@ -465,7 +460,7 @@ def report_block(lines: Sequence[Line], start: int) -> tuple[list[str], int, boo
         n = event + 1
         raw = raws[event]
         second_report = second_report or event == second
-        line_context, text, questionable = views[event]
+        line_context, text, questionable = views.view(event)
         if questionable or (line_context != context and not (
                 cpu_traceback and _CPU_CONTEXT.search(line_context))):
             continue
@@ -555,35 +550,67 @@ def _questionable(text: str) -> bool:
     return "<EOI>" not in text and (" ? " in text or text.endswith(" (unreliable)"))
 
 
-#: Every line of a window, as :data:`_CONSOLE_PREFIX_NO_LOGIN` reads it: group 1 the caller
-#: id, group 2 the space that ends a console prefix (empty when the line has none), group 3
-#: the text after the prefix. Searched in the window's lines joined by newlines.
-_CONSOLE_LINES = re.compile(
-    r"^(?:(?:\*\* [0-9]+ printk messages dropped \*\* )?(?:<[0-9]+>)?\[ *[0-9]+\.[0-9]+\]"
-    r"(\[ *(?:C|T)[0-9]+\])?( ))?(.*)$", re.M)
+#: A line that starts with syzkaller's console prefix (without "login: ", which
+#: :data:`_CONSOLE_PREFIX_NO_LOGIN` leaves out): group 1 the caller id, group 2 the text after
+#: the prefix. Searched in lines joined by newlines.
+_CONSOLE_LINE = re.compile(
+    r"^(?:\*\* [0-9]+ printk messages dropped \*\* )?(?:<[0-9]+>)?\[ *[0-9]+\.[0-9]+\]"
+    r"(\[ *(?:C|T)[0-9]+\])? (.*)$", re.M)
 
 _WRAPPERS_OF = operator.attrgetter("wrappers")
 _JOINED_OF = operator.attrgetter("joined")
 _PIECE_OF = operator.attrgetter("piece")
 
 
-def _console_views(window: Sequence[Line], raws: list[str], joined: str) -> list[tuple[str, str, bool]]:
-    """:func:`_console_view` of every line of ``window``; ``raws`` are their raw lines cut to
-    MAX_LINE, ``joined`` the same joined by newlines.
+class _Views:
+    """:func:`_console_view` of each line of a window, and the runs of them a block keeps.
 
-    A console log's lines are all plain console lines, and none holds " login: ": then
-    one regex reads every prefix at once. Its text after a prefix is the text
-    :func:`_console_view` takes: the first "] " of such a line ends its prefix.
+    In a console log every line is a plain console line with syzkaller's prefix, and
+    none holds " login: ": then one regex reads all the prefixes, and a line's text is
+    what follows its prefix (the first "] " of such a line ends its prefix). Other
+    windows are read line by line.
     """
-    if (" login: " not in joined and _CONSOLE_WRAPPERS.issuperset(chain.from_iterable(map(_WRAPPERS_OF, window)))
-            and not any(map(_JOINED_OF, window)) and not any(map(_PIECE_OF, window))):
-        found = _CONSOLE_LINES.findall(joined)
-        if len(found) == len(window):  # one match per line, always; the check is cheap
-            # (_questionable, inline: this runs once per line of every window)
-            return [(caller or CONSOLE, text, "<EOI>" not in text and (" ? " in text or text.endswith(" (unreliable)")))
-                    if space else _unprefixed_view(line)
-                    for (caller, space, text), line in zip(found, window)]
-    return [_console_view(line) for line in window]
+
+    __slots__ = ("pairs", "questionable", "views")
+
+    def __init__(self, window: Sequence[Line], joined: str) -> None:
+        #: (caller id or "", text) of each line, when all are prefixed console lines.
+        self.pairs: list[tuple[str, str]] | None = None
+        #: Whether any line may be questionable (its raw line holds the marks).
+        self.questionable = " ? " in joined or " (unreliable)" in joined
+        self.views: list[tuple[str, str, bool]] = []
+        if (" login: " not in joined and _CONSOLE_WRAPPERS.issuperset(
+                itertools.chain.from_iterable(map(_WRAPPERS_OF, window)))
+                and not any(map(_JOINED_OF, window)) and not any(map(_PIECE_OF, window))):
+            pairs = _CONSOLE_LINE.findall(joined)
+            if len(pairs) == len(window):  # (a line matches at most once)
+                self.pairs = pairs
+                return
+        self.views = [_console_view(line) for line in window]
+
+    def view(self, i: int) -> tuple[str, str, bool]:
+        """(context, text, questionable) of line ``i``."""
+        if self.pairs is None:
+            return self.views[i]
+        caller, text = self.pairs[i]
+        return caller or CONSOLE, text, _questionable(text)
+
+    def kept(self, start: int, end: int, context: str, cpu_traceback: bool) -> list[str]:
+        """The texts of the lines ``start`` .. ``end - 1`` that are not questionable and are of
+        ``context`` (or, after "Sending NMI from CPU", of any CPU)."""
+        if self.pairs is None:
+            return [text for line_context, text, questionable in self.views[start:end] if not questionable and (
+                line_context == context or (cpu_traceback and _CPU_CONTEXT.search(line_context)))]
+        pairs = self.pairs[start:end]
+        if cpu_traceback:
+            return [text for caller, text in pairs if not _questionable(text) and (
+                (caller or CONSOLE) == context or _CPU_CONTEXT.search(caller or CONSOLE))]
+        # Without a caller id, a prefixed line's context is CONSOLE.
+        caller_id = "" if context == CONSOLE else context
+        if self.questionable:  # (_questionable, inline)
+            return [text for caller, text in pairs if caller == caller_id and (
+                "<EOI>" in text or (" ? " not in text and not text.endswith(" (unreliable)")))]
+        return [text for caller, text in pairs if caller == caller_id]
 
 
 def _oops_header(raw: str) -> str | None:
