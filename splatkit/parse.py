@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .grammar import kinds as kinds_table
-from .grammar.kinds import IDENT, RULE_DASH, ReportKind, match_banner
+from .grammar.kinds import IDENT, RULE_DASH, FirstMatch, ReportKind, match_banner
 from .grammar.frames import parse_frame, raw_frame
 from .grammar.locks import lock_from_name, parse_lock_desc
 from .grammar.sections import ABOVE_BANNER, RULES, SECTIONS, Section
@@ -122,17 +122,9 @@ def _above_banner(kind: ReportKind, lines: list[Line], i: int) -> tuple[str, Any
 _BANNER_WORDS = tuple(anchor.rstrip(":") for anchor in kinds_table.SCAN_ANCHORS)
 _BANNER_WORD = re.compile("|".join(re.escape(word) for word in _BANNER_WORDS))
 
-#: Group names and back-references removed from a header regex, so that headers combine.
-_NAMED_GROUP = re.compile(r"\(\?P<\w+>")
-
-
-def _combined_header(kind: ReportKind) -> re.Pattern[str]:
-    """One regex that matches where any of ``kind``'s section headers matches."""
-    return re.compile("|".join(f"(?:{_NAMED_GROUP.sub('(?:', SECTIONS[name].header.pattern)})"
-                               for name in kind.sections))
-
-
-_ANY_HEADER: dict[str, re.Pattern[str]] = {kind.kind: _combined_header(kind) for kind in kinds_table.KINDS}
+#: Kind -> its sections in printed order, and which of their headers a line matches first.
+_SECTIONS_OF = {kind.kind: tuple(SECTIONS[name] for name in kind.sections) for kind in kinds_table.KINDS}
+_HEADER_OF = {kind: FirstMatch([section.header for section in sections]) for kind, sections in _SECTIONS_OF.items()}
 
 
 _JOINED_OF = operator.attrgetter("joined")
@@ -178,13 +170,15 @@ class _ReportReader:
     rcu_notes: list[str] = field(default_factory=list)
     dumps: list[tuple[Task, dict[int, HeldLock]]] = field(default_factory=list)
     finished: bool = False
-    #: The matcher of any of the kind's section headers (see _ANY_HEADER).
-    any_header: Any = None
+    #: The kind's sections, in printed order, and the match of their headers (see _HEADER_OF).
+    sections: tuple[Section, ...] = ()
+    header_of: Any = None
     #: (matcher, handler) of each rule the current section's body accepts (see _BODY).
     body: tuple[tuple[Any, Any], ...] = ()
 
     def __post_init__(self) -> None:
-        self.any_header = _ANY_HEADER[self.kind.kind].match
+        self.sections = _SECTIONS_OF[self.kind.kind]
+        self.header_of = _HEADER_OF[self.kind.kind].match
 
     def read(self, banner_match: Any = None, above: tuple[str, Any] | None = None) -> Splat:
         if banner_match is not None:
@@ -282,14 +276,11 @@ class _ReportReader:
         if not text.strip():
             self.line_fields.append((line.no, "blank"))
             return "blank"
-        # One search says whether any of the kind's section headers matches; most lines
-        # (frames, lock lines) match none.
-        if self.any_header(text) is not None:
-            for header in _HEADERS[self.kind.kind]:
-                m = header.header.match(text)
-                if m is not None:
-                    self._enter(header, m, line)
-                    return "ok"
+        # The first section whose header the line is; most lines (frames, locks) are none.
+        found = self.header_of(text)
+        if found is not None:
+            self._enter(self.sections[found[0]], found[1], line)
+            return "ok"
         if section is not None:
             for match, handler in self.body:
                 value = match(text, line.no)
@@ -738,8 +729,6 @@ _RULE_HANDLERS = {name: getattr(_ReportReader, f"_rule_{name}") for name in RULE
 _BODY = {section.name: tuple((RULES[name].match, _FRAME_SINKS[section.name] if name == "frame" else _RULE_HANDLERS[name])
                              for name in section.body)
          for section in SECTIONS.values()}
-#: Kind -> its sections, in printed order (the first whose header matches opens).
-_HEADERS = {kind.kind: tuple(SECTIONS[name] for name in kind.sections) for kind in kinds_table.KINDS}
 
 
 def _trace(t: dict[str, Any]) -> StateTrace:

@@ -12,6 +12,7 @@ come before generic ones.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .sections import ABOVE_BANNER, SECTIONS
@@ -20,6 +21,7 @@ from .tokens import compile
 __all__ = [
     "BANNER",
     "BANNER_HINT",
+    "FirstMatch",
     "IDENT",
     "KINDS",
     "RULE_DASH",
@@ -432,15 +434,57 @@ def kind_by_id(kind: str) -> ReportKind:
     raise KeyError(f"unknown report kind {kind!r}; known kinds: {', '.join(k.kind for k in KINDS)}")
 
 
+class FirstMatch:
+    """Which of several regexes is the first to match at the start of a text, in one match.
+
+    An alternation tries its alternatives in order and takes the first that matches, as a
+    loop over the regexes does; an empty group closing each alternative says which one it
+    was (the last group closed is ``lastindex``). The winner is then matched alone for its
+    named groups: one regex cannot hold two groups of one name, so the alternation has
+    none. Most texts match no regex, and one failed match replaces one per regex.
+    """
+
+    def __init__(self, patterns: Sequence[re.Pattern[str]]) -> None:
+        flags = {p.flags for p in patterns}
+        if len(flags) > 1 or any("(?P=" in p.pattern for p in patterns):
+            raise ValueError("FirstMatch needs regexes with the same flags and no named back-references")
+        self.patterns = tuple(patterns)
+        #: lastindex of the alternation -> index of the regex that matched.
+        self._which: dict[int, int] = {}
+        parts = []
+        group = 0
+        for i, p in enumerate(self.patterns):
+            plain = _NAMED_GROUP.sub("(?:", p.pattern)
+            group += re.compile(plain, p.flags).groups + 1
+            self._which[group] = i
+            parts.append(f"(?:{plain})()")
+        self._any = re.compile("|".join(parts), flags.pop() if flags else 0)
+
+    def match(self, text: str) -> tuple[int, re.Match[str]] | None:
+        """(index, match) of the first regex that matches at the start of ``text``, or None."""
+        m = self._any.match(text)
+        if m is None:
+            return None
+        i = self._which[m.lastindex]
+        return i, self.patterns[i].match(text)
+
+
+#: A named group's opening, made a plain group in a FirstMatch alternation.
+_NAMED_GROUP = re.compile(r"\(\?P<\w+>")
+
+
 def match_banner(text: str) -> tuple[ReportKind, re.Match[str]] | None:
     """The first kind whose banner matches ``text``, with the match; None otherwise."""
     if len(text) > 300 or ":" not in text:  # every banner has a colon (a level, or the dump's)
         return None
-    for entry in KINDS:
-        m = entry.banner.match(text)
-        if m is not None:
-            return entry, m
-    return None
+    found = _BANNERS.match(text)
+    if found is None:
+        return None
+    i, m = found
+    return KINDS[i], m
+
+
+_BANNERS = FirstMatch([entry.banner for entry in KINDS])
 
 
 #: Fixed text on every banner line, its level: the scanner finds candidate banners in big logs
