@@ -24,7 +24,7 @@ from .grammar import kinds as kinds_table
 from .grammar.kinds import IDENT, RULE_DASH, FirstMatch, ReportKind, match_banner
 from .grammar.frames import parse_frame, raw_frame
 from .grammar.locks import lock_from_name, parse_lock_desc
-from .grammar.sections import ABOVE_BANNER, RULES, SECTIONS, Section
+from .grammar.sections import ABOVE_BANNER, RULES, SECTIONS, LineRule, Section
 from .grammar.tokens import MAX_LINE
 from .lines import normalize
 from .model import (
@@ -170,15 +170,17 @@ class _ReportReader:
     rcu_notes: list[str] = field(default_factory=list)
     dumps: list[tuple[Task, dict[int, HeldLock]]] = field(default_factory=list)
     finished: bool = False
-    #: The kind's sections, in printed order, and the match of their headers (see _HEADER_OF).
+    #: The kind's sections, in printed order, and which of their headers a line is (see _HEADER_OF).
     sections: tuple[Section, ...] = ()
-    header_of: Any = None
+    headers: Any = None
+    any_header: Any = None
     #: (matcher, handler) of each rule the current section's body accepts (see _BODY).
     body: tuple[tuple[Any, Any], ...] = ()
 
     def __post_init__(self) -> None:
         self.sections = _SECTIONS_OF[self.kind.kind]
-        self.header_of = _HEADER_OF[self.kind.kind].match
+        self.headers = _HEADER_OF[self.kind.kind]
+        self.any_header = self.headers.match_any
 
     def read(self, banner_match: Any = None, above: tuple[str, Any] | None = None) -> Splat:
         if banner_match is not None:
@@ -207,18 +209,18 @@ class _ReportReader:
                 self.interleaved.append(line.no)
                 continue
             outcome = self._read_line(line)
-            if outcome == "end":
-                ended = True
-                break
-            if outcome == "unrecognised":
-                run += 1
-                if run >= MAX_UNRECOGNISED_RUN:
-                    break
-            elif outcome == "ok":
+            if outcome == "ok":
                 run = 0
                 last = index
                 if self.finished:
                     ended = True
+                    break
+            elif outcome == "end":
+                ended = True
+                break
+            elif outcome == "unrecognised":
+                run += 1
+                if run >= MAX_UNRECOGNISED_RUN:
                     break
         # The span ends at the last line a rule accepted: trailing blanks, foreign text and
         # lines after a cut-off are outside it.
@@ -277,9 +279,10 @@ class _ReportReader:
             self.line_fields.append((line.no, "blank"))
             return "blank"
         # The first section whose header the line is; most lines (frames, locks) are none.
-        found = self.header_of(text)
-        if found is not None:
-            self._enter(self.sections[found[0]], found[1], line)
+        m = self.any_header(text)
+        if m is not None:
+            i, m = self.headers.resolve(m, text)
+            self._enter(self.sections[i], m, line)
             return "ok"
         if section is not None:
             for match, handler in self.body:
@@ -724,11 +727,61 @@ def _frame_sink(section: Section) -> Any:
 _FRAME_SINKS = {section.name: _frame_sink(section) for section in SECTIONS.values()}
 #: Rule name -> the reader method that stores what the rule read.
 _RULE_HANDLERS = {name: getattr(_ReportReader, f"_rule_{name}") for name in RULES if name != "blank"}
-#: Section name -> (matcher, handler) of each rule its body accepts, in order (a frame goes
-#: straight to its section's sink).
-_BODY = {section.name: tuple((RULES[name].match, _FRAME_SINKS[section.name] if name == "frame" else _RULE_HANDLERS[name])
-                             for name in section.body)
-         for section in SECTIONS.values()}
+
+
+def _body(section: Section) -> tuple[tuple[Any, Any], ...]:
+    """(matcher, handler) of each rule ``section``'s body accepts, in order; a frame goes
+    straight to its section's sink.
+
+    A run of rules that are each one regex match (``LineRule.pattern``) becomes one step
+    that tries them all in one match (:class:`~splatkit.grammar.kinds.FirstMatch`): the
+    first of them that matches is the rule that reads the line, as in the loop over them.
+    """
+    steps: list[tuple[Any, Any]] = []
+    run: list[tuple[LineRule, Any]] = []
+
+    def close_run() -> None:
+        if len(run) > 1:
+            steps.append((_first_of(run), _call_first_of))
+        else:
+            steps.extend((rule.match, handler) for rule, handler in run)
+        run.clear()
+
+    for name in section.body:
+        rule = RULES[name]
+        handler = _FRAME_SINKS[section.name] if name == "frame" else _RULE_HANDLERS[name]
+        if rule.pattern is not None:
+            run.append((rule, handler))
+            continue
+        close_run()
+        steps.append((rule.match, handler))
+    close_run()
+    return tuple(steps)
+
+
+def _first_of(rules: list[tuple[LineRule, Any]]) -> Any:
+    """The matcher of a run of regex rules: (handler, match) of the first that matches, or None."""
+    first = FirstMatch([rule.pattern for rule, _ in rules])
+    handlers = tuple(handler for _, handler in rules)
+    match_any, resolve = first.match_any, first.resolve
+
+    def match(text: str, _no: int) -> tuple[Any, re.Match[str]] | None:
+        m = match_any(text)
+        if m is None:
+            return None
+        i, m = resolve(m, text)
+        return handlers[i], m
+
+    return match
+
+
+def _call_first_of(reader: _ReportReader, value: tuple[Any, re.Match[str]], line: Line) -> bool:
+    handler, m = value
+    return handler(reader, m, line)
+
+
+#: Section name -> the steps that read a line of its body (see _body).
+_BODY = {section.name: _body(section) for section in SECTIONS.values()}
 
 
 def _trace(t: dict[str, Any]) -> StateTrace:

@@ -792,7 +792,7 @@ class _Lines:
         ``len(lines)``."""
         if self._corrupted is None:
             self._corrupted = [line for line in _lines_holding(_CORRUPTED_HINT, self.joined, 0)
-                               if _CORRUPTED_ANY.search(self.lines[line])]
+                               if _CORRUPTED_ANY.search(self.lines[line])] if _CORRUPTED_TEXT in self.joined else []
         return self._next(self._corrupted, pos)
 
     def stack_start(self, pos: int, end: int) -> int:

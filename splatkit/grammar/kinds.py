@@ -458,13 +458,16 @@ class FirstMatch:
             group += re.compile(plain, p.flags).groups + 1
             self._which[group] = i
             parts.append(f"(?:{plain})()")
-        self._any = re.compile("|".join(parts), flags.pop() if flags else 0)
+        #: The alternation's ``match``: not None when one of the regexes matches.
+        self.match_any = re.compile("|".join(parts), flags.pop() if flags else 0).match
 
     def match(self, text: str) -> tuple[int, re.Match[str]] | None:
         """(index, match) of the first regex that matches at the start of ``text``, or None."""
-        m = self._any.match(text)
-        if m is None:
-            return None
+        m = self.match_any(text)
+        return None if m is None else self.resolve(m, text)
+
+    def resolve(self, m: re.Match[str], text: str) -> tuple[int, re.Match[str]]:
+        """(index, match) of the regex that made ``match_any(text)`` match (``m``)."""
         i = self._which[m.lastindex]
         return i, self.patterns[i].match(text)
 

@@ -31,11 +31,14 @@ class LineRule:
 
     name: str
     match: Callable[[str, int], Any]
+    pattern: re.Pattern[str] | None = None
+    """For a rule that is one regex match (``match`` returns ``pattern.match(text)``): the
+    regex, so that a reader may try several such rules in one match."""
 
 
 def _regex(name: str, pattern: str) -> LineRule:
     compiled = compile(pattern)
-    return LineRule(name, lambda text, _no: compiled.match(text))
+    return LineRule(name, lambda text, _no: compiled.match(text), compiled)
 
 
 RULES: dict[str, LineRule] = {
@@ -44,7 +47,7 @@ RULES: dict[str, LineRule] = {
         _regex("blank", r"^\s*$"),
         LineRule("lock", lambda text, no: locks.parse_lock_desc(text, line_no=no)),
         LineRule("frame", lambda text, no: frames.parse_frame(text, line_no=no)),
-        LineRule("stack_marker", lambda text, _no: frames.STACK_MARKER.match(text)),
+        LineRule("stack_marker", lambda text, _no: frames.STACK_MARKER.match(text), frames.STACK_MARKER),
         # print_circular_bug_entry: "-> #3 (kvm_lock){+.+.}-{3:3}:".
         _regex("chain_entry", r"^\s*-> #(?P<index>\d+) \((?P<name>.*)\)\{(?P<usage>{USAGE})\}(?:{WAIT})?:\s*$"),
         # print_circular_lock_scenario: "  A --> B --> C".
