@@ -557,6 +557,14 @@ _CONSOLE_LINE = re.compile(
     r"^(?:\*\* [0-9]+ printk messages dropped \*\* )?(?:<[0-9]+>)?\[ *[0-9]+\.[0-9]+\]"
     r"(\[ *(?:C|T)[0-9]+\])? (.*)$", re.M)
 
+#: The timestamp every console prefix holds (CONSOLE_PREFIX): a window without one has none.
+_CONSOLE_TIMESTAMP = re.compile(r"\[ *[0-9]+\.[0-9]+\]")
+#: The same for every line, the prefix optional: group 2 is the space that ends a prefix, empty
+#: when the line has none.
+_CONSOLE_LINE_OR_NOT = re.compile(
+    r"^(?:(?:\*\* [0-9]+ printk messages dropped \*\* )?(?:<[0-9]+>)?\[ *[0-9]+\.[0-9]+\]"
+    r"(\[ *(?:C|T)[0-9]+\])?( ))?(.*)$", re.M)
+
 _WRAPPERS_OF = operator.attrgetter("wrappers")
 _JOINED_OF = operator.attrgetter("joined")
 _PIECE_OF = operator.attrgetter("piece")
@@ -565,31 +573,50 @@ _PIECE_OF = operator.attrgetter("piece")
 class _Views:
     """:func:`_console_view` of each line of a window, and the runs of them a block keeps.
 
-    In a console log every line is a plain console line with syzkaller's prefix, and
-    none holds " login: ": then one regex reads all the prefixes, and a line's text is
-    what follows its prefix (the first "] " of such a line ends its prefix). Other
-    windows are read line by line.
+    Two kinds of windows are read at once instead of line by line:
+
+    - a console log's, where every line is a plain console line with syzkaller's prefix
+      and none holds " login: ": one regex reads all the prefixes, and a line's text is
+      what follows its prefix (the first "] " of such a line ends its prefix);
+    - a bare report's, where no line has a console timestamp, nor one that splatkit
+      stripped: every line's view is ("", its text, False).
     """
 
-    __slots__ = ("pairs", "questionable", "views")
+    __slots__ = ("window", "pairs", "bare", "questionable", "views")
 
     def __init__(self, window: Sequence[Line], joined: str) -> None:
+        self.window = window
         #: (caller id or "", text) of each line, when all are prefixed console lines.
         self.pairs: list[tuple[str, str]] | None = None
+        #: True when no line has a console prefix.
+        self.bare = False
         #: Whether any line may be questionable (its raw line holds the marks).
         self.questionable = " ? " in joined or " (unreliable)" in joined
         self.views: list[tuple[str, str, bool]] = []
-        if (" login: " not in joined and _CONSOLE_WRAPPERS.issuperset(
-                itertools.chain.from_iterable(map(_WRAPPERS_OF, window)))
+        wrappers = set(itertools.chain.from_iterable(map(_WRAPPERS_OF, window)))
+        if "timestamp" not in wrappers and _CONSOLE_TIMESTAMP.search(joined) is None:
+            self.bare = True
+            return
+        if (" login: " not in joined and wrappers <= _CONSOLE_WRAPPERS
                 and not any(map(_JOINED_OF, window)) and not any(map(_PIECE_OF, window))):
             pairs = _CONSOLE_LINE.findall(joined)
             if len(pairs) == len(window):  # (a line matches at most once)
                 self.pairs = pairs
                 return
+            # Some lines have no prefix: those take _unprefixed_view.
+            found = _CONSOLE_LINE_OR_NOT.findall(joined)
+            if len(found) == len(window):  # (every line matches once)
+                questionable = self.questionable
+                self.views = [
+                    (caller or CONSOLE, text, questionable and _questionable(text)) if space else _unprefixed_view(line)
+                    for (caller, space, text), line in zip(found, window)]
+                return
         self.views = [_console_view(line) for line in window]
 
     def view(self, i: int) -> tuple[str, str, bool]:
         """(context, text, questionable) of line ``i``."""
+        if self.bare:
+            return "", self.window[i].text[:MAX_LINE], False
         if self.pairs is None:
             return self.views[i]
         caller, text = self.pairs[i]
@@ -598,6 +625,8 @@ class _Views:
     def kept(self, start: int, end: int, context: str, cpu_traceback: bool) -> list[str]:
         """The texts of the lines ``start`` .. ``end - 1`` that are not questionable and are of
         ``context`` (or, after "Sending NMI from CPU", of any CPU)."""
+        if self.bare:  # every line's context is "", the banner's too
+            return [line.text[:MAX_LINE] for line in self.window[start:end]]
         if self.pairs is None:
             return [text for line_context, text, questionable in self.views[start:end] if not questionable and (
                 line_context == context or (cpu_traceback and _CPU_CONTEXT.search(line_context)))]
