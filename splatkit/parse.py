@@ -642,7 +642,7 @@ class _ReportReader:
         )
         stacks = [tuple(stack) for stack in self.stacks if stack]
         truncated = not ended and bool(self.kind.stack_sections) and not stacks
-        lines = tuple(line for line in self.lines[self.first:self.limit] if line.no <= span.last_line)
+        lines = tuple([line for line in self.lines[self.first:self.limit] if line.no <= span.last_line])
         # Every wrapper name once, in the order of first appearance.
         wrappers = list(dict.fromkeys(itertools.chain.from_iterable(map(_WRAPPERS_OF, lines))))
         held_locks = tuple(self.held_locks[i] for i in sorted(self.held_locks))

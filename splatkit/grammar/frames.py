@@ -42,8 +42,11 @@ SIMPLE_FRAME = re.compile(
 STACK_MARKER = re.compile(r"^\s*<(?P<close>/)?(?P<kind>TASK|IRQ|SOFTIRQ|NMI|EOI|#\w+|ENTRY_TRAMPOLINE)>\s*$")
 
 
-def parse_frame(text: str, *, line_no: int | None = None) -> Frame | None:
+def parse_frame(text: str, line_no: int | None = None) -> Frame | None:
     """Parse one frame; None when ``text`` is not a frame.
+
+    (``line_no`` may be passed by position, as a line rule's matcher gets it:
+    ``sections.RULES["frame"]`` is this function.)
 
     >>> f = parse_frame("? set_nx_huge_pages+0x179/0x1e0 [kvm]")
     >>> (f.function, hex(f.offset), hex(f.size), f.module, f.unreliable)

@@ -50,8 +50,10 @@ def lock_from_name(name: str, *, line_no: int | None = None) -> LockUse:
     return LockUse(name=name, base=base, version=version, subclass=subclass, line_no=line_no)
 
 
-def parse_lock_desc(text: str, *, line_no: int | None = None) -> LockUse | None:
+def parse_lock_desc(text: str, line_no: int | None = None) -> LockUse | None:
     """Parse ``[INST ](NAME){USAGE}[-{O:I}][, at: SYM]``; None when ``text`` is not one.
+
+    (``line_no`` may be passed by position: ``sections.RULES["lock"]`` is this function.)
 
     >>> lock = parse_lock_desc("ffffffffc06ccba8 (kvm_lock){+.+.}-{3:3}, at: set_nx_huge_pages+0x14a/0x1e0 [kvm]")
     >>> lock.name, lock.usage, lock.wait, lock.at.function

@@ -45,8 +45,8 @@ RULES: dict[str, LineRule] = {
     rule.name: rule
     for rule in (
         _regex("blank", r"^\s*$"),
-        LineRule("lock", lambda text, no: locks.parse_lock_desc(text, line_no=no)),
-        LineRule("frame", lambda text, no: frames.parse_frame(text, line_no=no)),
+        LineRule("lock", locks.parse_lock_desc),
+        LineRule("frame", frames.parse_frame),
         LineRule("stack_marker", lambda text, _no: frames.STACK_MARKER.match(text), frames.STACK_MARKER),
         # print_circular_bug_entry: "-> #3 (kvm_lock){+.+.}-{3:3}:".
         _regex("chain_entry", r"^\s*-> #(?P<index>\d+) \((?P<name>.*)\)\{(?P<usage>{USAGE})\}(?:{WAIT})?:\s*$"),
