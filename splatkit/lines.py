@@ -358,6 +358,9 @@ def normalize(text: str, *, first_line: int = 1) -> list[Line]:
     no = first_line
     # Repairs run only on lines holding their hint, and only if the text holds one at all.
     repairs = any(hint in text for hint in _REPAIR_HINTS)
+    # Whether any line may be the piece of a hard-wrapped one (see _may_continue): in a log
+    # whose every line has a console prefix, none can, and the join pass is skipped.
+    may_wrap = False
     for group, decoded, decoded_by in logical:
         stripped, names, line_caller, record_start, indent = _strip(decoded, indent)
         if decoded_by:
@@ -372,6 +375,7 @@ def normalize(text: str, *, first_line: int = 1) -> list[Line]:
             continuation = seen_record_prefix and not record_start and stripped != "" and not stripped.isspace()
             out.append(Line(no, group[0], stripped, names, caller if continuation else line_caller,
                             continuation, joined, 0))
+            may_wrap = may_wrap or (_WRAP_PIECE_WRAPPERS.issuperset(names) and stripped != "" and not stripped.isspace())
             no += len(group)
             continue
         # Pieces of the line: (text, wrappers, caller, starts a record).
@@ -393,10 +397,11 @@ def normalize(text: str, *, first_line: int = 1) -> list[Line]:
             continuation = seen_record_prefix and not starts and piece.strip() != ""
             out.append(Line(no, group[0], piece, wrappers, caller if continuation else piece_caller,
                             continuation, joined, index))
+            may_wrap = may_wrap or (_WRAP_PIECE_WRAPPERS.issuperset(wrappers) and piece.strip() != "")
         no += len(group)
     if _ENDS_IN_PAREN.search(text) is not None:
         out = _join_kern_cont(out)
-    return _join_hard_wrapped(out)
+    return _join_hard_wrapped(out) if may_wrap else out
 
 
 # -- KERN_CONT fragments --------------------------------------------------------------------------
