@@ -87,13 +87,16 @@ class Span:
     last_line: int
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Frame:
     """One stack frame, as ``%pS`` printed it (``func+0xoff/0xsize [module]``).
 
     Example: ``? set_nx_huge_pages+0x179/0x1e0 [kvm]`` gives ``function=
     'set_nx_huge_pages'``, ``offset=0x179``, ``size=0x1e0``, ``module='kvm'``,
     ``unreliable=True``.
+
+    Read-only by convention (hashable by value), not ``frozen``: a report holds a few
+    dozen frames and a frozen dataclass's ``__init__`` costs three times as much.
     """
 
     function: str | None
