@@ -11,10 +11,12 @@ table's docstring gives (lockdep-format.md §7).
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 
 from .grammar.kinds import IDENT, RULE_DASH, RULE_EQ, match_banner
+from .grammar.frames import parse_frame
 from .grammar.locks import parse_lock_desc
 from .grammar.sections import RULES, SECTIONS
 from .grammar.tokens import MAX_LINE
@@ -35,6 +37,7 @@ from .grammar.wrappers import (
     QP_HEADER,
     QP_MIN_ESCAPES,
     QP_SOFT_BREAK,
+    QP_TELLING_ESCAPE,
     TEXT_REPAIRS,
     UTF7,
     UTF7_MARKER,
@@ -111,6 +114,8 @@ _RECORD_START = tuple(w.record_start for w in WRAPPERS)
 _FOREIGN = tuple(w.foreign for w in WRAPPERS)
 _CALLER_GROUP = tuple(f"caller_{n}" if "caller" in w.pattern.groupindex else None for n, w in enumerate(WRAPPERS))
 _LINE_END_TAILS = tuple(end for _, end in LINE_ENDS)
+#: Wrappers that start a printk record (a timestamp, a syslog prefix...).
+_RECORD_PREFIXES = frozenset(w.name for w in WRAPPERS if w.record_start)
 #: Wrappers of loggers that escape newlines inside a record.
 _ESCAPING = frozenset(w.name for w in WRAPPERS if w.escapes_newlines)
 #: Table index of the block wrapper (a commit message's indentation), if there is one.
@@ -211,8 +216,8 @@ def _is_quoted_printable(text: str) -> bool:
     """Whether ``text`` looks like a quoted-printable mail body (header, or enough escapes)."""
     if "=" not in text:
         return False
-    escapes = text.count("=3D") + text.count("=20") + text.count("=09")
-    if escapes >= QP_MIN_ESCAPES or QP_HEADER.search(text) is not None:
+    escapes = QP_TELLING_ESCAPE.finditer(text)
+    if next(itertools.islice(escapes, QP_MIN_ESCAPES - 1, None), None) is not None or QP_HEADER.search(text):
         return True
     breaks = QP_FULL_LINE.finditer(text)
     if next(breaks, None) is None:
@@ -519,6 +524,10 @@ def _shape(text: str) -> str | None:
             # A lock whose "at:" location does not read as a frame was cut after "at:".
             at = getattr(value, "at", None)
             return f"{name}-cut" if at is not None and at.function is None else name
+    m = RULES["irq_event"].match(text, 0)
+    if m is not None:  # "hardirqs last  enabled at (N): [<addr>] f+0x1/0x2", maybe cut before f
+        at = m.group("at")
+        return "irq_event" if not at or parse_frame(at) is not None else "irq_event-cut"
     m = RULES["held_lock"].match(text, 0)
     if m is not None:
         lock = parse_lock_desc(m.group("rest"))
@@ -533,10 +542,16 @@ def _shape(text: str) -> str | None:
 
 
 def _may_continue(line: Line, nxt: Line) -> bool:
-    """Whether ``nxt`` may be the rest of ``line``, cut by a mailer that wraps long lines."""
+    """Whether ``nxt`` may be the rest of ``line``, cut by a mailer that wraps long lines.
+
+    ``line`` may be a console prefix alone: a mailer breaks ``[   71.160453][ T3699]
+    wg_noise_handshake_create_initiation+0xca/0x680`` before the long word.
+    """
     if nxt.piece or line.piece or not _WRAP_PIECE_WRAPPERS.issuperset(nxt.wrappers):
         return False
-    if not line.text.strip() or not nxt.text.strip() or len(line.text) > MAX_LINE:
+    if not nxt.text.strip() or len(line.text) > MAX_LINE:
+        return False
+    if not line.text.strip() and _RECORD_PREFIXES.isdisjoint(line.wrappers):
         return False
     first_word = nxt.text.split(None, 1)[0]
     last = line.joined[-1] if line.joined else line.raw

@@ -282,20 +282,22 @@ INFO_MESSAGES_WITH_STACK: tuple[str, ...] = (
     "vmalloc: allocation failure:", "FAULT_INJECTION: forcing a failure", "FAULT_FLAG_ALLOW_RETRY missing",
 )
 
-#: syzkaller's console prefix; group 1 is the printk caller id (``consoleOutputRe``).
+#: syzkaller's console prefix; group 1 is the printk caller id (``consoleOutputRe``), without its
+#: brackets and padding: a context is named by the id alone (``T123``, ``C1``), so that a line
+#: whose prefix splatkit stripped (quoted, rejoined) has the same context as a plain one.
 CONSOLE_PREFIX = re.compile(
     r"^(?:\*\* [0-9]+ printk messages dropped \*\* )?(?:.* login: )?(?:<[0-9]+>)?"
-    r"\[ *[0-9]+\.[0-9]+\](\[ *(?:C|T)[0-9]+\])? "
+    r"\[ *[0-9]+\.[0-9]+\](?:\[ *((?:C|T)[0-9]+)\])? "
 )
 #: The same without the "login: " alternative, for the lines that do not contain it (most):
 #: it spares a scan of the whole line.
 _CONSOLE_PREFIX_NO_LOGIN = re.compile(
-    r"^(?:\*\* [0-9]+ printk messages dropped \*\* )?(?:<[0-9]+>)?\[ *[0-9]+\.[0-9]+\](\[ *(?:C|T)[0-9]+\])? "
+    r"^(?:\*\* [0-9]+ printk messages dropped \*\* )?(?:<[0-9]+>)?\[ *[0-9]+\.[0-9]+\](?:\[ *((?:C|T)[0-9]+)\])? "
 )
 #: The context of console lines that carry no caller id (``contextConsole``).
 CONSOLE = "console"
 #: A CPU caller id: after "Sending NMI from CPU", other CPUs' lines belong to the block.
-_CPU_CONTEXT = re.compile(r"\[ *C[0-9]+\]")
+_CPU_CONTEXT = re.compile(r"C[0-9]+")
 
 #: Title normalisation (``dynamicTitleReplacement``): each replacement is applied until the
 #: title stops changing. Two are written differently from upstream to stay linear in time
@@ -521,7 +523,7 @@ _CONSOLE_WRAPPERS = frozenset({"timestamp", "caller", "glued"})
 def _console_view(line: Line) -> tuple[str, str, bool]:
     """(context, text, questionable) of one line, as syzkaller's ``stripLinePrefix`` sees it.
 
-    The context is the printk caller id (``[ T123]``), ``console`` for a console
+    The context is the printk caller id (``T123``), ``console`` for a console
     line without one, or ``""`` for a line without a console prefix, whose text is
     then kept whole (with splatkit's wrappers removed).
     """
@@ -541,7 +543,7 @@ def _unprefixed_view(line: Line) -> tuple[str, str, bool]:
     if "timestamp" in line.wrappers:  # quoted, syslog-prefixed, or another dmesg format
         own_caller = line.caller if not line.continuation else None
         text = line.text[:MAX_LINE]
-        return f"[{own_caller}]" if own_caller else CONSOLE, text, _questionable(text)
+        return own_caller or CONSOLE, text, _questionable(text)
     return "", line.text[:MAX_LINE], False
 
 
@@ -555,7 +557,7 @@ def _questionable(text: str) -> bool:
 #: the prefix. Searched in lines joined by newlines.
 _CONSOLE_LINE = re.compile(
     r"^(?:\*\* [0-9]+ printk messages dropped \*\* )?(?:<[0-9]+>)?\[ *[0-9]+\.[0-9]+\]"
-    r"(\[ *(?:C|T)[0-9]+\])? (.*)$", re.M)
+    r"(?:\[ *((?:C|T)[0-9]+)\])? (.*)$", re.M)
 
 #: The timestamp every console prefix holds (CONSOLE_PREFIX): a window without one has none.
 _CONSOLE_TIMESTAMP = re.compile(r"\[ *[0-9]+\.[0-9]+\]")
@@ -563,7 +565,7 @@ _CONSOLE_TIMESTAMP = re.compile(r"\[ *[0-9]+\.[0-9]+\]")
 #: when the line has none.
 _CONSOLE_LINE_OR_NOT = re.compile(
     r"^(?:(?:\*\* [0-9]+ printk messages dropped \*\* )?(?:<[0-9]+>)?\[ *[0-9]+\.[0-9]+\]"
-    r"(\[ *(?:C|T)[0-9]+\])?( ))?(.*)$", re.M)
+    r"(?:\[ *((?:C|T)[0-9]+)\])?( ))?(.*)$", re.M)
 
 _WRAPPERS_OF = operator.attrgetter("wrappers")
 _JOINED_OF = operator.attrgetter("joined")

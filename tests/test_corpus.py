@@ -63,3 +63,17 @@ def test_every_report_explains_and_renders(corpus_file, corpus_dir):
         assert max(len(line) for line in text.splitlines()) <= 80
         page = report_html(splat, source=corpus_file)
         assert splat.kind in page
+
+
+@pytest.mark.parametrize("name", ["546", "553", "561", "guilty_50"])
+def test_32_bit_arm_backtraces(corpus_dir, name):
+    """32-bit ARM prints "Backtrace:", "[<addr>] (func) from [<addr>] (caller+0x1/0x2)" frames
+    and the registers each frame saved; the report reads to its last frame."""
+    log = read_log(corpus_dir / "report" / name)
+    splat = splatkit.parse(log)[0]
+    assert not splat.truncated and not splat.unrecognised
+    functions = [frame.function for frame in splat.backtrace]
+    assert functions[:3] == ["dump_backtrace", "show_stack", "dump_stack"]
+    assert all(frame.address for frame in splat.backtrace)
+    # Every "from" line of the stack dump is a frame.
+    assert len(functions) == sum(1 for line in splat.lines if ") from [<" in line.text and line.no > splat.lines[0].no)

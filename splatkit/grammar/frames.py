@@ -4,7 +4,11 @@
   (kernels before ~4.15) and ``? `` (unreliable, dump_stack only);
 - ``func+0xoff/0xsize path/file.c:123`` and ``func path/file.h:45 [inline]`` (syzbot);
 - ``func (path/file.c:123 path/file.h:9) module`` (scripts/decode_stacktrace.sh);
-- a bare ``0xaddr`` (user or unresolved address); arm64's ``(C)``/``(P)``/``(L)`` tags.
+- a bare ``0xaddr`` (user or unresolved address); arm64's ``(C)``/``(P)``/``(L)`` tags;
+- 32-bit ARM's ``[<80de0078>] (dump_backtrace) from [<80de0574>] (show_stack+0x28/0x2c)``
+  (BACKTRACE_VERBOSE), ``dump_backtrace from show_stack+0x28/0x2c`` and, without kallsyms,
+  ``Function entered at [<80de0078>] from [<80de0574>]``: the frame is the function entered
+  (printed without its offset); the caller is the next line's frame.
 
 Stack markers (``<TASK>``, ``</IRQ>``...) are not frames; :data:`STACK_MARKER` matches them.
 """
@@ -16,7 +20,7 @@ import re
 from ..model import Frame
 from .tokens import MAX_LINE
 
-__all__ = ["FRAME", "STACK_MARKER", "parse_frame", "raw_frame"]
+__all__ = ["ARM_FRAME", "FRAME", "STACK_MARKER", "parse_frame", "raw_frame"]
 
 FRAME = re.compile(
     r"^\s*(?P<unrel>\?\s+)?(?:\[<(?P<addr>[0-9a-f]+)>\]\s+)?(?P<unrel2>\?\s+)?"
@@ -36,6 +40,13 @@ FRAME = re.compile(
 SIMPLE_FRAME = re.compile(
     r"^\s*(?P<unrel>\?\s+)?(?P<func>[A-Za-z_$.][\w$.]*)\+0x(?P<off>[0-9a-f]+)/0x(?P<size>[0-9a-f]+)"
     r"(?: \[(?P<mod>[\w-]+)\])?\s*$"
+)
+
+#: 32-bit ARM's dump_backtrace_entry(), in its three configurations (see the module docstring).
+ARM_FRAME = re.compile(
+    r"^\s*(?:\[<(?P<addr>[0-9a-f]+)>\] \((?P<vfunc>[A-Za-z_$.][\w$.]*)\) from \[<[0-9a-f]+>\] \([^()\s]+\)"
+    r"|(?P<func>[A-Za-z_$.][\w$.]*) from [A-Za-z_$.][\w$.]*\+0x[0-9a-f]+/0x[0-9a-f]+(?: \[[\w-]+\])?"
+    r"|Function entered at \[<(?P<entered>[0-9a-f]+)>\] from \[<[0-9a-f]+>\])\s*$"
 )
 
 #: ``<TASK>``, ``</TASK>``, ``<IRQ>``, ``<SOFTIRQ>``, ``<NMI>``, ``<#DF>``, ``<EOI>``...
@@ -64,7 +75,7 @@ def parse_frame(text: str, line_no: int | None = None) -> Frame | None:
                      unreliable=unrel is not None, text=text.strip(), line_no=line_no)
     m = FRAME.match(text)
     if m is None:
-        return None
+        return _arm_frame(text, line_no) if " from " in text else None
     unrel, unrel2, addr, func, off, size, mod, dmod, bid, src, dsrc, inline, raw = m.group(*_FRAME_GROUPS)
     if raw is not None:
         return Frame(function=None, address=raw, unreliable=bool(unrel or unrel2), text=text.strip(),
@@ -86,6 +97,14 @@ def parse_frame(text: str, line_no: int | None = None) -> Frame | None:
         text=text.strip(),
         line_no=line_no,
     )
+
+
+def _arm_frame(text: str, line_no: int | None) -> Frame | None:
+    m = ARM_FRAME.match(text)
+    if m is None:
+        return None
+    addr, vfunc, func, entered = m.group("addr", "vfunc", "func", "entered")
+    return Frame(function=vfunc or func, address=addr or entered, text=text.strip(), line_no=line_no)
 
 
 #: The groups of FRAME that parse_frame reads, in the order it unpacks them (one ``group`` call).

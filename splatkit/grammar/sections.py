@@ -70,10 +70,15 @@ RULES: dict[str, LineRule] = {
         _regex("hardware", r"^Hardware name: (?P<hardware>.*?)\s*$"),
         _regex("taint_legend", r"^Tainted: \[.*$"),
         _regex("workqueue", r"^Workqueue: .*$"),
-        _regex("call_trace", r"^\s*Call [Tt]race:\s*$"),
+        # "Call Trace:" (x86), "Call trace:" (arm64...), "Backtrace:" (32-bit ARM).
+        _regex("call_trace", r"^\s*(?:Call [Tt]race|Backtrace):\s*$"),
         # pt_regs dumps inside a stack: "RIP: 0033:...", "Code: ...", "RAX: ... RBX: ...",
         # arm64 "pc : f+0x1/0x2", "x29: ... x28: ...", "pstate: 60400005 (nZCv ...)".
-        _regex("registers", r"^\s*(?:RIP|RSP|RAX|RDX|RBP|RSI|R\d\d?|FS|CS|CR2|DR\d|Code|EFLAGS|pc|lr|sp|x\d+|pstate)\s*: .*$"),
+        # 32-bit ARM: the registers each frame saved (" r10:8336a068 r9:00000000 ..."), an
+        # "Exception stack(0x83381bc0 to 0x83381c08)" and its words ("1bc0: 00000001 00000001 ...").
+        _regex("registers", r"^\s*(?:(?:RIP|RSP|RAX|RDX|RBP|RSI|R\d\d?|FS|CS|CR2|DR\d|Code|EFLAGS|pc|lr|sp|x\d+|pstate)\s*: .*"
+                            r"|r\d\d?:[0-9a-f]{8}(?: +r\d\d?:[0-9a-f]{8})*"
+                            r"|Exception stack\(0x[0-9a-f]+ to 0x[0-9a-f]+\)|[0-9a-f]{4}:(?: +[0-9a-f]{8}){0,8})\s*$"),
         # Raw stack words dumped before the frames by x86 kernels up to 4.9: " ffff8800458dfa38 ffffffff82d383a9 ...".
         _regex("stack_words", r"^\s*(?:[0-9a-f]{8,16} ){1,7}[0-9a-f]{8,16}\s*$"),
         # The WARN's "Modules linked in: ..." and the x86 "task: ffff... task.stack: ffff..." line (< 4.14).

@@ -39,6 +39,7 @@ __all__ = [
     "QP_HEADER",
     "QP_MIN_ESCAPES",
     "QP_SOFT_BREAK",
+    "QP_TELLING_ESCAPE",
     "TEXT_REPAIRS",
     "UTF7",
     "UTF7_MARKER",
@@ -258,9 +259,13 @@ QP_ESCAPE = re.compile(r"=([0-9A-F]{2})")
 #: A line that ends in ``==`` is not one: ``=`` itself is always encoded as ``=3D``.
 QP_SOFT_BREAK = re.compile(r"(?<!=)=[ \t]*$")
 #: Without the header, a text is taken for quoted-printable when it has at least this many
-#: ``=3D``/``=20``/``=09`` escapes (a lockdep rule line alone encodes to 54 of them), or two
+#: :data:`QP_TELLING_ESCAPE` escapes (a lockdep rule line alone encodes to 54 of them), or two
 #: :data:`QP_FULL_LINE` soft breaks, or one and an escape (a console line may end in ``=``).
 QP_MIN_ESCAPES = 4
+#: The escapes an encoder writes and a console log does not: ``=3D`` (``=``), and a blank at
+#: the end of a line (``=20``, ``=09``; a blank inside a line is left as it is). ``=20`` or
+#: ``=09`` inside a line is a log's own ``len=2048``, ``idVendor=0926``.
+QP_TELLING_ESCAPE = re.compile(r"=3D|=(?:20|09)\r?$", re.M)
 #: A soft break where an encoder puts it: at the end of a line filled to 76 columns, or
 #: up to 2 fewer (an escape is never split), so that an ``=`` ending another line is not one.
 QP_FULL_LINE = re.compile(r"^[^\n]{73,75}(?<!=)=\r?$", re.M)
