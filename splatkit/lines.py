@@ -46,7 +46,7 @@ from .grammar.wrappers import (
 )
 from .model import Line
 
-__all__ = ["normalize", "split_lines"]
+__all__ = ["normalize", "split_lines", "utf7_decode"]
 
 # A prefix is stripped at most this many times per line (quote, syslog, timestamp, caller...).
 _MAX_STRIPS = 8
@@ -270,7 +270,7 @@ def _is_utf7(text: str) -> bool:
     return "+AF" in text and len(UTF7_MARKER.findall(text, 0)) >= UTF7_MIN_MARKERS
 
 
-def _utf7_decode(line: str) -> str:
+def utf7_decode(line: str) -> str:
     """One line decoded from UTF-7 by the codec; a line it cannot decode is left as read."""
     if "+" not in line:
         return line
@@ -283,7 +283,7 @@ def _utf7_decode(line: str) -> str:
 def _utf7_lines(logical: Iterator[tuple[tuple[str, ...], str, tuple[str, ...]]]
                 ) -> Iterator[tuple[tuple[str, ...], str, tuple[str, ...]]]:
     for group, text, decoded_by in logical:
-        decoded = _utf7_decode(text)
+        decoded = utf7_decode(text)
         yield group, decoded, (decoded_by + (UTF7,) if decoded != text else decoded_by)
 
 

@@ -57,6 +57,8 @@ from dataclasses import dataclass
 
 from .grammar.kinds import STACK, ReportKind, TitleRule, syz_compile
 from .grammar.tokens import MAX_LINE
+from .grammar.wrappers import UTF7
+from .lines import utf7_decode
 from .model import Line
 
 __all__ = [
@@ -425,9 +427,12 @@ def report_block(lines: Sequence[Line], start: int) -> tuple[list[str], int, boo
     (['WARNING: x', ' g+0x1/0x2'], 2)
     """
     window = lines[start:start + MAX_BLOCK_LINES]
-    raws = [line.raw[:MAX_LINE] for line in window]
+    wrappers = set(itertools.chain.from_iterable(map(_WRAPPERS_OF, window)))
+    # The console's own lines: an archive's UTF-7 undone (splatkit's other wrappers are read
+    # from each line's text and caller, see _Views).
+    raws = [(utf7_decode(line.raw) if UTF7 in wrappers else line.raw)[:MAX_LINE] for line in window]
     joined = "\n".join(raws)
-    views = _Views(window, joined)
+    views = _Views(window, joined, wrappers)
     context, banner_text, _ = views.view(0)
     tagged = context not in ("", CONSOLE)
     min_lines = 16 if "BUG: KMSAN:" in raws[0] else 22
@@ -586,7 +591,7 @@ class _Views:
 
     __slots__ = ("window", "pairs", "bare", "questionable", "views")
 
-    def __init__(self, window: Sequence[Line], joined: str) -> None:
+    def __init__(self, window: Sequence[Line], joined: str, wrappers: set[str]) -> None:
         self.window = window
         #: (caller id or "", text) of each line, when all are prefixed console lines.
         self.pairs: list[tuple[str, str]] | None = None
@@ -595,7 +600,6 @@ class _Views:
         #: Whether any line may be questionable (its raw line holds the marks).
         self.questionable = " ? " in joined or " (unreliable)" in joined
         self.views: list[tuple[str, str, bool]] = []
-        wrappers = set(itertools.chain.from_iterable(map(_WRAPPERS_OF, window)))
         if "timestamp" not in wrappers and _CONSOLE_TIMESTAMP.search(joined) is None:
             self.bare = True
             return

@@ -105,10 +105,11 @@ WRAPS = {
     "commit-indent-tab": (lambda t: textwrap.indent(t, "\t"), {"indent"}),
 }
 
-#: Wrappers after which the title of a corpus report may still differ from the unwrapped one
-#: (titles.py reads syzkaller's console view; these change the text it sees). The seed keeps
-#: its title under every one of them (test_wrapped_seed_keeps_its_title).
-TITLE_FROM_RAW = {"collapsed-blanks", "utf-7"}
+#: Wrappers after which the title of a corpus report may differ from the unwrapped one:
+#: collapsing blanks changes the text syzkaller's rules read (`` ? func`` loses the blank that
+#: marks it questionable), so syzkaller itself would title the collapsed text differently.
+#: The seed keeps its title under every wrapper (test_wrapped_seed_keeps_its_title).
+TITLE_FROM_RAW = {"collapsed-blanks"}
 _TITLE_KEYS = ("title", "corrupted", "corrupted_reason")
 
 
