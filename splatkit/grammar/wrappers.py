@@ -264,11 +264,13 @@ QP_SOFT_BREAK = re.compile(r"(?<!=)=[ \t]*$")
 QP_MIN_ESCAPES = 4
 #: The escapes an encoder writes and a console log does not: ``=3D`` (``=``), and a blank at
 #: the end of a line (``=20``, ``=09``; a blank inside a line is left as it is). ``=20`` or
-#: ``=09`` inside a line is a log's own ``len=2048``, ``idVendor=0926``.
-QP_TELLING_ESCAPE = re.compile(r"=3D|=(?:20|09)\r?$", re.M)
-#: A soft break where an encoder puts it: at the end of a line filled to 76 columns, or
-#: up to 2 fewer (an escape is never split), so that an ``=`` ending another line is not one.
-QP_FULL_LINE = re.compile(r"^[^\n]{73,75}(?<!=)=\r?$", re.M)
+#: ``=09`` inside a line is a log's own ``len=2048``, ``idVendor=0926``. (Written with the
+#: ``=`` first, so that the regex engine looks for that one character.)
+QP_TELLING_ESCAPE = re.compile(r"=(?:3D|(?:20|09)\r?$)", re.M)
+#: The lengths (before the ``=``) of a line that ends in a soft break where an encoder puts
+#: it: filled to 76 columns, or up to 2 fewer (an escape is never split), so that an ``=``
+#: ending another line is not one. A line ending in ``==`` (a rule) is never one.
+QP_FULL_LINE = range(73, 76)
 
 # -- mail hard-wrapping ---------------------------------------------------------------------------
 
