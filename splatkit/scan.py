@@ -26,8 +26,10 @@ from .titles import MAX_BLOCK_LINES
 __all__ = ["Located", "locate", "scan"]
 
 CHUNK = 8 << 20
-#: A report is parsed from a window this large first, doubled while the report runs to its end.
-WINDOW = 256 << 10
+#: A report is parsed first from a window of this many lines after its banner (the title reads
+#: MAX_BLOCK_LINES of them, and a report ends MAX_UNRECOGNISED_RUN lines after its last one);
+#: the window doubles while the report runs on.
+WINDOW_LINES = MAX_BLOCK_LINES + MAX_UNRECOGNISED_RUN + 2
 #: No report is read past this many bytes from its banner.
 MAX_WINDOW = 4 << 20
 
@@ -74,11 +76,13 @@ def _parse_at(buf: bytes, region_start: int, banner_no: int, first_no: int, eof:
     foreign lines, and the title reads at most ``MAX_BLOCK_LINES`` lines from the
     banner on, so a window holding both gives the same splat as the whole file would.
     """
-    window = WINDOW
+    wanted = banner_no - first_no + WINDOW_LINES
+    at_most = region_start + MAX_WINDOW
+    cap = min(len(buf), at_most)
     while True:
-        end = min(len(buf), region_start + window)
-        complete = end == len(buf) and eof
-        if not complete:  # parse complete lines only
+        end, found = _after_lines(buf, region_start, wanted, cap)
+        complete = not found and end == len(buf) and eof
+        if not found and not complete:  # parse complete lines only
             end = buf.rfind(b"\n", region_start, end) + 1
         text = buf[region_start:end].decode("utf-8", errors="replace")
         lines = normalize(text, first_line=first_no)
@@ -87,11 +91,25 @@ def _parse_at(buf: bytes, region_start: int, banner_no: int, first_no: int, eof:
         last = lines[-1].no if lines else first_no
         settled = splat is None or (last - splat.span.last_line > MAX_UNRECOGNISED_RUN
                                     and last - banner_no + 1 >= MAX_BLOCK_LINES)
-        if complete or settled or window >= MAX_WINDOW:
+        if complete or settled:
             return splat, False
-        if region_start + window >= len(buf):
+        if not found:
+            if cap == at_most:  # MAX_WINDOW read: the report is cut there
+                return splat, False
             return None, True  # the next chunk is needed
-        window *= 2
+        wanted *= 2
+
+
+def _after_lines(buf: bytes, start: int, count: int, cap: int) -> tuple[int, bool]:
+    """(offset just after the ``count``-th newline from ``start``, True), or (``cap``, False)
+    when ``buf[start:cap]`` holds fewer."""
+    at = start
+    for _ in range(count):
+        nl = buf.find(b"\n", at, cap)
+        if nl == -1:
+            return cap, False
+        at = nl + 1
+    return at, True
 
 
 @dataclass(frozen=True)
