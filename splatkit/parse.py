@@ -22,7 +22,7 @@ from typing import Any
 
 from .grammar import kinds as kinds_table
 from .grammar.kinds import IDENT, RULE_DASH, FirstMatch, ReportKind, match_banner
-from .grammar.frames import parse_frame, raw_frame
+from .grammar.frames import parse_frame, raw_frame, simple_frame
 from .grammar.locks import lock_from_name, parse_lock_desc
 from .grammar.sections import ABOVE_BANNER, RULES, SECTIONS, LineRule, Section
 from .grammar.tokens import MAX_LINE
@@ -275,6 +275,16 @@ class _ReportReader:
         section = self.section
         if section is None and self._read_preamble(line):
             return "ok"
+        # Most lines of a report are frames of the common form: in a section that takes frames,
+        # such a line is read as one first (no section header and no rule before "frame" in a
+        # body reads a line of that form, so the general path below would read it the same way).
+        if section is not None and "+0x" in text:
+            sink = _FRAME_FIRST.get(section.name)
+            if sink is not None:
+                frame = simple_frame(text, line.no)
+                if frame is not None and sink(self, frame, line):
+                    self.line_fields.append((line.no, section.name))
+                    return "ok"
         if not text.strip():
             self.line_fields.append((line.no, "blank"))
             return "blank"
@@ -725,6 +735,8 @@ def _frame_sink(section: Section) -> Any:
 
 #: Section name -> where its frames go.
 _FRAME_SINKS = {section.name: _frame_sink(section) for section in SECTIONS.values()}
+#: Section name -> its frame sink, for the sections whose body takes frames.
+_FRAME_FIRST = {section.name: _FRAME_SINKS[section.name] for section in SECTIONS.values() if "frame" in section.body}
 #: Rule name -> the reader method that stores what the rule read.
 _RULE_HANDLERS = {name: getattr(_ReportReader, f"_rule_{name}") for name in RULES if name != "blank"}
 

@@ -284,3 +284,20 @@ def test_corpus_few_unrecognised_lines(corpus_dir):
     total = sum(len(s.unrecognised) for p in sorted((corpus_dir / "report").iterdir())
                 for s in splatkit.parse(read_log(p)))
     assert total <= 80
+
+
+def test_common_frames_are_no_header_and_no_earlier_rule(corpus_dir):
+    """parse.py reads a line of the common frame form as a frame first, in a section that takes
+    frames: that is right only if no section header and no rule before "frame" in a section's
+    body reads such a line. Checked on every such line of the corpus and the golden cases."""
+    from splatkit.grammar.frames import SIMPLE_FRAME
+
+    texts = [read_log(p) for p in sorted((corpus_dir / "report").iterdir())]
+    texts += [read_case(p)[2] for p in CASE_FILES]
+    frames = {line.text for text in texts for line in normalize(text) if SIMPLE_FRAME.match(line.text)}
+    assert len(frames) > 1000
+    for section in SECTIONS.values():
+        assert not any(section.header.match(text) for text in frames), section.name
+        if "frame" in section.body:
+            for name in section.body[:section.body.index("frame")]:
+                assert not any(RULES[name].match(text, 0) for text in frames), (section.name, name)

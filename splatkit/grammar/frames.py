@@ -20,7 +20,7 @@ import re
 from ..model import Frame
 from .tokens import MAX_LINE
 
-__all__ = ["ARM_FRAME", "FRAME", "STACK_MARKER", "parse_frame", "raw_frame"]
+__all__ = ["ARM_FRAME", "FRAME", "SIMPLE_FRAME", "STACK_MARKER", "parse_frame", "raw_frame", "simple_frame"]
 
 FRAME = re.compile(
     r"^\s*(?P<unrel>\?\s+)?(?:\[<(?P<addr>[0-9a-f]+)>\]\s+)?(?P<unrel2>\?\s+)?"
@@ -68,11 +68,9 @@ def parse_frame(text: str, line_no: int | None = None) -> Frame | None:
     if len(text) > MAX_LINE:
         return None
     # (SIMPLE_FRAME needs "+0x"; without it, its match would only fail, after reading the name.)
-    m = SIMPLE_FRAME.match(text) if "+0x" in text else None
-    if m is not None:
-        unrel, func, off, size, mod = m.groups()
-        return Frame(function=func, offset=int(off, 16), size=int(size, 16), module=mod,
-                     unreliable=unrel is not None, text=text.strip(), line_no=line_no)
+    frame = simple_frame(text, line_no) if "+0x" in text else None
+    if frame is not None:
+        return frame
     m = FRAME.match(text)
     if m is None:
         return _arm_frame(text, line_no) if " from " in text else None
@@ -97,6 +95,20 @@ def parse_frame(text: str, line_no: int | None = None) -> Frame | None:
         text=text.strip(),
         line_no=line_no,
     )
+
+
+def simple_frame(text: str, line_no: int | None = None) -> Frame | None:
+    """The frame ``text`` is when it has the common form (:data:`SIMPLE_FRAME`), else None.
+
+    Whatever it reads, :func:`parse_frame` reads the same way; a text it does not read may
+    still be a frame of another form.
+    """
+    m = SIMPLE_FRAME.match(text)
+    if m is None:
+        return None
+    unrel, func, off, size, mod = m.groups()
+    return Frame(function=func, offset=int(off, 16), size=int(size, 16), module=mod,
+                 unreliable=unrel is not None, text=text.strip(), line_no=line_no)
 
 
 def _arm_frame(text: str, line_no: int | None) -> Frame | None:
