@@ -199,7 +199,7 @@ def _strip(raw: str, indent: str | None = None) -> tuple[str, tuple[str, ...], s
                                 else WRAPPERS[number].pattern.match(text).group("caller"))
                 caller = found_caller or caller
         text = text[length:]
-    if not in_block and text.strip():  # a line outside the indentation ends the block
+    if indent is not None and not in_block and text.strip():  # a line outside the indentation ends the block
         indent = None
     if len(raw) > MAX_LINE:
         text += raw[MAX_LINE:]

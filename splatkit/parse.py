@@ -285,7 +285,7 @@ class _ReportReader:
                 if frame is not None and sink(self, frame, line):
                     self.line_fields.append((line.no, section.name))
                     return "ok"
-        if not text.strip():
+        if not text or text.isspace():
             self.line_fields.append((line.no, "blank"))
             return "blank"
         # The first section whose header the line is; most lines (frames, locks) are none.
