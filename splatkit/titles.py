@@ -55,6 +55,11 @@ from collections.abc import Iterator, Sequence
 from itertools import chain
 from dataclasses import dataclass
 
+try:  # the regex parser, to read the texts a regex's matches start with (_leading_texts)
+    import re._parser as _sre_parse  # Python >= 3.11
+except ImportError:  # pragma: no cover
+    import sre_parse as _sre_parse  # type: ignore[no-redef]
+
 from .grammar.kinds import STACK, ReportKind, TitleRule, syz_compile
 from .grammar.tokens import MAX_LINE
 from .grammar.wrappers import UTF7
@@ -813,6 +818,9 @@ class _Lines:
     def first(self, pattern: re.Pattern[str], pos: int, end: int) -> int:
         """The first of the lines ``pos`` .. ``end - 1`` that ``pattern`` matches (searched
         anywhere in the line), or ``end``."""
+        texts = _leading_texts(pattern.pattern, pattern.flags)
+        if texts is not None:
+            return self._first_holding(texts, pattern, pos, end)
         if _joinable(pattern):
             for line in _lines_holding(pattern, self.joined, self.starts[pos], self.starts[end]):
                 if line >= end:
@@ -821,6 +829,26 @@ class _Lines:
                     return line
             return end
         return next((line for line in range(pos, end) if pattern.search(self.lines[line])), end)
+
+    def _first_holding(self, texts: tuple[str, ...], pattern: re.Pattern[str], pos: int, end: int) -> int:
+        """:meth:`first`, for a regex whose every match starts with one of ``texts``: only the
+        lines that hold one of them are searched, and ``str.find`` finds those lines sooner
+        than the regex engine does (it tries a regex that starts with alternatives, such as
+        ``(?:IP|NIP|pc |PC is at)``, at every character that starts one)."""
+        joined, starts = self.joined, self.starts
+        limit = starts[end]
+        found = [joined.find(text, starts[pos], limit) for text in texts]
+        while True:
+            at = min((offset for offset in found if offset >= 0), default=-1)
+            if at < 0:
+                return end
+            line = bisect.bisect_right(starts, at) - 1
+            if pattern.search(self.lines[line]):
+                return line
+            # The next line on: each text's next occurrence there (texts hold no newline).
+            at = starts[line + 1]
+            found = [offset if offset < 0 or offset >= at else joined.find(text, at, limit)
+                     for offset, text in zip(found, texts)]
 
     def corrupted(self, pos: int) -> int:
         """The first line from ``pos`` on with a fault-injection frame (CORRUPTED_LINES), or
@@ -858,6 +886,40 @@ _LINE_BOUND_SYNTAX = ("^", "$", "\\A", "\\Z", "(?!", "(?<!")
 def _joinable(pattern: re.Pattern[str]) -> bool:
     """Whether a search in lines joined by newlines finds every line ``pattern`` matches."""
     return not any(syntax in pattern.pattern for syntax in _LINE_BOUND_SYNTAX)
+
+
+@functools.lru_cache(maxsize=None)
+def _leading_texts(pattern: str, flags: int) -> tuple[str, ...] | None:
+    """Texts, without newlines, one of which starts every match of the regex ``pattern``, or
+    None when the regex's parse does not say (it starts with a class, a repeat, an anchor, a
+    case-insensitive or empty alternative...).
+
+    >>> _leading_texts(r"(?:Call (?:T|t)race:)|(?:Backtrace:)", 0), _leading_texts(r"^RIP", 0)
+    (('Call ', 'Backtrace:'), None)
+    """
+    if flags & re.IGNORECASE:
+        return None
+    texts = _parsed_leading_texts(list(_sre_parse.parse(pattern, flags)))
+    return None if texts is None or any("\n" in text for text in texts) else tuple(texts)
+
+
+def _parsed_leading_texts(items: list) -> list[str] | None:
+    """:func:`_leading_texts` of a parsed regex's items (``(op, argument)`` pairs)."""
+    text = []
+    for op, av in items:
+        if op is _sre_parse.LITERAL:
+            text.append(chr(av))
+            continue
+        if text:
+            break
+        if op is _sre_parse.SUBPATTERN:
+            _group, add_flags, del_flags, sub = av
+            return None if add_flags or del_flags else _parsed_leading_texts(list(sub))
+        if op is _sre_parse.BRANCH:
+            alternatives = [_parsed_leading_texts(list(alternative)) for alternative in av[1]]
+            return None if None in alternatives else [text for texts in alternatives for text in texts]
+        return None
+    return ["".join(text)] if text else None
 
 
 def _walk(parts: tuple[re.Pattern[str] | str, ...], text: _Lines, skip: re.Pattern[str]
@@ -1100,17 +1162,36 @@ def normalize_title(title: str) -> str:
     >>> normalize_title("BUG: looking up invalid subclass: 8")
     'BUG: looking up invalid subclass: NUM'
     """
-    for pattern, replacement in TITLE_REPLACEMENTS:
+    digits = _DIGIT.search(title) is not None
+    for (pattern, replacement), needed in zip(TITLE_REPLACEMENTS, _REPLACEMENT_NEEDS):
+        if needed is not None and not (digits and needed in title):
+            continue
         while True:
             replaced = pattern.sub(replacement, title)
             if replaced == title:
                 break
             title = replaced
+    if title.isascii() and title.isprintable():
+        # The common case, read as text: one byte per character, no tab, nothing to drop.
+        title = title[:MAX_TITLE_BYTES]
+        return (_SPACES_TEXT.sub(" ", title) if "  " in title else title).strip()
     # Tabs become spaces, other control bytes and non-ASCII ones go, runs of spaces collapse.
     data = title.encode("utf-8", errors="replace")[:MAX_TITLE_BYTES].replace(b"\t", b" ")
     return _SPACES.sub(b" ", data.translate(None, _UNPRINTABLE)).decode("ascii").strip()
 
 
-#: The bytes a sanitized title drops (a tab is made a space first).
+#: For each of TITLE_REPLACEMENTS, a text that every match of it holds, or None: a rule is not
+#: run on a title without that text. All but the address rule (None) need a digit as well
+#: ("+0x", ":[0-9]+", "CPU#[0-9]+", "\\d"...), and the address rule writes none ("ADDR" after a
+#: character that is not one), so on a title without digits only the address rule is run.
+_REPLACEMENT_NEEDS: tuple[str | None, ...] = ("syz-executor", "syzkaller", None, ".", ":", "+0x", "CPU#", "", "")
+assert len(_REPLACEMENT_NEEDS) == len(TITLE_REPLACEMENTS)
+assert all(needed is None or needed in pattern.pattern.replace("\\", "")
+           for (pattern, _), needed in zip(TITLE_REPLACEMENTS, _REPLACEMENT_NEEDS))
+_DIGIT = re.compile("[0-9]")
+
+#: The bytes a sanitized title drops (a tab is made a space first). For printable ASCII text,
+#: str.isprintable is true exactly on the characters kept (0x20-0x7E).
 _UNPRINTABLE = bytes(range(0x20)) + bytes(range(0x7F, 0x100))
 _SPACES = re.compile(b" {2,}")
+_SPACES_TEXT = re.compile(" {2,}")
