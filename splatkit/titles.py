@@ -55,11 +55,6 @@ from collections.abc import Iterator, Sequence
 from itertools import chain
 from dataclasses import dataclass
 
-try:  # the regex parser, to read the texts a regex's matches start with (_leading_texts)
-    import re._parser as _sre_parse  # Python >= 3.11
-except ImportError:  # pragma: no cover
-    import sre_parse as _sre_parse  # type: ignore[no-redef]
-
 from .grammar.kinds import STACK, ReportKind, TitleRule, syz_compile
 from .grammar.tokens import MAX_LINE
 from .grammar.wrappers import UTF7
@@ -818,9 +813,6 @@ class _Lines:
     def first(self, pattern: re.Pattern[str], pos: int, end: int) -> int:
         """The first of the lines ``pos`` .. ``end - 1`` that ``pattern`` matches (searched
         anywhere in the line), or ``end``."""
-        texts = _leading_texts(pattern.pattern, pattern.flags)
-        if texts is not None:
-            return self._first_holding(texts, pattern, pos, end)
         if _joinable(pattern):
             for line in _lines_holding(pattern, self.joined, self.starts[pos], self.starts[end]):
                 if line >= end:
@@ -829,26 +821,6 @@ class _Lines:
                     return line
             return end
         return next((line for line in range(pos, end) if pattern.search(self.lines[line])), end)
-
-    def _first_holding(self, texts: tuple[str, ...], pattern: re.Pattern[str], pos: int, end: int) -> int:
-        """:meth:`first`, for a regex whose every match starts with one of ``texts``: only the
-        lines that hold one of them are searched, and ``str.find`` finds those lines sooner
-        than the regex engine does (it tries a regex that starts with alternatives, such as
-        ``(?:IP|NIP|pc |PC is at)``, at every character that starts one)."""
-        joined, starts = self.joined, self.starts
-        limit = starts[end]
-        found = [joined.find(text, starts[pos], limit) for text in texts]
-        while True:
-            at = min((offset for offset in found if offset >= 0), default=-1)
-            if at < 0:
-                return end
-            line = bisect.bisect_right(starts, at) - 1
-            if pattern.search(self.lines[line]):
-                return line
-            # The next line on: each text's next occurrence there (texts hold no newline).
-            at = starts[line + 1]
-            found = [offset if offset < 0 or offset >= at else joined.find(text, at, limit)
-                     for offset, text in zip(found, texts)]
 
     def corrupted(self, pos: int) -> int:
         """The first line from ``pos`` on with a fault-injection frame (CORRUPTED_LINES), or
@@ -886,40 +858,6 @@ _LINE_BOUND_SYNTAX = ("^", "$", "\\A", "\\Z", "(?!", "(?<!")
 def _joinable(pattern: re.Pattern[str]) -> bool:
     """Whether a search in lines joined by newlines finds every line ``pattern`` matches."""
     return not any(syntax in pattern.pattern for syntax in _LINE_BOUND_SYNTAX)
-
-
-@functools.lru_cache(maxsize=None)
-def _leading_texts(pattern: str, flags: int) -> tuple[str, ...] | None:
-    """Texts, without newlines, one of which starts every match of the regex ``pattern``, or
-    None when the regex's parse does not say (it starts with a class, a repeat, an anchor, a
-    case-insensitive or empty alternative...).
-
-    >>> _leading_texts(r"(?:Call (?:T|t)race:)|(?:Backtrace:)", 0), _leading_texts(r"^RIP", 0)
-    (('Call ', 'Backtrace:'), None)
-    """
-    if flags & re.IGNORECASE:
-        return None
-    texts = _parsed_leading_texts(list(_sre_parse.parse(pattern, flags)))
-    return None if texts is None or any("\n" in text for text in texts) else tuple(texts)
-
-
-def _parsed_leading_texts(items: list) -> list[str] | None:
-    """:func:`_leading_texts` of a parsed regex's items (``(op, argument)`` pairs)."""
-    text = []
-    for op, av in items:
-        if op is _sre_parse.LITERAL:
-            text.append(chr(av))
-            continue
-        if text:
-            break
-        if op is _sre_parse.SUBPATTERN:
-            _group, add_flags, del_flags, sub = av
-            return None if add_flags or del_flags else _parsed_leading_texts(list(sub))
-        if op is _sre_parse.BRANCH:
-            alternatives = [_parsed_leading_texts(list(alternative)) for alternative in av[1]]
-            return None if None in alternatives else [text for texts in alternatives for text in texts]
-        return None
-    return ["".join(text)] if text else None
 
 
 def _walk(parts: tuple[re.Pattern[str] | str, ...], text: _Lines, skip: re.Pattern[str]

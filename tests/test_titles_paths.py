@@ -31,7 +31,6 @@ from splatkit.titles import (
     _console_view,
     _frame_line,
     _functions,
-    _leading_texts,
     _Lines,
     _skip_regex,
     _starts_report,
@@ -246,29 +245,3 @@ def test_walk_on_generated_blocks():
         block = [rnd.choice(WALK_LINES) for _ in range(rnd.randint(1, 25))]
         for parts, skip in rnd.sample(walks, 6):
             assert _walk(parts, _Lines(block), skip) == plain_walk(parts, block, skip), (block, parts)
-
-
-def test_leading_texts_start_every_match():
-    """_Lines.first reads only the lines that hold one of a regex's leading texts: every match
-    of the regex, in every walk line and in generated text, starts with one of them."""
-    patterns = {p.pattern: p for kind in KINDS for rule in kind.title_rules for parts in (rule.stack, rule.stack2)
-                for p in parts if isinstance(p, re.Pattern)}
-    patterns.update({p.pattern: p for parts in OTHER_WALKS for p in parts if isinstance(p, re.Pattern)})
-    extra = [r"a|b(?:c|d)e", r"(?:x|)y", r"(?i)call", r"(?:ab)+c", r"\d+:", r"(?:pc |[0-9]+:)x", r"^a|b"]
-    patterns.update({p: re.compile(p) for p in extra})
-    assert _leading_texts(r"(?:Call (?:T|t)race:)|(?:Backtrace:)", 0) == ("Call ", "Backtrace:")
-    assert [_leading_texts(p, re.compile(p).flags) for p in extra] == [
-        ("a", "b"), None, None, None, None, None, None]
-    rnd = random.Random(7)
-    pieces = WALK_LINES + ["a", "bce", "bde", "y", "Call", "CALL", "ab", "abc", "12:", "pc x", "3:x", " ", "IP: ", "PC is at "]
-    texts = WALK_LINES + ["".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 4))) for _ in range(3000)]
-    found = 0
-    for pattern in patterns.values():
-        leading = _leading_texts(pattern.pattern, pattern.flags)
-        if leading is None:
-            continue
-        for text in texts:
-            for m in pattern.finditer(text):
-                found += 1
-                assert m.group().startswith(leading), (pattern.pattern, text)
-    assert found > 1000
