@@ -203,6 +203,8 @@ class _ReportReader:
                     self.line_fields.append((line.no, "banner"))
             else:
                 self.line_fields.append((line.no, "banner"))
+        # How long the three lists were after the last line a rule accepted.
+        marks = (len(self.line_fields), len(self.unrecognised), len(self.interleaved))
         for index in range(self.banner_index + 1, self.limit):
             line = lines[index]
             if caller is not None and line.caller is not None and line.caller != caller:
@@ -212,6 +214,7 @@ class _ReportReader:
             if outcome == "ok":
                 run = 0
                 last = index
+                marks = (len(self.line_fields), len(self.unrecognised), len(self.interleaved))
                 if self.finished:
                     ended = True
                     break
@@ -223,11 +226,10 @@ class _ReportReader:
                 if run >= MAX_UNRECOGNISED_RUN:
                     break
         # The span ends at the last line a rule accepted: trailing blanks, foreign text and
-        # lines after a cut-off are outside it.
+        # lines after a cut-off are outside it (so are the later pieces of that line, when a
+        # tool had joined several console lines into it).
         end_no = self.lines[last].no
-        self.unrecognised = [u for u in self.unrecognised if u.line <= end_no]
-        self.interleaved = [no for no in self.interleaved if no <= end_no]
-        self.line_fields = [(no, f) for no, f in self.line_fields if no <= end_no]
+        del self.line_fields[marks[0]:], self.unrecognised[marks[1]:], self.interleaved[marks[2]:]
         end_no = self._account_joined(end_no)
         return self._build(Span(self.lines[self.first].no, end_no), ended)
 

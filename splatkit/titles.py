@@ -382,7 +382,7 @@ def syzkaller_title(lines: Sequence[Line], start: int, kind: ReportKind) -> Titl
     'possible deadlock in set_nx_huge_pages'
     """
     block, cut, hangup = report_block(lines, start)
-    header = _oops_header(lines[start].raw[:MAX_LINE])
+    header = _oops_header(block[0] if _shares_its_raw(lines, start) else lines[start].raw[:MAX_LINE])
     if header is None:  # a banner without "BUG:"/"WARNING:"/"INFO:" (none is known to exist)
         return Title(normalize_title(block[0]))
     rules = tuple(rule for rule in kind.title_rules if rule.header == header)
@@ -431,6 +431,12 @@ def report_block(lines: Sequence[Line], start: int) -> tuple[list[str], int, boo
     # The console's own lines: an archive's UTF-7 undone (splatkit's other wrappers are read
     # from each line's text and caller, see _Views).
     raws = [(utf7_decode(line.raw) if UTF7 in wrappers else line.raw)[:MAX_LINE] for line in window]
+    if any(map(_PIECE_OF, window)):
+        # An input line that held several console lines (rsyslog's #012, newlines a tool
+        # collapsed): each piece stands for its own console line, read from its text.
+        for i, line in enumerate(window):
+            if _shares_its_raw(window, i):
+                raws[i] = line.text[:MAX_LINE]
     joined = "\n".join(raws)
     views = _Views(window, joined, wrappers)
     context, banner_text, _ = views.view(0)
@@ -510,6 +516,11 @@ def _lines_holding(pattern: re.Pattern[str], joined: str, pos: int, end: int = s
         if pos == 0:
             return
         line += 1
+
+
+def _shares_its_raw(lines: Sequence[Line], i: int) -> bool:
+    """Whether ``lines[i]`` is one of several pieces of one input line (see ``Line.piece``)."""
+    return lines[i].piece > 0 or (i + 1 < len(lines) and lines[i + 1].piece > 0 and lines[i + 1].no == lines[i].no)
 
 
 def _second_report(raws: list[str], joined: str, pos: int) -> int | None:
