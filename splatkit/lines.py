@@ -11,6 +11,8 @@ table's docstring gives (lockdep-format.md §7).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Iterator
 
@@ -111,6 +113,7 @@ _HINT_BITS = tuple((WRAPPERS[n].hint, 1 << bit) for bit, n in enumerate(_HINTED)
 _NAMES = tuple(w.name for w in WRAPPERS)
 _RECORD_START = tuple(w.record_start for w in WRAPPERS)
 _FOREIGN = tuple(w.foreign for w in WRAPPERS)
+_OUTER = tuple(w.outer for w in WRAPPERS)
 _CALLER_GROUP = tuple(f"caller_{n}" if "caller" in w.pattern.groupindex else None for n, w in enumerate(WRAPPERS))
 _LINE_END_TAILS = tuple(end for _, end in LINE_ENDS)
 #: Wrappers that start a printk record (a timestamp, a syslog prefix...).
@@ -186,8 +189,8 @@ def _strip(raw: str, indent: str | None = None) -> tuple[str, tuple[str, ...], s
             if found is None:
                 break
             number, length, m = found
-        if _FOREIGN[number] and record_start and not text[:length].isspace():
-            break  # text between two timestamps is the line's own (see Wrapper.foreign)
+        if record_start and (_OUTER[number] or _FOREIGN[number] and not text[:length].isspace()):
+            break  # the line's own text (see Wrapper.outer and Wrapper.foreign)
         names.append(_NAMES[number])
         if number == _BLOCK:
             indent, in_block = text[:length], True
@@ -219,14 +222,14 @@ def _is_quoted_printable(text: str) -> bool:
     """
     if "=" not in text:
         return False
-    if len(QP_TELLING_ESCAPE.findall(text)) >= QP_MIN_ESCAPES:
+    if text.count(QP_TELLING_ESCAPE) >= QP_MIN_ESCAPES:
         return True
     if "quoted-printable" in text.lower() and QP_HEADER.search(text) is not None:
         return True
     breaks = _full_line_breaks(text)
     if next(breaks, None) is None:
         return False
-    return QP_ESCAPE.search(text) is not None or next(breaks, None) is not None
+    return QP_TELLING_ESCAPE in text or next(breaks, None) is not None
 
 
 def _full_line_breaks(text: str) -> Iterator[int]:
@@ -292,13 +295,32 @@ def _is_utf7(text: str) -> bool:
 
 
 def utf7_decode(line: str) -> str:
-    """One line decoded from UTF-7 by the codec; a line it cannot decode is left as read."""
-    if "+" not in line:
-        return line
+    """``line`` with its UTF-7 runs decoded (``lock+AF8-acquire+-0x16f`` -> ``lock_acquire+0x16f``).
+
+    Run by run, not the whole line by the codec: a ``+`` the archive did not encode
+    (``func+0x16f/0x3f0`` in a text that is not UTF-7 after all) starts no run here. A run
+    is decoded only when it spells printable ASCII, which kernel text is; any other is left
+    as read.
+
+    >>> utf7_decode("lock+AF8-acquire+-0x16f/0x3f0 +AFs-x+AF0 f+0x16f/0x3f0")
+    'lock_acquire+0x16f/0x3f0 [x] f+0x16f/0x3f0'
+    """
+    return _UTF7_RUN.sub(_utf7_run, line) if "+" in line else line
+
+
+#: A UTF-7 shifted run: ``+``, base64 of UTF-16BE, an optional ``-`` (``+-`` is a ``+``).
+_UTF7_RUN = re.compile(r"\+([A-Za-z0-9+/]*)(-?)")
+
+
+def _utf7_run(m: re.Match[str]) -> str:
+    run, dash = m.groups()
+    if not run:
+        return "+" if dash else m.group(0)
     try:
-        return line.encode("utf-8").decode("utf-7")
-    except UnicodeError:
-        return line
+        text = base64.b64decode(run + "=" * (-len(run) % 4)).decode("utf-16-be")
+    except (binascii.Error, UnicodeDecodeError):
+        return m.group(0)
+    return text if text.isascii() and text.isprintable() else m.group(0)
 
 
 def _utf7_lines(logical: Iterator[tuple[tuple[str, ...], str, tuple[str, ...]]]
@@ -636,6 +658,8 @@ def _try_join(lines: list[Line], i: int, shapes: dict[int, str | None]) -> tuple
         if not _may_continue(lines[k - 1], piece):
             break
         piece_shape = shape_of(k)
+        if piece_shape in SECTIONS:
+            break  # a section's header is a line of its own, whatever the line before reads as
         if _complete(first_shape) and _complete(piece_shape) and piece_shape not in _WEAK_SHAPES:
             break  # two whole lines: no join here (see below), and none further
         text = f"{text} {piece.text.strip()}"

@@ -37,16 +37,16 @@ __all__ = [
 ]
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Line:
     """One input line after the wrappers around it were stripped.
 
     ``text`` is what the lockdep grammar sees; ``raw`` is the line exactly as
     read, so that the input can always be rebuilt.
 
-    Read-only by convention, not ``frozen``: one is built per input line, and a frozen
-    dataclass's ``__init__`` costs five times as much (it sets every field through
-    ``object.__setattr__``), a fifth of normalising a log.
+    Read-only by convention (hashable by value), not ``frozen``: one is built per input
+    line, and a frozen dataclass's ``__init__`` costs five times as much (it sets every
+    field through ``object.__setattr__``), a fifth of normalising a log.
     """
 
     no: int

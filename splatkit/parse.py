@@ -720,19 +720,21 @@ class _ReportReader:
         return splat
 
 
+#: Where the frames of a section go, by section name; the sections that record a usage
+#: trace put them in it, and the others in the current stack.
+_SECTION_FRAME_SINKS = {
+    "chain": _ReportReader._frame_to_chain,
+    "dependencies": _ReportReader._frame_to_path,
+    "release": _ReportReader._frame_to_unheld,
+    "contend": _ReportReader._frame_to_unheld,
+    "irq_events": _ReportReader._frame_to_irq_event,
+}
+
+
 def _frame_sink(section: Section) -> Any:
     """The reader method that stores a frame line of ``section``."""
-    if section.name == "chain":
-        return _ReportReader._frame_to_chain
-    if section.trace:
-        return _ReportReader._frame_to_trace
-    if section.name == "dependencies":
-        return _ReportReader._frame_to_path
-    if section.name in ("release", "contend"):
-        return _ReportReader._frame_to_unheld
-    if section.name == "irq_events":
-        return _ReportReader._frame_to_irq_event
-    return _ReportReader._frame_to_stack
+    default = _ReportReader._frame_to_trace if section.trace else _ReportReader._frame_to_stack
+    return _SECTION_FRAME_SINKS.get(section.name, default)
 
 
 #: Section name -> where its frames go.

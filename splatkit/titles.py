@@ -52,7 +52,6 @@ import operator
 import re
 import sys
 from collections.abc import Iterator, Sequence
-from itertools import chain
 from dataclasses import dataclass
 
 from .grammar.kinds import STACK, ReportKind, TitleRule, syz_compile

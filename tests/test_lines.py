@@ -261,6 +261,20 @@ def test_quoted_printable_only_when_it_looks_encoded():
     # A console log's own "=20"/"=09" inside lines is not an encoder's (corpus 557 twice).
     usb = "[  414.8][ T9807] usb 3-1: New USB device found, idVendor=0926, idProduct=3333, len=2048\n" * 4
     assert all(line.wrappers == ("timestamp",) for line in normalize(usb))
+    depth = "[ 1.000000] sd 0:0:0:0: queue_depth=20\n" * 4 + usb
+    assert all(line.wrappers == ("timestamp",) for line in normalize(depth))
+
+
+def test_quoting_is_outside_the_console_line():
+    """Mail quoting comes before a line's timestamp; after it, '>' and '|' are the kernel's."""
+    assert [(line.text, line.wrappers) for line in normalize("> | [ 1.000000] | a\n[ 1.000001] > b")] == [
+        ("| a", ("quote", "timestamp")), ("> b", ("timestamp",))]
+
+
+def test_utf7_runs_are_decoded_only_where_they_spell_text():
+    """A text with two '+AF...' tokens that is not UTF-7: its frames' '+0x...' stay as read."""
+    plain = "[ 5.0] blob: +AFab +AF01\n[ 5.1]  lock_acquire+0x16f/0x3f0\n[ 5.2]  f+0x1b1/0x560"
+    assert [line.text for line in normalize(plain)][1:] == [" lock_acquire+0x16f/0x3f0", " f+0x1b1/0x560"]
 
 
 def test_commit_indentation_is_stripped_from_the_block():

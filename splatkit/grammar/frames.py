@@ -6,9 +6,11 @@
 - ``func (path/file.c:123 path/file.h:9) module`` (scripts/decode_stacktrace.sh);
 - a bare ``0xaddr`` (user or unresolved address); arm64's ``(C)``/``(P)``/``(L)`` tags;
 - 32-bit ARM's ``[<80de0078>] (dump_backtrace) from [<80de0574>] (show_stack+0x28/0x2c)``
-  (BACKTRACE_VERBOSE), ``dump_backtrace from show_stack+0x28/0x2c`` and, without kallsyms,
-  ``Function entered at [<80de0078>] from [<80de0574>]``: the frame is the function entered
-  (printed without its offset); the caller is the next line's frame.
+  (BACKTRACE_VERBOSE; before ~3.16 the function entered has its offset too,
+  ``(unwind_backtrace+0x0/0xe0)``, and a module's is ``(snd_foo [snd])``),
+  ``dump_backtrace from show_stack+0x28/0x2c`` and, without kallsyms, ``Function entered at
+  [<80de0078>] from [<80de0574>]``: the frame is the function entered; its caller is the
+  next line's frame.
 
 Stack markers (``<TASK>``, ``</IRQ>``...) are not frames; :data:`STACK_MARKER` matches them.
 """
@@ -43,9 +45,10 @@ SIMPLE_FRAME = re.compile(
 )
 
 #: 32-bit ARM's dump_backtrace_entry(), in its three configurations (see the module docstring).
+_ARM_SYM = r"(?P<{0}>[A-Za-z_$.][\w$.]*)(?:\+0x(?P<{0}_off>[0-9a-f]+)/0x(?P<{0}_size>[0-9a-f]+))?(?: \[(?P<{0}_mod>[\w-]+)\])?"
 ARM_FRAME = re.compile(
-    r"^\s*(?:\[<(?P<addr>[0-9a-f]+)>\] \((?P<vfunc>[A-Za-z_$.][\w$.]*)\) from \[<[0-9a-f]+>\] \([^()\s]+\)"
-    r"|(?P<func>[A-Za-z_$.][\w$.]*) from [A-Za-z_$.][\w$.]*\+0x[0-9a-f]+/0x[0-9a-f]+(?: \[[\w-]+\])?"
+    r"^\s*(?:\[<(?P<addr>[0-9a-f]+)>\] \(" + _ARM_SYM.format("v") + r"\) from \[<[0-9a-f]+>\] \([^()]+\)"
+    r"|" + _ARM_SYM.format("f") + r" from [A-Za-z_$.][\w$.]*\+0x[0-9a-f]+/0x[0-9a-f]+(?: \[[\w-]+\])?"
     r"|Function entered at \[<(?P<entered>[0-9a-f]+)>\] from \[<[0-9a-f]+>\])\s*$"
 )
 
@@ -115,8 +118,10 @@ def _arm_frame(text: str, line_no: int | None) -> Frame | None:
     m = ARM_FRAME.match(text)
     if m is None:
         return None
-    addr, vfunc, func, entered = m.group("addr", "vfunc", "func", "entered")
-    return Frame(function=vfunc or func, address=addr or entered, text=text.strip(), line_no=line_no)
+    side = "v" if m.group("v") else "f"
+    func, off, size, mod = m.group(side, f"{side}_off", f"{side}_size", f"{side}_mod")
+    return Frame(function=func, offset=int(off, 16) if off else None, size=int(size, 16) if size else None,
+                 module=mod, address=m.group("addr") or m.group("entered"), text=text.strip(), line_no=line_no)
 
 
 #: The groups of FRAME that parse_frame reads, in the order it unpacks them (one ``group`` call).

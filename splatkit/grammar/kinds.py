@@ -446,15 +446,15 @@ class FirstMatch:
 
     def __init__(self, patterns: Sequence[re.Pattern[str]]) -> None:
         flags = {p.flags for p in patterns}
-        if len(flags) > 1 or any("(?P=" in p.pattern for p in patterns):
-            raise ValueError("FirstMatch needs regexes with the same flags and no named back-references")
+        if len(flags) > 1 or any("(?P=" in p.pattern or _BACKREF.search(p.pattern) for p in patterns):
+            raise ValueError("FirstMatch needs regexes with the same flags and no back-references")
         self.patterns = tuple(patterns)
         #: lastindex of the alternation -> index of the regex that matched.
         self._which: dict[int, int] = {}
         parts = []
         group = 0
         for i, p in enumerate(self.patterns):
-            plain = _NAMED_GROUP.sub("(?:", p.pattern)
+            plain = unnamed(p.pattern)
             group += re.compile(plain, p.flags).groups + 1
             self._which[group] = i
             parts.append(f"(?:{plain})()")
@@ -472,8 +472,16 @@ class FirstMatch:
         return i, self.patterns[i].match(text)
 
 
-#: A named group's opening, made a plain group in a FirstMatch alternation.
+#: A numbered back-reference: its number would be another group's in the alternation.
+_BACKREF = re.compile(r"\\[1-9]")
+#: A named group's opening, made a plain group where regexes are combined into one.
 _NAMED_GROUP = re.compile(r"\(\?P<\w+>")
+
+
+def unnamed(pattern: str) -> str:
+    """``pattern`` with its named groups made plain groups: one regex cannot hold two groups
+    of one name, so regexes combined into one alternation lose their names."""
+    return _NAMED_GROUP.sub("(?:", pattern)
 
 
 def match_banner(text: str) -> tuple[ReportKind, re.Match[str]] | None:
@@ -498,12 +506,7 @@ SCAN_ANCHORS: tuple[str, ...] = ("WARNING:", "BUG:", "INFO:") + tuple(
 
 #: Matched (as bytes) at an anchor: the level and the text of some kind's banner. Cheap enough
 #: to run on every anchor hit, so only real banners reach the full :func:`match_banner`.
-def _unnamed(pattern: str) -> str:
-    """``pattern`` with its named groups made plain, so that banners combine into one regex."""
-    return re.sub(r"\(\?P<\w+>", "(?:", pattern)
-
-
 BANNER_HINT: re.Pattern[bytes] = re.compile(
     ("(?:WARNING:|BUG:|INFO:)\\s+(?:"
-     + "|".join(f"(?:{_unnamed(entry.banner_text)})" for entry in KINDS if entry.framed) + ")|"
-     + "|".join(f"(?:{_unnamed(entry.banner_text)})" for entry in KINDS if not entry.framed)).encode())
+     + "|".join(f"(?:{unnamed(entry.banner_text)})" for entry in KINDS if entry.framed) + ")|"
+     + "|".join(f"(?:{unnamed(entry.banner_text)})" for entry in KINDS if not entry.framed)).encode())

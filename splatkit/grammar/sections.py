@@ -193,7 +193,7 @@ SECTIONS: dict[str, Section] = {
         # process_one_work: "     last function: addrconf_dad_work" (the work function that leaked).
         # "     last function: F"; since 6.x "     preempt=0x.. lock=N->M RCU=N->M workfn=F".
         _section("last_function", r"^\s*(?:last function: |preempt=0x[0-9a-f]+ lock=-?\d+->-?\d+ "
-                                  r"RCU=-?\d+->-?\d+ workfn=)(?P<function>[\w.]+)\s*$"),
+                                  r"RCU=-?\d+->-?\d+ workfn=)(?P<function>[\w.]+)(?: \[[\w-]+\])?\s*$"),
         # -- inconsistent_state (print_usage_bug, §1.3) --------------------------------------
         _section("usage_change", r"^inconsistent \{(?P<prev>[^}]+)\} -> \{(?P<new>[^}]+)\} usage\.\s*$"),
         _section("takes", r"^{TASK} {IRQFLAGS} takes:\s*$", "lock", field="acquiring"),

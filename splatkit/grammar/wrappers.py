@@ -65,6 +65,10 @@ class Wrapper:
     after it as long as they start with it (an indented commit message)."""
     escapes_newlines: bool = False
     """True for a logger that escapes newlines inside a record (:data:`NEWLINE_ESCAPES`)."""
+    outer: bool = False
+    """True when the prefix is added outside the console line (mail quoting): stripped only
+    before the line's record prefix, so that a kernel line of its own that starts with ``>``
+    or ``|`` keeps it."""
     foreign: bool = False
     """True when the prefix is other output glued in front of a kernel line: it is stripped
     only before the line's first record prefix (or when blank). After a timestamp, text
@@ -76,8 +80,9 @@ class Wrapper:
 
 
 def _w(name: str, regex: str, *, record_start: bool = False, block: bool = False,
-       escapes_newlines: bool = False, foreign: bool = False, hint: str | None = None) -> Wrapper:
-    return Wrapper(name, re.compile(regex), record_start, block, escapes_newlines, foreign, hint)
+       escapes_newlines: bool = False, outer: bool = False, foreign: bool = False,
+       hint: str | None = None) -> Wrapper:
+    return Wrapper(name, re.compile(regex), record_start, block, escapes_newlines, outer, foreign, hint)
 
 
 #: What starts a kernel line when its indentation is a commit message's: a timestamp, a
@@ -90,7 +95,7 @@ _HOST_KERNEL = r"\S+ (?:\S+ )?kernel:(?: |$)"
 WRAPPERS: tuple[Wrapper, ...] = (
     # Mail quoting at any depth, "> > >" or ">>>", and the "| " some commit messages and
     # CI reports quote with (§7.1.1).
-    _w("quote", r"(?:[>|] ?)+"),
+    _w("quote", r"(?:[>|] ?)+", outer=True),
     # A splat pasted into a commit message or patch description, indented by a tab or
     # blanks ("    [ 1880.242388] ..."), then every line of the block (§7.1.1).
     _w("indent", r"(?:\t| {2,8})" + _KERNEL_LINE_START, block=True),
@@ -244,7 +249,7 @@ KERN_CONT_FRAGMENTS: tuple[Fragment, ...] = (
     Fragment("colon", re.compile(r":\s*$"), optional=True),
 )
 #: A lock is rebuilt from at most this many lines (lead, open, name, #N, /N, close, at, frame).
-KERN_CONT_MAX_LINES = 9
+KERN_CONT_MAX_LINES = 8
 
 # -- quoted-printable (RFC 2045 §6.7), decoded before anything else -------------------------------
 
@@ -260,13 +265,12 @@ QP_ESCAPE = re.compile(r"=([0-9A-F]{2})")
 QP_SOFT_BREAK = re.compile(r"(?<!=)=[ \t]*$")
 #: Without the header, a text is taken for quoted-printable when it has at least this many
 #: :data:`QP_TELLING_ESCAPE` escapes (a lockdep rule line alone encodes to 54 of them), or two
-#: :data:`QP_FULL_LINE` soft breaks, or one and an escape (a console line may end in ``=``).
+#: :data:`QP_FULL_LINE` soft breaks, or one and a ``=3D`` (a console line may end in ``=``).
 QP_MIN_ESCAPES = 4
-#: The escapes an encoder writes and a console log does not: ``=3D`` (``=``), and a blank at
-#: the end of a line (``=20``, ``=09``; a blank inside a line is left as it is). ``=20`` or
-#: ``=09`` inside a line is a log's own ``len=2048``, ``idVendor=0926``. (Written with the
-#: ``=`` first, so that the regex engine looks for that one character.)
-QP_TELLING_ESCAPE = re.compile(r"=(?:3D|(?:20|09)\r?$)", re.M)
+#: The escape an encoder writes and a console log does not: ``=3D`` (``=``). ``=20`` and
+#: ``=09`` are not counted, even at a line's end: a log's own ``queue_depth=20`` or
+#: ``idVendor=0926`` has them.
+QP_TELLING_ESCAPE = "=3D"
 #: The lengths (before the ``=``) of a line that ends in a soft break where an encoder puts
 #: it: filled to 76 columns, or up to 2 fewer (an escape is never split), so that an ``=``
 #: ending another line is not one. A line ending in ``==`` (a rule) is never one.
