@@ -118,6 +118,8 @@ def _above_banner(kind: ReportKind, lines: list[Line], i: int) -> tuple[str, Any
     return None
 
 
+_PIECE_OF = operator.attrgetter("piece")
+
 #: The words of the scanner's anchors (``WARNING``, ``BUG``...): every banner holds one.
 _BANNER_WORDS = tuple(anchor.rstrip(":") for anchor in kinds_table.SCAN_ANCHORS)
 _BANNER_WORD = re.compile("|".join(re.escape(word) for word in _BANNER_WORDS))
@@ -203,7 +205,9 @@ class _ReportReader:
                     self.line_fields.append((line.no, "banner"))
             else:
                 self.line_fields.append((line.no, "banner"))
-        # How long the three lists were after the last line a rule accepted.
+        # How long the three lists were after the last line a rule accepted; kept only when
+        # some input line holds several pieces (which share its number).
+        pieces = any(map(_PIECE_OF, lines[self.banner_index:self.limit]))
         marks = (len(self.line_fields), len(self.unrecognised), len(self.interleaved))
         for index in range(self.banner_index + 1, self.limit):
             line = lines[index]
@@ -214,7 +218,8 @@ class _ReportReader:
             if outcome == "ok":
                 run = 0
                 last = index
-                marks = (len(self.line_fields), len(self.unrecognised), len(self.interleaved))
+                if pieces:
+                    marks = (len(self.line_fields), len(self.unrecognised), len(self.interleaved))
                 if self.finished:
                     ended = True
                     break
@@ -229,7 +234,12 @@ class _ReportReader:
         # lines after a cut-off are outside it (so are the later pieces of that line, when a
         # tool had joined several console lines into it).
         end_no = self.lines[last].no
-        del self.line_fields[marks[0]:], self.unrecognised[marks[1]:], self.interleaved[marks[2]:]
+        if pieces:
+            del self.line_fields[marks[0]:], self.unrecognised[marks[1]:], self.interleaved[marks[2]:]
+        else:
+            self.unrecognised = [u for u in self.unrecognised if u.line <= end_no]
+            self.interleaved = [no for no in self.interleaved if no <= end_no]
+            self.line_fields = [(no, f) for no, f in self.line_fields if no <= end_no]
         end_no = self._account_joined(end_no)
         return self._build(Span(self.lines[self.first].no, end_no), ended)
 
