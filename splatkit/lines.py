@@ -16,7 +16,7 @@ import binascii
 import re
 from collections.abc import Iterator
 
-from .grammar.kinds import IDENT, RULE_DASH, RULE_EQ, match_banner
+from .grammar.kinds import IDENT, RULE_DASH, RULE_EQ, match_banner, unnamed
 from .grammar.frames import parse_frame
 from .grammar.locks import parse_lock_desc
 from .grammar.sections import RULES, SECTIONS
@@ -147,6 +147,36 @@ def _block_prefix(text: str, indent: str | None, in_block: bool, number: int | N
         if other is not None and other.end() > 0:
             return later, other.end(), None
     return None
+
+
+def _plain_line(number: int) -> re.Pattern[str]:
+    """One regex for the lines whose only wrapper is the prefix of ``WRAPPERS[number]``.
+
+    On such a line :func:`_strip` strips that prefix and nothing else, and the regex says
+    so at once (in the regex engine, not in the strip loop): no wrapper earlier in the table
+    matches at the start (so the loop's first step takes this one); after the prefix, no
+    wrapper matches (the loop's second step finds nothing: the ``glued`` wrapper needs a
+    ``[``, which the rest may not hold); no line-end damage (no ``\\r``, no final ``^M``).
+    Group ``text`` is what _strip returns, group ``caller`` its caller id. Only used
+    outside an indentation block, on lines of at most MAX_LINE characters.
+    """
+    wrapper = WRAPPERS[number]
+    if wrapper.block or wrapper.hint is not None or not wrapper.record_start:
+        raise ValueError(f"{wrapper.name}: no plain-line regex for this wrapper")
+    earlier = "|".join(f"(?:{unnamed(w.pattern.pattern)})" for w in WRAPPERS[:number])
+    later = "|".join(f"(?:{unnamed(w.pattern.pattern)})" for w in WRAPPERS if w.hint is None)
+    # The prefix is matched as the wrapper alone matches it, never shorter (it is taken in a
+    # lookahead, then consumed by a back-reference): backtracking into it to satisfy
+    # what follows would strip less than _strip does.
+    return re.compile(rf"(?!{earlier})(?=(?P<prefix>{wrapper.pattern.pattern}))(?P=prefix)(?!{later})"
+                      rf"(?P<text>[^\[\r\n]*)(?<!\^M)\Z")
+
+
+#: The console's own prefix (a printk timestamp, maybe with a caller id), alone on a line: most
+#: lines of most logs.
+_PLAIN_NUMBER = next(n for n, w in enumerate(WRAPPERS) if w.name == "timestamp")
+_PLAIN_CONSOLE_LINE = _plain_line(_PLAIN_NUMBER)
+_PLAIN_NAMES = (WRAPPERS[_PLAIN_NUMBER].name,)
 
 
 def _strip(raw: str, indent: str | None = None) -> tuple[str, tuple[str, ...], str | None, bool, str | None]:
@@ -410,7 +440,11 @@ def normalize(text: str, *, first_line: int = 1) -> list[Line]:
     # whose every line has a console prefix, none can, and the join pass is skipped.
     may_wrap = False
     for group, decoded, decoded_by in logical:
-        stripped, names, line_caller, record_start, indent = _strip(decoded, indent)
+        plain = _PLAIN_CONSOLE_LINE.match(decoded) if indent is None and len(decoded) <= MAX_LINE else None
+        if plain is not None:  # the same as _strip's answer, sooner (see _plain_line)
+            stripped, names, line_caller, record_start = plain.group("text"), _PLAIN_NAMES, plain.group("caller"), True
+        else:
+            stripped, names, line_caller, record_start, indent = _strip(decoded, indent)
         if decoded_by:
             names = decoded_by + names
         joined = tuple(group[1:]) if len(group) > 1 else ()

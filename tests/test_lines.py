@@ -16,6 +16,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import splatkit
 from conftest import read_log
@@ -479,3 +481,36 @@ def test_caller_ids_set_other_contexts_aside(caller_corpus_file, corpus_dir):
     mine = comparable(log, titles=False)[0]
     other = comparable(kept, titles=False)[0]
     assert {k: v for k, v in other.items() if k != "set_aside"} == {k: v for k, v in mine.items() if k != "set_aside"}
+
+
+# -- the plain console line fast path ------------------------------------------------------------
+
+#: Pieces that lines are built from: every wrapper's prefix, kernel text, and the characters
+#: that decide between them.
+_PIECES = ["[  123.456789]", "[   17.435431][    T1]", "[ T12]", "[    C3] ", "[1.5 <    0.000123>]", " ", "  ", "\t",
+           "> ", ">", "| ", "<4>", "Nov 25 09:26:38 host kernel: ", "kern  :warn  : ", "[ 1234.567890] host kernel: ",
+           "2024-11-25T09:26:38+0100 host kernel: ", "1732523198.123456 host kernel: ", "syzkaller login: ",
+           "lock_acquire+0x1b1/0x560", "x", "WARNING: ", "=" * 30, "[", "]", "^M", "\r", "#012", "kernel:", "<"]
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=8).map("".join))
+@settings(max_examples=3000, deadline=None, derandomize=True, database=None)
+def test_plain_console_lines_read_as_strip_reads_them(raw):
+    from splatkit.lines import _PLAIN_CONSOLE_LINE, _PLAIN_NAMES, _strip
+
+    m = _PLAIN_CONSOLE_LINE.match(raw)
+    if m is not None:
+        assert _strip(raw) == (m.group("text"), _PLAIN_NAMES, m.group("caller"), True, None)
+
+
+def test_plain_console_lines_of_the_corpus(corpus_dir):
+    from splatkit.lines import _PLAIN_CONSOLE_LINE, _PLAIN_NAMES, _strip
+
+    raws = [raw for path in sorted((corpus_dir / "report").iterdir()) for raw in read_log(path).split("\n")]
+    plain = 0
+    for raw in raws:
+        m = _PLAIN_CONSOLE_LINE.match(raw)
+        if m is not None:
+            plain += 1
+            assert _strip(raw) == (m.group("text"), _PLAIN_NAMES, m.group("caller"), True, None), raw
+    assert plain > len(raws) // 2
