@@ -824,13 +824,18 @@ class _Lines:
         """The first of the lines ``pos`` .. ``end - 1`` that ``pattern`` matches (searched
         anywhere in the line), or ``end``."""
         if _joinable(pattern):
-            for line in _lines_holding(pattern, self.joined, self.starts[pos], self.starts[end]):
-                if line >= end:
-                    break
-                if pattern.search(self.lines[line]):
-                    return line
-            return end
+            return self._first_found(pattern, pattern, pos, end)
         return next((line for line in range(pos, end) if pattern.search(self.lines[line])), end)
+
+    def _first_found(self, hint: re.Pattern[str], pattern: re.Pattern[str], pos: int, end: int) -> int:
+        """The first of the lines ``pos`` .. ``end - 1`` where ``pattern`` is found, looking only
+        at the lines a search for ``hint`` in the joined text points at; or ``end``."""
+        for line in _lines_holding(hint, self.joined, self.starts[pos], self.starts[end]):
+            if line >= end:
+                break
+            if pattern.search(self.lines[line]):
+                return line
+        return end
 
     def corrupted(self, pos: int) -> int:
         """The first line from ``pos`` on with a fault-injection frame (CORRUPTED_LINES), or
@@ -843,12 +848,7 @@ class _Lines:
     def stack_start(self, pos: int, end: int) -> int:
         """The first of the lines ``pos`` .. ``end - 1`` that starts a stack (STACK_START), or
         ``end``."""
-        for line in _lines_holding(_STACK_START_HINT, self.joined, self.starts[pos], self.starts[end]):
-            if line >= end:
-                break
-            if _STACK_START_ANY.search(self.lines[line]):
-                return line
-        return end
+        return self._first_found(_STACK_START_HINT, _STACK_START_ANY, pos, end)
 
     def line_at(self, offset: int) -> int:
         """The index of the line that holds ``offset`` of the joined text."""
