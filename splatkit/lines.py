@@ -441,7 +441,17 @@ def normalize(text: str, *, first_line: int = 1) -> list[Line]:
     may_wrap = False
     for group, decoded, decoded_by in logical:
         plain = _PLAIN_CONSOLE_LINE.match(decoded) if indent is None and len(decoded) <= MAX_LINE else None
-        if plain is not None:  # the same as _strip's answer, sooner (see _plain_line)
+        if plain is not None and not decoded_by and not repairs:
+            # Most lines: the console's prefix and nothing else, one piece that starts a record
+            # (what _strip would say, sooner: see _plain_line). No "[" in its text, so no
+            # collapsed newlines; no wrapper a hard-wrapped piece may have.
+            stripped, line_caller = plain.group("text", "caller")
+            seen_record_prefix = True
+            caller = line_caller
+            out.append(Line(no, group[0], stripped, _PLAIN_NAMES, line_caller, False, (), 0))
+            no += 1
+            continue
+        if plain is not None:
             stripped, names, line_caller, record_start = plain.group("text"), _PLAIN_NAMES, plain.group("caller"), True
         else:
             stripped, names, line_caller, record_start, indent = _strip(decoded, indent)
