@@ -14,7 +14,6 @@ from typing import Any
 from ..analysis.cycles import lock_cycles
 from ..analysis.explain import establishing_frame
 from ..graph import LockGraph
-from ..model import Splat
 
 __all__ = ["changed_edges", "edge_id", "graph_view", "network_options"]
 
