@@ -14,7 +14,8 @@ from ..model import LockUse
 from . import frames
 from .tokens import MAX_LINE, compile
 
-__all__ = ["LOCK_DESC", "LOCK_NAME", "lock_from_name", "parse_lock_desc", "parse_lock_pair", "split_name"]
+__all__ = ["LOCK_DESC", "LOCK_NAME", "lock_from_name", "match_lock_desc", "parse_lock_desc", "parse_lock_pair",
+           "split_name"]
 
 #: A full lock description, with optional instance and ``at:`` suffix (B1 and B3 lines).
 LOCK_DESC = compile(
@@ -22,8 +23,16 @@ LOCK_DESC = compile(
     r"(?:, at: (?P<at>.*?))?\s*$"
 )
 
+#: LOCK_DESC in two parts, for :func:`match_lock_desc`: what comes before the name, with
+#: and without an instance, and what comes after it.
+_DESC_HEAD = compile(r"\s*(?:(?P<inst>{INST})\s+)?\(")
+_DESC_HEAD_BARE = re.compile(r"\s*\(")
+#: (Its ``at`` runs to the line's end: LOCK_DESC's lazy one, without the blanks at the end, is
+#: that stripped, without trying every length.)
+_DESC_TAIL = compile(r"\)\{(?P<usage>{USAGE})\}(?:{WAIT})?(?:, at: (?P<at>.*))?\s*$")
+
 #: ``#VERSION`` then ``/SUBCLASS`` at the end of a class name.
-LOCK_NAME = re.compile(r"^(?P<base>.*?)(?:#(?P<version>\d+))?(?:/(?P<subclass>\d+))?$", re.S)
+LOCK_NAME = re.compile(r"(?P<base>.*?)(?:#(?P<version>\d+))?(?:/(?P<subclass>\d+))?\Z", re.S)
 
 
 def split_name(name: str) -> tuple[str, int | None, int | None]:
@@ -34,14 +43,60 @@ def split_name(name: str) -> tuple[str, int | None, int | None]:
     >>> split_name("kvm_lock")
     ('kvm_lock', None, None)
     """
-    m = LOCK_NAME.match(name)
-    assert m is not None  # the pattern matches every string
-    base = m.group("base")
+    # What LOCK_NAME reads, without its regex (which tries every split of the name, a few
+    # microseconds for each of the many names of a report): the shortest base is what is left
+    # once a "/N" and then a "#N" are taken off the end.
+    base, subclass, version = name, None, None
+    head, slash, digits = base.rpartition("/")
+    if slash and digits.isdecimal():
+        base, subclass = head, int(digits)
+    head, hash_, digits = base.rpartition("#")
+    if hash_ and digits.isdecimal():
+        base, version = head, int(digits)
     if not base:  # a name that is only "#3" or "/1" is not versioned
         return name, None, None
-    version = int(m.group("version")) if m.group("version") else None
-    subclass = int(m.group("subclass")) if m.group("subclass") else None
     return base, version, subclass
+
+
+def match_lock_desc(text: str) -> tuple[str | None, str, re.Match[str]] | None:
+    """What :data:`LOCK_DESC` reads in ``text``: (instance, name, match of the part after the
+    name, with groups ``usage``, ``wait_outer``, ``wait_inner`` and ``at``, the last with the
+    blanks at the line's end); None when LOCK_DESC does not match.
+
+    LOCK_DESC's name is ``.*``, so its regex tries every end of the name from the line's end
+    backwards, a few microseconds on every lock line. Here only the places where a name can
+    end (a ``){``) are tried, from the last one: the same first match.
+
+    >>> inst, name, tail = match_lock_desc("ffff8880 (&(&p->lock)->rlock){-.-.}, at: f+0x1/0x2")
+    >>> inst, name, tail.group("usage", "at")
+    ('ffff8880', '&(&p->lock)->rlock', ('-.-.', 'f+0x1/0x2'))
+    """
+    if "\n" in text:  # (the regex's "." stops at a newline: not a line of a report)
+        m = LOCK_DESC.match(text)
+        return None if m is None else (m.group("inst"), m.group("name"), m)
+    # The regex tries the instance first; only when no name end fits after it, the bare form.
+    head = _DESC_HEAD.match(text)
+    if head is not None:
+        found = _name_and_tail(text, head.end())
+        if found is not None:
+            return head.group("inst"), *found
+    head = _DESC_HEAD_BARE.match(text)
+    if head is not None:
+        found = _name_and_tail(text, head.end())
+        if found is not None:
+            return None, *found
+    return None
+
+
+def _name_and_tail(text: str, start: int) -> tuple[str, re.Match[str]] | None:
+    """The longest name from ``start`` that :data:`_DESC_TAIL` follows, and that tail."""
+    end = text.rfind("){", start)
+    while end >= 0:
+        tail = _DESC_TAIL.match(text, end)
+        if tail is not None:
+            return text[start:end], tail
+        end = text.rfind("){", start, end)
+    return None
 
 
 def lock_from_name(name: str, *, line_no: int | None = None) -> LockUse:
@@ -61,27 +116,28 @@ def parse_lock_desc(text: str, line_no: int | None = None) -> LockUse | None:
     """
     if len(text) > MAX_LINE:
         return None
-    m = LOCK_DESC.match(text)
-    if m is None:
+    found = match_lock_desc(text)
+    if found is None:
         return None
-    name = m.group("name")
+    instance, name, m = found
     base, version, subclass = split_name(name)
-    wait = None
-    if m.group("wait_outer") is not None:
-        wait = (int(m.group("wait_outer")), int(m.group("wait_inner")))
+    usage, wait_outer, wait_inner, at_text = m.group("usage", "wait_outer", "wait_inner", "at")
+    if at_text is not None:
+        at_text = at_text.rstrip()
+    wait = (int(wait_outer), int(wait_inner)) if wait_outer is not None else None
     at = None
-    if m.group("at") is not None:
-        at = frames.parse_frame(m.group("at"), line_no=line_no)
+    if at_text is not None:
+        at = frames.parse_frame(at_text, line_no=line_no)
         if at is None:  # keep an unparsable location as text rather than drop it
-            at = frames.raw_frame(m.group("at"), line_no=line_no)
+            at = frames.raw_frame(at_text, line_no=line_no)
     return LockUse(
         name=name,
         base=base,
         version=version,
         subclass=subclass,
-        usage=m.group("usage"),
+        usage=usage,
         wait=wait,
-        instance=m.group("inst"),
+        instance=instance,
         at=at,
         line_no=line_no,
     )
