@@ -24,10 +24,13 @@ from .tokens import MAX_LINE
 
 __all__ = ["ARM_FRAME", "FRAME", "SIMPLE_FRAME", "STACK_MARKER", "parse_frame", "raw_frame", "simple_frame"]
 
+#: (The function name is taken whole, in a lookahead, then consumed by a back-reference: a
+#: shorter name can never be followed by what may follow one, and on a line that is no frame,
+#: trying each shorter one with every optional part after it is most of the time spent.)
 FRAME = re.compile(
     r"^\s*(?P<unrel>\?\s+)?(?:\[<(?P<addr>[0-9a-f]+)>\]\s+)?(?P<unrel2>\?\s+)?"
     r"(?:"
-    r"(?P<func>[A-Za-z_$.][\w$.]*)(?:\+0x(?P<off>[0-9a-f]+)/0x(?P<size>[0-9a-f]+))?"
+    r"(?=(?P<func>[A-Za-z_$.][\w$.]*))(?P=func)(?:\+0x(?P<off>[0-9a-f]+)/0x(?P<size>[0-9a-f]+))?"
     r"(?: \[(?P<mod>[\w-]+)(?: (?P<bid>[0-9a-f]+))?\])?"
     r"(?: \((?P<dsrc>[^()]*)\)(?: (?P<dmod>[\w-]+))?)?"
     r"(?: (?P<src>[\w./+-]+:(?:\d+|\?)))?"

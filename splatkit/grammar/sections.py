@@ -67,7 +67,7 @@ RULES: dict[str, LineRule] = {
         ),
         # Before 3.10, x86: "Pid: 123, comm: foo Not tainted 3.2.0 #1".
         _regex("pid_info", r"^Pid: (?P<pid>\d+), comm: (?P<comm>.*?) (?P<taint>Not tainted|Tainted:(?: +[A-Z])*) +(?P<release>\S+).*$"),
-        _regex("hardware", r"^Hardware name: (?P<hardware>.*?)\s*$"),
+        _regex("hardware", r"^Hardware name: (?P<hardware>(?:.*\S)?)\s*$"),
         _regex("taint_legend", r"^Tainted: \[.*$"),
         _regex("workqueue", r"^Workqueue: .*$"),
         # "Call Trace:" (x86), "Call trace:" (arm64...), "Backtrace:" (32-bit ARM).
@@ -86,7 +86,7 @@ RULES: dict[str, LineRule] = {
         # "---[ end trace 0000000000000000 ]---" after a WARN's stack.
         _regex("end_trace", r"^-+\[ end trace [0-9a-f]+ \]-+\s*$"),
         # print_irqtrace_events (B4): "hardirqs last  enabled at (12343): [<ffffffff81234567>] f+0x2c/0x40".
-        _regex("irq_event", r"^\s*(?P<irq>hardirqs|softirqs) last\s+(?P<event>enabled|disabled) at \((?P<stamp>\d+)\):\s*(?P<at>.*?)\s*$"),
+        _regex("irq_event", r"^\s*(?P<irq>hardirqs|softirqs) last\s+(?P<event>enabled|disabled) at \((?P<stamp>\d+)\):\s*(?P<at>(?:.*\S)?)\s*$"),
         # A print_stack_trace() line that the '...' of "which became X-irq-unsafe at:" shares (<= 4.8).
         _regex("elided_frame", r"^\s*\.\.\.(?P<frame>(?:\s+\S.*)?)$"),
         # The B3 pair of "which would create a new lock dependency:".
@@ -97,7 +97,7 @@ RULES: dict[str, LineRule] = {
         _regex("usage_bit", r"^\s*(?P<bit>[A-Za-z][\w-]*(?: [A-Z][\w-]*)*)\s+at:\s*$"),
         _regex("class_close", r"^\s*\}\s*$"),
         # "... key      at: [<ffffffff8a5a8020>] __key.49022+0x0/0x40".
-        _regex("class_key", r"^\s*\.\.\. key\s+at: (?P<at>.*?)\s*$"),
+        _regex("class_key", r"^\s*\.\.\. key\s+at: (?P<at>(?:.*\S)?)\s*$"),
         _regex("acquired_at", r"^\s*\.\.\. acquired at:\s*$"),
         # The second line of "the dependencies between the lock to be acquired" (4.9+, pitfall 8.9).
         _regex("path_continued", r"^\s*and (?P<between>.+?):\s*$"),
@@ -264,7 +264,7 @@ SECTIONS: dict[str, Section] = {
                  field="cached"),
         # -- lockdep_warning: what __warn prints before its stack ---------------------------
         # panic_on_warn: printed in the middle of the WARN's dump, whose lines go on after it.
-        _section("panic", r"^(?P<note>Kernel panic - not syncing: .*?)\s*$", *_STACK_BODY),
+        _section("panic", r"^(?P<note>Kernel panic - not syncing: (?:.*\S)?)\s*$", *_STACK_BODY),
         # Before ~4.10 the WARN printed its message after the "WARNING: ... at" line.
         _section("warn_condition", r"^\s*DEBUG_LOCKS_WARN_ON\((?P<condition>.*)\)\s*$"),
         _section("modules", r"^Modules linked in:.*$"),
