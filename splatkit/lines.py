@@ -156,7 +156,9 @@ def _plain_line(number: int) -> re.Pattern[str]:
     so at once (in the regex engine, not in the strip loop): no wrapper earlier in the table
     matches at the start (so the loop's first step takes this one); after the prefix, no
     wrapper matches (the loop's second step finds nothing: the ``glued`` wrapper needs a
-    ``[``, which the rest may not hold); no line-end damage (no ``\\r``, no final ``^M``).
+    printk timestamp ahead, and the rest may hold no ``[`` that could start one, so newlines
+    collapsed before one (:data:`COLLAPSED_AT`) are not there either); no line-end damage
+    (no ``\\r``, no final ``^M``).
     Group ``text`` is what _strip returns, group ``caller`` its caller id. Only used
     outside an indentation block, on lines of at most MAX_LINE characters.
     """
@@ -169,7 +171,7 @@ def _plain_line(number: int) -> re.Pattern[str]:
     # lookahead, then consumed by a back-reference): backtracking into it to satisfy
     # what follows would strip less than _strip does.
     return re.compile(rf"(?!{earlier})(?=(?P<prefix>{wrapper.pattern.pattern}))(?P=prefix)(?!{later})"
-                      rf"(?P<text>[^\[\r\n]*)(?<!\^M)\Z")
+                      rf"(?P<text>[^\[\r\n]*(?:\[(?!\s*\d+\.\d)[^\[\r\n]*)*)(?<!\^M)\Z")
 
 
 #: The console's own prefix (a printk timestamp, maybe with a caller id), alone on a line: most
@@ -443,7 +445,7 @@ def normalize(text: str, *, first_line: int = 1) -> list[Line]:
         plain = _PLAIN_CONSOLE_LINE.match(decoded) if indent is None and len(decoded) <= MAX_LINE else None
         if plain is not None and not decoded_by and not repairs:
             # Most lines: the console's prefix and nothing else, one piece that starts a record
-            # (what _strip would say, sooner: see _plain_line). No "[" in its text, so no
+            # (what _strip would say, sooner: see _plain_line). No timestamp in its text, so no
             # collapsed newlines; no wrapper a hard-wrapped piece may have.
             stripped, line_caller = plain.group("text", "caller")
             seen_record_prefix = True
