@@ -16,7 +16,7 @@ import binascii
 import re
 from collections.abc import Iterator
 
-from .grammar.kinds import IDENT, RULE_DASH, RULE_EQ, match_banner, unnamed
+from .grammar.kinds import IDENT, RULE_DASH, RULE_EQ, FirstMatch, match_banner, unnamed
 from .grammar.frames import parse_frame
 from .grammar.locks import parse_lock_desc
 from .grammar.sections import RULES, SECTIONS
@@ -590,6 +590,11 @@ _REGISTER_TAIL = re.compile(r"^\s*<?\(?[0-9a-f]{2,16}\)?>?(?:\s+<?\(?[0-9a-f]{2,
 _WEAK_SHAPES = frozenset({None, "kernel"})
 
 
+#: Every section's header in one match (a line is read as the first section whose header it is).
+_SECTION_NAMES = tuple(SECTIONS)
+_ANY_SECTION_HEADER = FirstMatch([SECTIONS[name].header for name in _SECTION_NAMES])
+
+
 def _shape(text: str) -> str | None:
     """Which kind of report line ``text`` reads as in full, or None.
 
@@ -622,9 +627,9 @@ def _shape(text: str) -> str | None:
         lock = parse_lock_desc(m.group("rest"))
         if lock is not None:
             return "held_lock" if lock.at is None or lock.at.function is not None else "held_lock-cut"
-    for section in SECTIONS.values():
-        if section.header.match(text):
-            return section.name
+    header = _ANY_SECTION_HEADER.match_any(text)
+    if header is not None:  # (the first section whose header it is, as a loop over them finds)
+        return _SECTION_NAMES[_ANY_SECTION_HEADER.resolve(header, text)[0]]
     if RULES["chain_names"].match(text, 0):  # "A --> B --> C", cut after an arrow or not
         return "chain_names-cut" if text.rstrip().endswith("-->") else "chain_names"
     return None
