@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import re
 from collections.abc import Iterator
 
@@ -269,7 +270,7 @@ def _full_line_breaks(text: str) -> Iterator[int]:
 
     Found with ``str.find``: only the few lines that end in ``=`` are looked at.
     """
-    for ending in ("=\n", "=\r\n"):
+    for ending in ("=\n", "=\r\n") if "\r" in text else ("=\n",):
         at = text.find(ending)
         while at != -1:
             start = text.rfind("\n", 0, at) + 1
@@ -428,7 +429,7 @@ def normalize(text: str, *, first_line: int = 1) -> list[Line]:
     if _is_quoted_printable(text):
         logical = _logical_lines(raws)
     else:
-        logical = (((raw,), raw, ()) for raw in raws)
+        logical = zip(zip(raws), raws, itertools.repeat(()))  # ((raw,), raw, ()) for each, in C
     if _is_utf7(text):
         logical = _utf7_lines(logical)
     out: list[Line] = []
