@@ -1,4 +1,4 @@
-"""The data model: what a lockdep report says, as frozen dataclasses.
+"""The data model: what a lockdep report says, as dataclasses that are read-only by convention.
 
 Nothing here parses; :mod:`splatkit.parse` builds these objects and every later
 layer (graph, analyses, views) reads them. The nouns are lockdep's own (see
@@ -9,6 +9,13 @@ dependencies a circular report prints.
 
 Every object that comes from the input keeps the 1-based input line it was read
 from (``line_no``), so any view can point back at the text.
+
+The classes are slots dataclasses, hashable by value (``unsafe_hash``), and none of
+splatkit's code changes an object once it is built; they are not ``frozen`` because a
+frozen dataclass's ``__init__`` sets every field through ``object.__setattr__``, three
+to five times the cost, and parsing a report builds hundreds of them (a line per input
+line, a frame per frame line, a lock per lock line). Treat them as values: to change
+one, build another (``dataclasses.replace``).
 """
 
 from __future__ import annotations
@@ -44,9 +51,6 @@ class Line:
     ``text`` is what the lockdep grammar sees; ``raw`` is the line exactly as
     read, so that the input can always be rebuilt.
 
-    Read-only by convention (hashable by value), not ``frozen``: one is built per input
-    line, and a frozen dataclass's ``__init__`` costs five times as much (it sets every
-    field through ``object.__setattr__``), a fifth of normalising a log.
     """
 
     no: int
@@ -79,7 +83,7 @@ class Line:
         return () if self.piece else (self.raw, *self.joined)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Span:
     """The first and last input lines (1-based, inclusive) of a report."""
 
@@ -95,8 +99,6 @@ class Frame:
     'set_nx_huge_pages'``, ``offset=0x179``, ``size=0x1e0``, ``module='kvm'``,
     ``unreliable=True``.
 
-    Read-only by convention (hashable by value), not ``frozen``: a report holds a few
-    dozen frames and a frozen dataclass's ``__init__`` costs three times as much.
     """
 
     function: str | None
@@ -133,7 +135,7 @@ class Frame:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, unsafe_hash=True)
 class LockUse:
     """A lock class as one report line describes it.
 
@@ -176,7 +178,7 @@ class LockUse:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Task:
     """A task as lockdep prints it: ``comm/pid`` (comm may itself contain ``/``)."""
 
@@ -190,7 +192,7 @@ class Task:
         return {"comm": self.comm, "pid": self.pid}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, unsafe_hash=True)
 class ChainEntry:
     """One ``-> #K (lock){usage}-{w:w}:`` entry of a circular report, with its stack.
 
@@ -213,7 +215,7 @@ class ChainEntry:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, unsafe_hash=True)
 class HeldLock:
     """One ``#i: ...`` line of a held-locks list, with the task that holds it."""
 
@@ -231,7 +233,7 @@ class HeldLock:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, unsafe_hash=True)
 class ScenarioStep:
     """One step of lockdep's "Possible unsafe locking scenario" table."""
 
@@ -246,7 +248,7 @@ class ScenarioStep:
         return {"cpu": self.cpu, "op": self.op, "lock": self.lock, "line": self.line_no}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, unsafe_hash=True)
 class IrqContext:
     """The irq state of the task when lockdep fired: ``[HC0[0]:SC1[1]:HE1:SE0]``.
 
@@ -282,7 +284,7 @@ class IrqContext:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, unsafe_hash=True)
 class IrqEvent:
     """One line of ``print_irqtrace_events``: ``hardirqs last  enabled at (12343): [<...>] f+0x2c/0x40``."""
 
@@ -301,7 +303,7 @@ class IrqEvent:
                 "at": self.at.to_dict() if self.at else None, "line": self.line_no}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, unsafe_hash=True)
 class StateTrace:
     """A stack trace lockdep saved when a lock class gained a usage bit.
 
@@ -323,7 +325,7 @@ class StateTrace:
                 "frames": [f.to_dict() for f in self.frames], "line": self.line_no}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, unsafe_hash=True)
 class DependencyClass:
     """One lock-class block of a dependency path (``print_lock_class_header`` + ``... acquired at:``).
 
@@ -353,7 +355,7 @@ class DependencyClass:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, unsafe_hash=True)
 class DependencyPath:
     """A ``the dependencies between ...:`` (or ``the ... lock's dependencies:``) block of an irq report."""
 
@@ -373,7 +375,7 @@ class DependencyPath:
                 "classes": [c.to_dict() for c in self.classes], "line": self.line_no}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, unsafe_hash=True)
 class KernelIdent:
     """The kernel ident line under the banner: release, build and taint."""
 
@@ -386,7 +388,7 @@ class KernelIdent:
         return {"release": self.release, "build": self.build, "taint": self.taint}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, unsafe_hash=True)
 class StackContext:
     """What ``dump_stack()`` prints before the frames: CPU, task, hardware, registers."""
 
@@ -411,7 +413,7 @@ class StackContext:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Unrecognised:
     """An input line inside a report's span that no grammar rule accepted."""
 
@@ -423,7 +425,7 @@ class Unrecognised:
         return {"line": self.line, "text": self.text, "reason": self.reason}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Splat:
     """One lockdep report, parsed.
 
