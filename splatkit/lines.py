@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import itertools
 import re
 from collections.abc import Iterator
@@ -45,6 +46,7 @@ from .grammar.wrappers import (
     UTF7_MARKER,
     UTF7_MIN_MARKERS,
     WRAPPERS,
+    Wrapper,
 )
 from .model import Line
 
@@ -98,18 +100,24 @@ def _prefix_table(numbers: tuple[int, ...]) -> tuple[re.Pattern[str], dict[int, 
     return re.compile("|".join(parts)), wrapper_of
 
 
-#: Wrappers with a :attr:`~splatkit.grammar.wrappers.Wrapper.hint`, and the other ones.
-_HINTED = tuple(n for n, w in enumerate(WRAPPERS) if w.hint is not None)
+#: The wrappers' :attr:`~splatkit.grammar.wrappers.Wrapper.hint` texts, each once.
+_HINTS = tuple(dict.fromkeys(w.hint for w in WRAPPERS if w.hint is not None))
+#: (hint, its bit in the index of :data:`_PREFIX_TABLES`).
+_HINT_BITS = tuple((hint, 1 << bit) for bit, hint in enumerate(_HINTS))
+
+
+def _hinted_out(wrapper: Wrapper, present: int) -> bool:
+    """Whether ``wrapper`` cannot match a text that holds only the hints of bitmask ``present``."""
+    return wrapper.hint is not None and not present & (1 << _HINTS.index(wrapper.hint))
+
+
 #: One combined table per set of hints a line holds: a line without a wrapper's hint gets a
 #: regex without that wrapper, the same answer for less work (the ``glued`` wrapper would
 #: otherwise scan 200 characters of every line for a timestamp that is not there).
 _PREFIX_TABLES = [
-    _prefix_table(tuple(n for n in range(len(WRAPPERS))
-                        if n not in _HINTED or present & (1 << _HINTED.index(n))))
-    for present in range(1 << len(_HINTED))
+    _prefix_table(tuple(n for n, wrapper in enumerate(WRAPPERS) if not _hinted_out(wrapper, present)))
+    for present in range(1 << len(_HINTS))
 ]
-#: (hint, its bit in the index of :data:`_PREFIX_TABLES`).
-_HINT_BITS = tuple((WRAPPERS[n].hint, 1 << bit) for bit, n in enumerate(_HINTED))
 #: Per table index: the wrapper's name, whether it starts a record, its caller group's name.
 _NAMES = tuple(w.name for w in WRAPPERS)
 _RECORD_START = tuple(w.record_start for w in WRAPPERS)
@@ -150,8 +158,10 @@ def _block_prefix(text: str, indent: str | None, in_block: bool, number: int | N
     return None
 
 
-def _plain_line(number: int) -> re.Pattern[str]:
-    """One regex for the lines whose only wrapper is the prefix of ``WRAPPERS[number]``.
+@functools.lru_cache(maxsize=None)
+def _plain_line(number: int, present: int) -> re.Pattern[str]:
+    """One regex for the lines whose only wrapper is the prefix of ``WRAPPERS[number]``, in a
+    text that holds the hints of bitmask ``present`` (see :data:`_HINT_BITS`) and no other.
 
     On such a line :func:`_strip` strips that prefix and nothing else, and the regex says
     so at once (in the regex engine, not in the strip loop): no wrapper earlier in the table
@@ -162,12 +172,19 @@ def _plain_line(number: int) -> re.Pattern[str]:
     (no ``\\r``, no final ``^M``).
     Group ``text`` is what _strip returns, group ``caller`` its caller id. Only used
     outside an indentation block, on lines of at most MAX_LINE characters.
+
+    A wrapper whose hint the text lacks matches nowhere in it and is left out (in a
+    console log, the syslog and journal prefixes: a third of the regex's work).
     """
     wrapper = WRAPPERS[number]
     if wrapper.block or wrapper.hint is not None or not wrapper.record_start:
         raise ValueError(f"{wrapper.name}: no plain-line regex for this wrapper")
-    earlier = "|".join(f"(?:{unnamed(w.pattern.pattern)})" for w in WRAPPERS[:number])
-    later = "|".join(f"(?:{unnamed(w.pattern.pattern)})" for w in WRAPPERS if w.hint is None)
+    earlier = "|".join(f"(?:{unnamed(w.pattern.pattern)})" for w in WRAPPERS[:number]
+                       if not _hinted_out(w, present))
+    # (A foreign prefix is stripped after a record prefix only when it is blanks before a
+    # timestamp, which the text may not hold.)
+    later = "|".join(f"(?:{unnamed(w.pattern.pattern)})" for w in WRAPPERS
+                     if not w.foreign and not _hinted_out(w, present))
     # The prefix is matched as the wrapper alone matches it, never shorter (it is taken in a
     # lookahead, then consumed by a back-reference): backtracking into it to satisfy
     # what follows would strip less than _strip does.
@@ -178,8 +195,20 @@ def _plain_line(number: int) -> re.Pattern[str]:
 #: The console's own prefix (a printk timestamp, maybe with a caller id), alone on a line: most
 #: lines of most logs.
 _PLAIN_NUMBER = next(n for n, w in enumerate(WRAPPERS) if w.name == "timestamp")
-_PLAIN_CONSOLE_LINE = _plain_line(_PLAIN_NUMBER)
 _PLAIN_NAMES = (WRAPPERS[_PLAIN_NUMBER].name,)
+
+
+def _plain_console_line(text: str) -> re.Pattern[str]:
+    """The regex of :func:`_plain_line` for the console's own prefix in ``text``."""
+    present = 0
+    for hint, bit in _HINT_BITS:
+        if hint in text:
+            present |= bit
+    return _plain_line(_PLAIN_NUMBER, present)
+
+
+#: The plain console line regex of a text that holds every hint (for tests and tools).
+_PLAIN_CONSOLE_LINE = _plain_line(_PLAIN_NUMBER, (1 << len(_HINTS)) - 1)
 
 
 def _strip(raw: str, indent: str | None = None) -> tuple[str, tuple[str, ...], str | None, bool, str | None]:
@@ -426,12 +455,17 @@ def normalize(text: str, *, first_line: int = 1) -> list[Line]:
     [(1, 'a:'), (1, 'b')]
     """
     raws = _input_lines(text)
+    # Which wrappers' hints the text holds, when the lines are read as they are (decoding may
+    # spell a hint that the text does not).
+    plain_line = _plain_console_line(text).match
     if _is_quoted_printable(text):
         logical = _logical_lines(raws)
+        plain_line = _PLAIN_CONSOLE_LINE.match
     else:
         logical = zip(zip(raws), raws, itertools.repeat(()))  # ((raw,), raw, ()) for each, in C
     if _is_utf7(text):
         logical = _utf7_lines(logical)
+        plain_line = _PLAIN_CONSOLE_LINE.match
     out: list[Line] = []
     seen_record_prefix = False
     caller = None
@@ -443,7 +477,7 @@ def normalize(text: str, *, first_line: int = 1) -> list[Line]:
     # whose every line has a console prefix, none can, and the join pass is skipped.
     may_wrap = False
     for group, decoded, decoded_by in logical:
-        plain = _PLAIN_CONSOLE_LINE.match(decoded) if indent is None and len(decoded) <= MAX_LINE else None
+        plain = plain_line(decoded) if indent is None and len(decoded) <= MAX_LINE else None
         if plain is not None and not decoded_by and not repairs:
             # Most lines: the console's prefix and nothing else, one piece that starts a record
             # (what _strip would say, sooner: see _plain_line). No timestamp in its text, so no

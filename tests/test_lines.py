@@ -490,16 +490,16 @@ def test_caller_ids_set_other_contexts_aside(caller_corpus_file, corpus_dir):
 _PIECES = ["[  123.456789]", "[   17.435431][    T1]", "[ T12]", "[    C3] ", "[1.5 <    0.000123>]", " ", "  ", "\t",
            "> ", ">", "| ", "<4>", "Nov 25 09:26:38 host kernel: ", "kern  :warn  : ", "[ 1234.567890] host kernel: ",
            "2024-11-25T09:26:38+0100 host kernel: ", "1732523198.123456 host kernel: ", "syzkaller login: ",
-           "lock_acquire+0x1b1/0x560", "x", "WARNING: ", "[<ffffffff81234567>] ", "&xt[i].mutex", "[ 5.1]", "=" * 30, "[", "]", "^M", "\r", "#012", "kernel:", "<"]
+           "lock_acquire+0x1b1/0x560", "x", "WARNING: ", "[<ffffffff81234567>] ", "&xt[i].mutex", "[ 5.1]", "host ", "=" * 30, "[", "]", "^M", "\r", "#012", "kernel:", "<"]
 
 
 def test_plain_console_lines_read_as_strip_reads_them():
     """20,000 lines built from every wrapper's prefix: wherever the fast path takes one, it
     gives what _strip gives (and it takes enough of them for that to mean something)."""
-    from splatkit.lines import _PLAIN_CONSOLE_LINE, _PLAIN_NAMES, _strip
+    from splatkit.lines import _PLAIN_CONSOLE_LINE, _PLAIN_NAMES, _plain_console_line, _strip
 
     rng = random.Random(3)
-    taken = taken_with_bracket = 0
+    taken = taken_with_bracket = taken_by_text = 0
     for _ in range(20000):
         raw = "".join(rng.choice(_PIECES) for _ in range(rng.randint(0, 8)))
         m = _PLAIN_CONSOLE_LINE.match(raw)
@@ -508,7 +508,13 @@ def test_plain_console_lines_read_as_strip_reads_them():
             assert _strip(raw) == (m.group("text"), _PLAIN_NAMES, m.group("caller"), True, None), raw
             assert COLLAPSED_AT.search(m.group("text")) is None, raw
             taken_with_bracket += "[" in m.group("text")
-    assert taken > 200 and taken_with_bracket > 50
+        # The regex for a text that holds only this line's hints (without "kernel:", no syslog
+        # or journal prefix is tried).
+        m = _plain_console_line(raw).match(raw)
+        if m is not None:
+            taken_by_text += 1
+            assert _strip(raw) == (m.group("text"), _PLAIN_NAMES, m.group("caller"), True, None), raw
+    assert taken > 200 and taken_with_bracket > 50 and taken_by_text >= taken
 
 
 def test_plain_console_lines_of_the_corpus(corpus_dir):

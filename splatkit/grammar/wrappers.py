@@ -75,8 +75,9 @@ class Wrapper:
     before another timestamp is the line's own: newlines a tool collapsed
     (:data:`COLLAPSED_AT`), not a prefix to throw away."""
     hint: str | None = None
-    """A plain substring every line this wrapper strips contains, when the pattern may scan
-    far into a line before failing: lines without it are not tried (a fast ``in`` test)."""
+    """A plain substring every prefix this wrapper strips contains: lines (and whole texts)
+    without it are not tried, which a fast ``in`` test tells. Worth giving when the pattern
+    may scan far into a line before failing, or when most texts never hold it."""
 
 
 def _w(name: str, regex: str, *, record_start: bool = False, block: bool = False,
@@ -91,6 +92,8 @@ _KERNEL_LINE_START = r"(?=\[\s*\d+\.\d+\]|={20,}\s*$|\[ (?:INFO|BUG): |(?:WARNIN
 
 #: Host and tag of a syslog line: "host kernel: " or busybox's "kern.warn kernel: ".
 _HOST_KERNEL = r"\S+ (?:\S+ )?kernel:(?: |$)"
+#: What every syslog or journal prefix holds (their hint): a console log has none.
+_KERNEL_TAG = "kernel:"
 
 WRAPPERS: tuple[Wrapper, ...] = (
     # Mail quoting at any depth, "> > >" or ">>>", and the "| " some commit messages and
@@ -102,17 +105,17 @@ WRAPPERS: tuple[Wrapper, ...] = (
     # Classic syslog and journalctl -o short / short-precise:
     # "May  7 12:37:01 host kernel: ", "Nov 25 09:26:38.123456 host kernel: " (§7.1.2).
     _w("syslog", r"[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,9})? " + _HOST_KERNEL,
-       record_start=True, escapes_newlines=True),
+       record_start=True, escapes_newlines=True, hint=_KERNEL_TAG),
     # RFC 3339 rsyslog / journalctl -o short-iso(-precise): "2016-03-26T20:52:22.526357+00:00 host kernel: ".
     _w("syslog-iso", r"\d{4}-\d\d-\d\dT[\d:.,]+(?:Z|[+-]\d\d:?\d\d)? " + _HOST_KERNEL,
-       record_start=True, escapes_newlines=True),
+       record_start=True, escapes_newlines=True, hint=_KERNEL_TAG),
     # journalctl -o short-full: "Mon 2024-11-25 09:26:38 CET host kernel: ".
     _w("journal-full", r"[A-Z][a-z]{2} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,9})? \S+ " + _HOST_KERNEL,
-       record_start=True, escapes_newlines=True),
+       record_start=True, escapes_newlines=True, hint=_KERNEL_TAG),
     # journalctl -o short-monotonic: "[ 1234.567890] host kernel: ".
-    _w("journal-monotonic", r"\[\s*\d+\.\d+\] " + _HOST_KERNEL, record_start=True, escapes_newlines=True),
+    _w("journal-monotonic", r"\[\s*\d+\.\d+\] " + _HOST_KERNEL, record_start=True, escapes_newlines=True, hint=_KERNEL_TAG),
     # journalctl -o short-unix: "1732523198.123456 host kernel: ".
-    _w("journal-unix", r"\d{9,}\.\d+ " + _HOST_KERNEL, record_start=True, escapes_newlines=True),
+    _w("journal-unix", r"\d{9,}\.\d+ " + _HOST_KERNEL, record_start=True, escapes_newlines=True, hint=_KERNEL_TAG),
     # dmesg -x / --decode: "kern  :warn  : " (facility kern..authpriv, local0..7; level
     # emerg..debug). Bounded, so that a line of letters is not read to its end.
     _w("dmesg-decode", r"[a-z]{3,8}\d? *:[a-z]{3,6} *: ", record_start=True),
