@@ -426,18 +426,27 @@ def report_block(lines: Sequence[Line], start: int) -> tuple[list[str], int, boo
     (['WARNING: x', ' g+0x1/0x2'], 2)
     """
     window = lines[start:start + MAX_BLOCK_LINES]
-    wrappers = set(itertools.chain.from_iterable(map(_WRAPPERS_OF, window)))
+    # Each line's tuple of wrapper names (most lines share one of a few), then the names.
+    wrapper_tuples = set(map(_WRAPPERS_OF, window))
+    wrappers = set(itertools.chain.from_iterable(wrapper_tuples))
     # The console's own lines: an archive's UTF-7 undone (splatkit's other wrappers are read
     # from each line's text and caller, see _Views).
-    raws = [(utf7_decode(line.raw) if UTF7 in wrappers else line.raw)[:MAX_LINE] for line in window]
-    if any(map(_PIECE_OF, window)):
+    raws = list(map(_RAW_OF, window))
+    if UTF7 in wrappers:
+        raws = list(map(utf7_decode, raws))
+    cut_lines = max(map(len, raws)) > MAX_LINE
+    if cut_lines:
+        raws = [raw[:MAX_LINE] for raw in raws]
+    pieces = any(map(_PIECE_OF, window))
+    if pieces:
         # An input line that held several console lines (rsyslog's #012, newlines a tool
         # collapsed): each piece stands for its own console line, read from its text.
         for i, line in enumerate(window):
             if _shares_its_raw(window, i):
                 raws[i] = line.text[:MAX_LINE]
     joined = "\n".join(raws)
-    views = _Views(window, joined, wrappers)
+    views = _Views(window, joined, wrappers, wrapper_tuples,
+                   pieces or any(map(_JOINED_OF, window)), cut_lines)
     context, banner_text, _ = views.view(0)
     tagged = context not in ("", CONSOLE)
     min_lines = 16 if "BUG: KMSAN:" in raws[0] else 22
@@ -501,10 +510,13 @@ _BLOCK_MARKER_TEXTS = ("Disabling lock debugging due to kernel taint", "Sending 
 _BLOCK_MARKERS = re.compile("|".join(re.escape(text) for text in _BLOCK_MARKER_TEXTS))
 
 
-def _lines_holding(pattern: re.Pattern[str], joined: str, pos: int, end: int = sys.maxsize) -> Iterator[int]:
+def _lines_holding(pattern: re.Pattern[str], joined: str, pos: int, end: int = sys.maxsize,
+                   line: int | None = None) -> Iterator[int]:
     """The indices of the lines of ``joined`` (lines joined by newlines) where a match of
-    ``pattern`` starts, searched from offset ``pos`` up to offset ``end``."""
-    line = joined.count("\n", 0, pos)
+    ``pattern`` starts, searched from offset ``pos`` (in line ``line``, counted when not
+    given) up to offset ``end``."""
+    if line is None:
+        line = joined.count("\n", 0, pos)
     while True:
         m = pattern.search(joined, pos, end)
         if m is None:
@@ -582,7 +594,18 @@ _CONSOLE_LINE_OR_NOT = re.compile(
     r"^(?:(?:\*\* [0-9]+ printk messages dropped \*\* )?(?:<[0-9]+>)?\[ *[0-9]+\.[0-9]+\]"
     r"(?:\[ *((?:C|T)[0-9]+)\])?( ))?(.*)$", re.M)
 
+#: A window whose lines all have syzkaller's console prefix, spelled as its regex reads it
+#: (CONSOLE_PREFIX: spaces, digits 0-9, a space after it), and nothing before it. splatkit
+#: strips such a prefix as the ``timestamp`` wrapper, and nothing more from a line that has
+#: no other wrapper: the line's text is then what follows syzkaller's prefix, and its caller
+#: syzkaller's caller id (tests/test_titles_speed_paths.py checks that normalize agrees).
+_SYZKALLER_LINES = re.compile(
+    r"(?:\[ *[0-9]+\.[0-9]+\](?:\[ *[CT][0-9]+\])? .*\n)*\[ *[0-9]+\.[0-9]+\](?:\[ *[CT][0-9]+\])? .*")
+#: The wrapper tuples of such a window.
+_TIMESTAMP_ONLY = {("timestamp",)}
+
 _WRAPPERS_OF = operator.attrgetter("wrappers")
+_RAW_OF = operator.attrgetter("raw")
 _JOINED_OF = operator.attrgetter("joined")
 _PIECE_OF = operator.attrgetter("piece")
 
@@ -590,8 +613,11 @@ _PIECE_OF = operator.attrgetter("piece")
 class _Views:
     """:func:`_console_view` of each line of a window, and the runs of them a block keeps.
 
-    Two kinds of windows are read at once instead of line by line:
+    Three kinds of windows are read at once instead of line by line:
 
+    - a console log's, where every line is a plain console line that splatkit read
+      with syzkaller's prefix shape: a line's text and caller id are syzkaller's view
+      already (:data:`_SYZKALLER_LINES` says when);
     - a console log's, where every line is a plain console line with syzkaller's prefix
       and none holds " login: ": one regex reads all the prefixes, and a line's text is
       what follows its prefix (the first "] " of such a line ends its prefix);
@@ -599,10 +625,16 @@ class _Views:
       stripped: every line's view is ("", its text, False).
     """
 
-    __slots__ = ("window", "pairs", "bare", "questionable", "views")
+    __slots__ = ("window", "lines", "pairs", "bare", "questionable", "views")
 
-    def __init__(self, window: Sequence[Line], joined: str, wrappers: set[str]) -> None:
+    def __init__(self, window: Sequence[Line], joined: str, wrappers: set[str],
+                 wrapper_tuples: set[tuple[str, ...]], merged: bool, cut_lines: bool) -> None:
+        """``wrappers`` are the window's wrapper names, ``wrapper_tuples`` its lines' tuples of
+        them; ``merged`` says whether some line is a piece or has input lines joined on,
+        ``cut_lines`` whether some raw line is longer than MAX_LINE."""
         self.window = window
+        #: The window, when each line's text and caller are its view (see _SYZKALLER_LINES).
+        self.lines: Sequence[Line] | None = None
         #: (caller id or "", text) of each line, when all are prefixed console lines.
         self.pairs: list[tuple[str, str]] | None = None
         #: True when no line has a console prefix.
@@ -613,12 +645,16 @@ class _Views:
         if "timestamp" not in wrappers and _CONSOLE_TIMESTAMP.search(joined) is None:
             self.bare = True
             return
-        if (" login: " not in joined and wrappers <= _CONSOLE_WRAPPERS
-                and not any(map(_JOINED_OF, window)) and not any(map(_PIECE_OF, window))):
-            pairs = _CONSOLE_LINE.findall(joined)
-            if len(pairs) == len(window):  # (a line matches at most once)
-                self.pairs = pairs
+        if " login: " not in joined and wrappers <= _CONSOLE_WRAPPERS and not merged:
+            if (wrapper_tuples == _TIMESTAMP_ONLY and not cut_lines
+                    and _SYZKALLER_LINES.fullmatch(joined) is not None):
+                self.lines = window
                 return
+            if () not in wrapper_tuples:  # (a line splatkit found no prefix on has none)
+                pairs = _CONSOLE_LINE.findall(joined)
+                if len(pairs) == len(window):  # (a line matches at most once)
+                    self.pairs = pairs
+                    return
             # Some lines have no prefix: those take _unprefixed_view.
             found = _CONSOLE_LINE_OR_NOT.findall(joined)
             if len(found) == len(window):  # (every line matches once)
@@ -631,6 +667,9 @@ class _Views:
 
     def view(self, i: int) -> tuple[str, str, bool]:
         """(context, text, questionable) of line ``i``."""
+        if self.lines is not None:
+            line = self.lines[i]
+            return line.caller or CONSOLE, line.text, _questionable(line.text)
         if self.bare:
             return "", self.window[i].text[:MAX_LINE], False
         if self.pairs is None:
@@ -643,6 +682,17 @@ class _Views:
         ``context`` (or, after "Sending NMI from CPU", of any CPU)."""
         if self.bare:  # every line's context is "", the banner's too
             return [line.text[:MAX_LINE] for line in self.window[start:end]]
+        if self.lines is not None:
+            lines = self.lines[start:end]
+            if cpu_traceback:
+                return [line.text for line in lines if not _questionable(line.text) and (
+                    (line.caller or CONSOLE) == context or _CPU_CONTEXT.search(line.caller or CONSOLE))]
+            # A line without a caller id has the context CONSOLE.
+            caller = None if context == CONSOLE else context
+            if self.questionable:  # (_questionable, inline)
+                return [line.text for line in lines if line.caller == caller and (
+                    "<EOI>" in line.text or (" ? " not in line.text and not line.text.endswith(" (unreliable)")))]
+            return [line.text for line in lines if line.caller == caller]
         if self.pairs is None:
             return [text for line_context, text, questionable in self.views[start:end] if not questionable and (
                 line_context == context or (cpu_traceback and _CPU_CONTEXT.search(line_context)))]
@@ -811,14 +861,30 @@ class _Lines:
     points at is tested on its own before it counts.
     """
 
-    __slots__ = ("lines", "joined", "starts", "_corrupted")
+    __slots__ = ("lines", "joined", "_known", "_corrupted")
 
     def __init__(self, lines: list[str]) -> None:
         self.lines = lines
         self.joined = "\n".join(lines)
-        #: starts[i] is the offset of lines[i]; starts[len(lines)] is past the end.
-        self.starts = list(map(operator.add, itertools.accumulate(map(len, lines), initial=0), itertools.count()))
+        #: The last line :meth:`start` was asked for, and its offset.
+        self._known = (0, 0)
         self._corrupted: list[int] | None = None
+
+    def start(self, line: int) -> int:
+        """The offset of ``lines[line]`` in the joined text; past its end for ``len(lines)``.
+
+        Counted from the last line asked for, unless ``line`` is before it (a walk's
+        positions grow): a table of every line's offset costs more than the few offsets
+        a walk needs.
+        """
+        if line >= len(self.lines):
+            return len(self.joined) + 1
+        known, offset = self._known
+        if line < known:
+            known = offset = 0
+        offset += sum(map(len, self.lines[known:line])) + line - known
+        self._known = line, offset
+        return offset
 
     def first(self, pattern: re.Pattern[str], pos: int, end: int) -> int:
         """The first of the lines ``pos`` .. ``end - 1`` that ``pattern`` matches (searched
@@ -830,7 +896,7 @@ class _Lines:
     def _first_found(self, hint: re.Pattern[str], pattern: re.Pattern[str], pos: int, end: int) -> int:
         """The first of the lines ``pos`` .. ``end - 1`` where ``pattern`` is found, looking only
         at the lines a search for ``hint`` in the joined text points at; or ``end``."""
-        for line in _lines_holding(hint, self.joined, self.starts[pos], self.starts[end]):
+        for line in _lines_holding(hint, self.joined, self.start(pos), self.start(end), pos):
             if line >= end:
                 break
             if pattern.search(self.lines[line]):
@@ -850,10 +916,6 @@ class _Lines:
         ``end``."""
         return self._first_found(_STACK_START_HINT, _STACK_START_ANY, pos, end)
 
-    def line_at(self, offset: int) -> int:
-        """The index of the line that holds ``offset`` of the joined text."""
-        return bisect.bisect_right(self.starts, offset) - 1
-
     def _next(self, found: list[int], pos: int) -> int:
         i = bisect.bisect_left(found, pos)
         return found[i] if i < len(found) else len(self.lines)
@@ -867,7 +929,14 @@ _LINE_BOUND_SYNTAX = ("^", "$", "\\A", "\\Z", "(?!", "(?<!")
 
 def _joinable(pattern: re.Pattern[str]) -> bool:
     """Whether a search in lines joined by newlines finds every line ``pattern`` matches."""
-    return not any(syntax in pattern.pattern for syntax in _LINE_BOUND_SYNTAX)
+    joinable = _JOINABLE.get(pattern.pattern)
+    if joinable is None:
+        joinable = _JOINABLE[pattern.pattern] = not any(syntax in pattern.pattern for syntax in _LINE_BOUND_SYNTAX)
+    return joinable
+
+
+#: _joinable's answers, by regex text: the rules' regexes, asked about on every report.
+_JOINABLE: dict[str, bool] = {}
 
 
 def _walk(parts: tuple[re.Pattern[str] | str, ...], text: _Lines, skip: re.Pattern[str]
@@ -952,10 +1021,11 @@ def _first_function(text: _Lines, pos: int, end: int, skip: re.Pattern[str]) -> 
     """The first function, not skipped, of the frame lines ``pos`` .. ``end - 1``, as a list
     of at most one (what the frame lines would add to a walk's candidates first), and the
     line after its line (``end`` when there is none)."""
-    for m in _FRAME_LINES_ANY.finditer(text.joined, text.starts[pos], text.starts[end]):
+    start = text.start(pos)
+    for m in _FRAME_LINES_ANY.finditer(text.joined, start, text.start(end)):
         kept = _functions(m, skip)
         if kept:
-            return kept[:1], text.line_at(m.start()) + 1
+            return kept[:1], pos + text.joined.count("\n", start, m.start()) + 1
     return [], end
 
 
