@@ -236,10 +236,13 @@ class _ReportReader:
         end_no = self.lines[last].no
         if pieces:
             del self.line_fields[marks[0]:], self.unrecognised[marks[1]:], self.interleaved[marks[2]:]
-        else:
-            self.unrecognised = [u for u in self.unrecognised if u.line <= end_no]
-            self.interleaved = [no for no in self.interleaved if no <= end_no]
-            self.line_fields = [(no, f) for no, f in self.line_fields if no <= end_no]
+        else:  # (each list is in line order: cut after its last line at or before end_no)
+            while self.line_fields and self.line_fields[-1][0] > end_no:
+                self.line_fields.pop()
+            while self.unrecognised and self.unrecognised[-1].line > end_no:
+                self.unrecognised.pop()
+            while self.interleaved and self.interleaved[-1] > end_no:
+                self.interleaved.pop()
         end_no = self._account_joined(end_no)
         return self._build(Span(self.lines[self.first].no, end_no), ended)
 
@@ -664,9 +667,12 @@ class _ReportReader:
         )
         stacks = [tuple(stack) for stack in self.stacks if stack]
         truncated = not ended and bool(self.kind.stack_sections) and not stacks
-        lines = tuple([line for line in self.lines[self.first:self.limit] if line.no <= span.last_line])
-        # Every wrapper name once, in the order of first appearance.
-        wrappers = list(dict.fromkeys(itertools.chain.from_iterable(map(_WRAPPERS_OF, lines))))
+        lines = self.lines[self.first:self.limit]
+        while lines and lines[-1].no > span.last_line:  # (lines are in input order)
+            lines.pop()
+        lines = tuple(lines)
+        # Every wrapper name once, in the order of first appearance (most lines share a tuple).
+        wrappers = list(dict.fromkeys(itertools.chain.from_iterable(dict.fromkeys(map(_WRAPPERS_OF, lines)))))
         held_locks = tuple(self.held_locks[i] for i in sorted(self.held_locks))
         # syzkaller's title, from the raw report text (the banner line and the lines after it,
         # which may decide where the report ends).
