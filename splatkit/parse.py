@@ -382,9 +382,9 @@ class _ReportReader:
         if name in _STACK_SECTIONS:
             if not self.stacks or (self.stacks[-1] and (previous is None or previous.name not in _STACK_SECTIONS)):
                 self.stacks.append([])
-        handler = getattr(self, f"_enter_{name}", None)
+        handler = _ENTER_HANDLERS.get(name)
         if handler is not None:
-            handler(groups, line)
+            handler(self, groups, line)
 
     def _enter_usage_change(self, g: dict[str, Any], _line: Line) -> None:
         self.fields.setdefault("usage_change", (g["prev"], g["new"]))
@@ -757,6 +757,9 @@ def _frame_sink(section: Section) -> Any:
 _FRAME_SINKS = {section.name: _frame_sink(section) for section in SECTIONS.values()}
 #: Section name -> its frame sink, for the sections whose body takes frames.
 _FRAME_FIRST = {section.name: _FRAME_SINKS[section.name] for section in SECTIONS.values() if "frame" in section.body}
+#: Section name -> the reader method that keeps what its header says, for the sections with one.
+_ENTER_HANDLERS = {name: getattr(_ReportReader, f"_enter_{name}") for name in SECTIONS
+                   if hasattr(_ReportReader, f"_enter_{name}")}
 #: Rule name -> the reader method that stores what the rule read.
 _RULE_HANDLERS = {name: getattr(_ReportReader, f"_rule_{name}") for name in RULES if name != "blank"}
 
