@@ -434,7 +434,7 @@ def report_block(lines: Sequence[Line], start: int) -> tuple[list[str], int, boo
     raws = list(map(_RAW_OF, window))
     if UTF7 in wrappers:
         raws = list(map(utf7_decode, raws))
-    cut_lines = max(map(len, raws)) > MAX_LINE
+    cut_lines = max(map(len, raws), default=0) > MAX_LINE
     if cut_lines:
         raws = [raw[:MAX_LINE] for raw in raws]
     pieces = any(map(_PIECE_OF, window))
