@@ -3,7 +3,7 @@
 :func:`splatkit.parse` normalises every line of its input, which is right for a
 pasted splat and wrong for a 1 GB console log with a few reports in it. The
 scanner reads the log in chunks, looks for the kinds' anchors
-(:data:`splatkit.grammar.kinds.SCAN_ANCHORS`) with ``bytes.find`` at memory speed,
+(:data:`splatkit.grammar.kinds.SCAN_ANCHORS`) with literal searches at memory speed,
 confirms each candidate with the banner grammar, and parses only a window
 around each report. Memory stays bounded by the chunk size plus the window;
 line numbers stay absolute.
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -36,6 +37,30 @@ MAX_WINDOW = 4 << 20
 _ANCHORS: tuple[bytes, ...] = tuple(a.encode() for a in SCAN_ANCHORS)
 
 
+def _search_keys(anchors: tuple[bytes, ...]) -> tuple[tuple[re.Pattern[bytes], tuple[bytes, ...]], ...]:
+    """What to search a log for: (a literal regex, the anchors it finds).
+
+    Each search reads the whole log once, so anchors that end in the same two bytes
+    (``WARNING:`` and ``BUG:`` in ``G:``) are found by one search for those, each hit
+    checked against them; the others by a search for themselves. (A literal regex: the
+    regex engine finds a literal of two bytes faster than ``bytes.find`` does.)
+    """
+    by_tail: dict[bytes, list[bytes]] = {}
+    for anchor in anchors:
+        by_tail.setdefault(anchor[-2:], []).append(anchor)
+    keys = []
+    for tail, group in by_tail.items():
+        if len(group) > 1:
+            keys.append((re.compile(re.escape(tail)), tuple(group)))
+        else:
+            keys.extend((re.compile(re.escape(anchor)), (anchor,)) for anchor in group)
+    return tuple(keys)
+
+
+#: The searches that find every anchor (see _search_keys).
+_SEARCH_KEYS = _search_keys(_ANCHORS)
+
+
 def _banners(buf: bytes, end: int) -> list[int]:
     """Sorted line-start offsets of the banner lines in ``buf[:end]``.
 
@@ -43,16 +68,17 @@ def _banners(buf: bytes, end: int) -> list[int]:
     line (wrappers stripped) with :func:`match_banner`.
     """
     starts = set()
-    for anchor in _ANCHORS:
-        i = buf.find(anchor, 0, end)
-        while i != -1:
-            if BANNER_HINT.match(buf, i):
+    for key, anchors in _SEARCH_KEYS:
+        for hit in key.finditer(buf, 0, end):
+            for anchor in anchors:
+                i = hit.end() - len(anchor)
+                if i < 0 or not buf.startswith(anchor, i) or not BANNER_HINT.match(buf, i):
+                    continue
                 line_start = buf.rfind(b"\n", 0, i) + 1
                 nl = buf.find(b"\n", i, end)
                 line = buf[line_start:nl if nl != -1 else end].decode("utf-8", errors="replace")
                 if match_banner(_strip(line.rstrip("\r"))[0]) is not None:
                     starts.add(line_start)
-            i = buf.find(anchor, i + len(anchor), end)
     return sorted(starts)
 
 

@@ -43,3 +43,16 @@ def test_scan_matches_parse_on_the_corpus(corpus_dir, data):
     chunk = data.draw(st.sampled_from([97, 1000, 1 << 16]))
     log = "\n".join(read_log(corpus_dir / "report" / name) for name in picked)
     assert _dicts(scan(io.BytesIO(log.encode()), chunk_size=chunk)) == _dicts(splatkit.parse(log))
+
+
+def test_locate_finds_every_banner_parse_finds(corpus_dir):
+    """locate() (anchors found by shared searches, see scan._search_keys) finds the banner
+    of every report parse() finds, at every chunk size, on all corpus logs in one file."""
+    from splatkit.scan import locate
+    from test_corpus import read_log
+
+    log = "\n".join(read_log(path) for path in sorted((corpus_dir / "report").iterdir()))
+    expected = [(s.kind, next(line.no for line in s.lines if s.banner in line.text)) for s in splatkit.parse(log)]
+    assert {kind for kind, _ in expected} >= {"circular", "bad_unlock", "inconsistent_state"}
+    for chunk in (4096, 1 << 16, 8 << 20):
+        assert [(r.kind, r.line_no) for r in locate(io.BytesIO(log.encode()), chunk_size=chunk)] == expected
