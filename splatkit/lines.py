@@ -17,6 +17,7 @@ import functools
 import itertools
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from .grammar.kinds import IDENT, RULE_DASH, RULE_EQ, FirstMatch, match_banner, unnamed
 from .grammar.frames import parse_frame
@@ -609,6 +610,29 @@ _WHOLE_LINE_RULES = ("lock", "frame", "chain_entry", "cpu_info", "pid_info", "sc
                      "registers", "stack_words")
 
 
+def _whole_line_steps(names: tuple[str, ...]) -> tuple[tuple[Any, tuple[str, ...]], ...]:
+    """``names``' rules as steps: (matcher, names). A rule that is code is a step of its own;
+    a run of rules that are each one regex is one :class:`FirstMatch` (its first regex that
+    matches is the rule a loop over them would take)."""
+    steps: list[tuple[Any, tuple[str, ...]]] = []
+    run: list[str] = []
+    for name in (*names, None):
+        rule = RULES[name] if name is not None else None
+        if rule is not None and rule.pattern is not None:
+            run.append(name)
+            continue
+        if run:
+            steps.append((FirstMatch([RULES[n].pattern for n in run]), tuple(run)))
+            run = []
+        if rule is not None:
+            steps.append((rule.match, (name,)))
+    return tuple(steps)
+
+
+#: _WHOLE_LINE_RULES, in that order, as steps (see _whole_line_steps).
+_WHOLE_LINE_STEPS = _whole_line_steps(_WHOLE_LINE_RULES)
+
+
 #: Lines that end in optional or free parts (a frame's `` [module]``, a lock's ``, at:`` frame,
 #: the hardware name, the build after a CPU line's release, register and stack dumps): the
 #: first piece of such a line reads as the same shape as the whole, shorter.
@@ -646,13 +670,17 @@ def _shape(text: str) -> str | None:
         return "rule"
     # Line rules before section headers: a whole "CPU: ..." line is a cpu_info line, its
     # first piece only a stack_dump header.
-    for name in _WHOLE_LINE_RULES:
-        rule = RULES.get(name)
-        value = rule.match(text, 0) if rule is not None else None
+    for matcher, names in _WHOLE_LINE_STEPS:
+        if isinstance(matcher, FirstMatch):
+            m = matcher.match_any(text)
+            if m is not None:
+                return names[matcher.resolve(m, text)[0]]
+            continue
+        value = matcher(text, 0)
         if value is not None:
             # A lock whose "at:" location does not read as a frame was cut after "at:".
             at = getattr(value, "at", None)
-            return f"{name}-cut" if at is not None and at.function is None else name
+            return f"{names[0]}-cut" if at is not None and at.function is None else names[0]
     m = RULES["irq_event"].match(text, 0)
     if m is not None:  # "hardirqs last  enabled at (N): [<addr>] f+0x1/0x2", maybe cut before f
         at = m.group("at")
@@ -665,7 +693,7 @@ def _shape(text: str) -> str | None:
     header = _ANY_SECTION_HEADER.match_any(text)
     if header is not None:  # (the first section whose header it is, as a loop over them finds)
         return _SECTION_NAMES[_ANY_SECTION_HEADER.resolve(header, text)[0]]
-    if RULES["chain_names"].match(text, 0):  # "A --> B --> C", cut after an arrow or not
+    if " --> " in text and RULES["chain_names"].match(text, 0):  # "A --> B --> C", cut after an arrow or not
         return "chain_names-cut" if text.rstrip().endswith("-->") else "chain_names"
     return None
 
