@@ -54,7 +54,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from .grammar.kinds import STACK, ReportKind, TitleRule, syz_compile
+from .grammar.kinds import STACK, STACK_PART_TEXTS, ReportKind, TitleRule, syz_compile
 from .grammar.tokens import MAX_LINE
 from .grammar.wrappers import UTF7
 from .lines import utf7_decode
@@ -889,9 +889,33 @@ class _Lines:
     def first(self, pattern: re.Pattern[str], pos: int, end: int) -> int:
         """The first of the lines ``pos`` .. ``end - 1`` that ``pattern`` matches (searched
         anywhere in the line), or ``end``."""
+        texts = STACK_PART_TEXTS.get(pattern.pattern)
+        if texts is not None:
+            return self._first_holding(texts, pattern, pos, end)
         if _joinable(pattern):
             return self._first_found(pattern, pattern, pos, end)
         return next((line for line in range(pos, end) if pattern.search(self.lines[line])), end)
+
+    def _first_holding(self, texts: tuple[str, ...], pattern: re.Pattern[str], pos: int, end: int) -> int:
+        """The first of the lines ``pos`` .. ``end - 1`` where ``pattern`` is found, looking only
+        at the lines that hold one of ``texts`` (every match of ``pattern`` holds one); or ``end``."""
+        joined = self.joined
+        offset, stop = self.start(pos), self.start(end)
+        found = [joined.find(text, offset, stop) for text in texts]
+        line = pos
+        while True:
+            at = min((at for at in found if at >= 0), default=-1)
+            if at < 0:
+                return end
+            line += joined.count("\n", offset, at)
+            if pattern.search(self.lines[line]):
+                return line
+            offset = joined.find("\n", at) + 1  # on to the next line
+            if offset == 0:
+                return end
+            line += 1
+            found = [was if was < 0 or was >= offset else joined.find(text, offset, stop)
+                     for was, text in zip(found, texts)]
 
     def _first_found(self, hint: re.Pattern[str], pattern: re.Pattern[str], pos: int, end: int) -> int:
         """The first of the lines ``pos`` .. ``end - 1`` where ``pattern`` is found, looking only

@@ -131,3 +131,30 @@ def test_quick_views_are_taken_on_the_corpus(corpus_dir):
     for name in files:
         quick += _window_views(normalize(read_log(corpus_dir / "report" / name))).lines is not None
     assert quick >= len(files) // 2
+
+
+# -- the texts of stack parts ----------------------------------------------------------------------
+
+def test_stack_part_texts_are_rule_parts_held_by_every_match(corpus_dir):
+    """Each STACK_PART_TEXTS entry is a stack part of some title rule, and every line its regex
+    matches (generated ones and every corpus line) holds one of its texts: the walks that only
+    look at such lines (_Lines._first_holding) miss none."""
+    from splatkit.grammar.kinds import KINDS, STACK, STACK_PART_TEXTS
+    from test_titles_paths import WALK_LINES
+
+    parts = {part.pattern: part for kind in KINDS for rule in kind.title_rules
+             for part in (*rule.stack, *rule.stack2) if part != STACK}
+    assert set(STACK_PART_TEXTS) <= set(parts)
+    lines = WALK_LINES + [
+        "RIP: 0010:foo+0x1/0x2", "NIP [c0000000] bar+0x1/0x2", "pc : baz+0x1/0x2", "PC is at qux+0x1/0x2",
+        "IP: 0x1234", "RIP: 0033:0x457ec9", "pc : [<ffff>] [<  (null)>]   (null)", "LR is at x+0x1/0x2",
+        "Call trace:", "Call Trace:", " backtrace:", "--- interrupt: 900 at handler+0x1/0x2", "trace:",
+    ] + [line.text for name in corpus_files() for line in normalize(read_log(corpus_dir / "report" / name))]
+    matched = 0
+    for text, texts in STACK_PART_TEXTS.items():
+        for line in lines:
+            m = parts[text].search(line)
+            if m is not None:
+                matched += 1
+                assert any(held in line for held in texts), (text, line)
+    assert matched > 100

@@ -29,6 +29,7 @@ __all__ = [
     "ReportKind",
     "SCAN_ANCHORS",
     "STACK",
+    "STACK_PART_TEXTS",
     "SYZ_PLACEHOLDERS",
     "TitleRule",
     "kind_by_id",
@@ -136,6 +137,15 @@ _WARNING_STACK = {"stack": ("(?:" + _RIP_FRAME + "|--- interrupt: [0-9]+ at {{FU
                   "stack2": (_CALL_TRACE, STACK)}
 #: The frames after the first Call Trace line.
 _CALL_TRACE_STACK = (_CALL_TRACE, STACK)
+
+#: For the stack parts that start with one of several texts (above): texts of which every match
+#: holds one, by the part's regex. The regex engine searches for such a regex by testing every
+#: character against the texts' first ones, several times slower than ``str.find`` reads a
+#: text; a stack walk looks only at the lines that hold one of them.
+STACK_PART_TEXTS: dict[str, tuple[str, ...]] = {
+    syz_compile(_CALL_TRACE).pattern: ("Call Trace:", "Call trace:", "Backtrace:"),
+    syz_compile(_WARNING_STACK["stack"][0]).pattern: ("IP", "pc ", "PC is at", "--- interrupt: "),
+}
 
 
 @dataclass(frozen=True)
