@@ -22,7 +22,7 @@ from typing import Any
 from .grammar.kinds import IDENT, RULE_DASH, RULE_EQ, FirstMatch, match_banner, unnamed
 from .grammar.frames import parse_frame
 from .grammar.locks import parse_lock_desc
-from .grammar.sections import RULES, SECTIONS
+from .grammar.sections import RULES, SECTIONS, rule_runs
 from .grammar.tokens import MAX_LINE
 from .grammar.wrappers import (
     COLLAPSED,
@@ -611,22 +611,10 @@ _WHOLE_LINE_RULES = ("lock", "frame", "chain_entry", "cpu_info", "pid_info", "sc
 
 
 def _whole_line_steps(names: tuple[str, ...]) -> tuple[tuple[Any, tuple[str, ...]], ...]:
-    """``names``' rules as steps: (matcher, names). A rule that is code is a step of its own;
-    a run of rules that are each one regex is one :class:`FirstMatch` (its first regex that
-    matches is the rule a loop over them would take)."""
-    steps: list[tuple[Any, tuple[str, ...]]] = []
-    run: list[str] = []
-    for name in (*names, None):
-        rule = RULES[name] if name is not None else None
-        if rule is not None and rule.pattern is not None:
-            run.append(name)
-            continue
-        if run:
-            steps.append((FirstMatch([RULES[n].pattern for n in run]), tuple(run)))
-            run = []
-        if rule is not None:
-            steps.append((rule.match, (name,)))
-    return tuple(steps)
+    """``names``' rules as steps: (matcher, names), a run of one-regex rules tried in one
+    :class:`FirstMatch` (see :func:`~splatkit.grammar.sections.rule_runs`)."""
+    return tuple((FirstMatch([RULES[n].pattern for n in run]), run) if len(run) > 1 else (RULES[run[0]].match, run)
+                 for run in rule_runs(names))
 
 
 #: _WHOLE_LINE_RULES, in that order, as steps (see _whole_line_steps).

@@ -24,7 +24,7 @@ from .grammar import kinds as kinds_table
 from .grammar.kinds import IDENT, RULE_DASH, FirstMatch, ReportKind, match_banner
 from .grammar.frames import parse_frame, raw_frame, simple_frame
 from .grammar.locks import lock_from_name, parse_lock_desc
-from .grammar.sections import ABOVE_BANNER, RULES, SECTIONS, LineRule, Section
+from .grammar.sections import ABOVE_BANNER, RULES, SECTIONS, LineRule, Section, rule_runs
 from .grammar.tokens import MAX_LINE
 from .lines import normalize
 from .model import (
@@ -768,30 +768,15 @@ def _body(section: Section) -> tuple[tuple[Any, Any], ...]:
     """(matcher, handler) of each rule ``section``'s body accepts, in order; a frame goes
     straight to its section's sink.
 
-    A run of rules that are each one regex match (``LineRule.pattern``) becomes one step
-    that tries them all in one match (:class:`~splatkit.grammar.kinds.FirstMatch`): the
-    first of them that matches is the rule that reads the line, as in the loop over them.
+    A run of rules that are each one regex match becomes one step that tries them all in
+    one match (see :func:`~splatkit.grammar.sections.rule_runs`).
     """
-    steps: list[tuple[Any, Any]] = []
-    run: list[tuple[LineRule, Any]] = []
+    def handler(name: str) -> Any:
+        return _FRAME_SINKS[section.name] if name == "frame" else _RULE_HANDLERS[name]
 
-    def close_run() -> None:
-        if len(run) > 1:
-            steps.append((_first_of(run), _call_first_of))
-        else:
-            steps.extend((rule.match, handler) for rule, handler in run)
-        run.clear()
-
-    for name in section.body:
-        rule = RULES[name]
-        handler = _FRAME_SINKS[section.name] if name == "frame" else _RULE_HANDLERS[name]
-        if rule.pattern is not None:
-            run.append((rule, handler))
-            continue
-        close_run()
-        steps.append((rule.match, handler))
-    close_run()
-    return tuple(steps)
+    return tuple((_first_of([(RULES[name], handler(name)) for name in run]), _call_first_of) if len(run) > 1
+                 else (RULES[run[0]].match, handler(run[0]))
+                 for run in rule_runs(section.body))
 
 
 def _first_of(rules: list[tuple[LineRule, Any]]) -> Any:

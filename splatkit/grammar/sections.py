@@ -15,14 +15,14 @@ each rule and no kernel string.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from . import frames, locks
 from .tokens import compile
 
-__all__ = ["ABOVE_BANNER", "RULES", "SECTIONS", "LineRule", "Section"]
+__all__ = ["ABOVE_BANNER", "RULES", "SECTIONS", "LineRule", "Section", "rule_runs"]
 
 
 @dataclass(frozen=True)
@@ -138,6 +138,31 @@ class Section:
     trace: str = ""
     """When set, the header opens a :class:`~splatkit.model.StateTrace` of this event, which
     the section's frames fill."""
+
+
+def rule_runs(names: Iterable[str]) -> list[tuple[str, ...]]:
+    """The rules ``names``, in order, grouped for reading a line: each run of rules that are
+    each one regex match (``LineRule.pattern``) together, every other rule alone.
+
+    A reader tries a run in one match (:class:`~splatkit.grammar.kinds.FirstMatch`): the
+    first of its regexes that matches is the rule a loop over them would take.
+
+    >>> rule_runs(["frame", "cpu_info", "hardware", "lock"])
+    [('frame',), ('cpu_info', 'hardware'), ('lock',)]
+    """
+    runs: list[tuple[str, ...]] = []
+    run: list[str] = []
+    for name in names:
+        if RULES[name].pattern is not None:
+            run.append(name)
+            continue
+        if run:
+            runs.append(tuple(run))
+            run = []
+        runs.append((name,))
+    if run:
+        runs.append(tuple(run))
+    return runs
 
 
 def _section(name: str, header: str, *body: str, terminal: bool = False, field: str = "",
