@@ -677,8 +677,10 @@ class _ReportReader:
         # syzkaller's title, from the raw report text (the banner line and the lines after it,
         # which may decide where the report ends).
         title = syzkaller_title(self.lines, self.banner_index, self.kind)
+        # Every lock the report prints: the era and the wait-type scale are read from them.
+        locks = _locks(f, chain, held_locks, self.other_locks)
         usage_layout = detect_usage_layout(self.banner, f.get("kernel"), f.get("usage_change"),
-                                           _all_usages(f, chain, held_locks, self.other_locks),
+                                           [lock.usage for lock in locks if lock.usage],
                                            kind_since=self.kind.since)
         splat = Splat(
             kind=self.kind.kind,
@@ -722,7 +724,7 @@ class _ReportReader:
             notes=tuple(self.notes),
             held_lock_dumps=tuple((task, tuple(held[i] for i in sorted(held))) for task, held in self.dumps),
             usage_layout=usage_layout,
-            wait_scale=detect_wait_scale(_all_waits(f, chain, held_locks, self.other_locks)),
+            wait_scale=detect_wait_scale(_wait_evidence(f, locks)),
             unrecognised=tuple(self.unrecognised),
             interleaved=tuple(self.interleaved),
             line_fields=tuple(self.line_fields),
@@ -827,13 +829,7 @@ def _locks(f: dict[str, Any], chain: tuple[ChainEntry, ...], held: tuple[HeldLoc
     return [lock for lock in locks if lock is not None]
 
 
-def _all_usages(f: dict[str, Any], chain: tuple[ChainEntry, ...], held: tuple[HeldLock, ...],
-                others: list[tuple[str, LockUse]]) -> list[str]:
-    return [lock.usage for lock in _locks(f, chain, held, others) if lock.usage]
-
-
-def _all_waits(f: dict[str, Any], chain: tuple[ChainEntry, ...], held: tuple[HeldLock, ...],
-               others: list[tuple[str, LockUse]]) -> WaitEvidence:
+def _wait_evidence(f: dict[str, Any], locks: list[LockUse]) -> WaitEvidence:
     kernel = f.get("kernel")
-    return WaitEvidence(tuple((lock.name, lock.wait) for lock in _locks(f, chain, held, others) if lock.wait),
+    return WaitEvidence(tuple((lock.name, lock.wait) for lock in locks if lock.wait),
                         f.get("wait_context"), kernel.release if kernel else None)
