@@ -175,7 +175,7 @@ def _plain_line(number: int, present: int) -> re.Pattern[str]:
     outside an indentation block, on lines of at most MAX_LINE characters.
 
     A wrapper whose hint the text lacks matches nowhere in it and is left out (in a
-    console log, the syslog and journal prefixes: a third of the regex's work).
+    console log, the syslog and journal prefixes: over a quarter of the regex's work).
     """
     wrapper = WRAPPERS[number]
     if wrapper.block or wrapper.hint is not None or not wrapper.record_start:
@@ -456,17 +456,16 @@ def normalize(text: str, *, first_line: int = 1) -> list[Line]:
     [(1, 'a:'), (1, 'b')]
     """
     raws = _input_lines(text)
-    # Which wrappers' hints the text holds, when the lines are read as they are (decoding may
-    # spell a hint that the text does not).
-    plain_line = _plain_console_line(text).match
-    if _is_quoted_printable(text):
+    quoted_printable, utf7 = _is_quoted_printable(text), _is_utf7(text)
+    if quoted_printable:
         logical = _logical_lines(raws)
-        plain_line = _PLAIN_CONSOLE_LINE.match
     else:
         logical = zip(zip(raws), raws, itertools.repeat(()))  # ((raw,), raw, ()) for each, in C
-    if _is_utf7(text):
+    if utf7:
         logical = _utf7_lines(logical)
-        plain_line = _PLAIN_CONSOLE_LINE.match
+    # The regex for the text's own hints, when the lines are read as they are (decoding may
+    # spell a hint that the text does not).
+    plain_line = (_PLAIN_CONSOLE_LINE if quoted_printable or utf7 else _plain_console_line(text)).match
     out: list[Line] = []
     seen_record_prefix = False
     caller = None
