@@ -1,0 +1,151 @@
+"""Whole-text encodings a mail or an archive applied to a pasted report, undone.
+
+A mail body in quoted-printable (RFC 2045 §6.7: ``=3D`` escapes, ``=`` soft line
+breaks) and a mail archive that stored the text as UTF-7 (RFC 2152:
+``lock+AF8-acquire``) are decoded before any prefix is stripped
+(:func:`splatkit.lines.normalize`, step 1 of :mod:`splatkit.grammar.wrappers`).
+Each decoder yields *logical lines*: (the input lines it read, the decoded text,
+the names of what it undid), so the input can always be rebuilt.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Iterator
+
+from .grammar.tokens import MAX_LINE
+from .grammar.wrappers import (
+    QP,
+    QP_ESCAPE,
+    QP_FULL_LINE,
+    QP_HEADER,
+    QP_MIN_ESCAPES,
+    QP_SOFT_BREAK,
+    QP_TELLING_ESCAPE,
+    UTF7,
+    UTF7_MARKER,
+    UTF7_MIN_MARKERS,
+)
+
+__all__ = ["LogicalLine", "is_quoted_printable", "is_utf7", "qp_lines", "utf7_decode", "utf7_lines"]
+
+#: (input lines, decoded text, names of the encodings undone) of one logical line.
+LogicalLine = tuple[tuple[str, ...], str, tuple[str, ...]]
+
+# -- quoted-printable -----------------------------------------------------------------------------
+
+def is_quoted_printable(text: str) -> bool:
+    """Whether ``text`` looks like a quoted-printable mail body (header, or enough escapes).
+
+    Each regex runs only when a plain substring test (at memory speed) says it may match:
+    most texts are console logs with no header and no ``=`` at a line's end.
+    """
+    if "=" not in text:
+        return False
+    if text.count(QP_TELLING_ESCAPE) >= QP_MIN_ESCAPES:
+        return True
+    if "quoted-printable" in text.lower() and QP_HEADER.search(text) is not None:
+        return True
+    breaks = _full_line_breaks(text)
+    if next(breaks, None) is None:
+        return False
+    return QP_TELLING_ESCAPE in text or next(breaks, None) is not None
+
+
+def _full_line_breaks(text: str) -> Iterator[int]:
+    """Offsets of the soft line breaks of ``text`` at :data:`QP_FULL_LINE` widths.
+
+    Found with ``str.find``: only the few lines that end in ``=`` are looked at.
+    """
+    for ending in ("=\n", "=\r\n") if "\r" in text else ("=\n",):
+        at = text.find(ending)
+        while at != -1:
+            start = text.rfind("\n", 0, at) + 1
+            if at - start in QP_FULL_LINE and text[at - 1] != "=":
+                yield at
+            at = text.find(ending, at + len(ending))
+    last = text[text.rfind("\n") + 1:].removesuffix("\r")  # a last line without a newline
+    if last.endswith("=") and len(last) - 1 in QP_FULL_LINE and last[-2] != "=":
+        yield len(text)
+
+
+def _qp_decode(line: str) -> str:
+    """One logical line's escapes decoded; the bytes are read as UTF-8, never fatally."""
+    if "=" not in line:
+        return line
+    data = QP_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), line)
+    # chr() gave one code point per byte; reassemble UTF-8 sequences the escapes spelled.
+    try:
+        return data.encode("latin-1").decode("utf-8", errors="replace")
+    except UnicodeEncodeError:  # the line already held non-Latin-1 text: leave it as read
+        return data
+
+
+def qp_lines(raws: list[str]) -> Iterator[LogicalLine]:
+    """(input lines, decoded text, wrappers) per quoted-printable logical line.
+
+    A soft line break (``=`` at the end) joins an input line to the next one.
+    """
+    group: list[str] = []
+    parts: list[str] = []
+    for raw in raws:
+        group.append(raw)
+        body = raw[:-1] if raw.endswith("\r") else raw
+        m = QP_SOFT_BREAK.search(body) if len(body) <= MAX_LINE else None
+        if m is not None:
+            parts.append(body[:m.start()])
+            continue
+        parts.append(body)
+        encoded = "".join(parts)
+        decoded = _qp_decode(encoded)
+        # The last input line's CR is the logical line's (the line-end step records it).
+        text = decoded + ("\r" if raw.endswith("\r") else "")
+        yield tuple(group), text, ((QP,) if len(group) > 1 or decoded != encoded else ())
+        group, parts = [], []
+    if group:
+        encoded = "".join(parts)
+        yield tuple(group), _qp_decode(encoded), (QP,)
+
+
+# -- UTF-7 ----------------------------------------------------------------------------------------
+
+def is_utf7(text: str) -> bool:
+    """Whether ``text`` looks like a report an archive stored as UTF-7."""
+    return "+AF" in text and len(UTF7_MARKER.findall(text, 0)) >= UTF7_MIN_MARKERS
+
+
+def utf7_decode(line: str) -> str:
+    """``line`` with its UTF-7 runs decoded (``lock+AF8-acquire+-0x16f`` -> ``lock_acquire+0x16f``).
+
+    Run by run, not the whole line by the codec: a ``+`` the archive did not encode
+    (``func+0x16f/0x3f0`` in a text that is not UTF-7 after all) starts no run here. A run
+    is decoded only when it spells printable ASCII, which kernel text is; any other is left
+    as read.
+
+    >>> utf7_decode("lock+AF8-acquire+-0x16f/0x3f0 +AFs-x+AF0 f+0x16f/0x3f0")
+    'lock_acquire+0x16f/0x3f0 [x] f+0x16f/0x3f0'
+    """
+    return _UTF7_RUN.sub(_utf7_run, line) if "+" in line else line
+
+
+#: A UTF-7 shifted run: ``+``, base64 of UTF-16BE, an optional ``-`` (``+-`` is a ``+``).
+_UTF7_RUN = re.compile(r"\+([A-Za-z0-9+/]*)(-?)")
+
+
+def _utf7_run(m: re.Match[str]) -> str:
+    run, dash = m.groups()
+    if not run:
+        return "+" if dash else m.group(0)
+    try:
+        text = base64.b64decode(run + "=" * (-len(run) % 4)).decode("utf-16-be")
+    except (binascii.Error, UnicodeDecodeError):
+        return m.group(0)
+    return text if text.isascii() and text.isprintable() else m.group(0)
+
+
+def utf7_lines(logical: Iterator[LogicalLine]) -> Iterator[LogicalLine]:
+    for group, text, decoded_by in logical:
+        decoded = utf7_decode(text)
+        yield group, decoded, (decoded_by + (UTF7,) if decoded != text else decoded_by)
