@@ -21,7 +21,9 @@ from .grammar.tokens import MAX_LINE
 from .grammar.wrappers import (
     COLLAPSED,
     COLLAPSED_AT,
+    CONTINUATION_ALIGN,
     LINE_ENDS,
+    TAB_WIDTH,
     NEWLINE_ESCAPES,
     TEXT_REPAIRS,
     WRAPPERS,
@@ -294,6 +296,42 @@ def _repair(text: str) -> tuple[str, tuple[str, ...]]:
     return text, tuple(names)
 
 
+# -- continuation lines ---------------------------------------------------------------------------
+
+def _text_column(decoded: str, text: str, names: tuple[str, ...]) -> int:
+    """The column where ``text``, what is left of input line ``decoded`` once its prefixes
+    (wrappers ``names``) are stripped, starts in it (TABs to the next stop).
+
+    A prefix alone on its line has usually lost the blank after it (trailing blanks are
+    trimmed by editors and mailers); its text would have started one column further.
+    """
+    end = len(decoded) - sum(len(tail) for name, tail in LINE_ENDS if name in names)
+    prefix = decoded[:max(end - len(text), 0)]
+    column = len(prefix.expandtabs(TAB_WIDTH))
+    return column + 1 if not text and prefix and not prefix[-1].isspace() else column
+
+
+def _unalign(text: str, column: int, record_column: int) -> str:
+    """``text``, which starts at ``column`` of its input line, without the blanks that sit it
+    under a record's text starting at ``record_column`` (see :data:`CONTINUATION_ALIGN`).
+
+    Blanks that stop short of that column are not a tool's alignment (a line of the kernel's
+    own that no prefix precedes): they are kept.
+
+    >>> _unalign("               but task", 0, 15)
+    'but task'
+    >>> _unalign("\\t\\t\\t   x", 8, 35), _unalign("                 lock(A);", 0, 15), _unalign(" #0: x", 0, 15)
+    ('x', '  lock(A);', ' #0: x')
+    """
+    i = 0
+    while column < record_column:
+        if i == len(text) or text[i] not in " \t":
+            return text  # (the same object: nothing was undone)
+        column = (column // TAB_WIDTH + 1) * TAB_WIDTH if text[i] == "\t" else column + 1
+        i += 1
+    return text[i:]
+
+
 # -- the pipeline ---------------------------------------------------------------------------------
 
 def normalize(text: str, *, first_line: int = 1) -> list[Line]:
@@ -325,6 +363,9 @@ def normalize(text: str, *, first_line: int = 1) -> list[Line]:
     out: list[Line] = []
     seen_record_prefix = False
     caller = None
+    # The input line, text and wrappers of the line that started the current printk record
+    # (see _unalign); None outside a record.
+    record: tuple[str, str, tuple[str, ...]] | None = None
     indent = None
     no = first_line
     # Repairs run only on lines holding their hint, and only if the text holds one at all.
@@ -341,6 +382,7 @@ def normalize(text: str, *, first_line: int = 1) -> list[Line]:
             stripped, line_caller = plain.group("text", "caller")
             seen_record_prefix = True
             caller = line_caller
+            record = (decoded, stripped, _PLAIN_NAMES)
             out.append(Line(no, group[0], stripped, _PLAIN_NAMES, line_caller, False, (), 0))
             no += 1
             continue
@@ -350,6 +392,16 @@ def normalize(text: str, *, first_line: int = 1) -> list[Line]:
             stripped, names, line_caller, record_start, indent = _strip(decoded, indent)
         if decoded_by:
             names = decoded_by + names
+        if record_start:
+            record = (decoded, stripped, names)
+        elif record is not None and stripped != "" and not stripped.isspace():
+            # A line without a prefix: a continuation of the record, aligned under its text,
+            # or, once one line is not, text of its own (another log pasted after this one).
+            unaligned = _unalign(stripped, _text_column(decoded, stripped, names), _text_column(*record))
+            if unaligned is stripped:
+                record = None
+            else:
+                stripped, names = unaligned, (*names, CONTINUATION_ALIGN)
         joined = tuple(group[1:]) if len(group) > 1 else ()
         escaped = names and not _ESCAPING.isdisjoint(names)
         if not escaped and not repairs and not ("[" in stripped and COLLAPSED_AT.search(stripped)):

@@ -24,7 +24,9 @@ from dataclasses import dataclass
 
 __all__ = [
     "COLLAPSED",
+    "CONTINUATION_ALIGN",
     "COLLAPSED_AT",
+    "TAB_WIDTH",
     "HARD_WRAP",
     "KERN_CONT",
     "KERN_CONT_FRAGMENTS",
@@ -86,14 +88,35 @@ def _w(name: str, regex: str, *, record_start: bool = False, block: bool = False
     return Wrapper(name, re.compile(regex), record_start, block, escapes_newlines, outer, foreign, hint)
 
 
-#: What starts a kernel line when its indentation is a commit message's: a timestamp, a
-#: lockdep rule or a banner level. Indentation before anything else is the kernel's own.
-_KERNEL_LINE_START = r"(?=\[\s*\d+\.\d+\]|={20,}\s*$|\[ (?:INFO|BUG): |(?:WARNING|BUG|INFO): )"
+# -- the printk record prefixes, each once ------------------------------------------------------
 
-#: Host and tag of a syslog line: "host kernel: " or busybox's "kern.warn kernel: ".
-_HOST_KERNEL = r"\S+ (?:\S+ )?kernel:(?: |$)"
+#: A printk timestamp as the console prints it, ``[48419.244819]``, unpadded ``[66.729373]``,
+#: with dmesg -d's delta ``[48419.244819 <    0.006180>]`` or the delta alone
+#: ``[<    0.000123>]`` (§7.1.3).
+_STAMP_PRINTK = r"\[\s*(?:\d+\.\d+(?: <\s*\d+\.\d+>)?|<\s*\d+\.\d+>)\]"
+#: dmesg -T: ``[Tue May  7 12:37:01 2024]``, ``[Tue May  7 12:37:01 2024 <    0.000123>]``.
+_STAMP_DMESG_T = r"\[[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d [\d:]{8} \d{4}(?: <\s*\d+\.\d+>)?\]"
+#: dmesg -H: ``[May 7 12:37]`` / ``[Nov25 09:26]`` at each new minute, ``[  +0.000123]`` after
+#: (``[  +0,010730]`` in a locale with a decimal comma).
+_STAMP_DMESG_H = r"\[\s*(?:\+\d+[.,]\d+|[A-Z][a-z]{2}\s?\d{1,2} \d\d:\d\d(?::\d\d)?)\]"
+#: dmesg --time-format iso: ``2024-05-07T12:37:01,123456+02:00``.
+_STAMP_ISO = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d,\d+[+-]\d\d:\d\d"
+#: The printk caller id CONFIG_PRINTK_CALLER glues on a timestamp: ``[  T125]``, ``[    C3]``.
+_GLUED_CALLER = r"(?:\[\s*(?P<caller>[TC]\d+)\])?"
+#: What a syslog daemon or the journal writes before a kernel line, after its time: the host
+#: (journalctl leaves it out with some outputs) and ``kernel:``, or busybox's ``kern.warn kernel:``.
+_HOST_KERNEL = r"(?:\S+ ){0,2}kernel:(?: |$)"
 #: What every syslog or journal prefix holds (their hint): a console log has none.
 _KERNEL_TAG = "kernel:"
+#: A syslog daemon configured to write a level and an empty program field: ``host warning: : ``.
+_HOST_LEVEL = r"\S+ (?:emerg|alert|crit|err|warning|warn|notice|info|debug): : "
+
+#: What starts a kernel line when its indentation is a commit message's: a timestamp in any of
+#: the console's forms or a banner. Indentation before anything else is the kernel's own, but
+#: for a lockdep rule after two blanks or more (lockdep's own rules start at most one blank in).
+_KERNEL_LINE_START = (rf"(?={_STAMP_PRINTK}|{_STAMP_DMESG_T}|{_STAMP_DMESG_H}|<\d>\["
+                      r"|\[ (?:INFO|BUG): |(?:WARNING|BUG|INFO): )")
+_RULE_START = r"(?==={19,}\s*$)"
 
 WRAPPERS: tuple[Wrapper, ...] = (
     # Mail quoting at any depth, "> > >" or ">>>", and the "| " some commit messages and
@@ -101,48 +124,36 @@ WRAPPERS: tuple[Wrapper, ...] = (
     _w("quote", r"(?:[>|] ?)+", outer=True),
     # A splat pasted into a commit message or patch description, indented by a tab or
     # blanks ("    [ 1880.242388] ..."), then every line of the block (§7.1.1).
-    _w("indent", r"(?:\t| {2,8})" + _KERNEL_LINE_START, block=True),
+    _w("indent", r"(?:\t| {1,8})" + _KERNEL_LINE_START + r"|(?:\t| {2,8})" + _RULE_START, block=True),
     # Classic syslog and journalctl -o short / short-precise:
     # "May  7 12:37:01 host kernel: ", "Nov 25 09:26:38.123456 host kernel: " (§7.1.2).
-    _w("syslog", r"[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,9})? " + _HOST_KERNEL,
+    _w("syslog", r"[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,9})? (?:" + _HOST_KERNEL + ")",
        record_start=True, escapes_newlines=True, hint=_KERNEL_TAG),
     # RFC 3339 rsyslog / journalctl -o short-iso(-precise): "2016-03-26T20:52:22.526357+00:00 host kernel: ".
-    _w("syslog-iso", r"\d{4}-\d\d-\d\dT[\d:.,]+(?:Z|[+-]\d\d:?\d\d)? " + _HOST_KERNEL,
+    _w("syslog-iso", r"\d{4}-\d\d-\d\dT[\d:.,]+(?:Z|[+-]\d\d:?\d\d)? (?:" + _HOST_KERNEL + ")",
        record_start=True, escapes_newlines=True, hint=_KERNEL_TAG),
+    # A syslog daemon that writes the level and no program: "Feb 13 14:13:12 silk warning: : ".
+    _w("syslog", r"[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,9})? " + _HOST_LEVEL,
+       record_start=True, escapes_newlines=True, hint=": : "),
     # journalctl -o short-full: "Mon 2024-11-25 09:26:38 CET host kernel: ".
-    _w("journal-full", r"[A-Z][a-z]{2} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,9})? \S+ " + _HOST_KERNEL,
+    _w("journal-full", r"[A-Z][a-z]{2} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,9})? \S+ (?:" + _HOST_KERNEL + ")",
        record_start=True, escapes_newlines=True, hint=_KERNEL_TAG),
-    # journalctl -o short-monotonic: "[ 1234.567890] host kernel: ".
-    _w("journal-monotonic", r"\[\s*\d+\.\d+\] " + _HOST_KERNEL, record_start=True, escapes_newlines=True, hint=_KERNEL_TAG),
+    # journalctl -o short-monotonic: "[ 1234.567890] host kernel: ", "[ 1234.567890] kernel: ".
+    _w("journal-monotonic", r"\[\s*\d+\.\d+\] (?:" + _HOST_KERNEL + ")", record_start=True, escapes_newlines=True,
+       hint=_KERNEL_TAG),
     # journalctl -o short-unix: "1732523198.123456 host kernel: ".
-    _w("journal-unix", r"\d{9,}\.\d+ " + _HOST_KERNEL, record_start=True, escapes_newlines=True, hint=_KERNEL_TAG),
+    _w("journal-unix", r"\d{9,}\.\d+ (?:" + _HOST_KERNEL + ")", record_start=True, escapes_newlines=True,
+       hint=_KERNEL_TAG),
     # dmesg -x / --decode: "kern  :warn  : " (facility kern..authpriv, local0..7; level
     # emerg..debug). Bounded, so that a line of letters is not read to its end.
     _w("dmesg-decode", r"[a-z]{3,8}\d? *:[a-z]{3,6} *: ", record_start=True),
     # Console log level "<4>".
     _w("loglevel", r"<\d>", record_start=True),
-    # printk timestamp "[48419.244819]", with dmesg -d's delta "[48419.244819 <    0.006180>]"
-    # or dmesg -d's delta alone "[<    0.000123>]" (§7.1.3). A caller id may be glued on.
-    _w(
-        "timestamp",
-        r"\[\s*(?:\d+\.\d+(?: <\s*\d+\.\d+>)?|<\s*\d+\.\d+>)\](?:\[\s*(?P<caller>[TC]\d+)\])? ?",
-        record_start=True,
-    ),
-    # dmesg -T: "[Tue May  7 12:37:01 2024]", "[Tue May  7 12:37:01 2024 <    0.000123>]".
-    _w(
-        "timestamp",
-        r"\[[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d [\d:]{8} \d{4}(?: <\s*\d+\.\d+>)?\]"
-        r"(?:\[\s*(?P<caller>[TC]\d+)\])? ?",
-        record_start=True,
-    ),
-    # dmesg -H: "[May 7 12:37]" / "[Nov25 09:26]" at each new minute, "[  +0.000123]" after.
-    _w(
-        "timestamp",
-        r"\[\s*(?:\+\d+\.\d+|[A-Z][a-z]{2}\s?\d{1,2} \d\d:\d\d(?::\d\d)?)\](?:\[\s*(?P<caller>[TC]\d+)\])? ?",
-        record_start=True,
-    ),
-    # dmesg --time-format iso: "2024-05-07T12:37:01,123456+02:00 ".
-    _w("timestamp", r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d,\d+[+-]\d\d:\d\d ", record_start=True),
+    # printk timestamps in every form above; a caller id may be glued on.
+    _w("timestamp", _STAMP_PRINTK + _GLUED_CALLER + " ?", record_start=True),
+    _w("timestamp", _STAMP_DMESG_T + _GLUED_CALLER + " ?", record_start=True),
+    _w("timestamp", _STAMP_DMESG_H + _GLUED_CALLER + " ?", record_start=True),
+    _w("timestamp", _STAMP_ISO + " ", record_start=True),
     # Other console output glued in front of a kernel line: "syzkaller login: [   16.305150] INFO: ...".
     _w("glued", r".{1,200}?(?=\[\s*\d+\.\d{6}\](?:\[\s*[TC]\d+\])? )", foreign=True, hint="["),
     # printk caller id on its own, CONFIG_PRINTK_CALLER: "[  T125] " or "[    C3] " (§7.1.4).
@@ -203,6 +214,23 @@ UTF7 = "utf-7"
 #: ``+`` is kernel text (``func+0x1/0x2``) and must not start a base64 run.
 UTF7_MARKER = re.compile(r"\+AF[0-9A-Za-z+/]")
 UTF7_MIN_MARKERS = 2
+
+# -- continuation lines aligned under the message ----------------------------------------------
+
+#: The wrapper name recorded on a continuation line whose alignment was undone. A printk record
+#: may hold several lines (lockdep prints ``"\nbut task is already holding lock:\n"`` as one
+#: record); the console repeats the prefix on each, but util-linux ``dmesg``, ``journalctl`` and
+#: syslog daemons print the second and later lines with no prefix, indented by blanks (or TABs,
+#: once a mailer touched them) to sit under the message::
+#:
+#:     [  781.753030]
+#:                    but task is already holding lock:
+#:
+#: The blanks up to the column where the record's text starts are the tool's, not the kernel's;
+#: fewer are all the tool's (``dmesg -x`` prints continuations at column 0).
+CONTINUATION_ALIGN = "continuation-align"
+#: Tab stops of the text a continuation's columns are counted in (a terminal's, a mailer's).
+TAB_WIDTH = 8
 
 # -- newlines collapsed into blanks ------------------------------------------------------------
 
