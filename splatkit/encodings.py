@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import codecs
 import re
 from collections.abc import Iterator
 
 from .grammar.tokens import MAX_LINE
 from .grammar.wrappers import (
+    NO_BREAK_SPACE,
+    NO_BREAK_SPACES,
     QP,
     QP_ESCAPE,
     QP_FULL_LINE,
@@ -29,7 +32,7 @@ from .grammar.wrappers import (
     UTF7_MIN_MARKERS,
 )
 
-__all__ = ["LogicalLine", "is_quoted_printable", "is_utf7", "qp_lines", "utf7_decode", "utf7_lines"]
+__all__ = ["LogicalLine", "blank_lines", "has_no_break_spaces", "is_quoted_printable", "is_utf7", "qp_lines", "utf7_decode", "utf7_lines"]
 
 #: (input lines, decoded text, names of the encodings undone) of one logical line.
 LogicalLine = tuple[tuple[str, ...], str, tuple[str, ...]]
@@ -71,14 +74,27 @@ def _full_line_breaks(text: str) -> Iterator[int]:
         yield len(text)
 
 
+def _latin1_fallback(error: UnicodeDecodeError) -> tuple[str, int]:
+    """A byte that is not UTF-8 is read as Latin-1 (a mail in ISO-8859-1: ``=A0`` is a no-break space)."""
+    return error.object[error.start:error.end].decode("latin-1"), error.end
+
+
+codecs.register_error("splatkit-latin-1", _latin1_fallback)
+
+
 def _qp_decode(line: str) -> str:
-    """One logical line's escapes decoded; the bytes are read as UTF-8, never fatally."""
+    """One logical line's escapes decoded; the bytes are read as UTF-8, or else as Latin-1,
+    never fatally.
+
+    >>> _qp_decode("a=C2=A0b =A0#0:")
+    'a\xa0b \xa0#0:'
+    """
     if "=" not in line:
         return line
     data = QP_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), line)
     # chr() gave one code point per byte; reassemble UTF-8 sequences the escapes spelled.
     try:
-        return data.encode("latin-1").decode("utf-8", errors="replace")
+        return data.encode("latin-1").decode("utf-8", errors="splatkit-latin-1")
     except UnicodeEncodeError:  # the line already held non-Latin-1 text: leave it as read
         return data
 
@@ -149,3 +165,20 @@ def utf7_lines(logical: Iterator[LogicalLine]) -> Iterator[LogicalLine]:
     for group, text, decoded_by in logical:
         decoded = utf7_decode(text)
         yield group, decoded, (decoded_by + (UTF7,) if decoded != text else decoded_by)
+
+
+# -- no-break spaces --------------------------------------------------------------------------------
+
+_TO_BLANK = str.maketrans(dict.fromkeys(NO_BREAK_SPACES, " "))
+
+
+def has_no_break_spaces(text: str) -> bool:
+    """Whether ``text`` holds a character a mailer writes for a blank."""
+    return any(char in text for char in NO_BREAK_SPACES)
+
+
+def blank_lines(logical: Iterator[LogicalLine]) -> Iterator[LogicalLine]:
+    """Logical lines with their no-break spaces read as blanks (:data:`NO_BREAK_SPACES`)."""
+    for group, text, decoded_by in logical:
+        blanked = text.translate(_TO_BLANK)
+        yield group, blanked, (decoded_by + (NO_BREAK_SPACE,) if blanked != text else decoded_by)

@@ -15,7 +15,7 @@ import functools
 import itertools
 import re
 
-from .encodings import is_quoted_printable, is_utf7, qp_lines, utf7_decode, utf7_lines
+from .encodings import blank_lines, has_no_break_spaces, is_quoted_printable, is_utf7, qp_lines, utf7_decode, utf7_lines
 from .grammar.kinds import unnamed
 from .grammar.tokens import MAX_LINE
 from .grammar.wrappers import (
@@ -188,6 +188,22 @@ def _plain_console_line(text: str) -> re.Pattern[str]:
 _PLAIN_CONSOLE_LINE = _plain_line(_PLAIN_NUMBER, (1 << len(_HINTS)) - 1)
 
 
+def _retab(text: str, indent: str, column: int) -> str | None:
+    """``text`` (at ``column`` of its input line) starting with the block indentation
+    ``indent``, when a mailer wrote its leading blanks with TABs that reach as far; else None.
+
+    >>> _retab("\\t CPU0", "  ", 2)
+    '       CPU0'
+    """
+    leading = text[:len(text) - len(text.lstrip(" \t"))]
+    if "\t" not in leading:
+        return None
+    pad = " " * column
+    width = len((pad + leading).expandtabs(TAB_WIDTH)) - column
+    needed = len((pad + indent).expandtabs(TAB_WIDTH)) - column
+    return indent + " " * (width - needed) + text[len(leading):] if width >= needed else None
+
+
 def _strip(raw: str, indent: str | None = None) -> tuple[str, tuple[str, ...], str | None, bool, str | None]:
     """Strip wrappers from one line.
 
@@ -219,7 +235,10 @@ def _strip(raw: str, indent: str | None = None) -> tuple[str, tuple[str, ...], s
                 break
             found = _block_prefix(text, indent, in_block, number, m)
             if found is None:
-                break
+                retabbed = _retab(text, indent, len(raw[:len(raw) - len(text)].expandtabs(TAB_WIDTH)))
+                if retabbed is None:
+                    break
+                text, found = retabbed, (_BLOCK, len(indent), None)
             number, length, m = found
         elif number < _BLOCK or (number != _BLOCK and (in_block or not indent)):  # no block involved
             length = m.end()
@@ -298,35 +317,37 @@ def _repair(text: str) -> tuple[str, tuple[str, ...]]:
 
 # -- continuation lines ---------------------------------------------------------------------------
 
-def _text_column(decoded: str, text: str, names: tuple[str, ...]) -> int:
-    """The column where ``text``, what is left of input line ``decoded`` once its prefixes
-    (wrappers ``names``) are stripped, starts in it (TABs to the next stop).
-
-    A prefix alone on its line has usually lost the blank after it (trailing blanks are
-    trimmed by editors and mailers); its text would have started one column further.
-    """
+def _prefix_end(decoded: str, text: str, names: tuple[str, ...], *, blanks: bool = False) -> int:
+    """The column where the prefixes (wrappers ``names``) of input line ``decoded`` end, the
+    blanks after them left out unless ``blanks`` (TABs to the next stop); ``text`` is what
+    they leave."""
     end = len(decoded) - sum(len(tail) for name, tail in LINE_ENDS if name in names)
     prefix = decoded[:max(end - len(text), 0)]
-    column = len(prefix.expandtabs(TAB_WIDTH))
-    return column + 1 if not text and prefix and not prefix[-1].isspace() else column
+    return len((prefix if blanks else prefix.rstrip()).expandtabs(TAB_WIDTH))
 
 
-def _unalign(text: str, column: int, record_column: int) -> str:
+def _unalign(text: str, column: int, prefix_end: int) -> str:
     """``text``, which starts at ``column`` of its input line, without the blanks that sit it
-    under a record's text starting at ``record_column`` (see :data:`CONTINUATION_ALIGN`).
+    under the text of a record whose prefix ends at ``prefix_end`` (see
+    :data:`CONTINUATION_ALIGN`).
 
-    Blanks that stop short of that column are not a tool's alignment (a line of the kernel's
-    own that no prefix precedes): they are kept.
+    Tools align a continuation under the record's text (util-linux dmesg, the journal) or
+    under the prefix's last character (a CI's ``<4>[ ts ]`` logs): blanks that reach
+    ``prefix_end`` are the tool's, up to one column beyond it. Blanks that stop short of it
+    are not a tool's alignment (a line of the kernel's own that no prefix precedes): they
+    are kept.
 
-    >>> _unalign("               but task", 0, 15)
-    'but task'
-    >>> _unalign("\\t\\t\\t   x", 8, 35), _unalign("                 lock(A);", 0, 15), _unalign(" #0: x", 0, 15)
+    >>> _unalign("               but task", 0, 14), _unalign("                 but task", 2, 19)
+    ('but task', 'but task')
+    >>> _unalign("\\t\\t\\t   x", 8, 34), _unalign("                 lock(A);", 0, 14), _unalign(" #0: x", 0, 14)
     ('x', '  lock(A);', ' #0: x')
     """
     i = 0
-    while column < record_column:
+    while column <= prefix_end:
         if i == len(text) or text[i] not in " \t":
-            return text  # (the same object: nothing was undone)
+            if column < prefix_end:
+                return text  # (the same object: nothing was undone)
+            break
         column = (column // TAB_WIDTH + 1) * TAB_WIDTH if text[i] == "\t" else column + 1
         i += 1
     return text[i:]
@@ -357,9 +378,13 @@ def normalize(text: str, *, first_line: int = 1) -> list[Line]:
         logical = zip(zip(raws), raws, itertools.repeat(()))  # ((raw,), raw, ()) for each, in C
     if utf7:
         logical = utf7_lines(logical)
+    no_break_spaces = has_no_break_spaces(text)
+    if no_break_spaces or quoted_printable:  # (decoding may spell them)
+        logical = blank_lines(logical)
     # The regex for the text's own hints, when the lines are read as they are (decoding may
     # spell a hint that the text does not).
-    plain_line = (_PLAIN_CONSOLE_LINE if quoted_printable or utf7 else _plain_console_line(text)).match
+    plain_line = (_PLAIN_CONSOLE_LINE if quoted_printable or utf7 or no_break_spaces
+                  else _plain_console_line(text)).match
     out: list[Line] = []
     seen_record_prefix = False
     caller = None
@@ -397,7 +422,8 @@ def normalize(text: str, *, first_line: int = 1) -> list[Line]:
         elif record is not None and stripped != "" and not stripped.isspace():
             # A line without a prefix: a continuation of the record, aligned under its text,
             # or, once one line is not, text of its own (another log pasted after this one).
-            unaligned = _unalign(stripped, _text_column(decoded, stripped, names), _text_column(*record))
+            unaligned = _unalign(stripped, _prefix_end(decoded, stripped, names, blanks=True),
+                                 _prefix_end(*record))
             if unaligned is stripped:
                 record = None
             else:

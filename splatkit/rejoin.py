@@ -132,10 +132,11 @@ _WHOLE_LINE_STEPS = _whole_line_steps(_WHOLE_LINE_RULES)
 
 
 #: Lines that end in optional or free parts (a frame's `` [module]``, a lock's ``, at:`` frame,
-#: the hardware name, the build after a CPU line's release, register and stack dumps): the
-#: first piece of such a line reads as the same shape as the whole, shorter.
+#: the hardware name, the build after a CPU line's release, the taint flags after a version,
+#: register and stack dumps): the first piece of such a line reads as the same shape as the
+#: whole, shorter.
 _TAIL_SHAPES = frozenset({"frame", "lock", "held_lock", "hardware", "stack_words", "cpu_info",
-                          "pid_info", "registers"})
+                          "pid_info", "registers", "kernel"})
 #: The rest of a register dump line (``Code:`` bytes, register values): only this joins one.
 #: Words are separated by blanks so that no two repetitions can match the same text (no
 #: catastrophic backtracking on a long run of hex digits).

@@ -3,7 +3,10 @@
 - ``func+0xoff/0xsize [module buildid]`` (``%pS``/``%pSb``), optionally after ``[<addr>]``
   (kernels before ~4.15) and ``? `` (unreliable, dump_stack only);
 - ``func+0xoff/0xsize path/file.c:123`` and ``func path/file.h:45 [inline]`` (syzbot);
-- ``func (path/file.c:123 path/file.h:9) module`` (scripts/decode_stacktrace.sh);
+- ``func (path/file.c:123 path/file.h:9) module`` (scripts/decode_stacktrace.sh), with
+  ``(discriminator N)`` after a location;
+- s390's ``([<000000000011444a>] show_stack+0x72/0xf0)`` (a frame of the backchain);
+- 2.6.17's ``[txn_end+1011/1139] txn_end+0x3f3/0x473`` (print_symbol's decimal form first);
 - a bare ``0xaddr`` (user or unresolved address); arm64's ``(C)``/``(P)``/``(L)`` tags;
 - 32-bit ARM's ``[<80de0078>] (dump_backtrace) from [<80de0574>] (show_stack+0x28/0x2c)``
   (BACKTRACE_VERBOSE; before ~3.16 the function entered has its offset too,
@@ -29,16 +32,21 @@ __all__ = ["ARM_FRAME", "FRAME", "SIMPLE_FRAME", "STACK_MARKER", "parse_frame", 
 #: shorter name can never be followed by what may follow one, and on a line that is no frame,
 #: trying each shorter one with every optional part after it is most of the time spent.)
 FRAME = re.compile(
-    r"^\s*(?P<unrel>\?\s+)?(?:\[<(?P<addr>[0-9a-f]+)>\]\s+)?(?P<unrel2>\?\s+)?"
+    r"^\s*(?P<paren>\()?(?P<unrel>\?\s+)?(?:\[<(?P<addr>[0-9a-f]+)>\]\s+)?(?P<unrel2>\?\s+)?"
+    r"(?:\[[A-Za-z_$.][\w$.]*\+\d+/\d+\]\s+)?"
     r"(?:"
     r"(?=(?P<func>[A-Za-z_$.][\w$.]*))(?P=func)(?:\+0x(?P<off>[0-9a-f]+)/0x(?P<size>[0-9a-f]+))?"
     r"(?: \[(?P<mod>[\w-]+)(?: (?P<bid>[0-9a-f]+))?\])?"
-    r"(?: \((?P<dsrc>[^()]*)\)(?: (?P<dmod>[\w-]+))?)?"
+    r"(?: \((?P<dsrc>(?:[^()]|\([^()]*\))*)\)(?: (?P<dmod>[\w-]+))?)?"
     r"(?: (?P<src>[\w./+-]+:(?:\d+|\?)))?"
     r"(?: \[(?P<inline>inline)\])?"
     r"(?: \((?P<tag>[CPLK])\))?"
-    r"|0x(?P<raw>[0-9a-f]+))\s*$"
+    r"|0x(?P<raw>[0-9a-f]+))(?(paren)\))\s*$"
 )
+
+#: What decode_stacktrace.sh adds after a ``file:line`` that the compiler split into several
+#: basic blocks: `` (discriminator 15)``. Not part of the location.
+_DISCRIMINATOR = re.compile(r" \(discriminator \d+\)")
 
 #: The common form alone (``[? ]func+0xoff/0xsize[ [module]]``), tried first: most frames of
 #: most reports are this, and it is several times cheaper than :data:`FRAME`. It accepts
@@ -86,7 +94,7 @@ def parse_frame(text: str, line_no: int | None = None) -> Frame | None:
     if raw is not None:
         return Frame(function=None, address=raw, unreliable=bool(unrel or unrel2), text=text.strip(),
                      line_no=line_no)
-    source = src or dsrc
+    source = src or (_DISCRIMINATOR.sub("", dsrc) if dsrc and "(" in dsrc else dsrc)
     # A bare word is a frame only with a location: otherwise any one-word line would be one.
     if off is None and source is None and addr is None:
         return None

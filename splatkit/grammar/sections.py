@@ -63,10 +63,10 @@ RULES: dict[str, LineRule] = {
         _regex(
             "cpu_info",
             r"^CPU: (?P<cpu>\d+) (?:UID: \d+ )?PID: (?P<pid>\d+) Comm: (?P<comm>.*?) "
-            r"(?P<taint>Not tainted|Tainted:(?: +[A-Z])*) +(?P<release>\d\S*)(?: .*)?$",
+            r"(?P<taint>{TAINT}) +(?P<release>\d\S*)(?: .*)?$",
         ),
         # Before 3.10, x86: "Pid: 123, comm: foo Not tainted 3.2.0 #1".
-        _regex("pid_info", r"^Pid: (?P<pid>\d+), comm: (?P<comm>.*?) (?P<taint>Not tainted|Tainted:(?: +[A-Z])*) +(?P<release>\S+).*$"),
+        _regex("pid_info", r"^Pid: (?P<pid>\d+), comm: (?P<comm>.*?) (?P<taint>{TAINT}) +(?P<release>\S+).*$"),
         _regex("hardware", r"^Hardware name: (?P<hardware>(?:.*\S)?)\s*$"),
         _regex("taint_legend", r"^Tainted: \[.*$"),
         _regex("workqueue", r"^Workqueue: .*$"),

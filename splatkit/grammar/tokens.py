@@ -23,6 +23,9 @@ FRAGMENTS: dict[str, str] = {
     "INST": r"(?:[0-9a-f]{8,16}|\(____ptrval____\)|\(ptrval\))",
     # A task: comm (anything, split on the last '/') and pid.
     "TASK": r"(?P<comm>.+)/(?P<pid>\d+)",
+    # print_tainted(): "Not tainted", or one letter per taint flag set, blanks for those unset
+    # ("Tainted: G        W  OE"), and the rule some distributions append ("--------- ---").
+    "TAINT": r"Not tainted|Tainted:(?: +[A-Z]+)*(?: +-+)*",
     # The hardirq/softirq context flags printed by inconsistent-state and irq reports.
     "IRQFLAGS": r"(?P<irqflags>\[HC(?P<hc>\d)\[(?P<hcn>\d+)\]:SC(?P<sc>\d)\[(?P<scn>\d+)\]:HE(?P<he>\d):SE(?P<se>\d)\])",
 }

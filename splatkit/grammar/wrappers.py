@@ -35,6 +35,8 @@ __all__ = [
     "HARD_WRAP_MIN_WIDTH",
     "LINE_ENDS",
     "NEWLINE_ESCAPES",
+    "NO_BREAK_SPACE",
+    "NO_BREAK_SPACES",
     "QP",
     "QP_ESCAPE",
     "QP_FULL_LINE",
@@ -122,6 +124,8 @@ WRAPPERS: tuple[Wrapper, ...] = (
     # Mail quoting at any depth, "> > >" or ">>>", and the "| " some commit messages and
     # CI reports quote with (§7.1.1).
     _w("quote", r"(?:[>|] ?)+", outer=True),
+    # A PGP clear-signed mail escapes every line that starts with a dash: "- -----" (RFC 4880 §7.1).
+    _w("pgp-dash-escape", r"- (?=-)", outer=True),
     # A splat pasted into a commit message or patch description, indented by a tab or
     # blanks ("    [ 1880.242388] ..."), then every line of the block (§7.1.1).
     _w("indent", r"(?:\t| {1,8})" + _KERNEL_LINE_START + r"|(?:\t| {2,8})" + _RULE_START, block=True),
@@ -202,6 +206,14 @@ TEXT_REPAIRS: tuple[Repair, ...] = (
         r"#\1",
     ),
 )
+
+# -- blanks written as other characters -------------------------------------------------------
+
+#: The wrapper name recorded on a line whose no-break spaces were read as blanks.
+NO_BREAK_SPACE = "no-break-space"
+#: What mailers, word processors and web pages write for a blank (U+00A0, in UTF-8 ``=C2=A0``
+#: and in Latin-1 ``=A0`` once quoted-printable; U+2007, U+202F): a kernel line holds none.
+NO_BREAK_SPACES = "\xa0\u2007\u202f"
 
 # -- UTF-7 (RFC 2152), decoded after quoted-printable ------------------------------------------
 
