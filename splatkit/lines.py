@@ -22,6 +22,9 @@ from .grammar.wrappers import (
     COLLAPSED,
     COLLAPSED_AT,
     CONTINUATION_ALIGN,
+    CUT_AT_WIDTH,
+    CUT_MIN_LINES,
+    CUT_MIN_WIDTH,
     LINE_ENDS,
     TAB_WIDTH,
     NEWLINE_ESCAPES,
@@ -30,7 +33,7 @@ from .grammar.wrappers import (
     Wrapper,
 )
 from .model import Line
-from .rejoin import WRAP_PIECE_WRAPPERS, join_hard_wrapped, join_kern_cont, may_hold_kern_cont
+from .rejoin import WRAP_PIECE_WRAPPERS, join_hard_wrapped, join_kern_cont, may_hold_kern_cont, shape
 
 __all__ = ["normalize", "split_lines", "utf7_decode"]
 
@@ -353,6 +356,32 @@ def _unalign(text: str, column: int, prefix_end: int) -> str:
     return text[i:]
 
 
+# -- lines cut at a terminal's width -----------------------------------------------------------------
+
+def _cut_width(raws: list[str]) -> int | None:
+    """The width a terminal cut this text's long lines at, keeping each one's last character
+    (see :data:`CUT_AT_WIDTH`), or None.
+
+    >>> long = "[ 1.0]  #0: ffff88801f472b20 (&call->user_mutex){....}-{3:3}0"
+    >>> _cut_width([long] * 4), _cut_width([long] * 3), _cut_width(["[ 1.0] " + "x" * 60] * 4)
+    (61, None, None)
+    """
+    if len(raws) < CUT_MIN_LINES:
+        return None
+    width = max(map(len, raws))
+    if width < CUT_MIN_WIDTH or width > MAX_LINE:
+        return None
+    cut = [raw for raw in raws if len(raw) == width]
+    if len(cut) < CUT_MIN_LINES:
+        return None
+    for raw in cut:
+        text = _strip(raw)[0]
+        whole, shorter = shape(text), shape(text[:-1])
+        if shorter is not None and not shorter.endswith("-cut") and (whole is None or whole.endswith("-cut")):
+            return width
+    return None
+
+
 # -- the pipeline ---------------------------------------------------------------------------------
 
 def normalize(text: str, *, first_line: int = 1) -> list[Line]:
@@ -398,7 +427,10 @@ def normalize(text: str, *, first_line: int = 1) -> list[Line]:
     # Whether any line may be the piece of a hard-wrapped one (see _may_continue): in a log
     # whose every line has a console prefix, none can, and the join pass is skipped.
     may_wrap = False
+    cut_width = None if quoted_printable else _cut_width(raws)
     for group, decoded, decoded_by in logical:
+        if len(decoded) == cut_width:  # (the last character is the lost end's: see CUT_AT_WIDTH)
+            decoded, decoded_by = decoded[:-1], (*decoded_by, CUT_AT_WIDTH)
         plain = plain_line(decoded) if indent is None and len(decoded) <= MAX_LINE else None
         if plain is not None and not decoded_by and not repairs:
             # Most lines: the console's prefix and nothing else, one piece that starts a record

@@ -26,6 +26,7 @@ from .grammar.wrappers import (
     KERN_CONT,
     KERN_CONT_FRAGMENTS,
     KERN_CONT_MAX_LINES,
+    NO_BREAK_SPACE,
     QP,
     WRAPPERS,
 )
@@ -35,7 +36,7 @@ __all__ = ["WRAP_PIECE_WRAPPERS", "join_hard_wrapped", "join_kern_cont", "may_ho
 
 #: Wrappers a hard-wrapped piece may carry: the mailer broke the line after these were added
 #: (quoting) or they were added to every line (a commit's indentation), never a kernel prefix.
-WRAP_PIECE_WRAPPERS = frozenset({"quote", "indent", "crlf", "caret-m", QP})
+WRAP_PIECE_WRAPPERS = frozenset({"quote", "indent", "crlf", "caret-m", QP, NO_BREAK_SPACE})
 #: Wrappers that start a printk record (a timestamp, a syslog prefix...).
 _RECORD_PREFIXES = frozenset(w.name for w in WRAPPERS if w.record_start)
 
@@ -197,6 +198,10 @@ def shape(text: str) -> str | None:
     return None
 
 
+#: Closing brackets: a mailer that wraps a line already wrapped may leave one alone on a line.
+_CLOSERS = frozenset({")", "]", "}"})
+
+
 def _may_continue(line: Line, nxt: Line) -> bool:
     """Whether ``nxt`` may be the rest of ``line``, cut by a mailer that wraps long lines.
 
@@ -210,6 +215,8 @@ def _may_continue(line: Line, nxt: Line) -> bool:
     if not line.text.strip() and _RECORD_PREFIXES.isdisjoint(line.wrappers):
         return False
     first_word = nxt.text.split(None, 1)[0]
+    if first_word in _CLOSERS and first_word == nxt.text.strip():
+        return True  # a bracket alone on a line closes the line before, however short
     last = line.joined[-1] if line.joined else line.raw
     return len(last.rstrip("\r")) + 1 + len(first_word) > HARD_WRAP_MIN_WIDTH
 
@@ -275,7 +282,8 @@ def _try_join(lines: list[Line], i: int, shapes: dict[int, str | None]) -> tuple
             break  # a section's header is a line of its own, whatever the line before reads as
         if _complete(first_shape) and _complete(piece_shape) and piece_shape not in _WEAK_SHAPES:
             break  # two whole lines: no join here (see below), and none further
-        text = f"{text} {piece.text.strip()}"
+        rest = piece.text.strip()
+        text = f"{text}{rest}" if rest in _CLOSERS else f"{text} {rest}"
         whole = shape(text)
         if _complete(whole) and (
                 not _complete(first_shape)

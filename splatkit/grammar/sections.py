@@ -36,8 +36,22 @@ class LineRule:
     regex, so that a reader may try several such rules in one match."""
 
 
+def _after_blanks(pattern: str) -> str:
+    r"""``pattern``, anchored at a line's start, also matching after blanks: a poster who cut
+    the timestamps off a log, or quoted it with a blank more, leaves one before a line that
+    lockdep starts at its first column. Patterns that read the indentation keep it
+    (``(?P<indent>``).
+
+    >>> _after_blanks("^stack backtrace:$"), _after_blanks(r"^\s*x")
+    ('^[ \\t]*stack backtrace:$', '^\\s*x')
+    """
+    if pattern.startswith("^") and not pattern.startswith(("^\\s*", "^(?P<indent>", "^[ \\t]*")):
+        return "^[ \\t]*" + pattern[1:]
+    return pattern
+
+
 def _regex(name: str, pattern: str) -> LineRule:
-    compiled = compile(pattern)
+    compiled = compile(_after_blanks(pattern))
     return LineRule(name, lambda text, _no: compiled.match(text), compiled)
 
 
@@ -170,7 +184,7 @@ def _section(name: str, header: str, *body: str, terminal: bool = False, field: 
     for rule in body:
         if rule not in RULES:
             raise ValueError(f"section {name!r} uses unknown rule {rule!r}")
-    return Section(name, compile(header), body, terminal, field or name, trace)
+    return Section(name, compile(_after_blanks(header)), body, terminal, field or name, trace)
 
 
 #: What dump_stack() prints, whatever opened it.

@@ -26,6 +26,9 @@ __all__ = [
     "COLLAPSED",
     "CONTINUATION_ALIGN",
     "COLLAPSED_AT",
+    "CUT_AT_WIDTH",
+    "CUT_MIN_LINES",
+    "CUT_MIN_WIDTH",
     "TAB_WIDTH",
     "HARD_WRAP",
     "KERN_CONT",
@@ -328,3 +331,15 @@ HARD_WRAP = "hard-wrap"
 HARD_WRAP_MIN_WIDTH = 60
 #: A wrapped line is rebuilt from at most this many input lines.
 HARD_WRAP_MAX_LINES = 4
+
+# -- lines cut at a terminal's width --------------------------------------------------------------
+
+#: The wrapper name recorded on a line a terminal cut at its width.
+CUT_AT_WIDTH = "cut-at-width"
+#: A terminal (or a screen capture) that cuts long lines at its width and keeps the line's last
+#: character in the last column (``{....}-{3:3}0``: ``, at: f+0x1/0x2`` lost, its ``0`` kept)
+#: leaves many lines of exactly one length, the longest. Taken for one only when at least this
+#: many lines have that length, of at least :data:`CUT_MIN_WIDTH` characters, and one of them
+#: reads as a report line without its last character but not with it (see ``lines.py``).
+CUT_MIN_LINES = 4
+CUT_MIN_WIDTH = 60
