@@ -167,9 +167,10 @@ def test_every_kind_is_in_the_readme(kind):
     assert f"| `{kind}` |" in readme
 
 
-def test_parse_py_holds_no_kernel_text():
-    """parse.py acts on rule names; what the kernel prints lives in the grammar tables."""
-    source = (REPO / "splatkit" / "parse.py").read_text(encoding="utf-8")
+@pytest.mark.parametrize("module", sorted(p.name for p in (REPO / "splatkit" / "parse").glob("*.py")))
+def test_parse_holds_no_kernel_text(module):
+    """The parser acts on rule names; what the kernel prints lives in the grammar tables."""
+    source = (REPO / "splatkit" / "parse" / module).read_text(encoding="utf-8")
     for phrase in ("held by", "stack backtrace", "is trying to", "irq event stamp", "DEBUG_LOCKS_WARN_ON",
                    "Call Trace", "other info", "rcu_scheduler_active =", "context-{"):
         assert phrase not in source, phrase
@@ -287,7 +288,7 @@ def test_corpus_few_unrecognised_lines(corpus_dir):
 
 
 def test_common_frames_are_no_header_and_no_earlier_rule(corpus_dir):
-    """parse.py reads a line of the common frame form as a frame first, in a section that takes
+    """The parser reads a line of the common frame form as a frame first, in a section that takes
     frames: that is right only if no section header and no rule before "frame" in a section's
     body reads such a line. Checked on every such line of the corpus and the golden cases."""
     from splatkit.grammar.frames import SIMPLE_FRAME

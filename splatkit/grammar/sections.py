@@ -8,7 +8,7 @@ lockdep-format.md §8.8, §8.14), so sections are found by their keyword lines a
 lines by their shape.
 
 ``RULES`` maps a rule name to a matcher; ``SECTIONS`` maps a section name to its
-header and the rules its body accepts. ``parse.py`` holds the code that acts on
+header and the rules its body accepts. ``splatkit.parse`` holds the code that acts on
 each rule and no kernel string.
 """
 

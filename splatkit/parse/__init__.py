@@ -1,0 +1,98 @@
+"""Normalised lines to parsed splats: find every lockdep report and read its sections.
+
+The second stage of the pipeline. A report starts at a banner from
+:data:`splatkit.grammar.kinds.KINDS`; its body is read section by section with
+the rules in :mod:`splatkit.grammar.sections`. The package holds the code that
+acts on each rule and no kernel text: what a report looks like is in the
+grammar tables.
+
+- this module finds the reports (banners) and where each one may end;
+- :mod:`.reader` reads one report line by line, section by section;
+- :mod:`.rules` stores what each line rule read;
+- :mod:`.build` builds the :class:`~splatkit.model.Splat`, with the notes on what
+  could not be read or had to be guessed.
+
+Every line of a report's span ends up in exactly one place: a field of the
+:class:`~splatkit.model.Splat` (recorded in ``Splat.line_fields``), the
+``interleaved`` lines of another printk context, or ``unrecognised``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+from ..grammar import kinds as kinds_table
+from ..grammar.kinds import ReportKind, match_banner
+from ..grammar.sections import ABOVE_BANNER
+from ..lines import normalize
+from ..model import Line, Splat
+from .reader import MAX_UNRECOGNISED_RUN, ReportReader
+
+__all__ = ["MAX_UNRECOGNISED_RUN", "parse", "parse_file", "parse_lines"]
+
+
+def parse(text: str) -> list[Splat]:
+    """Find and parse every lockdep report in ``text``.
+
+    ``text`` may be anything: a dmesg, a console log, a mail that quotes a splat.
+    Lines outside reports are ignored; lines inside a report that no rule
+    accepts are kept in ``Splat.unrecognised``.
+
+    >>> [s.kind for s in parse(seed_text)]
+    ['circular']
+    >>> parse("no report here")
+    []
+    """
+    return parse_lines(normalize(text))
+
+
+def parse_file(path: str | os.PathLike[str]) -> list[Splat]:
+    """Read ``path`` and parse it; bytes that are not UTF-8 are replaced, never fatal."""
+    with open(path, "rb") as f:
+        data = f.read()
+    return parse(data.decode("utf-8", errors="replace"))
+
+
+def parse_lines(lines: list[Line]) -> list[Splat]:
+    """Parse already normalised lines (see :func:`splatkit.lines.normalize`)."""
+    starts = []
+    for i, line in enumerate(lines):
+        text = line.text
+        # Every banner has a colon and one of the scan anchors' words; most lines have neither.
+        if ":" not in text or _BANNER_WORD.search(text) is None:
+            continue
+        found = match_banner(text)
+        if found is not None:
+            kind, m = found
+            above = _above_banner(kind, lines, i)
+            starts.append((i, kind, m, above))
+    splats = []
+    for n, (i, kind, m, above) in enumerate(starts):
+        # A report ends where the next one of its own printk context starts: with caller ids,
+        # another task's or CPU's report may be printed in the middle of this one.
+        caller = lines[i].caller
+        nxt = next((s for s in starts[n + 1:]
+                    if caller is None or lines[s[0]].caller in (None, caller)), None)
+        limit = len(lines) if nxt is None else nxt[0] - (1 if nxt[3] is not None else 0)
+        reader = ReportReader(kind, m.group(0).strip(), lines, i if above is None else i - 1, i, max(limit, i + 1))
+        splats.append(reader.read(m, above))
+    return splats
+
+
+def _above_banner(kind: ReportKind, lines: list[Line], i: int) -> tuple[str, Any] | None:
+    """The rule of ``ABOVE_BANNER`` that the line just above banner ``i`` matches, with its value."""
+    if i == 0:
+        return None
+    text = lines[i - 1].text
+    for name in kind.above:
+        value = ABOVE_BANNER[name].match(text, lines[i - 1].no)
+        if value is not None:
+            return name, value
+    return None
+
+
+#: The words of the scanner's anchors (``WARNING``, ``BUG``...): every banner holds one.
+_BANNER_WORDS = tuple(anchor.rstrip(":") for anchor in kinds_table.SCAN_ANCHORS)
+_BANNER_WORD = re.compile("|".join(re.escape(word) for word in _BANNER_WORDS))

@@ -1,0 +1,152 @@
+"""The parsed report: what the reader collected, built into a :class:`~splatkit.model.Splat`."""
+
+from __future__ import annotations
+
+import itertools
+import operator
+from typing import TYPE_CHECKING, Any
+
+from ..model import (
+    ChainEntry,
+    DependencyClass,
+    DependencyPath,
+    HeldLock,
+    IrqEvent,
+    LockUse,
+    Span,
+    Splat,
+    StackContext,
+    StateTrace,
+)
+from ..titles import syzkaller_title
+from ..usage import WaitEvidence, detect_usage_layout, detect_wait_scale
+
+if TYPE_CHECKING:
+    from .reader import ReportReader
+
+__all__ = ["build_splat"]
+
+_WRAPPERS_OF = operator.attrgetter("wrappers")
+
+
+def build_splat(reader: ReportReader, span: Span, ended: bool) -> Splat:
+    f = reader.fields
+    context = None
+    ctx = f.get("context")
+    if ctx is not None or f.get("hardware") or reader.registers:
+        taint = ctx.group("taint") if ctx else None
+        if taint and taint.startswith("Tainted:"):
+            taint = taint[len("Tainted:"):].strip()
+        context = StackContext(
+            cpu=int(ctx.group("cpu")) if ctx is not None and "cpu" in ctx.re.groupindex else None,
+            pid=int(ctx.group("pid")) if ctx else None,
+            comm=ctx.group("comm") if ctx else None,
+            taint=taint,
+            release=ctx.group("release") if ctx else None,
+            hardware=f.get("hardware"),
+            registers=tuple(reader.registers),
+        )
+    chain = tuple(
+        ChainEntry(index=e["index"], lock=e["lock"], frames=tuple(e["frames"]), line_no=e["line_no"])
+        for e in reader.chain
+    )
+    stacks = [tuple(stack) for stack in reader.stacks if stack]
+    truncated = not ended and bool(reader.kind.stack_sections) and not stacks
+    lines = reader.lines[reader.first:reader.limit]
+    while lines and lines[-1].no > span.last_line:  # (lines are in input order)
+        lines.pop()
+    lines = tuple(lines)
+    # Every wrapper name once, in the order of first appearance (most lines share a tuple).
+    wrappers = list(dict.fromkeys(itertools.chain.from_iterable(dict.fromkeys(map(_WRAPPERS_OF, lines)))))
+    held_locks = tuple(reader.held_locks[i] for i in sorted(reader.held_locks))
+    # syzkaller's title, from the raw report text (the banner line and the lines after it,
+    # which may decide where the report ends).
+    title = syzkaller_title(reader.lines, reader.banner_index, reader.kind)
+    # Every lock the report prints: the era and the wait-type scale are read from them.
+    locks = _locks(f, chain, held_locks, reader.other_locks)
+    usage_layout = detect_usage_layout(reader.banner, f.get("kernel"), f.get("usage_change"),
+                                       [lock.usage for lock in locks if lock.usage],
+                                       kind_since=reader.kind.since)
+    splat = Splat(
+        kind=reader.kind.kind,
+        banner=reader.banner,
+        span=span,
+        kernel=f.get("kernel"),
+        task=f.get("task"),
+        acquiring=f.get("acquiring"),
+        holding=f.get("holding"),
+        chain=chain,
+        chain_exists=f.get("chain_exists", ()),
+        scenario=tuple(reader.scenario),
+        held_locks=held_locks,
+        held_locks_count=f.get("held_locks_count"),
+        backtrace=stacks[0] if stacks else (),
+        extra_backtraces=tuple(stacks[1:]),
+        context=context,
+        irq_context=f.get("irq_context"),
+        usage_change=f.get("usage_change"),
+        irq_class=f.get("irq_class"),
+        new_dependency=f.get("new_dependency"),
+        other_locks=tuple(reader.other_locks),
+        traces=tuple(_trace(t) for t in reader.traces),
+        irq_events=tuple(IrqEvent(e["irq"], e["event"], e["stamp"], e["at"], e["line_no"])
+                         for e in reader.irq_events),
+        irq_event_stamp=f.get("irq_event_stamp"),
+        dependency_paths=tuple(_path(p) for p in reader.paths),
+        unheld_lock=f.get("unheld_lock"),
+        unheld_at=tuple(reader.unheld_at),
+        memory_range=f.get("memory_range"),
+        source_location=f.get("source_location"),
+        rcu_message=f.get("rcu_message"),
+        rcu_notes=tuple(reader.rcu_notes),
+        rcu_scheduler_active=f.get("rcu_scheduler_active"),
+        debug_locks=f.get("debug_locks"),
+        wait_context=f.get("wait_context"),
+        limit=f.get("limit"),
+        lock_depth=f.get("lock_depth"),
+        condition=f.get("condition"),
+        warn_at=f.get("warn_at"),
+        notes=tuple(reader.notes),
+        held_lock_dumps=tuple((task, tuple(held[i] for i in sorted(held))) for task, held in reader.dumps),
+        usage_layout=usage_layout,
+        wait_scale=detect_wait_scale(_wait_evidence(f, locks)),
+        unrecognised=tuple(reader.unrecognised),
+        interleaved=tuple(reader.interleaved),
+        line_fields=tuple(reader.line_fields),
+        truncated=truncated,
+        wrappers=tuple(wrappers),
+        lines=lines,
+        title=title.text,
+        corrupted=title.corrupted,
+        corrupted_reason=title.corrupted_reason,
+    )
+    return splat
+
+
+def _trace(t: dict[str, Any]) -> StateTrace:
+    return StateTrace(t["event"], t["usage"], tuple(t["frames"]), t["line_no"])
+
+
+def _path(p: dict[str, Any]) -> DependencyPath:
+    classes = tuple(
+        DependencyClass(lock=c["lock"], ops=c["ops"], usage_traces=tuple(_trace(t) for t in c["usage_traces"]),
+                        key=c["key"], acquired_at=tuple(c["acquired_at"]), line_no=c["line_no"])
+        for c in p["classes"]
+    )
+    return DependencyPath(p["between"], classes, p["line_no"])
+
+
+def _locks(f: dict[str, Any], chain: tuple[ChainEntry, ...], held: tuple[HeldLock, ...],
+           others: list[tuple[str, LockUse]]) -> list[LockUse]:
+    locks = [f.get("acquiring"), f.get("holding"), *(e.lock for e in chain), *(h.lock for h in held),
+             *(lock for _, lock in others)]
+    pair = f.get("new_dependency")
+    if pair:
+        locks.extend(pair)
+    return [lock for lock in locks if lock is not None]
+
+
+def _wait_evidence(f: dict[str, Any], locks: list[LockUse]) -> WaitEvidence:
+    kernel = f.get("kernel")
+    return WaitEvidence(tuple((lock.name, lock.wait) for lock in locks if lock.wait),
+                        f.get("wait_context"), kernel.release if kernel else None)
