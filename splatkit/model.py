@@ -29,6 +29,7 @@ __all__ = [
     "DependencyPath",
     "Frame",
     "HeldLock",
+    "HeldLockDump",
     "IrqContext",
     "IrqEvent",
     "KernelIdent",
@@ -231,6 +232,21 @@ class HeldLock:
             "at": self.lock.at.text if self.lock.at else None,
             "lock": self.lock.to_dict(),
         }
+
+
+@dataclass(slots=True, unsafe_hash=True)
+class HeldLockDump:
+    """One task's ``N locks held by comm/pid:`` list in a dump of every task's held locks."""
+
+    task: Task
+    count: int
+    """The N printed in the header (``no locks held by`` is 0); ``held_locks`` may list fewer
+    when the dump was cut."""
+    held_locks: tuple[HeldLock, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"task": self.task.to_dict(), "count": self.count,
+                "held_locks": [h.to_dict() for h in self.held_locks]}
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -512,10 +528,15 @@ class Splat:
     """The failed check of a lockdep WARN: the expression of ``DEBUG_LOCKS_WARN_ON(...)``."""
     warn_at: Frame | None = None
     """The function the WARN fired in (``lock_release+0x6e6/0xa40``)."""
-    notes: tuple[str, ...] = ()
+    messages: tuple[str, ...] = ()
     """Fixed sentences a report prints (``but there are no more locks to release!``,
     ``turning off the locking correctness validator.``), as printed."""
-    held_lock_dumps: tuple[tuple[Task, tuple[HeldLock, ...]], ...] = ()
+    notes: tuple[str, ...] = ()
+    """What the parser could not read or had to guess, in words a reader of any view can
+    act on (``chain cut after #2; cycle completed from 'Chain exists of'``, ``scenario
+    columns guessed: blanks squeezed``, ``report ends early: no stack backtrace``). Empty
+    when the report was read whole."""
+    held_lock_dumps: tuple[HeldLockDump, ...] = ()
     """Every task's held locks, for reports that list several tasks (held_locks_dump)."""
     usage_layout: str | None = None
     """How to read this report's usage strings, decided from era clues (``splatkit.usage``)."""
@@ -539,16 +560,39 @@ class Splat:
         """Lock classes of the deadlock cycle, each acquired while holding the previous one.
 
         The first is the lock the task already holds, and the first is acquired
-        while holding the last. Empty for reports without a chain, and for a chain
-        cut short (entries #N..#0 not all present): a partial cycle would mislead.
+        while holding the last. For the seed:
+        ``('kvm_lock', '&kvm->slots_lock', '&kvm->srcu', 'cpu_hotplug_lock')``.
 
-        For the seed: ``('kvm_lock', '&kvm->slots_lock', '&kvm->srcu', 'cpu_hotplug_lock')``.
+        A chain printed whole gives it alone. A chain cut short, or abbreviated, is
+        completed from what the report says elsewhere: the lock being acquired is #0,
+        the lock held is #N, and ``Chain exists of:`` names #0, #N-1 and #N. Empty when
+        even that leaves a lock of the cycle unknown: a partial cycle would mislead
+        (``notes`` then says which entries are missing).
         """
-        by_index = sorted(self.chain, key=lambda e: e.index)
-        if not by_index or [e.index for e in by_index] != list(range(len(by_index))):
+        known = self.chain_members()
+        if not known or sorted(known) != list(range(len(known))):
             return ()
-        top = by_index[-1]
-        return (top.lock.name,) + tuple(e.lock.name for e in by_index[:-1])
+        top = len(known) - 1
+        return (known[top],) + tuple(known[k] for k in range(top))
+
+    def chain_members(self) -> dict[int, str]:
+        """The lock of each chain index ``#K`` the report tells, printed or completed (see
+        :attr:`cycle`); empty without a chain."""
+        known = {e.index: e.lock.name for e in self.chain}
+        if not known:
+            return {}
+        top = max(known)
+        if self.holding is not None and known[top] != self.holding.name:
+            # The entries shown stop before #N (cut at the top): only they are known.
+            return known
+        if self.acquiring is not None:
+            known.setdefault(0, self.acquiring.name)
+        if len(self.chain_exists) == 3 and top >= 2:
+            source, parent, target = self.chain_exists
+            if known.get(0, source) == source and known.get(top, target) == target \
+                    and known.get(top - 1, parent) == parent:
+                known.update({0: source, top - 1: parent, top: target})
+        return known
 
     def dependencies(self) -> list[tuple[str, str, ChainEntry]]:
         """The cycle's dependencies ``(held, acquired, entry)``, entry carrying the stack.
@@ -613,9 +657,9 @@ class Splat:
             "lock_depth": list(self.lock_depth) if self.lock_depth else None,
             "condition": self.condition,
             "warn_at": self.warn_at.to_dict() if self.warn_at else None,
+            "messages": list(self.messages),
             "notes": list(self.notes),
-            "held_lock_dumps": [{"task": t.to_dict(), "held_locks": [h.to_dict() for h in held]}
-                                for t, held in self.held_lock_dumps],
+            "held_lock_dumps": [dump.to_dict() for dump in self.held_lock_dumps],
             "usage_layout": self.usage_layout,
             "wait_scale": self.wait_scale,
             "unrecognised": [u.to_dict() for u in self.unrecognised],

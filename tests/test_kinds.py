@@ -61,7 +61,7 @@ def lock_names(splat: Splat) -> list[str]:
     locks = [splat.acquiring, splat.holding, *(e.lock for e in splat.chain), splat.unheld_lock,
              *(splat.new_dependency or ()), *(lock for _, lock in splat.other_locks),
              *(h.lock for h in splat.held_locks),
-             *(h.lock for _, held in splat.held_lock_dumps for h in held)]
+             *(h.lock for dump in splat.held_lock_dumps for h in dump.held_locks)]
     names: list[str] = []
     for lock in locks:
         if lock is not None and lock.name not in names:
@@ -224,8 +224,8 @@ KIND_CHECKS = {
     "suspicious_rcu": lambda s: s.source_location is not None and s.rcu_message,
     "invalid_wait": lambda s: s.acquiring is not None,
     "nested_not_taken": lambda s: s.acquiring is not None,
-    "lockdep_limit": lambda s: s.limit is not None and "turning off the locking correctness validator." in s.notes,
-    "non_static_key": lambda s: bool(s.notes) and bool(s.backtrace),
+    "lockdep_limit": lambda s: s.limit is not None and "turning off the locking correctness validator." in s.messages,
+    "non_static_key": lambda s: bool(s.messages) and bool(s.backtrace),
     "lockdep_warning": lambda s: s.source_location is not None,
     "workqueue_leaked_lock": lambda s: bool(s.held_locks),
 }

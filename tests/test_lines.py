@@ -146,6 +146,10 @@ def _no_lines(value):
     return value
 
 
+#: The notes on lines a wrapper damaged and the parser mended (see splatkit.parse.notes._mended).
+_MENDED = re.compile(r"rejoined where a mailer|split again where a tool|cut at a terminal's width|not read \(see")
+
+
 def comparable(text: str, *, titles: bool = True, core: bool = False) -> list[dict]:
     """What must not change when ``text`` is wrapped.
 
@@ -165,6 +169,10 @@ def comparable(text: str, *, titles: bool = True, core: bool = False) -> list[di
         interleaved = [line.text for line in splat.lines
                        if line.no in numbers and line.caller not in (None, own)]
         d["set_aside"] = sorted(t for t in [u["text"] for u in d.pop("unrecognised")] + interleaved if t.strip())
+        # A wrapper that damaged lines adds a note on what was mended, and one that moves lines
+        # between unrecognised and interleaved changes the count of lines not read (compared
+        # above, as set_aside); the rest must not change.
+        d["notes"] = [n for n in d["notes"] if not _MENDED.search(n)]
         if not titles:
             for key in _TITLE_KEYS:
                 d.pop(key)

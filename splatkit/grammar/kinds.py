@@ -202,6 +202,10 @@ def _kind(kind: str, text: str, printer: str, sections: tuple[str, ...], title: 
 
 _COMMON_TAIL = ("other_info", "held_locks", "backtrace")
 
+#: print_irq_lock_scenario: CPU0 lock(unsafe); CPU1 local_irq_disable(); CPU1 lock(safe);
+#: CPU1 lock(middle); CPU0 <Interrupt>; CPU0 lock(safe).
+_IRQ_SCENARIO_COLUMNS = (0, 1, 1, 1, 0, 0)
+
 KINDS: tuple[ReportKind, ...] = (
     _kind(
         "circular",
@@ -251,6 +255,8 @@ KINDS: tuple[ReportKind, ...] = (
           ("usage_change", "takes", "registered", "irq_events", "other_info", "scenario", "deadlock",
            "held_locks", "backtrace"),
           "inconsistent lock state in {func}", since="v2.6.18",
+          # print_usage_bug_scenario: one CPU, "lock(X); <Interrupt> lock(X);".
+          scenario_columns=(0, 0, 0),
           fields=("usage_change", "task", "irq_context", "acquiring", "traces", "irq_events", "scenario"),
           title_rules=(
               # The report must name the first usage ("takes ... at:"); the title blames the
@@ -265,6 +271,7 @@ KINDS: tuple[ReportKind, ...] = (
           ("state_changed", "inversion_other", "inversion_note", "other_info", "chain_exists", "scenario",
            "deadlock", "held_locks", "dependencies", "backtrace"),
           "possible deadlock in {func}", since="v2.6.18",
+          scenario_columns=_IRQ_SCENARIO_COLUMNS,
           fields=("task", "acquiring", "other_locks", "irq_class", "scenario", "dependency_paths"),
           title_rules=(
               # Where the lock that just changed state was taken, as printed.
@@ -281,6 +288,7 @@ KINDS: tuple[ReportKind, ...] = (
            "became_unsafe", "other_info", "chain_exists", "scenario", "deadlock", "held_locks", "dependencies",
            "backtrace"),
           "possible deadlock in {func}", since="v2.6.18",
+          scenario_columns=_IRQ_SCENARIO_COLUMNS,
           fields=("task", "irq_context", "acquiring", "holding", "new_dependency", "other_locks", "irq_class",
                   "traces", "scenario", "dependency_paths"),
           title_rules=(
@@ -294,7 +302,7 @@ KINDS: tuple[ReportKind, ...] = (
     _kind("bad_unlock", r"bad unlock balance detected!", "print_unlock_imbalance_bug",
           ("release", "note", "other_info", "held_locks", "backtrace"),
           "{level}: bad unlock balance in {func}", since="v2.6.18",
-          fields=("task", "unheld_lock", "unheld_at", "notes"),
+          fields=("task", "unheld_lock", "unheld_at", "messages"),
           title_rules=(
               # The release site printed under the banner, else the Call Trace.
               _syz("BUG:", "BUG: bad unlock balance detected!", "BUG: bad unlock balance in %[1]v",
@@ -325,7 +333,7 @@ KINDS: tuple[ReportKind, ...] = (
           )),
     _kind("held_on_return", r"lock held when returning to user space!", "lockdep_sys_exit",
           ("exiting", "held_locks"), "{level}: lock held when returning to user space in {func}", since="v2.6.18",
-          fields=("task", "held_locks", "notes"),
+          fields=("task", "held_locks", "messages"),
           title_rules=(
               # The acquire site of held lock #0; the report has no stack.
               _syz("BUG:", "BUG: lock held when returning to user space",
@@ -373,14 +381,14 @@ KINDS: tuple[ReportKind, ...] = (
     # No row of syzkaller's table matches the next three: it titles them with the banner.
     _kind("bad_contention", r"bad contention detected!", "print_lock_contention_bug",
           ("contend", "note", "other_info", "held_locks", "backtrace"),
-          "{banner}", since="v2.6.27", fields=("task", "unheld_lock", "unheld_at", "notes")),
+          "{banner}", since="v2.6.27", fields=("task", "unheld_lock", "unheld_at", "messages")),
     _kind("chain_key_collision", r"chain_key collision", "print_collision",
           ("collision_task", "collision", "collision_held", "collision_cached", "other_info", "held_locks",
            "backtrace"),
-          "{banner}", since="v4.6", fields=("task", "lock_depth", "other_locks", "notes")),
+          "{banner}", since="v4.6", fields=("task", "lock_depth", "other_locks", "messages")),
     _kind("non_static_key", r"trying to register non-static key\.?", "register_lock_class",
           ("annotation_hint", "validator_off", "backtrace", "stack_dump"),
-          "INFO: trying to register non-static key in {func}", since="v2.6.18", fields=("notes",),
+          "INFO: trying to register non-static key in {func}", since="v2.6.18", fields=("messages",),
           title_rules=(
               # The first caller on the Call Trace that is not locking code ("lock" anywhere in
               # the name, so also block_* and clock_*) or stack plumbing.
@@ -389,14 +397,16 @@ KINDS: tuple[ReportKind, ...] = (
           )),
     _kind("lockdep_limit", r"(?P<limit>MAX_\w+) too low!", "print_lockdep_off",
           ("validator_off", "limit_depth", "held_locks", "backtrace", "stack_dump"), "{banner}", since="v2.6.18",
-          fields=("limit", "notes", "lock_depth")),
+          fields=("limit", "messages", "lock_depth")),
     # A WARN_ON/DEBUG_LOCKS_WARN_ON in lockdep's own code: "WARNING: CPU: 1 PID: 21689 at
     # kernel/locking/lockdep.c:3676 lock_release+0x6e6/0xa40" (kernel/lockdep.c in older trees,
     # "WARNING: kernel/locking/lockdep.c:N at ..., CPU#N: ..." in the newest WARN format), then
     # the WARN's register and stack dump. The DEBUG_LOCKS_WARN_ON(expr) line comes before it.
     _kind("lockdep_warning",
           r"(?:CPU: \d+ PID: \d+ )?at (?P<source>kernel/(?:locking/)?lockdep\.c:\d+) (?P<warn_at>\S.*)"
-          r"|(?P<source2>kernel/(?:locking/)?lockdep\.c:\d+) at (?P<warn_at2>[^\s,]+).*",
+          # 7.x prints one line: "kernel/locking/lockdep.c:4976 at f+0x122/0x220, CPU#11: mount/1829".
+          r"|(?P<source2>kernel/(?:locking/)?lockdep\.c:\d+) at (?P<warn_at2>[^\s,]+)"
+          r"(?:, CPU#\d+: (?P<comm>.+)/(?P<pid>\d+)\s*|.*)",
           "__warn", ("warn_condition", "panic", "modules", "stack_dump", "irq_events"), "WARNING: locking bug in {func}",
           since="v2.6.18", above=("rule", "cut_here", "condition"),
           fields=("condition", "source_location", "warn_at", "context"),

@@ -22,7 +22,7 @@ from typing import Any
 from . import frames, locks
 from .tokens import compile
 
-__all__ = ["ABOVE_BANNER", "RULES", "SECTIONS", "LineRule", "Section", "rule_runs"]
+__all__ = ["ABOVE_BANNER", "ELISION", "RULES", "SECTIONS", "LineRule", "Section", "rule_runs"]
 
 
 @dataclass(frozen=True)
@@ -325,3 +325,7 @@ ABOVE_BANNER: dict[str, LineRule] = {
         _regex("condition", r"^\s*DEBUG_LOCKS_WARN_ON\((?P<condition>.*)\)\s*$"),
     )
 }
+
+#: What a poster writes for lines they left out of a paste: ``...``, ``..``, ``[snip]``,
+#: ``[...]``, ``<snip>``. Never a kernel line of a report; an unrecognised line's reason says so.
+ELISION = re.compile(r"^\s*(?:\.{2,}|\u2026|[\[<(]\s*(?:\.{2,}|\u2026|snip(?:ped)?|cut|trimmed)\s*[\]>)])\s*$", re.I)

@@ -11,15 +11,18 @@ from ..model import (
     DependencyClass,
     DependencyPath,
     HeldLock,
+    HeldLockDump,
     IrqEvent,
     LockUse,
     Span,
     Splat,
     StackContext,
     StateTrace,
+    Task,
 )
 from ..titles import syzkaller_title
 from ..usage import WaitEvidence, detect_usage_layout, detect_wait_scale
+from .notes import report_notes
 
 if TYPE_CHECKING:
     from .reader import ReportReader
@@ -72,7 +75,8 @@ def build_splat(reader: ReportReader, span: Span, ended: bool) -> Splat:
         banner=reader.banner,
         span=span,
         kernel=f.get("kernel"),
-        task=f.get("task"),
+        # Kinds without a task line: the task dump_stack() names is the one that got here.
+        task=f.get("task") or (Task(context.comm, context.pid) if context and context.comm else None),
         acquiring=f.get("acquiring"),
         holding=f.get("holding"),
         chain=chain,
@@ -106,8 +110,9 @@ def build_splat(reader: ReportReader, span: Span, ended: bool) -> Splat:
         lock_depth=f.get("lock_depth"),
         condition=f.get("condition"),
         warn_at=f.get("warn_at"),
-        notes=tuple(reader.notes),
-        held_lock_dumps=tuple((task, tuple(held[i] for i in sorted(held))) for task, held in reader.dumps),
+        messages=tuple(reader.messages),
+        held_lock_dumps=tuple(HeldLockDump(task, count, tuple(held[i] for i in sorted(held)))
+                              for task, count, held in reader.dumps),
         usage_layout=usage_layout,
         wait_scale=detect_wait_scale(_wait_evidence(f, locks)),
         unrecognised=tuple(reader.unrecognised),
@@ -120,6 +125,7 @@ def build_splat(reader: ReportReader, span: Span, ended: bool) -> Splat:
         corrupted=title.corrupted,
         corrupted_reason=title.corrupted_reason,
     )
+    splat.notes = report_notes(reader, splat)
     return splat
 
 

@@ -17,9 +17,10 @@ from typing import Any
 from ..grammar import kinds as kinds_table
 from ..grammar.frames import parse_frame, raw_frame, simple_frame
 from ..grammar.kinds import IDENT, RULE_DASH, FirstMatch, ReportKind
-from ..grammar.sections import RULES, SECTIONS, LineRule, Section, rule_runs
+from ..grammar.sections import ELISION, RULES, SECTIONS, LineRule, Section, rule_runs
 from ..grammar.tokens import MAX_LINE
 from ..model import Frame, HeldLock, IrqContext, KernelIdent, Line, LockUse, ScenarioStep, Span, Splat, Task, Unrecognised
+from ..rejoin import shape as line_shape
 from .build import build_splat
 from .rules import ENTER_HANDLERS, FRAME_FIRST, FRAME_SINKS, RULE_HANDLERS
 
@@ -58,12 +59,15 @@ class ReportReader:
     section: Section | None = None
     chain: list[dict[str, Any]] = field(default_factory=list)
     scenario: list[ScenarioStep] = field(default_factory=list)
+    #: Whether the scenario's CPU1 column still stands apart (blanks not squeezed), and how
+    #: many CPUs its header names (None without a header).
     scenario_columns: bool = False
+    scenario_cpus: int | None = None
     held_locks: dict[int, HeldLock] = field(default_factory=dict)
     holder: Task | None = None
     stacks: list[list[Frame]] = field(default_factory=list)
     registers: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
     other_locks: list[tuple[str, LockUse]] = field(default_factory=list)
     role: str | None = None
     traces: list[dict[str, Any]] = field(default_factory=list)
@@ -72,7 +76,8 @@ class ReportReader:
     path_target: str | None = None
     unheld_at: list[Frame] = field(default_factory=list)
     rcu_notes: list[str] = field(default_factory=list)
-    dumps: list[tuple[Task, dict[int, HeldLock]]] = field(default_factory=list)
+    #: (task, printed count, held locks by index) of each task of a held-locks dump.
+    dumps: list[tuple[Task, int, dict[int, HeldLock]]] = field(default_factory=list)
     finished: bool = False
     #: The kind's sections, in printed order, and which of their headers a line is (see _HEADER_OF).
     sections: tuple[Section, ...] = ()
@@ -222,10 +227,20 @@ class ReportReader:
                     break
             if section.terminal and self.stacks and self.stacks[-1]:
                 return "end"
-        return self._unrecognised(line, f"not expected in the {self._where()} of a {self.kind.kind} report")
+        return self._unrecognised(line, self._why(text))
 
     def _where(self) -> str:
         return f"'{self.section.name}' section" if self.section else "header"
+
+    def _why(self, text: str) -> str:
+        """Why a line inside the report was not read, as far as its text tells."""
+        if ELISION.match(text):
+            return "lines elided by the poster"
+        shape = line_shape(text)
+        if shape is not None:
+            return (f"a {shape.removesuffix('-cut').replace('_', ' ')} line out of place in the {self._where()}: "
+                    f"output of another context, interleaved without a caller id?")
+        return f"not expected in the {self._where()} of a {self.kind.kind} report"
 
     def _unrecognised(self, line: Line, reason: str) -> str:
         self.unrecognised.append(Unrecognised(line.no, line.text, reason))
@@ -263,7 +278,7 @@ class ReportReader:
                 count = groups.get("count")
                 self.fields.setdefault("held_locks_count", int(count) if count else 0)
                 if name == "dump_held_locks":
-                    self.dumps.append((task, {}))
+                    self.dumps.append((task, int(count) if count else 0, {}))
             else:
                 self.fields.setdefault("task", task)
         if groups.get("irqflags"):
@@ -273,7 +288,7 @@ class ReportReader:
                 softirq_count=int(g["scn"]), hardirqs_enabled=g["he"] == "1", softirqs_enabled=g["se"] == "1",
                 text=g["irqflags"]))
         if groups.get("note"):
-            self.notes.append(groups["note"])
+            self.messages.append(groups["note"])
         if groups.get("irqclass"):
             self.fields.setdefault("irq_class", groups["irqclass"])
         if groups.get("side"):

@@ -157,6 +157,7 @@ def rule_chain_names(reader: ReportReader, m: Any, _line: Line) -> bool:
 def rule_scenario_cpus(reader: ReportReader, m: Any, _line: Line) -> bool:
     # Columns survive when CPU0 and CPU1 are still far apart (lockdep prints 20 blanks).
     text = m.group(0).strip()
+    reader.scenario_cpus = 2 if "CPU1" in text else 1
     reader.scenario_columns = "CPU1" in text and text.index("CPU1") - len("CPU0") > 2
     return True
 
@@ -185,7 +186,7 @@ def rule_held_lock(reader: ReportReader, m: Any, line: Line) -> bool:
     if lock is None:
         return False
     index = int(m.group("index"))
-    held = reader.dumps[-1][1] if reader.section is not None and reader.section.name == "dump_held_locks" \
+    held = reader.dumps[-1][2] if reader.section is not None and reader.section.name == "dump_held_locks" \
         and reader.dumps else reader.held_locks
     # syzbot prints a held lock once per inlined frame of its 'at:'; keep the first.
     held.setdefault(index, HeldLock(index=index, lock=lock, holder=reader.holder))
@@ -324,7 +325,7 @@ def rule_collision_lock(reader: ReportReader, m: Any, line: Line) -> bool:
 
 
 def rule_lock_stat_hint(reader: ReportReader, m: Any, _line: Line) -> bool:
-    reader.notes.append(m.group(0).strip())
+    reader.messages.append(m.group(0).strip())
     return True
 
 
