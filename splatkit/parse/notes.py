@@ -88,10 +88,12 @@ def _held_locks(splat: Splat) -> Iterator[str]:
 
 
 def _unread(splat: Splat) -> Iterator[str]:
-    elided = sum(1 for u in splat.unrecognised if u.reason.startswith("lines elided"))
-    if elided:
-        yield f"the poster elided lines at {elided} place{'s' if elided > 1 else ''}"
-    other = len(splat.unrecognised) - elided
+    elisions = [u.line for u in splat.unrecognised if u.reason.startswith("lines elided")]
+    # (consecutive elision lines, "..", "..", are one place)
+    places = sum(1 for k, no in enumerate(elisions) if k == 0 or elisions[k - 1] != no - 1)
+    if places:
+        yield f"the poster elided lines at {places} place{'s' if places > 1 else ''}"
+    other = len(splat.unrecognised) - len(elisions)
     if other:
         yield f"{other} line{'s' if other > 1 else ''} inside the report not read (see unrecognised)"
 

@@ -31,6 +31,9 @@ MAX_UNRECOGNISED_RUN = 40
 
 _PIECE_OF = operator.attrgetter("piece")
 
+#: The reason given for a line a poster wrote for lines left out.
+_ELIDED = "lines elided by the poster"
+
 #: Kind -> its sections in printed order, and which of their headers a line matches first.
 _SECTIONS_OF = {kind.kind: tuple(SECTIONS[name] for name in kind.sections) for kind in kinds_table.KINDS}
 _HEADER_OF = {kind: FirstMatch([section.header for section in sections]) for kind, sections in _SECTIONS_OF.items()}
@@ -79,6 +82,8 @@ class ReportReader:
     #: (task, printed count, held locks by index) of each task of a held-locks dump.
     dumps: list[tuple[Task, int, dict[int, HeldLock]]] = field(default_factory=list)
     finished: bool = False
+    #: Whether the last line not read was one a poster wrote for lines left out (``...``).
+    elided: bool = False
     #: The kind's sections, in printed order, and which of their headers a line is (see _HEADER_OF).
     sections: tuple[Section, ...] = ()
     headers: Any = None
@@ -217,17 +222,40 @@ class ReportReader:
             self._enter(self.sections[i], m, line)
             return "ok"
         if section is not None:
-            for match, handler in self.body:
-                value = match(text, line.no)
-                if value is not None:
-                    # The handler stores what the rule read; False when it has no place here.
-                    if handler(self, value, line):
-                        self.line_fields.append((line.no, section.name))
-                        return "ok"
-                    break
+            if self._read_body(line):
+                return "ok"
             if section.terminal and self.stacks and self.stacks[-1]:
                 return "end"
-        return self._unrecognised(line, self._why(text))
+        if self.elided and section is not None and self._resume_after_elision(line):
+            return "ok"
+        reason = self._why(text)
+        self.elided = reason == _ELIDED
+        return self._unrecognised(line, reason)
+
+    def _read_body(self, line: Line) -> bool:
+        """Whether a rule of the current section's body read ``line`` and stored what it read."""
+        text = line.text
+        for match, handler in self.body:
+            value = match(text, line.no)
+            if value is not None:
+                # The handler stores what the rule read; False when it has no place here.
+                if handler(self, value, line):
+                    self.line_fields.append((line.no, self.section.name))
+                    self.elided = False
+                    return True
+                break
+        return False
+
+    def _resume_after_elision(self, line: Line) -> bool:
+        """Read ``line`` in a later section, when the lines a poster elided just before it
+        may have held that section's header (``..`` then the frames of the backtrace)."""
+        after = self.sections.index(self.section) + 1
+        for section in self.sections[after:]:
+            if section.body and any(match(line.text, line.no) is not None for match, _ in _BODY[section.name]):
+                self._enter(section, None, line)
+                if self._read_body(line):
+                    return True
+        return False
 
     def _where(self) -> str:
         return f"'{self.section.name}' section" if self.section else "header"
@@ -235,7 +263,7 @@ class ReportReader:
     def _why(self, text: str) -> str:
         """Why a line inside the report was not read, as far as its text tells."""
         if ELISION.match(text):
-            return "lines elided by the poster"
+            return _ELIDED
         shape = line_shape(text)
         if shape is not None:
             return (f"a {shape.removesuffix('-cut').replace('_', ' ')} line out of place in the {self._where()}: "
@@ -263,13 +291,18 @@ class ReportReader:
         return False
 
     def _enter(self, section: Section, m: Any, line: Line) -> None:
-        """Open ``section`` at its header line and keep what the header says."""
+        """Open ``section`` at its header line and keep what the header says; with no header
+        match ``m``, open it without a header (its header was elided)."""
         previous = self.section
         self.section = section
         self.body = _BODY[section.name]
-        self.line_fields.append((line.no, section.name))
         self.role = None
-        groups = m.groupdict()
+        if m is None:
+            groups = {}
+        else:
+            self.line_fields.append((line.no, section.name))
+            self.elided = False
+            groups = m.groupdict()
         name = section.name
         if groups.get("comm") is not None:
             task = Task(groups["comm"], int(groups["pid"]))
@@ -300,7 +333,7 @@ class ReportReader:
             if not self.stacks or (self.stacks[-1] and (previous is None or previous.name not in _STACK_SECTIONS)):
                 self.stacks.append([])
         handler = ENTER_HANDLERS.get(name)
-        if handler is not None:
+        if handler is not None and m is not None:
             handler(self, groups, line)
 
 
