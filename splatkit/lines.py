@@ -33,7 +33,15 @@ from .grammar.wrappers import (
     Wrapper,
 )
 from .model import Line
-from .rejoin import WRAP_PIECE_WRAPPERS, join_hard_wrapped, join_kern_cont, may_hold_kern_cont, shape
+from .rejoin import (
+    WRAP_PIECE_WRAPPERS,
+    join_hard_wrapped,
+    join_kern_cont,
+    may_hold_kern_cont,
+    may_run_together,
+    shape,
+    split_run_together,
+)
 
 __all__ = ["normalize", "split_lines", "utf7_decode"]
 
@@ -496,4 +504,8 @@ def normalize(text: str, *, first_line: int = 1) -> list[Line]:
         no += len(group)
     if may_hold_kern_cont(text):
         out = join_kern_cont(out)
-    return join_hard_wrapped(out) if may_wrap else out
+    if may_wrap:
+        out = join_hard_wrapped(out)
+        if may_run_together(text):
+            out = split_run_together(out)
+    return out

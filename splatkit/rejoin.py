@@ -28,11 +28,16 @@ from .grammar.wrappers import (
     KERN_CONT_MAX_LINES,
     NO_BREAK_SPACE,
     QP,
+    RUN_TOGETHER_CUES,
+    RUN_TOGETHER_LINE_WORDS,
+    RUN_TOGETHER_MAX_WORDS,
+    COLLAPSED,
     WRAPPERS,
 )
 from .model import Line
 
-__all__ = ["WRAP_PIECE_WRAPPERS", "join_hard_wrapped", "join_kern_cont", "may_hold_kern_cont", "shape"]
+__all__ = ["WRAP_PIECE_WRAPPERS", "join_hard_wrapped", "join_kern_cont", "may_hold_kern_cont", "may_run_together",
+           "shape", "split_run_together"]
 
 #: Wrappers a hard-wrapped piece may carry: the mailer broke the line after these were added
 #: (quoting) or they were added to every line (a commit's indentation), never a kernel prefix.
@@ -304,3 +309,71 @@ def _try_join(lines: list[Line], i: int, shapes: dict[int, str | None]) -> tuple
     raws = tuple(r for piece in lines[i:k + 1] for r in piece.raws)
     return Line(no=first.no, raw=first.raw, text=text, wrappers=(*names, HARD_WRAP), caller=first.caller,
                 continuation=first.continuation, joined=raws[1:]), k - i + 1
+
+
+# -- report lines run together ---------------------------------------------------------------------
+
+def may_run_together(text: str) -> bool:
+    """Whether ``text`` may hold report lines a page ran together (a fast test on the input)."""
+    return any(cue in text for cue in RUN_TOGETHER_CUES)
+
+
+def split_run_together(lines: list[Line]) -> list[Line]:
+    """Split lines that hold several report lines run together (see
+    :data:`~splatkit.grammar.wrappers.RUN_TOGETHER_CUES`) into those lines, as pieces of
+    their input line."""
+    out: list[Line] = []
+    for line in lines:
+        parts = None
+        if (not line.piece and _RECORD_PREFIXES.isdisjoint(line.wrappers) and len(line.text) <= MAX_LINE
+                and any(cue in line.text for cue in RUN_TOGETHER_CUES) and not _complete(shape(line.text))):
+            parts = _report_lines(line.text)
+        if parts is None:
+            out.append(line)
+            continue
+        for index, part in enumerate(parts):
+            out.append(Line(line.no, line.raw, part, (*line.wrappers, COLLAPSED), line.caller,
+                            line.continuation or index > 0, line.joined if index == 0 else (), index))
+    return out
+
+
+def _report_lines(text: str) -> list[str] | None:
+    """``text`` cut at blanks into the report lines it holds, or None when it holds fewer than
+    two. The cut that reads the most words as whole report lines (:func:`shape`) wins, with
+    fewer pieces breaking ties; words no report line reads stay together, as text.
+
+    >>> _report_lines("====== WARNING: possible circular locking dependency detected 6.6.0-g2f6 #4 Not tainted")
+    ['======', 'WARNING: possible circular locking dependency detected', '6.6.0-g2f6 #4 Not tainted']
+    >>> _report_lines("I saw a WARNING: in my log") is None
+    True
+    """
+    words = text.split()
+    n = len(words)
+    if n < 2 or n > RUN_TOGETHER_MAX_WORDS:
+        return None
+    # score[j]: (words read as whole report lines, -pieces) of the best cut of words[:j];
+    # start[j]: where its last piece starts when that piece is a whole line, None when
+    # words[j - 1] is text.
+    score: list[tuple[int, int]] = [(0, 0)] * (n + 1)
+    start: list[int | None] = [None] * (n + 1)
+    for j in range(1, n + 1):
+        covered, pieces = score[j - 1]
+        new_piece = j == 1 or start[j - 1] is not None
+        score[j] = (covered, pieces - new_piece)
+        for i in range(max(0, j - RUN_TOGETHER_LINE_WORDS), j):
+            candidate = (score[i][0] + j - i, score[i][1] - 1)
+            if candidate > score[j] and _complete(shape(" ".join(words[i:j]))):
+                score[j], start[j] = candidate, i
+    parts: list[tuple[str, bool]] = []
+    j = n
+    while j > 0:
+        i = start[j]
+        if i is None:  # text, back to the end of the whole line before it
+            i = j - 1
+            while i > 0 and start[i] is None:
+                i -= 1
+        parts.append((" ".join(words[i:j]), start[j] is not None))
+        j = i
+    if sum(whole for _, whole in parts) < 2:
+        return None
+    return [part for part, _ in reversed(parts)]

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .sections import ABOVE_BANNER, SECTIONS
-from .tokens import compile
+from .tokens import compile, expand
 
 __all__ = [
     "BANNER",
@@ -194,6 +194,7 @@ def _kind(kind: str, text: str, printer: str, sections: tuple[str, ...], title: 
     for name in above:
         if name not in ABOVE_BANNER:
             raise ValueError(f"kind {kind!r} uses unknown above-banner rule {name!r}")
+    text = expand(text)
     banner = compile(BANNER.replace("{text}", text) if framed else rf"^\s*(?:{text})\s*$")
     stacks = tuple(name for name in sections if name in _STACKS)
     return ReportKind(kind, banner, text, printer, sections, title, scenario_columns, since, title_rules,
@@ -321,7 +322,7 @@ KINDS: tuple[ReportKind, ...] = (
               _syz("WARNING:", "WARNING: held lock freed!", "WARNING: held lock freed in %[1]v",
                    report=("WARNING: held lock freed!", ".*at:(?: {{PC}})? +{{FUNC}}")),
           )),
-    _kind("still_held", r"(?:(?P<comm>.+)/(?P<pid>\d+) still has locks held!|lock held at task exit time!)",
+    _kind("still_held", r"(?:{TASK} still has locks held!|lock held at task exit time!)",
           "print_held_locks_bug", ("exiting", "held_locks", "backtrace"),
           "{level}: still has locks held in {func}", since="v2.6.18", fields=("task", "held_locks"),
           title_rules=(
@@ -406,7 +407,7 @@ KINDS: tuple[ReportKind, ...] = (
           r"(?:CPU: \d+ PID: \d+ )?at (?P<source>kernel/(?:locking/)?lockdep\.c:\d+) (?P<warn_at>\S.*)"
           # 7.x prints one line: "kernel/locking/lockdep.c:4976 at f+0x122/0x220, CPU#11: mount/1829".
           r"|(?P<source2>kernel/(?:locking/)?lockdep\.c:\d+) at (?P<warn_at2>[^\s,]+)"
-          r"(?:, CPU#\d+: (?P<comm>.+)/(?P<pid>\d+)\s*|.*)",
+          r"(?:, CPU#\d+: {TASK}\s*|.*)",
           "__warn", ("warn_condition", "panic", "modules", "stack_dump", "irq_events"), "WARNING: locking bug in {func}",
           since="v2.6.18", above=("rule", "cut_here", "condition"),
           fields=("condition", "source_location", "warn_at", "context"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["FRAGMENTS", "MAX_LINE", "compile"]
+__all__ = ["FRAGMENTS", "MAX_LINE", "compile", "expand"]
 
 #: Lines longer than this are never matched against structured grammars: they are
 #: reported as unrecognised instead, so that no regex ever runs on megabytes of text.
@@ -21,8 +21,10 @@ FRAGMENTS: dict[str, str] = {
     "WAIT": r"-\{(?P<wait_outer>\d+):(?P<wait_inner>\d+)\}",
     # Instance address: raw or hashed pointer, or a placeholder early in boot.
     "INST": r"(?:[0-9a-f]{8,16}|\(____ptrval____\)|\(ptrval\))",
-    # A task: comm (anything, split on the last '/') and pid.
-    "TASK": r"(?P<comm>.+)/(?P<pid>\d+)",
+    # A task: comm and pid, split on the last '/'. A comm is at most 15 characters
+    # (TASK_COMM_LEN), and may hold blanks and '/' ("CPU 0/KVM/1537", "kbnepd bnep0/2098"); so
+    # a rule before it ("------ syz/2181 is trying...") is never read into it.
+    "TASK": r"(?P<comm>\S.{0,14})/(?P<pid>\d+)",
     # print_tainted(): "Not tainted", or one letter per taint flag set, blanks for those unset
     # ("Tainted: G        W  OE"), and the rule some distributions append ("--------- ---").
     "TAINT": r"Not tainted|Tainted:(?: +[A-Z]+)*(?: +-+)*",
@@ -31,14 +33,19 @@ FRAGMENTS: dict[str, str] = {
 }
 
 
+def expand(pattern: str) -> str:
+    """``pattern`` with each ``{NAME}`` replaced by ``FRAGMENTS[NAME]``.
+
+    >>> expand(r"^{USAGE}$")
+    '^[-+.?]{4,8}$'
+    """
+    return re.sub(r"\{([A-Z]+)\}", lambda m: FRAGMENTS[m.group(1)], pattern)
+
+
 def compile(pattern: str, flags: int = 0) -> re.Pattern[str]:
     """Compile ``pattern`` after replacing each ``{NAME}`` by ``FRAGMENTS[NAME]``.
 
     >>> compile(r"^{USAGE}$").match("+.+.") is not None
     True
     """
-
-    def expand(match: re.Match[str]) -> str:
-        return FRAGMENTS[match.group(1)]
-
-    return re.compile(re.sub(r"\{([A-Z]+)\}", expand, pattern), flags)
+    return re.compile(expand(pattern), flags)

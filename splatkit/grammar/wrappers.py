@@ -41,6 +41,9 @@ __all__ = [
     "NO_BREAK_SPACE",
     "NO_BREAK_SPACES",
     "QP",
+    "RUN_TOGETHER_CUES",
+    "RUN_TOGETHER_LINE_WORDS",
+    "RUN_TOGETHER_MAX_WORDS",
     "QP_ESCAPE",
     "QP_FULL_LINE",
     "QP_HEADER",
@@ -256,6 +259,22 @@ COLLAPSED = "collapsed-newlines"
 #: line. A line that only starts with blanks and a timestamp is 4.9's doubled timestamp,
 #: not a join (the ``glued`` wrapper strips it).
 COLLAPSED_AT = re.compile(r"(?<=\S)[ \t]+(?=\[\s*\d+\.\d{6}\](?:\[\s*[TC]\d+\])? )")
+
+#: Texts that begin a report line, as a page that dropped a report's newlines shows them in
+#: the middle of a line (without any timestamp to split at): ``====== WARNING: possible
+#: circular ...``, ``... net_namespace.c:487 but task is already holding lock:``. A line
+#: without a console prefix that holds one, and that reads as no report line itself, is split
+#: into the report lines it holds (``rejoin.split_run_together``).
+RUN_TOGETHER_CUES: tuple[str, ...] = (
+    "WARNING: ", "INFO: ", "BUG: ", "=====", "-----", " is trying to ", "but task is already holding",
+    "which lock already depends", "the existing dependency chain", "-> #", "other info that might",
+    "Chain exists of:", "unsafe locking scenario:", "*** DEADLOCK ***", " held by ", "stack backtrace:",
+    "Call Trace:", "CPU: ", "Hardware name: ", " lock(", " --> ",
+)
+#: At most this many words of a run-together line are split, and a report line is at most this
+#: many words long (bounds on the search, see ``rejoin.split_run_together``).
+RUN_TOGETHER_MAX_WORDS = 120
+RUN_TOGETHER_LINE_WORDS = 24
 
 # -- KERN_CONT fragments (4.9-4.10) ---------------------------------------------------------------
 
