@@ -17,6 +17,8 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("SPLATKIT_SHARED", REPO.parent / "shared"))
 SEED_EMAIL = SHARED / "seed" / "kvm-cpuhp-lockdep-email.txt"
 CORPUS = SHARED / "corpus" / "syzkaller"
+#: Real pastes as posted, with hand-read ground truth in index.tsv (see its README).
+WILD = SHARED / "corpus" / "wild"
 
 #: Chromium flags for this sandbox: no network chatter, no GPU, no sandbox (we run as root).
 CHROMIUM_ARGS = [
@@ -64,6 +66,17 @@ def chromium() -> str:
             pytest.fail("SPLATKIT_REQUIRE_BROWSER is set but no chromium was found; apt-get install chromium")
         pytest.skip("no chromium on PATH (apt-get install chromium)")
     return path
+
+
+def assert_lossless(splat) -> None:
+    """Every input line of the report's span is in exactly one place: a field, ``unrecognised``
+    (with its reason) or ``interleaved``; nothing is dropped silently."""
+    seen = ([no for no, _ in splat.line_fields] + [u.line for u in splat.unrecognised] + list(splat.interleaved))
+    # (An input line a tool had joined several report lines into holds one piece per line.)
+    split = {line.no for line in splat.lines if line.piece}
+    assert sorted(set(seen)) == list(range(splat.span.first_line, splat.span.last_line + 1))
+    assert all(seen.count(no) == 1 for no in set(seen) - split)
+    assert all(u.reason for u in splat.unrecognised)
 
 
 def read_log(path: Path) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import splatkit
-from conftest import read_log
+from conftest import assert_lossless, read_log
 from splatkit.lines import split_lines
 
 
@@ -42,10 +42,7 @@ def test_corpus_file(corpus_file, corpus_dir):
         # Reports overlap only when printed by different contexts (printk caller ids).
         assert previous_end < first or (caller is not None and caller != previous_caller)
         previous_end, previous_first, previous_caller = last, first, caller
-        seen = ([no for no, _ in splat.line_fields] + [u.line for u in splat.unrecognised]
-                + list(splat.interleaved))
-        # Every line of the span is in exactly one place; nothing is dropped silently.
-        assert sorted(seen) == list(range(first, last + 1)), f"{name}: lines lost or counted twice"
+        assert_lossless(splat)
         if splat.kind == "circular" and splat.chain:
             indices = [e.index for e in splat.chain]
             assert indices == list(range(max(indices), -1, -1)) or splat.truncated

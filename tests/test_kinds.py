@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 import splatkit
-from conftest import REPO, read_log
+from conftest import REPO, assert_lossless, read_log
 from splatkit.grammar.kinds import BANNER_HINT, KINDS, kind_by_id, match_banner
 from splatkit.grammar.sections import ABOVE_BANNER, RULES, SECTIONS
 from splatkit.lines import normalize
@@ -79,11 +79,6 @@ def expected_headers(splat: Splat) -> dict[str, str]:
     if splat.cycle:
         headers["CYCLE"] = " -> ".join(splat.cycle)
     return headers
-
-
-def assert_lossless(splat: Splat) -> None:
-    seen = ([no for no, _ in splat.line_fields] + [u.line for u in splat.unrecognised] + list(splat.interleaved))
-    assert sorted(seen) == list(range(splat.span.first_line, splat.span.last_line + 1))
 
 
 @pytest.mark.parametrize("path", CASE_FILES, ids=[p.stem for p in CASE_FILES])
