@@ -1,8 +1,9 @@
 """Whole-text encodings a mail or an archive applied to a pasted report, undone.
 
 A mail body in quoted-printable (RFC 2045 §6.7: ``=3D`` escapes, ``=`` soft line
-breaks) and a mail archive that stored the text as UTF-7 (RFC 2152:
-``lock+AF8-acquire``) are decoded before any prefix is stripped
+breaks) or in base64 (§6.8, when a header says so), and a mail archive that stored
+the text as UTF-7 (RFC 2152: ``lock+AF8-acquire``) are decoded before any prefix
+is stripped
 (:func:`splatkit.lines.normalize`, step 1 of :mod:`splatkit.grammar.wrappers`).
 Each decoder yields *logical lines*: (the input lines it read, the decoded text,
 the names of what it undid), so the input can always be rebuilt.
@@ -18,6 +19,9 @@ from collections.abc import Iterator
 
 from .grammar.tokens import MAX_LINE
 from .grammar.wrappers import (
+    BASE64,
+    BASE64_HEADER,
+    BASE64_LINE,
     NO_BREAK_SPACE,
     NO_BREAK_SPACES,
     QP,
@@ -32,7 +36,7 @@ from .grammar.wrappers import (
     UTF7_MIN_MARKERS,
 )
 
-__all__ = ["LogicalLine", "blank_lines", "has_no_break_spaces", "is_quoted_printable", "is_utf7", "qp_lines", "utf7_decode", "utf7_lines"]
+__all__ = ["LogicalLine", "base64_lines", "blank_lines", "has_base64_body", "has_no_break_spaces", "is_quoted_printable", "is_utf7", "qp_lines", "utf7_decode", "utf7_lines"]
 
 #: (input lines, decoded text, names of the encodings undone) of one logical line.
 LogicalLine = tuple[tuple[str, ...], str, tuple[str, ...]]
@@ -99,6 +103,25 @@ def _qp_decode(line: str) -> str:
         return data
 
 
+#: A UTF-8 lead byte's escape at the end of a line before a soft break, and the start of a line
+#: after one that holds the continuation byte without its ``=`` (``=C2=`` then ``A0``: an
+#: encoder put the soft break inside the escape ``=A0``).
+_LEAD_ESCAPE = re.compile(r"=[C-F][0-9A-F]$")
+_CONTINUATION_HEX = re.compile(r"[89AB][0-9A-F]")
+
+
+def _mend_split_escape(parts: list[str], part: str) -> str:
+    """``part``, the rest of a line after a soft break, with the ``=`` of an escape the soft
+    break cut off put back.
+
+    >>> _mend_split_escape(["x=C2"], "A0 CPU1"), _mend_split_escape(["x=C2"], "=A0 CPU1")
+    ('=A0 CPU1', '=A0 CPU1')
+    """
+    if parts and _CONTINUATION_HEX.match(part) and _LEAD_ESCAPE.search(parts[-1]):
+        return "=" + part
+    return part
+
+
 def qp_lines(raws: list[str]) -> Iterator[LogicalLine]:
     """(input lines, decoded text, wrappers) per quoted-printable logical line.
 
@@ -111,9 +134,9 @@ def qp_lines(raws: list[str]) -> Iterator[LogicalLine]:
         body = raw[:-1] if raw.endswith("\r") else raw
         m = QP_SOFT_BREAK.search(body) if len(body) <= MAX_LINE else None
         if m is not None:
-            parts.append(body[:m.start()])
+            parts.append(_mend_split_escape(parts, body[:m.start()]))
             continue
-        parts.append(body)
+        parts.append(_mend_split_escape(parts, body))
         encoded = "".join(parts)
         decoded = _qp_decode(encoded)
         # The last input line's CR is the logical line's (the line-end step records it).
@@ -182,3 +205,60 @@ def blank_lines(logical: Iterator[LogicalLine]) -> Iterator[LogicalLine]:
     for group, text, decoded_by in logical:
         blanked = text.translate(_TO_BLANK)
         yield group, blanked, (decoded_by + (NO_BREAK_SPACE,) if blanked != text else decoded_by)
+
+
+# -- base64 bodies ----------------------------------------------------------------------------------
+
+def has_base64_body(text: str) -> bool:
+    """Whether ``text`` holds a MIME part whose header says its body is base64."""
+    return "base64" in text.lower() and BASE64_HEADER.search(text) is not None
+
+
+def base64_lines(logical: Iterator[LogicalLine]) -> Iterator[LogicalLine]:
+    """Logical lines with each base64 body (after a ``Content-Transfer-Encoding: base64``
+    header and the blank line that ends its header block) decoded.
+
+    A body's lines of text do not fall on its input lines: the first decoded line stands for
+    every input line of the body, the others for none (``()``, a piece of the same input).
+
+    >>> body = base64.b64encode(b"[ 1.0] WARNING: x\\n[ 1.1] y\\n").decode()
+    >>> [(g, t) for g, t, _ in base64_lines(iter(((l,), l, ()) for l in
+    ...     ["Content-Transfer-Encoding: base64", "", body, "--"]))][2:]
+    [(('WyAxLjBdIFdBUk5JTkc6IHgKWyAxLjFdIHkK',), '[ 1.0] WARNING: x'), ((), '[ 1.1] y'), (('--',), '--')]
+    """
+    header = in_headers = False
+    for group, text, decoded_by in logical:
+        if not header:
+            header = in_headers = BASE64_HEADER.match(text) is not None
+            yield group, text, decoded_by
+            continue
+        if in_headers:
+            in_headers = text.strip() != ""
+            yield group, text, decoded_by
+            continue
+        body: list[LogicalLine] = []
+        while BASE64_LINE.match(text) and not decoded_by:
+            body.append((group, text, decoded_by))
+            group, text, decoded_by = next(logical, ((), "", ()))
+            if not group:
+                break
+        header = False
+        if body:
+            yield from _decoded_body(body)
+        if group:
+            yield group, text, decoded_by
+
+
+def _decoded_body(body: list[LogicalLine]) -> Iterator[LogicalLine]:
+    groups = tuple(raw for group, _, _ in body for raw in group)
+    try:
+        data = base64.b64decode("".join(text.strip() for _, text, _ in body), validate=True)
+    except (binascii.Error, ValueError):  # not base64 after all: the lines as they are
+        yield from body
+        return
+    text = data.decode("utf-8", errors="splatkit-latin-1").replace("\r\n", "\n")
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    for index, line in enumerate(lines or [""]):
+        yield (groups if index == 0 else ()), line, (BASE64,)

@@ -15,7 +15,17 @@ import functools
 import itertools
 import re
 
-from .encodings import blank_lines, has_no_break_spaces, is_quoted_printable, is_utf7, qp_lines, utf7_decode, utf7_lines
+from .encodings import (
+    base64_lines,
+    blank_lines,
+    has_base64_body,
+    has_no_break_spaces,
+    is_quoted_printable,
+    is_utf7,
+    qp_lines,
+    utf7_decode,
+    utf7_lines,
+)
 from .grammar.kinds import unnamed
 from .grammar.tokens import MAX_LINE
 from .grammar.wrappers import (
@@ -413,6 +423,9 @@ def normalize(text: str, *, first_line: int = 1) -> list[Line]:
         logical = qp_lines(raws)
     else:
         logical = zip(zip(raws), raws, itertools.repeat(()))  # ((raw,), raw, ()) for each, in C
+    base64_body = has_base64_body(text)
+    if base64_body:
+        logical = base64_lines(iter(logical))
     if utf7:
         logical = utf7_lines(logical)
     no_break_spaces = has_no_break_spaces(text)
@@ -420,7 +433,7 @@ def normalize(text: str, *, first_line: int = 1) -> list[Line]:
         logical = blank_lines(logical)
     # The regex for the text's own hints, when the lines are read as they are (decoding may
     # spell a hint that the text does not).
-    plain_line = (_PLAIN_CONSOLE_LINE if quoted_printable or utf7 or no_break_spaces
+    plain_line = (_PLAIN_CONSOLE_LINE if quoted_printable or utf7 or no_break_spaces or base64_body
                   else _plain_console_line(text)).match
     out: list[Line] = []
     seen_record_prefix = False
@@ -436,7 +449,14 @@ def normalize(text: str, *, first_line: int = 1) -> list[Line]:
     # whose every line has a console prefix, none can, and the join pass is skipped.
     may_wrap = False
     cut_width = None if quoted_printable else _cut_width(raws)
+    # An input line that several logical lines come from (a base64 body): its number, raw
+    # text and the pieces read from it so far.
+    shared_no, shared_raw, shared_pieces = no, "", 0
     for group, decoded, decoded_by in logical:
+        if group:
+            shared_no, shared_raw, shared_pieces = no, group[0], 0
+        else:  # a piece of the input line before (see base64_lines)
+            shared_pieces += 1
         if len(decoded) == cut_width:  # (the last character is the lost end's: see CUT_AT_WIDTH)
             decoded, decoded_by = decoded[:-1], (*decoded_by, CUT_AT_WIDTH)
         plain = plain_line(decoded) if indent is None and len(decoded) <= MAX_LINE else None
@@ -476,8 +496,8 @@ def normalize(text: str, *, first_line: int = 1) -> list[Line]:
                 seen_record_prefix = True
                 caller = line_caller
             continuation = seen_record_prefix and not record_start and stripped != "" and not stripped.isspace()
-            out.append(Line(no, group[0], stripped, names, caller if continuation else line_caller,
-                            continuation, joined, 0))
+            out.append(Line(shared_no, shared_raw, stripped, names, caller if continuation else line_caller,
+                            continuation, joined, shared_pieces))
             may_wrap = may_wrap or (WRAP_PIECE_WRAPPERS.issuperset(names) and stripped != "" and not stripped.isspace())
             no += len(group)
             continue
@@ -498,9 +518,10 @@ def normalize(text: str, *, first_line: int = 1) -> list[Line]:
                 piece, repaired = _repair(piece)
                 wrappers += repaired
             continuation = seen_record_prefix and not starts and piece.strip() != ""
-            out.append(Line(no, group[0], piece, wrappers, caller if continuation else piece_caller,
-                            continuation, joined, index))
+            out.append(Line(shared_no, shared_raw, piece, wrappers, caller if continuation else piece_caller,
+                            continuation, joined if index == 0 else (), shared_pieces + index))
             may_wrap = may_wrap or (WRAP_PIECE_WRAPPERS.issuperset(wrappers) and piece.strip() != "")
+        shared_pieces += len(pieces) - 1
         no += len(group)
     if may_hold_kern_cont(text):
         out = join_kern_cont(out)

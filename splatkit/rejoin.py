@@ -17,7 +17,7 @@ from typing import Any
 from .grammar.frames import parse_frame
 from .grammar.kinds import IDENT, RULE_DASH, RULE_EQ, FirstMatch, match_banner
 from .grammar.locks import parse_lock_desc
-from .grammar.sections import RULES, SECTIONS, rule_runs
+from .grammar.sections import CHAIN_NAMES_SEPARATOR, RULES, SECTIONS, rule_runs
 from .grammar.tokens import MAX_LINE
 from .grammar.wrappers import (
     HARD_WRAP,
@@ -198,8 +198,8 @@ def shape(text: str) -> str | None:
     header = _ANY_SECTION_HEADER.match_any(text)
     if header is not None:  # (the first section whose header it is, as a loop over them finds)
         return _SECTION_NAMES[_ANY_SECTION_HEADER.resolve(header, text)[0]]
-    if " --> " in text and RULES["chain_names"].match(text, 0):  # "A --> B --> C", cut after an arrow or not
-        return "chain_names-cut" if text.rstrip().endswith("-->") else "chain_names"
+    if CHAIN_NAMES_SEPARATOR.search(text) and RULES["chain_names"].match(text, 0):  # "A --> B --> C", cut or not
+        return "chain_names-cut" if text.rstrip().endswith(("-->", "\u2192", "\u27f6")) else "chain_names"
     return None
 
 

@@ -22,7 +22,7 @@ from typing import Any
 from . import frames, locks
 from .tokens import compile
 
-__all__ = ["ABOVE_BANNER", "ELISION", "RULES", "SECTIONS", "LineRule", "Section", "rule_runs"]
+__all__ = ["ABOVE_BANNER", "CHAIN_NAMES_SEPARATOR", "ELISION", "RULES", "SECTIONS", "LineRule", "Section", "rule_runs"]
 
 
 @dataclass(frozen=True)
@@ -63,9 +63,9 @@ RULES: dict[str, LineRule] = {
         LineRule("frame", frames.parse_frame),
         LineRule("stack_marker", lambda text, _no: frames.STACK_MARKER.match(text), frames.STACK_MARKER),
         # print_circular_bug_entry: "-> #3 (kvm_lock){+.+.}-{3:3}:".
-        _regex("chain_entry", r"^\s*-> #(?P<index>\d+) \((?P<name>.*)\)\{(?P<usage>{USAGE})\}(?:{WAIT})?:\s*$"),
+        _regex("chain_entry", r"^\s*{ENTRYARROW} #(?P<index>\d+) \((?P<name>.*)\)\{(?P<usage>{USAGE})\}(?:{WAIT})?:\s*$"),
         # print_circular_lock_scenario: "  A --> B --> C".
-        _regex("chain_names", r"^\s*(?P<names>\S.*? --> .*\S)\s*$"),
+        _regex("chain_names", r"^\s*(?P<names>\S.*? {NAMESARROW} .*\S)\s*$"),
         # Scenario table header, rule and steps (B8).
         _regex("scenario_cpus", r"^\s*CPU0(?:\s+CPU1)?\s*$"),
         _regex("scenario_rule", r"^\s*----(?:\s+----)?\s*$"),
@@ -329,3 +329,6 @@ ABOVE_BANNER: dict[str, LineRule] = {
 #: What a poster writes for lines they left out of a paste: ``...``, ``..``, ``[snip]``,
 #: ``[...]``, ``<snip>``. Never a kernel line of a report; an unrecognised line's reason says so.
 ELISION = re.compile(r"^\s*(?:\.{2,}|\u2026|[\[<(]\s*(?:\.{2,}|\u2026|snip(?:ped)?|cut|trimmed)\s*[\]>)])\s*$", re.I)
+
+#: What separates the names of a ``Chain exists of:`` line (``A --> B --> C``, or as rewritten).
+CHAIN_NAMES_SEPARATOR = compile(" {NAMESARROW} ")

@@ -28,6 +28,10 @@ FRAGMENTS: dict[str, str] = {
     # print_tainted(): "Not tainted", or one letter per taint flag set, blanks for those unset
     # ("Tainted: G        W  OE"), and the rule some distributions append ("--------- ---").
     "TAINT": r"Not tainted|Tainted:(?: +[A-Z]+)*(?: +-+)*",
+    # The arrow between the names of "Chain exists of:", and the one that opens a chain entry:
+    # a blog or a page may have rewritten them as arrows of one character.
+    "NAMESARROW": "(?:-->|\u2192|\u27f6)",
+    "ENTRYARROW": "(?:->|\u2192)",
     # The hardirq/softirq context flags printed by inconsistent-state and irq reports.
     "IRQFLAGS": r"(?P<irqflags>\[HC(?P<hc>\d)\[(?P<hcn>\d+)\]:SC(?P<sc>\d)\[(?P<scn>\d+)\]:HE(?P<he>\d):SE(?P<se>\d)\])",
 }

@@ -23,6 +23,9 @@ import re
 from dataclasses import dataclass
 
 __all__ = [
+    "BASE64",
+    "BASE64_HEADER",
+    "BASE64_LINE",
     "COLLAPSED",
     "CONTINUATION_ALIGN",
     "COLLAPSED_AT",
@@ -221,6 +224,15 @@ NO_BREAK_SPACE = "no-break-space"
 #: and in Latin-1 ``=A0`` once quoted-printable; U+2007, U+202F): a kernel line holds none.
 NO_BREAK_SPACES = "\xa0\u2007\u202f"
 
+# -- base64 mail bodies (RFC 2045 §6.8) ------------------------------------------------------------
+
+#: The wrapper name recorded on every line decoded from a base64 mail body.
+BASE64 = "base64"
+#: The header that says a MIME part's body is base64; the body starts after the next blank line.
+BASE64_HEADER = re.compile(r"^Content-Transfer-Encoding:[ \t]*base64[ \t]*\r?$", re.I | re.M)
+#: One line of a base64 body (encoders write 76 characters; the last line is shorter).
+BASE64_LINE = re.compile(r"^[A-Za-z0-9+/]{4,}={0,2}\r?$")
+
 # -- UTF-7 (RFC 2152), decoded after quoted-printable ------------------------------------------
 
 #: The wrapper name recorded on every line UTF-7 decoding changed.
@@ -269,7 +281,7 @@ RUN_TOGETHER_CUES: tuple[str, ...] = (
     "WARNING: ", "INFO: ", "BUG: ", "=====", "-----", " is trying to ", "but task is already holding",
     "which lock already depends", "the existing dependency chain", "-> #", "other info that might",
     "Chain exists of:", "unsafe locking scenario:", "*** DEADLOCK ***", " held by ", "stack backtrace:",
-    "Call Trace:", "CPU: ", "Hardware name: ", " lock(", " --> ",
+    "Call Trace:", "CPU: ", "Hardware name: ", " lock(", " --> ", " \u2192 ",
 )
 #: At most this many words of a run-together line are split, and a report line is at most this
 #: many words long (bounds on the search, see ``rejoin.split_run_together``).

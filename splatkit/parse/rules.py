@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..grammar.frames import parse_frame, raw_frame
 from ..grammar.locks import lock_from_name, parse_lock_desc
-from ..grammar.sections import RULES, SECTIONS, Section
+from ..grammar.sections import CHAIN_NAMES_SEPARATOR, RULES, SECTIONS, Section
 from ..model import Frame, HeldLock, Line, LockUse, ScenarioStep
 
 if TYPE_CHECKING:
@@ -150,7 +150,7 @@ def rule_stack_marker(reader: ReportReader, _m: Any, _line: Line) -> bool:
 def rule_chain_names(reader: ReportReader, m: Any, _line: Line) -> bool:
     if "chain_exists" in reader.fields:
         return False
-    reader.fields["chain_exists"] = tuple(name.strip() for name in m.group("names").split(" --> "))
+    reader.fields["chain_exists"] = tuple(name.strip() for name in CHAIN_NAMES_SEPARATOR.split(m.group("names")))
     return True
 
 
