@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import codecs
 import re
 from collections.abc import Iterator
@@ -250,15 +251,32 @@ def base64_lines(logical: Iterator[LogicalLine]) -> Iterator[LogicalLine]:
 
 
 def _decoded_body(body: list[LogicalLine]) -> Iterator[LogicalLine]:
-    groups = tuple(raw for group, _, _ in body for raw in group)
+    """The lines of text a base64 body holds, each standing for the input lines from the one
+    where its first byte is encoded to the one before the next line's (a line that starts in
+    the same input line as the one before stands for none: a piece of it)."""
+    raws = [raw for group, _, _ in body for raw in group]
+    chunks = [text.strip() for _, text, _ in body]
     try:
-        data = base64.b64decode("".join(text.strip() for _, text, _ in body), validate=True)
+        data = base64.b64decode("".join(chunks), validate=True)
     except (binascii.Error, ValueError):  # not base64 after all: the lines as they are
         yield from body
         return
-    text = data.decode("utf-8", errors="splatkit-latin-1").replace("\r\n", "\n")
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
+    # The offset in ``data`` where each input line's bytes start.
+    starts, offset = [], 0
+    for chunk in chunks:
+        starts.append(offset)
+        offset += len(chunk) * 3 // 4 - chunk.count("=")
+    lines, offset, line_starts = [], 0, []
+    for line in data.split(b"\n"):
+        lines.append(line.removesuffix(b"\r").decode("utf-8", errors="splatkit-latin-1"))
+        line_starts.append(bisect.bisect_right(starts, offset) - 1)
+        offset += len(line) + 1
+    if len(lines) > 1 and lines[-1] == "":
         lines.pop()
-    for index, line in enumerate(lines or [""]):
-        yield (groups if index == 0 else ()), line, (BASE64,)
+    for k, line in enumerate(lines):
+        first = line_starts[k]
+        if k and first == line_starts[k - 1]:
+            yield (), line, (BASE64,)
+            continue
+        following = next((line_starts[j] for j in range(k + 1, len(lines)) if line_starts[j] != first), len(raws))
+        yield tuple(raws[first:following]), line, (BASE64,)

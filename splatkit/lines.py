@@ -31,7 +31,7 @@ from .grammar.tokens import MAX_LINE
 from .grammar.wrappers import (
     COLLAPSED,
     COLLAPSED_AT,
-    CONTINUATION_ALIGN,
+    CONTINUATION,
     CUT_AT_WIDTH,
     CUT_MIN_LINES,
     CUT_MIN_WIDTH,
@@ -350,7 +350,7 @@ def _prefix_end(decoded: str, text: str, names: tuple[str, ...], *, blanks: bool
 def _unalign(text: str, column: int, prefix_end: int) -> str:
     """``text``, which starts at ``column`` of its input line, without the blanks that sit it
     under the text of a record whose prefix ends at ``prefix_end`` (see
-    :data:`CONTINUATION_ALIGN`).
+    :data:`CONTINUATION`).
 
     Tools align a continuation under the record's text (util-linux dmesg, the journal) or
     under the prefix's last character (a CI's ``<4>[ ts ]`` logs): blanks that reach
@@ -390,7 +390,8 @@ def _cut_width(raws: list[str]) -> int | None:
     if width < CUT_MIN_WIDTH or width > MAX_LINE:
         return None
     cut = [raw for raw in raws if len(raw) == width]
-    if len(cut) < CUT_MIN_LINES:
+    # (A cut line ends in the real line's last character; a mailer's wrapped lines end in blanks.)
+    if len(cut) < CUT_MIN_LINES or any(raw[-1].isspace() for raw in cut):
         return None
     for raw in cut:
         text = _strip(raw)[0]
@@ -441,6 +442,7 @@ def normalize(text: str, *, first_line: int = 1) -> list[Line]:
     # The input line, text and wrappers of the line that started the current printk record
     # (see _unalign); None outside a record.
     record: tuple[str, str, tuple[str, ...]] | None = None
+    bare_record = False  # whether that record began with an empty line
     indent = None
     no = first_line
     # Repairs run only on lines holding their hint, and only if the text holds one at all.
@@ -448,7 +450,7 @@ def normalize(text: str, *, first_line: int = 1) -> list[Line]:
     # Whether any line may be the piece of a hard-wrapped one (see _may_continue): in a log
     # whose every line has a console prefix, none can, and the join pass is skipped.
     may_wrap = False
-    cut_width = None if quoted_printable else _cut_width(raws)
+    cut_width = None if quoted_printable or base64_body else _cut_width(raws)
     # An input line that several logical lines come from (a base64 body): its number, raw
     # text and the pieces read from it so far.
     shared_no, shared_raw, shared_pieces = no, "", 0
@@ -457,7 +459,7 @@ def normalize(text: str, *, first_line: int = 1) -> list[Line]:
             shared_no, shared_raw, shared_pieces = no, group[0], 0
         else:  # a piece of the input line before (see base64_lines)
             shared_pieces += 1
-        if len(decoded) == cut_width:  # (the last character is the lost end's: see CUT_AT_WIDTH)
+        if len(decoded) == cut_width and not decoded_by:  # (the last character is the lost end's: CUT_AT_WIDTH)
             decoded, decoded_by = decoded[:-1], (*decoded_by, CUT_AT_WIDTH)
         plain = plain_line(decoded) if indent is None and len(decoded) <= MAX_LINE else None
         if plain is not None and not decoded_by and not repairs:
@@ -478,16 +480,19 @@ def normalize(text: str, *, first_line: int = 1) -> list[Line]:
         if decoded_by:
             names = decoded_by + names
         if record_start:
-            record = (decoded, stripped, names)
+            record, bare_record = (decoded, stripped, names), not stripped.strip()
         elif record is not None and stripped != "" and not stripped.isspace():
-            # A line without a prefix: a continuation of the record, aligned under its text,
-            # or, once one line is not, text of its own (another log pasted after this one).
+            # A line without a prefix: a later line of the record, aligned under its text or
+            # at column 0 after a record that began with a newline; or, once one line is
+            # neither, text of its own (another log pasted after this one).
             unaligned = _unalign(stripped, _prefix_end(decoded, stripped, names, blanks=True),
                                  _prefix_end(*record))
-            if unaligned is stripped:
-                record = None
+            if unaligned is not stripped or (bare_record and not stripped[0].isspace()):
+                stripped, names = unaligned, (*names, CONTINUATION)
             else:
-                stripped, names = unaligned, (*names, CONTINUATION_ALIGN)
+                record = None
+        elif record is not None:
+            bare_record = False  # (a blank line ends a record's lines at column 0)
         joined = tuple(group[1:]) if len(group) > 1 else ()
         escaped = names and not _ESCAPING.isdisjoint(names)
         if not escaped and not repairs and not ("[" in stripped and COLLAPSED_AT.search(stripped)):
@@ -523,10 +528,12 @@ def normalize(text: str, *, first_line: int = 1) -> list[Line]:
             may_wrap = may_wrap or (WRAP_PIECE_WRAPPERS.issuperset(wrappers) and piece.strip() != "")
         shared_pieces += len(pieces) - 1
         no += len(group)
-    if may_hold_kern_cont(text):
+    # (Fast tests on the input text; a decoded text may hold what its encoding hid.)
+    encoded = quoted_printable or utf7 or base64_body
+    if encoded or may_hold_kern_cont(text):
         out = join_kern_cont(out)
     if may_wrap:
         out = join_hard_wrapped(out)
-        if may_run_together(text):
+        if encoded or may_run_together(text):
             out = split_run_together(out)
     return out

@@ -70,8 +70,9 @@ class Line:
     """Input lines ``no + 1`` .. ``end_no`` joined onto this one, as read: the rest of a line
     that a mailer hard-wrapped, or quoted-printable soft line breaks (``Line.raws``)."""
     piece: int = 0
-    """Index of this line among the lines one input line held (rsyslog ``#012``, ``\\x0a``):
-    pieces after the first share ``no`` and ``raw`` with it and rebuild no input text."""
+    """Index of this line among the lines one input line held (rsyslog ``#012``, ``\\x0a``, a
+    base64 body, lines a tool ran together): pieces after the first share ``no`` and ``raw``
+    with it and rebuild no input text but the lines ``joined`` onto them."""
 
     @property
     def end_no(self) -> int:
@@ -81,7 +82,7 @@ class Line:
     @property
     def raws(self) -> tuple[str, ...]:
         """The input lines this line stands for: ``"\\n".join`` over all lines rebuilds the input."""
-        return () if self.piece else (self.raw, *self.joined)
+        return self.joined if self.piece else (self.raw, *self.joined)
 
 
 @dataclass(slots=True, unsafe_hash=True)

@@ -32,6 +32,7 @@ from .grammar.wrappers import (
     RUN_TOGETHER_LINE_WORDS,
     RUN_TOGETHER_MAX_WORDS,
     COLLAPSED,
+    CONTINUATION,
     WRAPPERS,
 )
 from .model import Line
@@ -41,7 +42,7 @@ __all__ = ["WRAP_PIECE_WRAPPERS", "join_hard_wrapped", "join_kern_cont", "may_ho
 
 #: Wrappers a hard-wrapped piece may carry: the mailer broke the line after these were added
 #: (quoting) or they were added to every line (a commit's indentation), never a kernel prefix.
-WRAP_PIECE_WRAPPERS = frozenset({"quote", "indent", "crlf", "caret-m", QP, NO_BREAK_SPACE})
+WRAP_PIECE_WRAPPERS = frozenset({"quote", "indent", "crlf", "caret-m", QP, NO_BREAK_SPACE, CONTINUATION})
 #: Wrappers that start a printk record (a timestamp, a syslog prefix...).
 _RECORD_PREFIXES = frozenset(w.name for w in WRAPPERS if w.record_start)
 
@@ -49,6 +50,15 @@ _RECORD_PREFIXES = frozenset(w.name for w in WRAPPERS if w.record_start)
 
 #: A line that ends in ``(``: every lock printed in pieces has one (a fast test on the text).
 _ENDS_IN_PAREN = re.compile(r"\((?:\r|\^M)?$", re.M)
+
+
+def _rejoined(pieces: list[Line], text: str, wrappers: tuple[str, ...]) -> Line:
+    """One line rebuilt from ``pieces``, standing for every input line they stand for."""
+    first = pieces[0]
+    raws = tuple(r for piece in pieces for r in piece.raws)
+    # (A piece of an input line stands for the input lines joined after it, not its own.)
+    joined = raws if first.piece else raws[1:]
+    return Line(first.no, first.raw, text, wrappers, first.caller, first.continuation, joined, first.piece)
 
 
 def may_hold_kern_cont(text: str) -> bool:
@@ -107,9 +117,7 @@ def join_kern_cont(lines: list[Line]) -> list[Line]:
                 names = list(first.wrappers)
                 for line in lines[i + 1:end + 1]:
                     names.extend(w for w in line.wrappers if w not in names)
-                raws = tuple(r for line in lines[i:end + 1] for r in line.raws)
-                out.append(Line(first.no, first.raw, text, (*names, KERN_CONT), first.caller,
-                                first.continuation, raws[1:]))
+                out.append(_rejoined(lines[i:end + 1], text, (*names, KERN_CONT)))
                 i = end + 1
                 continue
         out.append(lines[i])
@@ -123,7 +131,7 @@ def join_kern_cont(lines: list[Line]) -> list[Line]:
 #: ``held_lock`` is checked with its lock, ``chain_names`` and ``registers`` take anything).
 _WHOLE_LINE_RULES = ("lock", "frame", "chain_entry", "cpu_info", "pid_info", "scenario_step", "scenario_event",
                      "hardware", "workqueue", "taint_legend", "call_trace", "warn_info", "end_trace",
-                     "registers", "stack_words")
+                     "registers", "stack_words", "class_header", "class_key")
 
 
 def _whole_line_steps(names: tuple[str, ...]) -> tuple[tuple[Any, tuple[str, ...]], ...]:
@@ -143,10 +151,12 @@ _WHOLE_LINE_STEPS = _whole_line_steps(_WHOLE_LINE_RULES)
 #: whole, shorter.
 _TAIL_SHAPES = frozenset({"frame", "lock", "held_lock", "hardware", "stack_words", "cpu_info",
                           "pid_info", "registers", "kernel"})
-#: The rest of a register dump line (``Code:`` bytes, register values): only this joins one.
+#: The rest of a register dump line (``Code:`` bytes, register values and names, ``0018:ffff...``,
+#: the source line syzbot adds after ``RIP:``): only this joins one.
 #: Words are separated by blanks so that no two repetitions can match the same text (no
 #: catastrophic backtracking on a long run of hex digits).
-_REGISTER_TAIL = re.compile(r"^\s*<?\(?[0-9a-f]{2,16}\)?>?(?:\s+<?\(?[0-9a-f]{2,16}\)?>?)*\s*$")
+_REGISTER_WORD = r"(?:<?\(?[0-9a-f]{2,16}\)?>?|[0-9a-f]{4}:[0-9a-f]{8,16}|[A-Z][A-Z0-9_]{1,9}:|[\w./+-]+\.[chS]:\d+)"
+_REGISTER_TAIL = re.compile(rf"^\s*{_REGISTER_WORD}(?:\s+{_REGISTER_WORD})*\s*$")
 
 
 #: What a line's last piece may read as and still be a piece: nothing, or a kernel ident
@@ -205,6 +215,17 @@ def shape(text: str) -> str | None:
 
 #: Closing brackets: a mailer that wraps a line already wrapped may leave one alone on a line.
 _CLOSERS = frozenset({")", "]", "}"})
+
+
+def _closer_gap(text: str, closer: str) -> str:
+    """The blank before a closing bracket that a mailer moved to the next line, as the bracket
+    it closes was opened: ``[ BUG: ... held! ]`` has one, ``[reiser4]`` none.
+
+    >>> _closer_gap("[ BUG: x held!", "]"), _closer_gap("f+0x1/0x2 [reiser4", "]")
+    (' ', '')
+    """
+    opener = text.rfind({")": "(", "]": "[", "}": "{"}[closer])
+    return " " if opener != -1 and text[opener + 1:opener + 2] == " " else ""
 
 
 def _may_continue(line: Line, nxt: Line) -> bool:
@@ -288,10 +309,11 @@ def _try_join(lines: list[Line], i: int, shapes: dict[int, str | None]) -> tuple
         if _complete(first_shape) and _complete(piece_shape) and piece_shape not in _WEAK_SHAPES:
             break  # two whole lines: no join here (see below), and none further
         rest = piece.text.strip()
-        text = f"{text}{rest}" if rest in _CLOSERS else f"{text} {rest}"
+        text = f"{text}{_closer_gap(text, rest)}{rest}" if rest in _CLOSERS else f"{text} {rest}"
         whole = shape(text)
         if _complete(whole) and (
                 not _complete(first_shape)
+                or later_weak and rest in _CLOSERS
                 or later_weak and piece_shape in _WEAK_SHAPES
                 and (whole != first_shape or whole in _TAIL_SHAPES)
                 and (whole != "registers" or _REGISTER_TAIL.match(piece.text))):
@@ -306,9 +328,7 @@ def _try_join(lines: list[Line], i: int, shapes: dict[int, str | None]) -> tuple
     names = list(first.wrappers)
     for piece in lines[i + 1:k + 1]:
         names.extend(w for w in piece.wrappers if w not in names)
-    raws = tuple(r for piece in lines[i:k + 1] for r in piece.raws)
-    return Line(no=first.no, raw=first.raw, text=text, wrappers=(*names, HARD_WRAP), caller=first.caller,
-                continuation=first.continuation, joined=raws[1:]), k - i + 1
+    return _rejoined(lines[i:k + 1], text, (*names, HARD_WRAP)), k - i + 1
 
 
 # -- report lines run together ---------------------------------------------------------------------

@@ -56,7 +56,7 @@ from dataclasses import dataclass
 
 from .grammar.kinds import STACK, STACK_PART_TEXTS, ReportKind, TitleRule, syz_compile
 from .grammar.tokens import MAX_LINE
-from .grammar.wrappers import UTF7
+from .grammar.wrappers import BASE64, CONTINUATION, UTF7, WRAPPERS
 from .lines import utf7_decode
 from .model import Line
 
@@ -381,7 +381,8 @@ def syzkaller_title(lines: Sequence[Line], start: int, kind: ReportKind) -> Titl
     'possible deadlock in set_nx_huge_pages'
     """
     block, cut, hangup = report_block(lines, start)
-    header = _oops_header(block[0] if _shares_its_raw(lines, start) else lines[start].raw[:MAX_LINE])
+    own_raw = not _shares_its_raw(lines, start) and BASE64 not in lines[start].wrappers
+    header = _oops_header(lines[start].raw[:MAX_LINE] if own_raw else block[0])
     if header is None:  # a banner without "BUG:"/"WARNING:"/"INFO:" (none is known to exist)
         return Title(normalize_title(block[0]))
     rules = tuple(rule for rule in kind.title_rules if rule.header == header)
@@ -437,6 +438,10 @@ def report_block(lines: Sequence[Line], start: int) -> tuple[list[str], int, boo
     cut_lines = max(map(len, raws), default=0) > MAX_LINE
     if cut_lines:
         raws = [raw[:MAX_LINE] for raw in raws]
+    if BASE64 in wrappers:  # (a base64 body's input lines hold no console line: its text does)
+        for i, line in enumerate(window):
+            if BASE64 in line.wrappers:
+                raws[i] = line.text[:MAX_LINE]
     pieces = any(map(_PIECE_OF, window))
     if pieces:
         # An input line that held several console lines (rsyslog's #012, newlines a tool
@@ -543,6 +548,8 @@ def _second_report(raws: list[str], joined: str, pos: int) -> int | None:
     return None
 
 
+#: Wrappers that mark a line as a printk record's, as another tool than the console prints it.
+_RECORD_WRAPPERS = frozenset({w.name for w in WRAPPERS if w.record_start} | {CONTINUATION})
 #: Wrappers that syzkaller's console-prefix regex itself strips.
 _CONSOLE_WRAPPERS = frozenset({"timestamp", "caller", "glued"})
 
@@ -571,6 +578,11 @@ def _unprefixed_view(line: Line) -> tuple[str, str, bool]:
         own_caller = line.caller if not line.continuation else None
         text = line.text[:MAX_LINE]
         return own_caller or CONSOLE, text, _questionable(text)
+    if not _RECORD_WRAPPERS.isdisjoint(line.wrappers):
+        # A record's line as a journal or syslog prints it, or a later line of a record (the
+        # console would have prefixed it too).
+        text = line.text[:MAX_LINE]
+        return line.caller or CONSOLE, text, _questionable(text)
     return "", line.text[:MAX_LINE], False
 
 

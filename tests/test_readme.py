@@ -32,6 +32,6 @@ def test_every_wrapper_is_in_the_readme():
     names = {w.name for w in wrappers.WRAPPERS} | {name for name, _ in wrappers.LINE_ENDS}
     names |= {name for name, _, _ in wrappers.NEWLINE_ESCAPES} | {r.name for r in wrappers.TEXT_REPAIRS}
     names |= {wrappers.QP, wrappers.UTF7, wrappers.COLLAPSED, wrappers.HARD_WRAP, wrappers.KERN_CONT,
-              wrappers.CONTINUATION_ALIGN, wrappers.NO_BREAK_SPACE, wrappers.CUT_AT_WIDTH, wrappers.BASE64}
+              wrappers.CONTINUATION, wrappers.NO_BREAK_SPACE, wrappers.CUT_AT_WIDTH, wrappers.BASE64}
     readme = (REPO / "README.md").read_text().split("## What you can paste", 1)[1].split("\n## ", 1)[0]
     assert sorted(name for name in names if f"`{name}`" not in readme) == []

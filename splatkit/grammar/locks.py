@@ -2,8 +2,9 @@
 
 ``print_lock`` prints ``INST (NAME){USAGE}-{O:I}, at: SYM``; ``print_lock_name``
 the part in the middle. NAME is ``CLASSNAME[#VERSION][/SUBCLASS]`` and
-CLASSNAME can contain anything (parentheses, ``->``, ``:``, spaces), so a name
-always extends to the *last* ``){USAGE}`` on the line.
+CLASSNAME can contain anything (parentheses, ``->``, ``:``, spaces), but never a
+``){USAGE}``: a name extends to the *first* one on the line (a line a mailer ran into the
+next lock line holds two).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ __all__ = ["LOCK_DESC", "LOCK_NAME", "lock_from_name", "match_lock_desc", "parse
 
 #: A full lock description, with optional instance and ``at:`` suffix (B1 and B3 lines).
 LOCK_DESC = compile(
-    r"^\s*(?:(?P<inst>{INST})\s+)?\((?P<name>.*)\)\{(?P<usage>{USAGE})\}(?:{WAIT})?"
+    r"^\s*(?:(?P<inst>{INST})\s+)?\((?P<name>.*?)\)\{(?P<usage>{USAGE})\}(?:{WAIT})?"
     r"(?:, at: (?P<at>.*?))?\s*$"
 )
 
@@ -63,9 +64,9 @@ def match_lock_desc(text: str) -> tuple[str | None, str, re.Match[str]] | None:
     name, with groups ``usage``, ``wait_outer``, ``wait_inner`` and ``at``, the last with the
     blanks at the line's end); None when LOCK_DESC does not match.
 
-    LOCK_DESC's name is ``.*``, so its regex tries every end of the name from the line's end
-    backwards, a few microseconds on every lock line. Here only the places where a name can
-    end (a ``){``) are tried, from the last one: the same first match.
+    LOCK_DESC's name is ``.*?``, so its regex tries every end of the name from its start, a
+    few microseconds on every lock line. Here only the places where a name can end (a ``){``)
+    are tried, from the first one: the same first match.
 
     >>> inst, name, tail = match_lock_desc("ffff8880 (&(&p->lock)->rlock){-.-.}, at: f+0x1/0x2")
     >>> inst, name, tail.group("usage", "at")
@@ -89,13 +90,13 @@ def match_lock_desc(text: str) -> tuple[str | None, str, re.Match[str]] | None:
 
 
 def _name_and_tail(text: str, start: int) -> tuple[str, re.Match[str]] | None:
-    """The longest name from ``start`` that :data:`_DESC_TAIL` follows, and that tail."""
-    end = text.rfind("){", start)
+    """The shortest name from ``start`` that :data:`_DESC_TAIL` follows, and that tail."""
+    end = text.find("){", start)
     while end >= 0:
         tail = _DESC_TAIL.match(text, end)
         if tail is not None:
             return text[start:end], tail
-        end = text.rfind("){", start, end)
+        end = text.find("){", end + 1)
     return None
 
 

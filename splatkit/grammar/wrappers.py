@@ -27,7 +27,7 @@ __all__ = [
     "BASE64_HEADER",
     "BASE64_LINE",
     "COLLAPSED",
-    "CONTINUATION_ALIGN",
+    "CONTINUATION",
     "COLLAPSED_AT",
     "CUT_AT_WIDTH",
     "CUT_MIN_LINES",
@@ -130,9 +130,9 @@ _KERNEL_LINE_START = (rf"(?={_STAMP_PRINTK}|{_STAMP_DMESG_T}|{_STAMP_DMESG_H}|<\
 _RULE_START = r"(?==={19,}\s*$)"
 
 WRAPPERS: tuple[Wrapper, ...] = (
-    # Mail quoting at any depth, "> > >" or ">>>", and the "| " some commit messages and
-    # CI reports quote with (§7.1.1).
-    _w("quote", r"(?:[>|] ?)+", outer=True),
+    # Mail quoting at any depth, "> > >" or ">>>", " > " or ">" and a TAB, and the "| " some
+    # commit messages and CI reports quote with (§7.1.1).
+    _w("quote", r"(?:[ \t]*[>|][ \t]?)+", outer=True),
     # A PGP clear-signed mail escapes every line that starts with a dash: "- -----" (RFC 4880 §7.1).
     _w("pgp-dash-escape", r"- (?=-)", outer=True),
     # A splat pasted into a commit message or patch description, indented by a tab or
@@ -231,7 +231,7 @@ BASE64 = "base64"
 #: The header that says a MIME part's body is base64; the body starts after the next blank line.
 BASE64_HEADER = re.compile(r"^Content-Transfer-Encoding:[ \t]*base64[ \t]*\r?$", re.I | re.M)
 #: One line of a base64 body (encoders write 76 characters; the last line is shorter).
-BASE64_LINE = re.compile(r"^[A-Za-z0-9+/]{4,}={0,2}\r?$")
+BASE64_LINE = re.compile(r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{4}|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2}==)\r?$")
 
 # -- UTF-7 (RFC 2152), decoded after quoted-printable ------------------------------------------
 
@@ -245,20 +245,23 @@ UTF7 = "utf-7"
 UTF7_MARKER = re.compile(r"\+AF[0-9A-Za-z+/]")
 UTF7_MIN_MARKERS = 2
 
-# -- continuation lines aligned under the message ----------------------------------------------
+# -- continuation lines printed without a prefix ------------------------------------------------
 
-#: The wrapper name recorded on a continuation line whose alignment was undone. A printk record
-#: may hold several lines (lockdep prints ``"\nbut task is already holding lock:\n"`` as one
-#: record); the console repeats the prefix on each, but util-linux ``dmesg``, ``journalctl`` and
-#: syslog daemons print the second and later lines with no prefix, indented by blanks (or TABs,
-#: once a mailer touched them) to sit under the message::
+#: The wrapper name recorded on a later line of a printk record that was printed without the
+#: record's prefix. A printk record may hold several lines (lockdep prints ``"\nbut task is
+#: already holding lock:\n"`` as one record); the console repeats the prefix on each, but
+#: util-linux ``dmesg``, ``journalctl`` and syslog daemons print the second and later lines
+#: with no prefix, indented by blanks (or TABs, once a mailer touched them) to sit under the
+#: message, and ``dmesg -x`` at column 0::
 #:
 #:     [  781.753030]
 #:                    but task is already holding lock:
 #:
-#: The blanks up to the column where the record's text starts are the tool's, not the kernel's;
-#: fewer are all the tool's (``dmesg -x`` prints continuations at column 0).
-CONTINUATION_ALIGN = "continuation-align"
+#: The blanks up to the column where the record's text starts are the tool's, not the
+#: kernel's, and are undone. A line at column 0 is taken for a later line only after a record
+#: whose first line is empty (lockdep's records of several lines start with a newline), up to
+#: the next blank line.
+CONTINUATION = "continuation"
 #: Tab stops of the text a continuation's columns are counted in (a terminal's, a mailer's).
 TAB_WIDTH = 8
 
