@@ -26,7 +26,7 @@ from .encodings import (
     utf7_decode,
     utf7_lines,
 )
-from .grammar.kinds import unnamed
+from .grammar.tokens import unnamed
 from .grammar.tokens import MAX_LINE
 from .grammar.wrappers import (
     COLLAPSED,

@@ -17,9 +17,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import splatkit
-from conftest import read_log
+from conftest import CORPUS, corpus_files, read_log
 from splatkit.grammar.wrappers import COLLAPSED_AT
 from splatkit.lines import normalize
 
@@ -640,6 +642,43 @@ def test_wrapped_corpus_parses_the_same(corpus_file, corpus_dir):
         key = (wrap in TITLE_FROM_RAW, wrap in CORE_ONLY)
         same = comparable(text, titles=not key[0], core=key[1]) == want[key]
         assert same or (corpus_file, wrap) in KNOWN, f"{corpus_file}: {wrap}"
+
+
+#: The tools that print records with a prefix of their own and later lines without one, as
+#: (name, prefix of a record's first line given its console prefix and a host, alignment,
+#: whether blank lines are dropped, whether the tool shows caller ids).
+_TOOLS = {
+    "dmesg": (lambda p, host: p, _spaces, False, True),
+    "dmesg-tabs": (lambda p, host: p, _tabs, False, True),
+    "dmesg-x": (lambda p, host: "kern  :warn  : " + p, lambda w: "", False, True),
+    "ci": (lambda p, host: "<4>" + p, _spaces, False, True),
+    "journal-short-precise": (lambda p, host: f"Dec 14 06:35:48.545439 {host}kernel: ", _spaces, True, False),
+    "journal-short-monotonic": (lambda p, host: f"[{_stamp(p):>12}] {host}kernel: ", _spaces, True, False),
+    "syslog-level": (lambda p, host: f"Feb 13 14:13:12 {host or 'silk '}warning: : " + p, _spaces, False, True),
+}
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(name=st.sampled_from(corpus_files() or ["(none)"]), tool=st.sampled_from(sorted(_TOOLS)),
+       host=st.sampled_from(["", "host ", "fmac.local "]), indent=st.sampled_from(["", "    ", "\t", " "]),
+       quote=st.sampled_from(["", "> ", "> > ", " > ", ">\t", "> | ", ">> "]))
+def test_tools_quoting_and_indentation_stacked(name, tool, host, indent, quote):
+    """A log printed by a tool that drops the prefix of a record's later lines, indented in a
+    commit message, quoted in a mail: every corpus report reads the same."""
+    if name == "(none)":
+        pytest.skip(f"syzkaller corpus not found at {CORPUS}")
+    log = read_log(CORPUS / "report" / name)
+    prefix_of, align, drop_blank, callers = _TOOLS[tool]
+    if not callers and any(line.caller for line in normalize(log)):
+        return  # (the journal shows no caller ids: see CALLER_FREE_ONLY)
+    if indent == " " and not all(line.wrappers for line in normalize(log) if line.text.strip()):
+        return  # (one blank before a line without a prefix is the kernel's own)
+    text = _records(log, lambda p: prefix_of(p, host), align, drop_blank=drop_blank,
+                    under_end=tool == "ci")
+    text = "\n".join(quote + (indent + line if line else line) for line in text.split("\n"))
+    assert_rebuilds(text)
+    assert comparable(text) == comparable(log)
 
 
 def test_caller_ids_set_other_contexts_aside(caller_corpus_file, corpus_dir):

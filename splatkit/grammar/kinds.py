@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .sections import ABOVE_BANNER, SECTIONS
-from .tokens import compile, expand
+from .tokens import compile, expand, unnamed
 
 __all__ = [
     "BANNER",
@@ -494,15 +494,6 @@ class FirstMatch:
 #: A numbered back-reference: its number would be another group's in the alternation.
 _BACKREF = re.compile(r"\\[1-9]")
 #: A named group's opening, made a plain group where regexes are combined into one.
-_NAMED_GROUP = re.compile(r"\(\?P<\w+>")
-
-
-def unnamed(pattern: str) -> str:
-    """``pattern`` with its named groups made plain groups: one regex cannot hold two groups
-    of one name, so regexes combined into one alternation lose their names."""
-    return _NAMED_GROUP.sub("(?:", pattern)
-
-
 def match_banner(text: str) -> tuple[ReportKind, re.Match[str]] | None:
     """The first kind whose banner matches ``text``, with the match; None otherwise."""
     if len(text) > 300 or ":" not in text:  # every banner has a colon (a level, or the dump's)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["FRAGMENTS", "MAX_LINE", "compile", "expand"]
+__all__ = ["FRAGMENTS", "MAX_LINE", "compile", "expand", "unnamed"]
 
 #: Lines longer than this are never matched against structured grammars: they are
 #: reported as unrecognised instead, so that no regex ever runs on megabytes of text.
@@ -53,3 +53,16 @@ def compile(pattern: str, flags: int = 0) -> re.Pattern[str]:
     True
     """
     return re.compile(expand(pattern), flags)
+
+
+_NAMED_GROUP = re.compile(r"\(\?P<\w+>")
+
+
+def unnamed(pattern: str) -> str:
+    """``pattern`` with its named groups made plain groups: one regex cannot hold two groups
+    of one name, so regexes combined into one alternation lose their names.
+
+    >>> unnamed(r"(?P<a>x)|(?P<a>y)")
+    '(?:x)|(?:y)'
+    """
+    return _NAMED_GROUP.sub("(?:", pattern)

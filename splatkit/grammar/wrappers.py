@@ -22,6 +22,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .tokens import unnamed
+
 __all__ = [
     "BASE64",
     "BASE64_HEADER",
@@ -122,22 +124,9 @@ _KERNEL_TAG = "kernel:"
 #: A syslog daemon configured to write a level and an empty program field: ``host warning: : ``.
 _HOST_LEVEL = r"\S+ (?:emerg|alert|crit|err|warning|warn|notice|info|debug): : "
 
-#: What starts a kernel line when its indentation is a commit message's: a timestamp in any of
-#: the console's forms or a banner. Indentation before anything else is the kernel's own, but
-#: for a lockdep rule after two blanks or more (lockdep's own rules start at most one blank in).
-_KERNEL_LINE_START = (rf"(?={_STAMP_PRINTK}|{_STAMP_DMESG_T}|{_STAMP_DMESG_H}|<\d>\["
-                      r"|\[ (?:INFO|BUG): |(?:WARNING|BUG|INFO): )")
-_RULE_START = r"(?==={19,}\s*$)"
-
-WRAPPERS: tuple[Wrapper, ...] = (
-    # Mail quoting at any depth, "> > >" or ">>>", " > " or ">" and a TAB, and the "| " some
-    # commit messages and CI reports quote with (§7.1.1).
-    _w("quote", r"(?:[ \t]*[>|][ \t]?)+", outer=True),
-    # A PGP clear-signed mail escapes every line that starts with a dash: "- -----" (RFC 4880 §7.1).
-    _w("pgp-dash-escape", r"- (?=-)", outer=True),
-    # A splat pasted into a commit message or patch description, indented by a tab or
-    # blanks ("    [ 1880.242388] ..."), then every line of the block (§7.1.1).
-    _w("indent", r"(?:\t| {1,8})" + _KERNEL_LINE_START + r"|(?:\t| {2,8})" + _RULE_START, block=True),
+#: The prefixes that start a printk record, as the console and the tools that read the log
+#: print them, in the order they are tried.
+_RECORD_WRAPPERS: tuple[Wrapper, ...] = (
     # Classic syslog and journalctl -o short / short-precise:
     # "May  7 12:37:01 host kernel: ", "Nov 25 09:26:38.123456 host kernel: " (§7.1.2).
     _w("syslog", r"[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,9})? (?:" + _HOST_KERNEL + ")",
@@ -167,6 +156,26 @@ WRAPPERS: tuple[Wrapper, ...] = (
     _w("timestamp", _STAMP_DMESG_T + _GLUED_CALLER + " ?", record_start=True),
     _w("timestamp", _STAMP_DMESG_H + _GLUED_CALLER + " ?", record_start=True),
     _w("timestamp", _STAMP_ISO + " ", record_start=True),
+)
+
+#: What starts a kernel line when its indentation is a commit message's: a record's prefix in
+#: any of the forms above, or a banner. Indentation before anything else is the kernel's own,
+#: but for a lockdep rule after two blanks or more (lockdep's own rules start at most one
+#: blank in).
+_KERNEL_LINE_START = ("(?=" + "|".join(unnamed(w.pattern.pattern) for w in _RECORD_WRAPPERS)
+                      + r"|\[ (?:INFO|BUG): |(?:WARNING|BUG|INFO): )")
+_RULE_START = r"(?==={19,}\s*$)"
+
+WRAPPERS: tuple[Wrapper, ...] = (
+    # Mail quoting at any depth, "> > >" or ">>>", " > " or ">" and a TAB, and the "| " some
+    # commit messages and CI reports quote with (§7.1.1).
+    _w("quote", r"(?:[ \t]*[>|][ \t]?)+", outer=True),
+    # A PGP clear-signed mail escapes every line that starts with a dash: "- -----" (RFC 4880 §7.1).
+    _w("pgp-dash-escape", r"- (?=-)", outer=True),
+    # A splat pasted into a commit message or patch description, indented by a tab or
+    # blanks ("    [ 1880.242388] ..."), then every line of the block (§7.1.1).
+    _w("indent", r"(?:\t| {1,8})" + _KERNEL_LINE_START + r"|(?:\t| {2,8})" + _RULE_START, block=True),
+    *_RECORD_WRAPPERS,
     # Other console output glued in front of a kernel line: "syzkaller login: [   16.305150] INFO: ...".
     _w("glued", r".{1,200}?(?=\[\s*\d+\.\d{6}\](?:\[\s*[TC]\d+\])? )", foreign=True, hint="["),
     # printk caller id on its own, CONFIG_PRINTK_CALLER: "[  T125] " or "[    C3] " (§7.1.4).
