@@ -212,7 +212,7 @@ def blank_lines(logical: Iterator[LogicalLine]) -> Iterator[LogicalLine]:
 
 def has_base64_body(text: str) -> bool:
     """Whether ``text`` holds a MIME part whose header says its body is base64."""
-    return "base64" in text.lower() and BASE64_HEADER.search(text) is not None
+    return ("ase64" in text or "ASE64" in text) and BASE64_HEADER.search(text) is not None
 
 
 def base64_lines(logical: Iterator[LogicalLine]) -> Iterator[LogicalLine]:

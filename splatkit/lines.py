@@ -386,8 +386,9 @@ def _cut_width(raws: list[str]) -> int | None:
     """
     if len(raws) < CUT_MIN_LINES:
         return None
-    width = max(map(len, raws))
-    if width < CUT_MIN_WIDTH or width > MAX_LINE:
+    lengths = list(map(len, raws))
+    width = max(lengths)
+    if width < CUT_MIN_WIDTH or width > MAX_LINE or lengths.count(width) < CUT_MIN_LINES:
         return None
     cut = [raw for raw in raws if len(raw) == width]
     # (A cut line ends in the real line's last character; a mailer's wrapped lines end in blanks.)

@@ -333,9 +333,13 @@ def _try_join(lines: list[Line], i: int, shapes: dict[int, str | None]) -> tuple
 
 # -- report lines run together ---------------------------------------------------------------------
 
+#: Any of the cues (one search instead of one per cue).
+_CUE = re.compile("|".join(map(re.escape, RUN_TOGETHER_CUES)))
+
+
 def may_run_together(text: str) -> bool:
     """Whether ``text`` may hold report lines a page ran together (a fast test on the input)."""
-    return any(cue in text for cue in RUN_TOGETHER_CUES)
+    return _CUE.search(text) is not None
 
 
 def split_run_together(lines: list[Line]) -> list[Line]:
@@ -346,7 +350,7 @@ def split_run_together(lines: list[Line]) -> list[Line]:
     for line in lines:
         parts = None
         if (not line.piece and _RECORD_PREFIXES.isdisjoint(line.wrappers) and len(line.text) <= MAX_LINE
-                and any(cue in line.text for cue in RUN_TOGETHER_CUES) and not _complete(shape(line.text))):
+                and _CUE.search(line.text) and not _complete(shape(line.text))):
             parts = _report_lines(line.text)
         if parts is None:
             out.append(line)

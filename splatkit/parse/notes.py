@@ -100,11 +100,11 @@ def _unread(splat: Splat) -> Iterator[str]:
 
 def _mended(splat: Splat) -> Iterator[str]:
     """Lines that reached us damaged: what was lost, what was rebuilt by inference."""
-    cut = sum(1 for line in splat.lines if CUT_AT_WIDTH in line.wrappers)
-    if cut:
+    if CUT_AT_WIDTH in splat.wrappers:
+        cut = sum(1 for line in splat.lines if CUT_AT_WIDTH in line.wrappers)
         yield f"{cut} line{'s' if cut > 1 else ''} cut at a terminal's width: their ends are lost"
-    joined = sum(1 for line in splat.lines if HARD_WRAP in line.wrappers)
-    if joined:
+    if HARD_WRAP in splat.wrappers:
+        joined = sum(1 for line in splat.lines if HARD_WRAP in line.wrappers)
         yield f"{joined} line{'s' if joined > 1 else ''} rejoined where a mailer had wrapped {'them' if joined > 1 else 'it'}"
-    if any(COLLAPSED in line.wrappers for line in splat.lines):
+    if COLLAPSED in splat.wrappers:
         yield "lines split again where a tool had joined them into one"

@@ -84,6 +84,8 @@ class ReportReader:
     finished: bool = False
     #: Whether the last line not read was one a poster wrote for lines left out (``...``).
     elided: bool = False
+    #: Indexes in ``unrecognised`` of the lines whose reason :meth:`_explain` tells.
+    unexplained: list[int] = field(default_factory=list)
     #: The kind's sections, in printed order, and which of their headers a line is (see _HEADER_OF).
     sections: tuple[Section, ...] = ()
     headers: Any = None
@@ -156,6 +158,7 @@ class ReportReader:
             while self.interleaved and self.interleaved[-1] > end_no:
                 self.interleaved.pop()
         end_no = self._account_joined(end_no)
+        self._explain()
         return build_splat(self, Span(self.lines[self.first].no, end_no), ended)
 
     def _account_joined(self, end_no: int) -> int:
@@ -228,9 +231,13 @@ class ReportReader:
                 return "end"
         if self.elided and section is not None and self._resume_after_elision(line):
             return "ok"
-        reason = self._why(text)
-        self.elided = reason == _ELIDED
-        return self._unrecognised(line, reason)
+        self.elided = ELISION.match(text) is not None
+        if self.elided:
+            return self._unrecognised(line, _ELIDED)
+        # Why, is told once the report's end is known (see _explain): most lines not read
+        # are after it.
+        self.unexplained.append(len(self.unrecognised))
+        return self._unrecognised(line, self._where())
 
     def _read_body(self, line: Line) -> bool:
         """Whether a rule of the current section's body read ``line`` and stored what it read."""
@@ -260,15 +267,19 @@ class ReportReader:
     def _where(self) -> str:
         return f"'{self.section.name}' section" if self.section else "header"
 
-    def _why(self, text: str) -> str:
-        """Why a line inside the report was not read, as far as its text tells."""
-        if ELISION.match(text):
-            return _ELIDED
-        shape = line_shape(text)
-        if shape is not None:
-            return (f"a {shape.removesuffix('-cut').replace('_', ' ')} line out of place in the {self._where()}: "
-                    f"output of another context, interleaved without a caller id?")
-        return f"not expected in the {self._where()} of a {self.kind.kind} report"
+    def _explain(self) -> None:
+        """Give each line the report did not read, inside its span, the reason its text tells
+        (it was read in the section ``Unrecognised.reason`` holds until then)."""
+        for i in self.unexplained:
+            if i >= len(self.unrecognised):
+                break
+            unread = self.unrecognised[i]
+            where, shape = unread.reason, line_shape(unread.text)
+            if shape is not None:
+                unread.reason = (f"a {shape.removesuffix('-cut').replace('_', ' ')} line out of place in the "
+                                 f"{where}: output of another context, interleaved without a caller id?")
+            else:
+                unread.reason = f"not expected in the {where} of a {self.kind.kind} report"
 
     def _unrecognised(self, line: Line, reason: str) -> str:
         self.unrecognised.append(Unrecognised(line.no, line.text, reason))
