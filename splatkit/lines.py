@@ -451,6 +451,7 @@ def normalize(text: str, *, first_line: int = 1) -> list[Line]:
     # Whether any line may be the piece of a hard-wrapped one (see _may_continue): in a log
     # whose every line has a console prefix, none can, and the join pass is skipped.
     may_wrap = False
+    pieces_seen = False  # whether an input line was split into several
     cut_width = None if quoted_printable or base64_body else _cut_width(raws)
     # An input line that several logical lines come from (a base64 body): its number, raw
     # text and the pieces read from it so far.
@@ -528,9 +529,11 @@ def normalize(text: str, *, first_line: int = 1) -> list[Line]:
                             continuation, joined if index == 0 else (), shared_pieces + index))
             may_wrap = may_wrap or (WRAP_PIECE_WRAPPERS.issuperset(wrappers) and piece.strip() != "")
         shared_pieces += len(pieces) - 1
+        pieces_seen = pieces_seen or len(pieces) > 1
         no += len(group)
-    # (Fast tests on the input text; a decoded text may hold what its encoding hid.)
-    encoded = quoted_printable or utf7 or base64_body
+    # (Fast tests on the input text; a decoded text, or lines split out of one, may hold what
+    # the input hid.)
+    encoded = quoted_printable or utf7 or base64_body or pieces_seen
     if encoded or may_hold_kern_cont(text):
         out = join_kern_cont(out)
     if may_wrap:
