@@ -1,7 +1,8 @@
 """The stack-frame grammar: every way a kernel or a tool prints one frame (lockdep-format.md §5).
 
 - ``func+0xoff/0xsize [module buildid]`` (``%pS``/``%pSb``), optionally after ``[<addr>]``
-  (kernels before ~4.15) and ``? `` (unreliable, dump_stack only);
+  (kernels before ~4.15; ``[<(____ptrval____)>]`` when 4.15-4.17 hashed it away) and ``? ``
+  (unreliable, dump_stack only);
 - ``func+0xoff/0xsize path/file.c:123`` and ``func path/file.h:45 [inline]`` (syzbot);
 - ``func (path/file.c:123 path/file.h:9) module`` (scripts/decode_stacktrace.sh), with
   ``(discriminator N)`` after a location;
@@ -32,7 +33,8 @@ __all__ = ["ARM_FRAME", "FRAME", "SIMPLE_FRAME", "STACK_MARKER", "parse_frame", 
 #: shorter name can never be followed by what may follow one, and on a line that is no frame,
 #: trying each shorter one with every optional part after it is most of the time spent.)
 FRAME = re.compile(
-    r"^\s*(?P<paren>\()?(?P<unrel>\?\s+)?(?:\[<(?P<addr>[0-9a-f]+)>\]\s+)?(?P<unrel2>\?\s+)?"
+    r"^\s*(?P<paren>\()?(?P<unrel>\?\s+)?(?:\[<(?P<addr>[0-9a-f]+|\(____ptrval____\)|\(ptrval\))>\]\s+)?"
+    r"(?P<unrel2>\?\s+)?"
     r"(?:\[[A-Za-z_$.][\w$.]*\+\d+/\d+\]\s+)?"
     r"(?:"
     r"(?=(?P<func>[A-Za-z_$.][\w$.]*))(?P=func)(?:\+0x(?P<off>[0-9a-f]+)/0x(?P<size>[0-9a-f]+))?"
