@@ -344,7 +344,7 @@ def comparable(text: str, *, titles: bool = True, core: bool = False) -> list[di
                 d.pop(key)
         if core:
             d = {k: d[k] for k in ("kind", "banner", *_TITLE_KEYS, "kernel", "task", "acquiring", "holding", "chain",
-                                   "cycle", "held_locks_count", "held_locks", "backtrace") if k in d}
+                                   "cycle", "held_locks_count", "held_locks", "backtrace", "scenario") if k in d}
         out.append(_plain(d))
     return out
 

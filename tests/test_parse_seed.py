@@ -71,9 +71,22 @@ def test_scenario_columns_from_indentation(seed_text):
     # With lockdep's own spacing, columns come from indentation, not from the kind's template.
     spaced = (seed_text.replace("] CPU0 CPU1", "]        CPU0                    CPU1")
               .replace("] lock(cpu_hotplug_lock);", "]                                lock(cpu_hotplug_lock);")
+              .replace("] lock(kvm_lock);", "]   lock(kvm_lock);")
               .replace("] lock(&kvm->slots_lock);", "]   lock(&kvm->slots_lock);"))
     (splat,) = splatkit.parse(spaced)
     assert [s.cpu for s in splat.scenario] == [0, 1, 0, 0]
+    assert splat.notes == ()
+
+
+def test_scenario_columns_when_blanks_are_lost(seed_text):
+    """The seed's blanks were squeezed: lockdep's fixed layout for a circular report gives the
+    columns; a step whose blanks a mailer dropped does not count as CPU0's."""
+    (splat,) = splatkit.parse(seed_text)
+    assert [s.cpu for s in splat.scenario] == [0, 1, 1, 0]
+    spaced = (seed_text.replace("] CPU0 CPU1", "]        CPU0                    CPU1")
+              .replace("] lock(kvm_lock);", "]   lock(kvm_lock);", 1))
+    (splat,) = splatkit.parse(spaced)
+    assert [s.cpu for s in splat.scenario] == [0, 1, 1, 0]
 
 
 def test_held_locks(seed_splat):

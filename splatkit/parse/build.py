@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import operator
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,7 @@ from ..model import (
     HeldLockDump,
     IrqEvent,
     LockUse,
+    ScenarioStep,
     Span,
     Splat,
     StackContext,
@@ -27,7 +29,7 @@ from .notes import report_notes
 if TYPE_CHECKING:
     from .reader import ReportReader
 
-__all__ = ["build_splat"]
+__all__ = ["build_splat", "scenario_columns"]
 
 _WRAPPERS_OF = operator.attrgetter("wrappers")
 
@@ -81,7 +83,7 @@ def build_splat(reader: ReportReader, span: Span, ended: bool) -> Splat:
         holding=f.get("holding"),
         chain=chain,
         chain_exists=f.get("chain_exists", ()),
-        scenario=tuple(reader.scenario),
+        scenario=scenario_columns(reader),
         held_locks=held_locks,
         held_locks_count=f.get("held_locks_count"),
         backtrace=stacks[0] if stacks else (),
@@ -156,3 +158,21 @@ def _wait_evidence(f: dict[str, Any], locks: list[LockUse]) -> WaitEvidence:
     kernel = f.get("kernel")
     return WaitEvidence(tuple((lock.name, lock.wait) for lock in locks if lock.wait),
                         f.get("wait_context"), kernel.release if kernel else None)
+
+
+def scenario_columns(reader: ReportReader) -> tuple[ScenarioStep, ...]:
+    """The scenario's steps, each in its CPU's column.
+
+    The indentation says it (lockdep indents CPU1's steps 31 blanks) while the blanks stand
+    as printed: the CPU0 and CPU1 header still apart, no step line rebuilt from pieces.
+    Otherwise (blanks a mailer or an archive squeezed, a hard wrap lost), lockdep's fixed
+    layout for the kind does (``ReportKind.scenario_columns``) when the steps are as many;
+    else the columns are guessed (``notes`` says so).
+    """
+    steps = reader.scenario
+    layout = reader.kind.scenario_columns
+    if reader.scenario_cpus == 1:
+        return tuple(dataclasses.replace(step, cpu=0) for step in steps)
+    if reader.scenario_columns:
+        return tuple(steps)
+    return tuple(dataclasses.replace(step, cpu=layout[i] if i < len(layout) else 0) for i, step in enumerate(steps))

@@ -70,10 +70,10 @@ def _chain(splat: Splat) -> Iterator[str]:
 
 
 def _scenario(reader: ReportReader, splat: Splat) -> Iterator[str]:
-    """The scenario's CPU columns, when neither blanks nor lockdep's fixed layout tell them."""
-    layout = reader.kind.scenario_columns
-    if (splat.scenario and not reader.scenario_columns and reader.scenario_cpus != 1
-            and len(splat.scenario) != len(layout)):
+    """The scenario's CPU columns, when neither lockdep's fixed layout nor blanks tell them
+    (see ``build.scenario_columns``)."""
+    if (splat.scenario and reader.scenario_cpus != 1 and len(splat.scenario) != len(reader.kind.scenario_columns)
+            and not reader.scenario_columns):
         yield ("scenario CPU columns guessed: blanks squeezed, and the steps do not follow "
                "lockdep's fixed layout")
 

@@ -66,6 +66,8 @@ class ReportReader:
     #: many CPUs its header names (None without a header).
     scenario_columns: bool = False
     scenario_cpus: int | None = None
+    #: The wrappers of the scenario's header line: a step printed otherwise lost its blanks.
+    scenario_wrappers: tuple[str, ...] = ()
     held_locks: dict[int, HeldLock] = field(default_factory=dict)
     holder: Task | None = None
     stacks: list[list[Frame]] = field(default_factory=list)

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 #: A scenario step indented this much or more sits in the CPU1 column (lockdep indents 31).
 _CPU1_INDENT = 12
+#: Lockdep indents every scenario step at least this much ("  lock(A);").
+_STEP_INDENT = 2
 
 #: ``Splat`` fields a section's ``lock`` line may fill directly; other section fields are roles
 #: in ``Splat.other_locks``.
@@ -154,8 +156,9 @@ def rule_chain_names(reader: ReportReader, m: Any, _line: Line) -> bool:
     return True
 
 
-def rule_scenario_cpus(reader: ReportReader, m: Any, _line: Line) -> bool:
+def rule_scenario_cpus(reader: ReportReader, m: Any, line: Line) -> bool:
     # Columns survive when CPU0 and CPU1 are still far apart (lockdep prints 20 blanks).
+    reader.scenario_wrappers = line.wrappers
     text = m.group(0).strip()
     reader.scenario_cpus = 2 if "CPU1" in text else 1
     reader.scenario_columns = "CPU1" in text and text.index("CPU1") - len("CPU0") > 2
@@ -167,14 +170,15 @@ def rule_scenario_rule(reader: ReportReader, _m: Any, _line: Line) -> bool:
 
 
 def rule_scenario_step(reader: ReportReader, m: Any, line: Line) -> bool:
+    # The column its indentation puts it in; build.scenario_columns decides.
     name = m.group("name") if "name" in m.re.groupindex else None
-    if reader.scenario_columns:
-        cpu = 1 if len(m.group("indent").expandtabs()) >= _CPU1_INDENT else 0
-    else:
-        columns = reader.kind.scenario_columns
-        position = len(reader.scenario)
-        cpu = columns[position] if position < len(columns) else 0
+    cpu = 1 if len(m.group("indent").expandtabs()) >= _CPU1_INDENT else 0
     reader.scenario.append(ScenarioStep(cpu=cpu, op=m.group("op"), lock=name, line_no=line.no))
+    if line.wrappers != reader.scenario_wrappers or len(m.group("indent")) < _STEP_INDENT:
+        # Not printed as the header was (rebuilt from pieces: the blanks between them are the
+        # rejoin's; its prefix lost where a mailer broke it), or its blanks lost (lockdep
+        # indents every step): the blanks no longer tell the column.
+        reader.scenario_columns = False
     return True
 
 
