@@ -442,6 +442,20 @@ class Unrecognised:
         return {"line": self.line, "text": self.text, "reason": self.reason}
 
 
+def _whole(name: str) -> bool:
+    """Whether a lock class name was printed whole: its parentheses balance.
+
+    >>> _whole("(work_completion)(&peer->work)"), _whole("(work_completion)(&peer->wo")
+    (True, False)
+    """
+    depth = 0
+    for char in name:
+        depth += (char == "(") - (char == ")")
+        if depth < 0:
+            return False
+    return depth == 0
+
+
 @dataclass(slots=True, unsafe_hash=True)
 class Splat:
     """One lockdep report, parsed.
@@ -578,8 +592,9 @@ class Splat:
 
     def chain_members(self) -> dict[int, str]:
         """The lock of each chain index ``#K`` the report tells, printed or completed (see
-        :attr:`cycle`); empty without a chain."""
-        known = {e.index: e.lock.name for e in self.chain}
+        :attr:`cycle`); empty without a chain. A name whose parentheses do not balance was cut
+        (no lock class has such a name) and tells nothing."""
+        known = {e.index: e.lock.name for e in self.chain if _whole(e.lock.name)}
         if not known:
             return {}
         top = max(known)

@@ -267,6 +267,11 @@ def join_hard_wrapped(lines: list[Line]) -> list[Line]:
     return out
 
 
+def complete(shape: str | None) -> bool:
+    """Whether a line of ``shape`` (see :func:`shape`) reads as a whole report line."""
+    return shape is not None and not shape.endswith("-cut")
+
+
 def _complete(shape: str | None) -> bool:
     return shape is not None and not shape.endswith("-cut")
 

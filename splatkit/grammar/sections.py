@@ -63,7 +63,10 @@ RULES: dict[str, LineRule] = {
         LineRule("frame", frames.parse_frame),
         LineRule("stack_marker", lambda text, _no: frames.STACK_MARKER.match(text), frames.STACK_MARKER),
         # print_circular_bug_entry: "-> #3 (kvm_lock){+.+.}-{3:3}:".
-        _regex("chain_entry", r"^\s*{ENTRYARROW} #(?P<index>\d+) \((?P<name>.*)\)\{(?P<usage>{USAGE})\}(?:{WAIT})?:\s*$"),
+        # Its usage and wait types may be missing, with the colon: a poster's rewrite, a line
+        # cut at a terminal's width.
+        _regex("chain_entry", r"^\s*{ENTRYARROW} #(?P<index>\d+) \((?P<name>.*)\)"
+                              r"(?:\{(?P<usage>{USAGE})\}(?:{WAIT})?:|:?)\s*$"),
         # print_circular_lock_scenario: "  A --> B --> C".
         _regex("chain_names", r"^\s*(?P<names>\S.*? {NAMESARROW} .*\S)\s*$"),
         # Scenario table header, rule and steps (B8).

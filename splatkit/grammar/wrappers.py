@@ -34,6 +34,8 @@ __all__ = [
     "CUT_AT_WIDTH",
     "CUT_MIN_LINES",
     "CUT_MIN_WIDTH",
+    "CUT_NEAR",
+    "CUT_PILE_UP",
     "TAB_WIDTH",
     "HARD_WRAP",
     "KERN_CONT",
@@ -381,8 +383,12 @@ HARD_WRAP_MAX_LINES = 4
 CUT_AT_WIDTH = "cut-at-width"
 #: A terminal (or a screen capture) that cuts long lines at its width and keeps the line's last
 #: character in the last column (``{....}-{3:3}0``: ``, at: f+0x1/0x2`` lost, its ``0`` kept)
-#: leaves many lines of exactly one length, the longest. Taken for one only when at least this
-#: many lines have that length, of at least :data:`CUT_MIN_WIDTH` characters, and one of them
-#: reads as a report line without its last character but not with it (see ``lines.py``).
-CUT_MIN_LINES = 4
+#: leaves many lines of exactly one length, the longest, and few just shorter. Taken for one
+#: only when at least :data:`CUT_MIN_LINES` lines have that length, of at least
+#: :data:`CUT_MIN_WIDTH` characters, :data:`CUT_PILE_UP` times as many as have one of the
+#: :data:`CUT_NEAR` lengths below it. A line of that length loses its last character only when
+#: it does not need it to read whole (see ``lines.py``).
+CUT_MIN_LINES = 6
 CUT_MIN_WIDTH = 60
+CUT_NEAR = 4
+CUT_PILE_UP = 2

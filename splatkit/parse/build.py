@@ -22,6 +22,7 @@ from ..model import (
     StateTrace,
     Task,
 )
+from ..grammar.locks import lock_from_name
 from ..titles import syzkaller_title
 from ..usage import WaitEvidence, detect_usage_layout, detect_wait_scale
 from .notes import report_notes
@@ -52,7 +53,8 @@ def build_splat(reader: ReportReader, span: Span, ended: bool) -> Splat:
             registers=tuple(reader.registers),
         )
     chain = tuple(
-        ChainEntry(index=e["index"], lock=e["lock"], frames=tuple(e["frames"]), line_no=e["line_no"])
+        ChainEntry(index=e["index"], lock=_whole_name(e["lock"], reader), frames=tuple(e["frames"]),
+                   line_no=e["line_no"])
         for e in reader.chain
     )
     stacks = [tuple(stack) for stack in reader.stacks if stack]
@@ -176,3 +178,23 @@ def scenario_columns(reader: ReportReader) -> tuple[ScenarioStep, ...]:
     if reader.scenario_columns:
         return tuple(steps)
     return tuple(dataclasses.replace(step, cpu=layout[i] if i < len(layout) else 0) for i, step in enumerate(steps))
+
+
+def _whole_name(lock: LockUse, reader: ReportReader) -> LockUse:
+    """A chain entry's lock, its name completed when its line lost the end of it.
+
+    An entry printed without its usage (a line cut at a terminal's width, a poster's rewrite)
+    shows where its name ends only by its parentheses; when they do not balance, the name was
+    cut, and the one lock the report names elsewhere that starts with it is that lock
+    (``(work_completion)(&peer->work`` is ``(work_completion)(&peer->work)``). Without such a
+    lock, the name stays as printed.
+    """
+    name = lock.name
+    if lock.usage is not None or name.count("(") <= name.count(")"):
+        return lock
+    f = reader.fields
+    seen = {other.name for other in (f.get("acquiring"), f.get("holding"), *(e["lock"] for e in reader.chain),
+                                     *(h.lock for h in reader.held_locks.values())) if other is not None}
+    seen |= {step.lock for step in reader.scenario if step.lock} | set(f.get("chain_exists", ()))
+    whole = [other for other in seen if other != name and other.startswith(name)]
+    return lock_from_name(whole[0], line_no=lock.line_no) if len(whole) == 1 else lock

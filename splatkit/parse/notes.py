@@ -54,6 +54,9 @@ def _chain(splat: Splat) -> Iterator[str]:
         yield (f"chain cut at its top: the entries shown start at #{top}, which is not the lock held "
                f"({splat.holding.name}); the cycle is unknown")
         return
+    cut = [e.index for e in splat.chain if e.index not in splat.chain_members()]
+    if cut and not splat.cycle:
+        yield f"the lock names of chain entries {_indices(cut)} were cut: the cycle is partial"
     missing = [k for k in range(top, -1, -1) if k not in shown]
     if missing:
         members = splat.chain_members()

@@ -87,9 +87,12 @@ def rule_lock_pair(reader: ReportReader, pair: tuple[LockUse, LockUse], _line: L
 
 
 def rule_chain_entry(reader: ReportReader, m: Any, line: Line) -> bool:
-    lock = parse_lock_desc(f"({m.group('name')}){{{m.group('usage')}}}"
-                           + (f"-{{{m.group('wait_outer')}:{m.group('wait_inner')}}}"
-                              if m.group("wait_outer") else ""), line_no=line.no)
+    if m.group("usage") is None:  # (rewritten or cut: the name alone)
+        lock = lock_from_name(m.group("name"), line_no=line.no)
+    else:
+        lock = parse_lock_desc(f"({m.group('name')}){{{m.group('usage')}}}"
+                               + (f"-{{{m.group('wait_outer')}:{m.group('wait_inner')}}}"
+                                  if m.group("wait_outer") else ""), line_no=line.no)
     reader.chain.append({"index": int(m.group("index")), "lock": lock, "frames": [], "line_no": line.no})
     return True
 
