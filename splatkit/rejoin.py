@@ -28,6 +28,7 @@ from .grammar.wrappers import (
     KERN_CONT_MAX_LINES,
     NO_BREAK_SPACE,
     QP,
+    REFLOW_MAX_LINES,
     RUN_TOGETHER_CUES,
     RUN_TOGETHER_LINE_WORDS,
     RUN_TOGETHER_MAX_WORDS,
@@ -131,7 +132,8 @@ def join_kern_cont(lines: list[Line]) -> list[Line]:
 #: ``held_lock`` is checked with its lock, ``chain_names`` and ``registers`` take anything).
 _WHOLE_LINE_RULES = ("lock", "frame", "chain_entry", "cpu_info", "pid_info", "scenario_step", "scenario_event",
                      "hardware", "workqueue", "taint_legend", "call_trace", "warn_info", "end_trace",
-                     "registers", "stack_words", "class_header", "class_key")
+                     "registers", "stack_words", "class_header", "class_key", "rcu_state", "rcu_note",
+                     "wait_context", "collision_depth", "acquired_at")
 
 
 def _whole_line_steps(names: tuple[str, ...]) -> tuple[tuple[Any, tuple[str, ...]], ...]:
@@ -350,26 +352,62 @@ def may_run_together(text: str) -> bool:
 def split_run_together(lines: list[Line]) -> list[Line]:
     """Split lines that hold several report lines run together (see
     :data:`~splatkit.grammar.wrappers.RUN_TOGETHER_CUES`) into those lines, as pieces of
-    their input line."""
+    their input line.
+
+    A mail client that reflowed a paragraph both joined its lines and broke them again
+    elsewhere: a run of such lines, none a whole report line, is read as one text first
+    (``ffff (&vdev->irqlock){-...}, at:`` / ``f+0x21/0xd0 but this lock took`` /
+    ``another, HARDIRQ-unsafe lock in the past: (fs_reclaim){+.+.}``).
+    """
     out: list[Line] = []
-    for line in lines:
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if not _may_run_together(line):
+            out.append(line)
+            i += 1
+            continue
+        # The longest run of such lines, from this one, that reads as report lines.
+        # (A whole report line may end it: the end of the last one the reflow broke.)
+        run = [line]
+        while (len(run) < REFLOW_MAX_LINES and i + len(run) < len(lines)
+               and _may_run_together(lines[i + len(run)], whole=True)
+               and lines[i + len(run)].no == run[-1].end_no + 1):
+            run.append(lines[i + len(run)])
+            if _complete(shape(run[-1].text)):
+                break
         parts = None
-        if (not line.piece and _RECORD_PREFIXES.isdisjoint(line.wrappers) and len(line.text) <= MAX_LINE
-                and _CUE.search(line.text) and not _complete(shape(line.text))):
-            parts = _report_lines(line.text)
+        while run:
+            text = " ".join(piece.text.strip() for piece in run)
+            if _CUE.search(text):
+                parts = _report_lines(text)
+                if parts is not None:
+                    break
+            run.pop()
         if parts is None:
             out.append(line)
+            i += 1
             continue
+        joined = tuple(raw for piece in run for raw in piece.raws)[1:]
         for index, part in enumerate(parts):
             out.append(Line(line.no, line.raw, part, (*line.wrappers, COLLAPSED), line.caller,
-                            line.continuation or index > 0, line.joined if index == 0 else (), index))
+                            line.continuation or index > 0, joined if index == 0 else (), index))
+        i += len(run)
     return out
+
+
+def _may_run_together(line: Line, *, whole: bool = False) -> bool:
+    """Whether ``line`` may hold report lines run together, or a piece of them: no console
+    prefix, not a piece already, and (unless ``whole``) no whole report line by itself."""
+    return (not line.piece and _RECORD_PREFIXES.isdisjoint(line.wrappers) and len(line.text) <= MAX_LINE
+            and line.text.strip() != "" and (whole or not _complete(shape(line.text))))
 
 
 def _report_lines(text: str) -> list[str] | None:
     """``text`` cut at blanks into the report lines it holds, or None when it holds fewer than
-    two. The cut that reads the most words as whole report lines (:func:`shape`) wins, with
-    fewer pieces breaking ties; words no report line reads stay together, as text.
+    two or they are less than two thirds of its words. The cut that reads the most words as
+    whole report lines (:func:`shape`) wins, with fewer pieces breaking ties; words no report
+    line reads stay together, as text.
 
     >>> _report_lines("====== WARNING: possible circular locking dependency detected 6.6.0-g2f6 #4 Not tainted")
     ['======', 'WARNING: possible circular locking dependency detected', '6.6.0-g2f6 #4 Not tainted']
@@ -403,6 +441,8 @@ def _report_lines(text: str) -> list[str] | None:
                 i -= 1
         parts.append((" ".join(words[i:j]), start[j] is not None))
         j = i
-    if sum(whole for _, whole in parts) < 2:
+    # Most of the text must read as report lines: a paragraph of prose with a report's words in
+    # it is not split.
+    if sum(whole for _, whole in parts) < 2 or 3 * score[n][0] < 2 * n:
         return None
     return [part for part, _ in reversed(parts)]

@@ -500,6 +500,22 @@ def test_collapsed_newlines_are_split_at_timestamps(seed_text, seed_splat):
     assert splat.chain_exists == ()
 
 
+def test_reflowed_paragraph_is_read_again(seed_text):
+    """A mail client reflowed the report's first lines into one paragraph broken elsewhere
+    (no timestamps left to split at): the report lines it holds are found again."""
+    lines = [re.sub(r"^\[\s*\d+\.\d+\] ?", "", line) for line in seed_text.split("\n")]
+    start = next(i for i, line in enumerate(lines) if "is trying to acquire lock" in line)
+    end = next(i for i, line in enumerate(lines) if line.startswith("which lock already depends"))
+    paragraph = textwrap.wrap(" ".join(line for line in lines[start:end] if line.strip()), 60,
+                              break_long_words=False, break_on_hyphens=False)
+    text = "\n".join(lines[:start] + paragraph + lines[end:])
+    (splat,) = splatkit.parse(text)
+    (seed,) = splatkit.parse("\n".join(lines))
+    assert comparable(text, titles=False)[0] | {"notes": []} == comparable("\n".join(lines), titles=False)[0]
+    assert splat.cycle == seed.cycle and "collapsed-newlines" in splat.wrappers
+    assert_rebuilds(text)
+
+
 def test_text_before_a_later_timestamp_is_not_a_glued_prefix():
     """``glued`` strips foreign output before a line's first timestamp only."""
     (glued,) = normalize("syzkaller login: [   16.305150] INFO: task hung")

@@ -42,7 +42,7 @@ RULE_EQ = re.compile(r"^\s*={20,}\s*$")
 RULE_DASH = re.compile(r"^\s*-{20,}\s*$")
 
 #: The kernel ident line under a banner (print_kernel_ident, 3.5+; without taint 2.6.19-3.4).
-IDENT = compile(r"^[ \t]*(?P<release>\d\S*) (?P<build>\S+)(?:\s+(?P<taint>{TAINT}))?\s*$")
+IDENT = compile(r"^[ \t]*(?P<release>\d+\.\d+\S*) (?P<build>\S+)(?:\s+(?P<taint>{TAINT}))?\s*$")
 
 #: How every banner frames its text: "WARNING: x", "[ INFO: x ]", "[ ProveLock INFO: x ]".
 BANNER = r"^[ \t]*\[?\s*(?:ProveLock\s+)?(?P<level>INFO|BUG|WARNING):?\s+(?:{text})\s*\]?\s*$"

@@ -48,6 +48,7 @@ __all__ = [
     "NO_BREAK_SPACE",
     "NO_BREAK_SPACES",
     "QP",
+    "REFLOW_MAX_LINES",
     "RUN_TOGETHER_CUES",
     "RUN_TOGETHER_LINE_WORDS",
     "RUN_TOGETHER_MAX_WORDS",
@@ -295,12 +296,17 @@ RUN_TOGETHER_CUES: tuple[str, ...] = (
     "WARNING: ", "INFO: ", "BUG: ", "=====", "-----", " is trying to ", "but task is already holding",
     "which lock already depends", "the existing dependency chain", "-> #", "other info that might",
     "Chain exists of:", "unsafe locking scenario:", "*** DEADLOCK ***", " held by ", "stack backtrace:",
-    "Call Trace:", "CPU: ", "Hardware name: ", " lock(", " --> ", " \u2192 ",
+    "Call Trace:", "CPU: ", "Hardware name: ", " lock(", " --> ", " \u2192 ", "lock in the past:",
+    "just changed the state of lock", "this task is already holding", "would create a new lock dependency",
+    "new dependency connects", "irq-unsafe lock:", " which became ", "the dependencies between",
+    "state was registered at", "irq event stamp:", " is freeing memory ", " takes:", "inconsistent {",
 )
 #: At most this many words of a run-together line are split, and a report line is at most this
 #: many words long (bounds on the search, see ``rejoin.split_run_together``).
 RUN_TOGETHER_MAX_WORDS = 120
 RUN_TOGETHER_LINE_WORDS = 24
+#: A paragraph a mail client reflowed is read again from at most this many of its lines.
+REFLOW_MAX_LINES = 6
 
 # -- KERN_CONT fragments (4.9-4.10) ---------------------------------------------------------------
 

@@ -171,15 +171,21 @@ class ReportReader:
         if not any(map(_JOINED_OF, span)):  # the usual case, checked at C speed
             return end_no
         joined = {line.no: line for line in span if line.no <= end_no and line.joined}
+        # (Each joined line once, with the first place its head line went: a head line split
+        # into pieces, the pieces of a reflowed paragraph, has several.)
+        placed: set[int] = set()
         for no, f in list(self.line_fields):
-            if no in joined:
+            if no in joined and no not in placed:
+                placed.add(no)
                 self.line_fields.extend((no + k, f) for k in range(1, len(joined[no].joined) + 1))
         for u in self.unrecognised:
             # The head line is listed as unrecognised with the joined text; its pieces go with it.
-            if u.line in joined:
+            if u.line in joined and u.line not in placed:
+                placed.add(u.line)
                 self.line_fields.extend((u.line + k, "joined") for k in range(1, len(joined[u.line].joined) + 1))
         for no in list(self.interleaved):
-            if no in joined:
+            if no in joined and no not in placed:
+                placed.add(no)
                 self.interleaved.extend(no + k for k in range(1, len(joined[no].joined) + 1))
         last = joined.get(end_no)
         return end_no + len(last.joined) if last is not None else end_no
