@@ -16,7 +16,8 @@ in the same run on the same input, because these machines are noisy:
   RSS beside that of a child that only imports splatkit.
 - hostile: inputs found by fuzzing (issue 9), each beside the parse of the same text:
   400 banners in a row scanned at two chunk sizes (the scanner once re-read a 2,000-line
-  window per banner).
+  window per banner); a 26 KB held-lock list over 30 lock classes through parse and the
+  HTML report (its lock graph has millions of cycles: the report once hung listing them).
 - graph: a generated ``/proc/lockdep`` dump in the kernel's format (default 20,000
   classes, 200,000 dependencies) loaded by ``LockGraph.from_proc_lockdep``; then
   what-if queries (``g.what_if(a, b, limit=1)``: does a new a -> b close a cycle, and
@@ -199,7 +200,11 @@ def bench_scan(tmp: Path, logs: list[str], size: int, reports: int) -> list[str]
 
 def bench_hostile() -> list[str]:
     """Inputs that once hung a view or the scanner, each beside parse() of the same text."""
+    from splatkit.render.html import report_html
     from splatkit.samples import sample_text
+
+    sys.path.insert(0, str(REPO / "tests"))
+    from conftest import dense_held_locks_report  # the generator the tests use
 
     rule, banner = sample_text().split("\n")[:2]
     banners = ("\n".join([rule, banner] * 400) + "\n").encode()
@@ -215,9 +220,21 @@ def bench_hostile() -> list[str]:
     parse_s = best(lambda: splatkit.parse(banners.decode()))
     scan_s = best(lambda: list(scan(io.BytesIO(banners))))
     small_s = best(lambda: list(scan(io.BytesIO(banners), chunk_size=4096)))
-    return ["hostile: inputs found by fuzzing, best of 3",
-            f"  400 banners in a row: scan {scan_s:.3f} s (4 KiB chunks: {small_s:.3f} s) beside parse "
-            f"{parse_s:.3f} s; scan/parse = {scan_s / parse_s:.1f}x (goal: <= 2x)"]
+    out = ["hostile: inputs found by fuzzing, best of 3",
+           f"  400 banners in a row: scan {scan_s:.3f} s (4 KiB chunks: {small_s:.3f} s) beside parse "
+           f"{parse_s:.3f} s; scan/parse = {scan_s / parse_s:.1f}x (goal: <= 2x)"]
+    dense = dense_held_locks_report()
+    (splat,) = splatkit.parse(dense)
+    graph = LockGraph.from_splats(splat)
+    dense_parse_s = best(lambda: splatkit.parse(dense))
+    report_s = best(lambda: report_html(splatkit.parse(dense)[0]))
+    cycles_s = best(lambda: graph.cycles())
+    found = graph.cycles()
+    out.append(f"  a {len(dense) // 1024} KB held-lock list over 30 classes ({graph.nx.number_of_edges()} "
+               f"dependencies): parse + report_html {report_s:.3f} s (goal: <= 1 s) beside parse "
+               f"{dense_parse_s:.3f} s; g.cycles() {cycles_s:.3f} s for {len(found)} cycles "
+               f"(complete: {found.complete})")
+    return out
 
 
 _CHILD_SCAN = "import sys, resource; from splatkit.scan import scan; n = sum(1 for _ in scan(sys.argv[1])); " \

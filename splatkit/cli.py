@@ -85,7 +85,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .render.html import report_html
 
     name, splats = _load(args.file, warn=not args.quiet)
-    page = report_html(_first_with_chain(splats), source=os.path.basename(name))
+    splat = _first_with_chain(splats)
+    notes: list[str] = []
+    page = report_html(splat, source=os.path.basename(name), notes=notes)
+    for note in notes:
+        print(f"{name}:{splat.span.first_line}: warning: {note}", file=sys.stderr)
     if args.output == "-":
         sys.stdout.write(page)
     else:

@@ -40,10 +40,15 @@ from .grammar.locks import split_name
 from .model import Frame, Splat
 
 if TYPE_CHECKING:
-    from .analysis.cycles import Cycle
+    from .analysis.cycles import Cycle, Cycles
     from .analysis.ordering import Ordering, OrderSuggestion
 
 __all__ = ["IDENTITIES", "Evidence", "LockGraph", "lock_identity"]
+
+#: The most cycles :meth:`LockGraph.cycles` lists by default (as
+#: :data:`splatkit.analysis.cycles.MAX_CYCLES`; kept here so that this module does not
+#: import the analyses at import time).
+MAX_CYCLES = 1000
 
 #: The closed set of lock-identity choices, finest first (see the module docstring).
 IDENTITIES = ("exact", "unversioned", "base")
@@ -402,14 +407,15 @@ class LockGraph:
 
     # -- questions (delegating to splatkit.analysis) -------------------------------------
 
-    def cycles(self, *, max_length: int | None = None) -> list[Cycle]:
-        """Every elementary cycle of at most ``max_length`` locks, with its evidence.
+    def cycles(self, *, max_length: int | None = None, limit: int | None = MAX_CYCLES) -> Cycles:
+        """The elementary cycles of at most ``max_length`` locks, shortest first, with their evidence;
+        at most ``limit`` of them (``.complete`` and ``.note`` say when there are more).
 
-        See :func:`splatkit.analysis.cycles.lock_cycles`.
+        See :func:`splatkit.analysis.cycles.bounded_cycles`.
         """
-        from .analysis.cycles import lock_cycles
+        from .analysis.cycles import bounded_cycles
 
-        return list(lock_cycles(self, max_length=max_length))
+        return bounded_cycles(self, max_length=max_length, limit=limit)
 
     def cycle_through(self, held: str, acquired: str) -> Cycle:
         """The shortest cycle through the dependency ``held -> acquired``; raises :class:`NoCycle`.

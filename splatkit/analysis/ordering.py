@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 
 from ..errors import ParseError
-from .cycles import Cycle, lock_cycles, make_cycle
+from .cycles import MAX_CYCLES, Cycle, bounded_cycles, make_cycle
 from .explain import establishing_frame
 
 if TYPE_CHECKING:
@@ -649,7 +649,7 @@ def _evidence_rows(cycles: Iterable[Cycle]) -> list[str]:
 
 
 def compare(G: LockGraph, orderings: Mapping[str, Ordering | str], *,
-            max_length: int | None = None) -> pd.DataFrame:
+            max_length: int | None = None, limit: int | None = MAX_CYCLES) -> pd.DataFrame:
     """Apply each ordering to ``G`` and set the results side by side.
 
     Parameters
@@ -659,7 +659,10 @@ def compare(G: LockGraph, orderings: Mapping[str, Ordering | str], *,
     orderings : mapping of str to Ordering or str
         Name to ordering (its text is accepted too, parsed with that name).
     max_length : int, optional
-        Longest cycle to look for (bound it on big graphs).
+        Longest cycle to look for.
+    limit : int or None
+        Most cycles to look for in each graph (:func:`~splatkit.analysis.cycles.bounded_cycles`);
+        a row whose search stopped there says so in ``complete`` and ``problems``.
 
     Returns
     -------
@@ -669,40 +672,45 @@ def compare(G: LockGraph, orderings: Mapping[str, Ordering | str], *,
         (cycles relative to ``G``, as ``A -> B -> A`` text), ``needs_writer`` (every
         remaining cycle needs a waiting writer), ``locks`` (the locks of the remaining,
         introduced and removed cycles), ``evidence`` (each edge of the remaining
-        cycles with its evidence), ``new_locks`` (locks ``G`` never saw) and
-        ``problems`` (lines that could not be read or applied). ``df.attrs["graphs"]``
-        holds each resulting :class:`LockGraph`.
+        cycles with its evidence), ``new_locks`` (locks ``G`` never saw), ``problems``
+        (lines that could not be read or applied, and a cycle search that stopped at
+        ``limit``) and ``complete`` (False when a search stopped there: ``cycles`` is then
+        a lower bound). ``df.attrs["graphs"]`` holds each resulting :class:`LockGraph`.
 
     Examples
     --------
     >>> df = compare(LockGraph.from_splats(parse(seed_text)),
     ...              {"as is": "", "drop": "- cpu_hotplug_lock -> kvm_lock"})
-    >>> df["verdict"].tolist(), df.loc["drop", "removed"]
-    (['cyclic', 'acyclic'], ['kvm_lock -> &kvm->slots_lock -> &kvm->srcu -> cpu_hotplug_lock -> kvm_lock'])
+    >>> df["verdict"].tolist(), df.loc["drop", "removed"], df["complete"].tolist()
+    (['cyclic', 'acyclic'], ['kvm_lock -> &kvm->slots_lock -> &kvm->srcu -> cpu_hotplug_lock -> kvm_lock'], [True, True])
     """
     import pandas as pd
 
-    base = {c.canonical(): c for c in lock_cycles(G, max_length=max_length)}
+    base = bounded_cycles(G, max_length=max_length, limit=limit)
     rows, graphs = [], {}
     for name, ordering in orderings.items():
         o = _as_ordering(ordering, name)
         h = apply_ordering(G, o)
         graphs[name] = h
-        now = {c.canonical(): c for c in lock_cycles(h, max_length=max_length)}
-        introduced = [now[k] for k in now if k not in base]
-        removed = [base[k] for k in base if k not in now]
-        involved = {lock for c in (*now.values(), *removed) for lock in c.locks}
+        now = bounded_cycles(h, max_length=max_length, limit=limit)
+        # A cycle is still there when all its edges are (whether or not a stopped search listed it).
+        introduced = [c for c in now if not all(G.nx.has_edge(u, v) for u, v in c.edges)]
+        removed = [c for c in base if not all(h.nx.has_edge(u, v) for u, v in c.edges)]
+        involved = {lock for c in (*now, *removed) for lock in c.locks}
+        stopped = [f"{label}: {search.note}" for label, search in (("base graph", base), (name, now))
+                   if not search.complete]
         rows.append({
             "ordering": name,
             "verdict": "cyclic" if now else "acyclic",
             "cycles": len(now),
             "introduced": [_cycle_text(c) for c in introduced],
             "removed": [_cycle_text(c) for c in removed],
-            "needs_writer": bool(now) and all(c.needs_writer for c in now.values()),
+            "needs_writer": bool(now) and all(c.needs_writer for c in now),
             "locks": sorted(involved, key=str),
-            "evidence": _evidence_rows(now.values()),
+            "evidence": _evidence_rows(now),
             "new_locks": sorted(o.unknown_locks(G)),
-            "problems": [str(p) for p in h.problems if p not in G.problems],
+            "problems": [str(p) for p in h.problems if p not in G.problems] + stopped,
+            "complete": base.complete and now.complete,
         })
     df = pd.DataFrame(rows).set_index("ordering") if rows else pd.DataFrame()
     df.attrs["graphs"] = graphs

@@ -225,3 +225,14 @@ def test_compare_accepts_ordering_objects_and_reports_problems(seed_graph):
     df = splatkit.compare(seed_graph, {"typo": Ordering.parse("kvm_lock => x\n", name="typo", source="t.txt")})
     assert df.loc["typo", "problems"][0].startswith("t.txt:1: not an ordering line")
     assert df.loc["typo", "verdict"] == "cyclic"
+
+
+def test_compare_says_when_a_cycle_search_stopped(seed_graph):
+    df = splatkit.compare(seed_graph, {"as is": "", "cross": "kvm_lock -> cpu_hotplug_lock\n"
+                                                            "&kvm->srcu -> kvm_lock\n"}, limit=1)
+    assert df["complete"].tolist() == [True, False]
+    assert df.loc["cross", "cycles"] == 1 and df.loc["cross", "verdict"] == "cyclic"
+    assert df.loc["cross", "problems"] == ["cross: the lock graph has more than 1 dependency cycles; the search "
+                                           "stopped there (limit=1), so shorter ones may be missing"]
+    # A cycle of the base graph is 'removed' only when one of its edges is gone, listed or not.
+    assert df.loc["cross", "removed"] == []
