@@ -15,7 +15,11 @@ from ..analysis.cycles import bounded_cycles
 from ..analysis.explain import establishing_frame
 from ..graph import LockGraph
 
-__all__ = ["changed_edges", "edge_id", "graph_view", "network_options"]
+__all__ = ["VIEW_CYCLE_LIMIT", "changed_edges", "edge_id", "graph_view", "network_options"]
+
+#: A drawing highlights one cycle, the shortest among the first this many a search finds:
+#: enough to pick a short one, and it bounds the time a dense graph can take.
+VIEW_CYCLE_LIMIT = 100
 
 CYCLE_COLOR = "#d62728"
 EDGE_COLOR = "#7f7f7f"
@@ -68,8 +72,8 @@ def graph_view(graph: LockGraph, *, cycle: tuple[str, ...] | None = None,
     """Nodes and edges of ``graph`` for drawing, with the cycle highlighted.
 
     ``cycle`` defaults to the shortest cycle a bounded search of the graph finds
-    (:func:`splatkit.analysis.cycles.bounded_cycles`; ``"cycle_note"`` says when the graph
-    has more cycles than it looked at, else it is empty). Edges ``(held, acquired)``
+    (:func:`splatkit.analysis.cycles.bounded_cycles` with :data:`VIEW_CYCLE_LIMIT`;
+    ``"cycle_note"`` says when the graph has more cycles than it looked at, else it is empty). Edges ``(held, acquired)``
     in ``marked`` (say, what an ordering declared: :func:`changed_edges`) are drawn
     dashed in another colour and have ``"marked": True``. Node ids are lock-class
     names, edge ids come from :func:`edge_id`; both are sorted, so the output is
@@ -81,7 +85,7 @@ def graph_view(graph: LockGraph, *, cycle: tuple[str, ...] | None = None,
     """
     note = ""
     if cycle is None:
-        found = bounded_cycles(graph)
+        found = bounded_cycles(graph, limit=VIEW_CYCLE_LIMIT)
         cycle, note = (found[0].locks if found else ()), found.note
     cycle_edges = {(cycle[i], cycle[(i + 1) % len(cycle)]) for i in range(len(cycle))} if cycle else set()
     g = graph.nx

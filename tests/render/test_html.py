@@ -164,10 +164,10 @@ def test_a_report_without_a_cycle_of_its_own_draws_the_shortest_found_and_says_w
     assert not splat.cycle
     notes: list[str] = []
     page = report_html(splat, source="dense.txt", notes=notes)
-    assert notes == ["the lock graph has more than 1000 dependency cycles; the search stopped there "
-                     "(limit=1000), so shorter ones may be missing"]
-    assert ('<p class="sk-note">The lock graph has more than 1000 dependency cycles; the search stopped there '
-            "(limit=1000), so shorter ones may be missing; the cycle drawn in red is the shortest of those "
+    assert notes == ["the lock graph has more than 100 dependency cycles; the search stopped there "
+                     "(limit=100), so shorter ones may be missing"]
+    assert ('<p class="sk-note">The lock graph has more than 100 dependency cycles; the search stopped there '
+            "(limit=100), so shorter ones may be missing; the cycle drawn in red is the shortest of those "
             "found.</p>") in page
     data = json.loads(html.unescape(_Page(page).scripts[0]))
     assert len(data["view"]["cycle"]) == 1  # a self-dependency: two entries of one class in a row

@@ -127,7 +127,7 @@ def test_explore_a_dense_held_lock_list_says_what_the_drawing_left_out():
     from conftest import dense_held_locks_report
 
     explorer = explore(dense_held_locks_report())
-    assert explorer.cycle_note.startswith("the lock graph has more than 1000 dependency cycles")
+    assert explorer.cycle_note.startswith("the lock graph has more than 100 dependency cycles")
     (note, drawing, stacks) = explorer.children
     assert isinstance(note, ipywidgets.Label) and note.value == explorer.cycle_note
     assert drawing.children == (explorer.graph, explorer.chain_view) and stacks is explorer.frames_view
