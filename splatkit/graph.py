@@ -122,11 +122,30 @@ class Evidence:
 
 
 def _read_input(text_or_path: str | Path, default: str) -> tuple[str, str]:
-    """The text, and the name errors should give for it."""
-    if isinstance(text_or_path, Path) or ("\n" not in text_or_path and Path(text_or_path).is_file()):
+    """The text, and the name errors should give for it.
+
+    A :class:`~pathlib.Path`, a one-line string naming a file, or a string without any blank
+    (every line of a dump or of an ordering has one: ``/proc/lockdep``, ``patch.txt``) is a
+    path; one that cannot be read is a :class:`ParseError` naming it, never text to parse.
+    """
+    if isinstance(text_or_path, Path) or _names_a_file(text_or_path):
         path = Path(text_or_path)
-        return path.read_text(encoding="utf-8", errors="replace"), str(path)
+        try:
+            return path.read_text(encoding="utf-8", errors="replace"), str(path)
+        except OSError as err:
+            raise ParseError(f"cannot read file: {err.strerror or err}", source=str(path)) from err
     return text_or_path, default
+
+
+def _names_a_file(text: str) -> bool:
+    if "\n" in text or not text:
+        return False
+    if not any(c.isspace() for c in text):
+        return True
+    try:
+        return Path(text).is_file()
+    except (OSError, ValueError):  # a name too long for the file system, a NUL: text
+        return False
 
 
 class LockGraph:

@@ -13,7 +13,10 @@ is a named list of such statements, written one per line::
     split kvm_lock: kvm_usage_lock at hardware_enable_all, hardware_disable_all
                                                    those sites take a new lock instead
 
-Lock names are lockdep's (they may contain ``->`` and ``#``, never `` -> `` or `` #``).
+Lock names are lockdep's (they may contain ``->`` and ``#``, never `` -> `` or `` #``; never
+``@``, a word ``at`` or a final `` (word)``): a name with one of those is a typo of the rest
+of the line (``(raed)``, ``at site`` for ``@ site``, ``@site``, ``split A : B``) and the line
+is an error, never read as a new lock.
 A site (``@ X``, ``at X``) matches evidence labelled ``X`` or whose stack runs
 through the function ``X``. Lines apply in order. A lock the graph has never seen
 is accepted and flagged as new (node attribute ``new``; :meth:`Ordering.unknown_locks`
@@ -151,9 +154,9 @@ class Ordering:
             if not line:
                 continue
             step = _parse_line(line, no, raw)
-            if step is None:
-                error = ParseError("not an ordering line", source=source, line_no=no, line=raw.strip(),
-                                   expected=FORMS)
+            if isinstance(step, tuple):
+                message, expected = step
+                error = ParseError(message, source=source, line_no=no, line=raw.strip(), expected=expected)
                 if strict:
                     raise error
                 problems.append(error)
@@ -195,19 +198,90 @@ class Ordering:
                 if name not in G.nx and G.key(name) not in G.nx}
 
 
-def _parse_line(line: str, no: int, raw: str) -> Declare | Remove | Split | None:
-    m = _SPLIT.match(line)
-    if m:
-        sites = tuple(s.strip() for s in m.group("sites").split(",") if s.strip())
-        return Split(m.group("lock"), m.group("new"), sites, no, raw) if sites else None
+def _parse_line(line: str, no: int, raw: str) -> Declare | Remove | Split | tuple[str, str]:
+    """The statement on a line (comment stripped), or (what is wrong with it, the form expected)."""
+    if line.startswith("split "):
+        return _parse_split(line, no, raw)
     remove = line.startswith("- ")
     m = _EDGE.match(line[2:].strip() if remove else line)
     if m is None or " -> " in m.group("acquired") or m.group("held").startswith("-"):
-        return None
+        return "not an ordering line", FORMS
+    held, acquired, label = m.group("held", "acquired", "label")
+    form = _REMOVE_FORM if remove else _DECLARE_FORM
+    word = held.split(" ", 1)[0]
+    if " " in held and word.lower() in _REMOVAL_WORDS:
+        return f"not an ordering line: {word!r} is no keyword; a removal is written '- A -> B'", _REMOVE_FORM
+    for name in (held, acquired):
+        problem = _name_problem(name)
+        if problem is not None:
+            return f"not an ordering line: {problem}", form
+    if label is not None and ("@" in label or " " in label):
+        return f"not an ordering line: one site per line, a function name ({label!r})", form
     if remove:
-        return None if m.group("read") else Remove(m.group("held"), m.group("acquired"), m.group("label"), no, raw)
-    return Declare(m.group("held"), m.group("acquired"), m.group("label"), "rlock" if m.group("read") else None,
-                   no, raw)
+        if m.group("read"):
+            return "not an ordering line: a removal takes no '(read)' (it removes the dependency however taken)", form
+        return Remove(held, acquired, label, no, raw)
+    return Declare(held, acquired, label, "rlock" if m.group("read") else None, no, raw)
+
+
+def _parse_split(line: str, no: int, raw: str) -> Split | tuple[str, str]:
+    m = _SPLIT.match(line)
+    if m is None:
+        if " @ " in line or line.endswith(" @"):
+            return "not an ordering line: a split line names its sites after ' at ', not '@'", _SPLIT_FORM
+        return "not an ordering line", FORMS
+    lock, new, sites = m.group("lock", "new", "sites")
+    if lock != lock.rstrip():
+        return "not an ordering line: no blank before the ':' of a split line", _SPLIT_FORM
+    for name in (lock, new):
+        problem = _name_problem(name)
+        if problem is not None:
+            return f"not an ordering line: {problem}", _SPLIT_FORM
+    names = [site.strip() for site in sites.split(",")]
+    bad = next((site for site in names if not site or any(c.isspace() or c == "@" for c in site)), None)
+    if bad is not None:
+        what = "an empty site between commas" if not bad else f"a site is one function name, got {bad!r}"
+        return f"not an ordering line: {what}", _SPLIT_FORM
+    return Split(lock, new, tuple(names), no, raw)
+
+
+#: The forms an error about a line of each kind expects.
+_DECLARE_FORM = "'A -> B', 'A -> B @ site' or 'A -> B (read) @ site'"
+_REMOVE_FORM = "'- A -> B' or '- A -> B @ site'"
+_SPLIT_FORM = "'split A: NEW at site1, site2'"
+#: Words that start no statement: a lock named 'remove x' is a typo of '- x -> y'.
+_REMOVAL_WORDS = frozenset({"remove", "delete", "del", "drop", "rm"})
+#: A lock name's last word in parentheses, after a blank: a qualifier, and '(read)' is the only one.
+_QUALIFIER = re.compile(r"\s(\([A-Za-z]+\))$")
+
+
+def _name_problem(name: str) -> str | None:
+    """What is wrong with a lock name as written in an ordering, or None.
+
+    Lockdep's class names are C expressions or names a driver gave (``&(&dev->lock)->rlock``,
+    ``sb_writers#4``, ``&ACCESS_PRIVATE(ssp->srcu_sup, lock)``): they may hold blanks, but
+    no ``@``, no word ``at`` and no `` (word)`` at their end. A name with one of those is the
+    rest of the line misread: a misspelt ``(read)``, a site written ``at site`` or ``@site``.
+
+    >>> _name_problem("b (raed)"), _name_problem("b at f"), _name_problem("&ACCESS_PRIVATE(ssp->srcu_sup, lock)")
+    ("unknown qualifier '(raed)': the only one is ' (read)'", "'at' names a split line's sites; a dependency's site is written ' @ site'", None)
+    """
+    if "@" in name:
+        if name.rstrip().endswith("@"):
+            return "'@' without a site after it"
+        return "a site is written ' @ site', with a blank on each side of '@'"
+    if name.endswith("(read)") and not name.endswith(" (read)"):
+        return "'(read)' goes after the lock name, with a blank before it"
+    m = _QUALIFIER.search(name)
+    if m is not None:
+        if m.group(1) == "(read)":
+            return "'(read)' twice"
+        return f"unknown qualifier {m.group(1)!r}: the only one is ' (read)'"
+    if " at " in f" {name} ":
+        return "'at' names a split line's sites; a dependency's site is written ' @ site'"
+    if name != name.strip():
+        return f"a blank at the start or end of the lock name {name!r}"
+    return None
 
 
 def _at_site(ev: Evidence, sites: Iterable[str]) -> bool:
