@@ -29,7 +29,7 @@ from ..errors import NoCycle
 from .explain import acquire_op
 
 if TYPE_CHECKING:
-    from ..graph import Evidence, LockGraph
+    from ..depgraph import DependencyGraph, Evidence
 
 __all__ = ["MAX_CYCLES", "Cycle", "Cycles", "bounded_cycles", "edge_op", "evidence_op", "find_cycle_through",
            "find_lock_cycle", "lock_cycles", "make_cycle", "shortest_path"]
@@ -120,7 +120,7 @@ def edge_op(evidence: Iterable[Evidence]) -> str | None:
     return "sync" if "sync" in ops else "lock"
 
 
-def make_cycle(G: LockGraph, locks: Iterable[str], *, hypothetical: tuple[str, str] | None = None,
+def make_cycle(G: DependencyGraph, locks: Iterable[str], *, hypothetical: tuple[str, str] | None = None,
                _edges: dict | None = None) -> Cycle:
     """A :class:`Cycle` over ``locks`` (in order) with the evidence ``G`` holds for each edge.
 
@@ -203,7 +203,7 @@ def _search_graph(g: nx.DiGraph) -> nx.DiGraph:
     return h
 
 
-def bounded_cycles(G: LockGraph, *, max_length: int | None = None, limit: int | None = MAX_CYCLES) -> Cycles:
+def bounded_cycles(G: DependencyGraph, *, max_length: int | None = None, limit: int | None = MAX_CYCLES) -> Cycles:
     """The elementary cycles of ``G``, shortest first, at most ``limit`` of them.
 
     networkx's ``simple_cycles`` (Johnson's algorithm; with ``length_bound`` when
@@ -213,7 +213,8 @@ def bounded_cycles(G: LockGraph, *, max_length: int | None = None, limit: int | 
 
     Parameters
     ----------
-    G : LockGraph
+    G : DependencyGraph
+        A :class:`~splatkit.graph.LockGraph`, or any graph of its data.
     max_length : int, optional
         Longest cycle to look for; None for any length.
     limit : int or None
@@ -249,7 +250,7 @@ def _by_length(locks: tuple[str, ...]) -> tuple[int, tuple[str, ...]]:
     return len(locks), locks
 
 
-def lock_cycles(G: LockGraph, *, max_length: int | None = None) -> Iterator[Cycle]:
+def lock_cycles(G: DependencyGraph, *, max_length: int | None = None) -> Iterator[Cycle]:
     """Yield every elementary cycle of at most ``max_length`` locks, shortest first.
 
     All of them: on a dense graph that may never end (use :func:`bounded_cycles`, as every
@@ -257,7 +258,8 @@ def lock_cycles(G: LockGraph, *, max_length: int | None = None) -> Iterator[Cycl
 
     Parameters
     ----------
-    G : LockGraph
+    G : DependencyGraph
+        A :class:`~splatkit.graph.LockGraph`, or any graph of its data.
     max_length : int, optional
         Longest cycle to look for; None for no bound.
 
@@ -277,7 +279,7 @@ def lock_cycles(G: LockGraph, *, max_length: int | None = None) -> Iterator[Cycl
     yield from bounded_cycles(G, max_length=max_length, limit=None)
 
 
-def find_lock_cycle(G: LockGraph, *, max_length: int | None = None) -> Cycle:
+def find_lock_cycle(G: DependencyGraph, *, max_length: int | None = None) -> Cycle:
     """A shortest cycle (the first :func:`lock_cycles` yields); raises :class:`NoCycle` when there is none."""
     for cycle in bounded_cycles(G, max_length=max_length, limit=MAX_CYCLES):
         return cycle
@@ -285,7 +287,7 @@ def find_lock_cycle(G: LockGraph, *, max_length: int | None = None) -> Cycle:
                   (f" of at most {max_length} locks" if max_length else ""))
 
 
-def shortest_path(G: LockGraph, source: str, target: str) -> list[str] | None:
+def shortest_path(G: DependencyGraph, source: str, target: str) -> list[str] | None:
     """The shortest dependency path ``source -> ... -> target`` (breadth first, ties by name)."""
     g = G.nx
     if source == target:
@@ -308,12 +310,13 @@ def shortest_path(G: LockGraph, source: str, target: str) -> list[str] | None:
     return None
 
 
-def find_cycle_through(G: LockGraph, held: str, acquired: str) -> Cycle:
+def find_cycle_through(G: DependencyGraph, held: str, acquired: str) -> Cycle:
     """The shortest cycle that uses the dependency ``held -> acquired``.
 
     Parameters
     ----------
-    G : LockGraph
+    G : DependencyGraph
+        A :class:`~splatkit.graph.LockGraph`, or any graph of its data.
     held, acquired : str
         A dependency of ``G`` (lock names as printed or as nodes).
 

@@ -49,10 +49,10 @@ from ..errors import ParseError
 from .cycles import MAX_CYCLES, Cycle, bounded_cycles, make_cycle
 from .explain import establishing_frame
 
+from ..depgraph import DependencyGraph, Evidence
+
 if TYPE_CHECKING:
     import pandas as pd
-
-    from ..graph import Evidence, LockGraph
 
 __all__ = ["Declare", "OrderSuggestion", "Ordering", "Remove", "Split", "apply_ordering", "compare",
            "neighbourhood", "suggest_order", "what_if"]
@@ -186,7 +186,7 @@ class Ordering:
             names.update((s.lock, s.new) if isinstance(s, Split) else (s.held, s.acquired))
         return sorted(names)
 
-    def unknown_locks(self, G: LockGraph) -> dict[str, list[str]]:
+    def unknown_locks(self, G: DependencyGraph) -> dict[str, list[str]]:
         """Locks ``G`` has never seen, each with the closest known names (a typo shows here).
 
         >>> o = Ordering.parse("cpu_hotplug_lock -> kvm_lokc")
@@ -263,8 +263,12 @@ def _name_problem(name: str) -> str | None:
     no ``@``, no word ``at`` and no `` (word)`` at their end. A name with one of those is the
     rest of the line misread: a misspelt ``(read)``, a site written ``at site`` or ``@site``.
 
-    >>> _name_problem("b (raed)"), _name_problem("b at f"), _name_problem("&ACCESS_PRIVATE(ssp->srcu_sup, lock)")
-    ("unknown qualifier '(raed)': the only one is ' (read)'", "'at' names a split line's sites; a dependency's site is written ' @ site'", None)
+    >>> _name_problem("b (raed)")
+    "unknown qualifier '(raed)': the only one is ' (read)'"
+    >>> _name_problem("b at f")
+    "'at' names a split line's sites; a dependency's site is written ' @ site'"
+    >>> _name_problem("&ACCESS_PRIVATE(ssp->srcu_sup, lock)") is None
+    True
     """
     if "@" in name:
         if name.rstrip().endswith("@"):
@@ -296,7 +300,7 @@ def _as_ordering(ordering: Ordering | str, name: str | None = None) -> Ordering:
     return ordering if isinstance(ordering, Ordering) else Ordering.parse(ordering, name=name)
 
 
-def apply_ordering(G: LockGraph, ordering: Ordering | str) -> LockGraph:
+def apply_ordering(G: DependencyGraph, ordering: Ordering | str) -> DependencyGraph:
     """A new graph: ``G`` with the ordering's statements applied in order (``G`` is untouched).
 
     Declared edges get ``declared`` evidence (label, read nature, line); removals drop
@@ -314,8 +318,6 @@ def apply_ordering(G: LockGraph, ordering: Ordering | str) -> LockGraph:
     >>> h.nx.nodes["kvm_usage_lock"]["new"], g.has_dependency("cpu_hotplug_lock", "kvm_lock")
     (True, True)
     """
-    from ..graph import Evidence
-
     o = _as_ordering(ordering)
     out = G.copy()
     g = out.nx
@@ -336,7 +338,7 @@ def apply_ordering(G: LockGraph, ordering: Ordering | str) -> LockGraph:
     return out
 
 
-def _remove(out: LockGraph, o: Ordering, step: Remove) -> None:
+def _remove(out: DependencyGraph, o: Ordering, step: Remove) -> None:
     g = out.nx
     held, acquired = out.key(step.held), out.key(step.acquired)
     if not g.has_edge(held, acquired):
@@ -357,7 +359,7 @@ def _remove(out: LockGraph, o: Ordering, step: Remove) -> None:
         g.remove_edge(held, acquired)
 
 
-def _split(out: LockGraph, step: Split) -> None:
+def _split(out: DependencyGraph, step: Split) -> None:
     g = out.nx
     lock, new = out.key(step.lock), out.add_lock(step.new)
     if lock not in g:
@@ -403,13 +405,11 @@ class _Reach:
         self.pos = {node: last - c for node, c in comp.items()}
 
 
-def _index(G: LockGraph) -> _Reach:
-    if G._index is None:  # noqa: SLF001 - the graph owns the cache, this module fills it
-        G._index = _Reach(G.nx)  # noqa: SLF001
-    return G._index  # noqa: SLF001
+def _index(G: DependencyGraph) -> _Reach:
+    return G.cached("reachability", _Reach)
 
 
-def _reach_path(G: LockGraph, source: str, target: str) -> list[str] | None:
+def _reach_path(G: DependencyGraph, source: str, target: str) -> list[str] | None:
     """A shortest path ``source -> ... -> target``: two pruned breadth-first searches that meet."""
     if source == target:
         return [source]
@@ -456,7 +456,7 @@ def _join(fwd: dict, bwd: dict, meet: Any) -> list[str]:
     return path
 
 
-def what_if(G: LockGraph, held: str, acquired: str, *, op: str | None = None, limit: int = 10,
+def what_if(G: DependencyGraph, held: str, acquired: str, *, op: str | None = None, limit: int = 10,
             max_length: int | None = None) -> list[Cycle]:
     """The cycles a new dependency ``held -> acquired`` would close; empty when it is safe.
 
@@ -466,7 +466,8 @@ def what_if(G: LockGraph, held: str, acquired: str, *, op: str | None = None, li
 
     Parameters
     ----------
-    G : LockGraph
+    G : DependencyGraph
+        A :class:`~splatkit.graph.LockGraph`, or any graph of its data.
     held, acquired : str
         The proposed dependency: ``acquired`` taken while ``held`` is held. A lock the
         graph has never seen closes no cycle.
@@ -531,7 +532,7 @@ def what_if(G: LockGraph, held: str, acquired: str, *, op: str | None = None, li
 # -- neighbourhood ----------------------------------------------------------------------
 
 
-def neighbourhood(G: LockGraph, lock: str, radius: int = 1, *, max_nodes: int = 200) -> LockGraph:
+def neighbourhood(G: DependencyGraph, lock: str, radius: int = 1, *, max_nodes: int = 200) -> DependencyGraph:
     """The locks within ``radius`` dependencies of ``lock`` (either direction), for drawing.
 
     Nearer locks first, then by name; at most ``max_nodes`` locks (node attribute
@@ -568,10 +569,7 @@ def neighbourhood(G: LockGraph, lock: str, radius: int = 1, *, max_nodes: int = 
     for n, d in distance.items():
         sub.nodes[n]["distance"] = d
     sub.nodes[start]["truncated"] = truncated
-    from ..graph import LockGraph as _LockGraph
-
-    out = _LockGraph(sub, identity=G.identity)
-    return out
+    return type(G)(sub, identity=G.identity)
 
 
 # -- suggest_order ----------------------------------------------------------------------
@@ -655,7 +653,8 @@ def _greedy_order(g: nx.DiGraph, nodes: list) -> list:
     return head + tail[::-1]
 
 
-def suggest_order(G: LockGraph, *, exact_max: int = 12, key: Callable[[str], Any] | None = None) -> OrderSuggestion:
+def suggest_order(G: DependencyGraph, *, exact_max: int = 12,
+                  key: Callable[[str], Any] | None = None) -> OrderSuggestion:
     """A total order of the lock classes agreeing with the most evidence.
 
     Each cyclic strongly connected component is ordered to minimise the evidence
@@ -722,13 +721,14 @@ def _evidence_rows(cycles: Iterable[Cycle]) -> list[str]:
     return [rows[k] for k in sorted(rows, key=str)]
 
 
-def compare(G: LockGraph, orderings: Mapping[str, Ordering | str], *,
+def compare(G: DependencyGraph, orderings: Mapping[str, Ordering | str], *,
             max_length: int | None = None, limit: int | None = MAX_CYCLES) -> pd.DataFrame:
     """Apply each ordering to ``G`` and set the results side by side.
 
     Parameters
     ----------
-    G : LockGraph
+    G : DependencyGraph
+        A :class:`~splatkit.graph.LockGraph`, or any graph of its data.
         The base: what the evidence shows today.
     orderings : mapping of str to Ordering or str
         Name to ordering (its text is accepted too, parsed with that name).
@@ -755,8 +755,10 @@ def compare(G: LockGraph, orderings: Mapping[str, Ordering | str], *,
     --------
     >>> df = compare(LockGraph.from_splats(parse(seed_text)),
     ...              {"as is": "", "drop": "- cpu_hotplug_lock -> kvm_lock"})
-    >>> df["verdict"].tolist(), df.loc["drop", "removed"], df["complete"].tolist()
-    (['cyclic', 'acyclic'], ['kvm_lock -> &kvm->slots_lock -> &kvm->srcu -> cpu_hotplug_lock -> kvm_lock'], [True, True])
+    >>> df["verdict"].tolist(), df["complete"].tolist()
+    (['cyclic', 'acyclic'], [True, True])
+    >>> df.loc["drop", "removed"]
+    ['kvm_lock -> &kvm->slots_lock -> &kvm->srcu -> cpu_hotplug_lock -> kvm_lock']
     """
     import pandas as pd
 
