@@ -163,7 +163,7 @@ class DependencyGraph:
 
     def cached(self, name: str, build: Callable[[nx.DiGraph], Any]) -> Any:
         """``build(g.nx)``, computed once until the graph changes (an analysis's index: the
-        reachability index of :func:`splatkit.analysis.ordering.what_if`)."""
+        reachability index of :func:`splatkit.analysis.whatif.what_if`)."""
         if name not in self._derived:
             self._derived[name] = build(self._g)
         return self._derived[name]

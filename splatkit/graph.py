@@ -20,14 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from .analysis.cycles import MAX_CYCLES, Cycle, Cycles, bounded_cycles, find_cycle_through
-from .analysis.ordering import (
-    Ordering,
-    OrderSuggestion,
-    apply_ordering,
-    neighbourhood,
-    suggest_order,
-    what_if,
-)
+from .analysis.orderfile import Ordering
+from .analysis.ordering import apply_ordering
+from .analysis.suggest import OrderSuggestion, suggest_order
+from .analysis.whatif import neighbourhood, what_if
 from .depgraph import IDENTITIES, DependencyGraph, Evidence, lock_identity
 from .errors import ParseError
 from .model import Splat
@@ -203,7 +199,7 @@ class LockGraph(DependencyGraph):
                        strict: bool = False) -> LockGraph:
         """The dependencies a person declared, one ``A -> B [@ label]`` per line.
 
-        The format is :class:`splatkit.analysis.ordering.Ordering`'s; removal and
+        The format is :class:`splatkit.analysis.orderfile.Ordering`'s; removal and
         split lines are refused here (they only make sense against a graph: use
         :meth:`with_ordering`).
 
@@ -240,14 +236,14 @@ class LockGraph(DependencyGraph):
                 max_length: int | None = None) -> list[Cycle]:
         """The cycles a new dependency ``held -> acquired`` would close (empty when it is safe).
 
-        See :func:`splatkit.analysis.ordering.what_if`.
+        See :func:`splatkit.analysis.whatif.what_if`.
         """
         return what_if(self, held, acquired, op=op, limit=limit, max_length=max_length)
 
     def neighbourhood(self, lock: str, radius: int = 1, *, max_nodes: int = 200) -> LockGraph:
         """The locks within ``radius`` dependencies of ``lock`` (either way), for drawing.
 
-        See :func:`splatkit.analysis.ordering.neighbourhood`.
+        See :func:`splatkit.analysis.whatif.neighbourhood`.
         """
         return neighbourhood(self, lock, radius, max_nodes=max_nodes)
 
@@ -255,7 +251,7 @@ class LockGraph(DependencyGraph):
                       key: Callable[[str], Any] | None = None) -> OrderSuggestion:
         """A total order of the lock classes agreeing with the most evidence.
 
-        See :func:`splatkit.analysis.ordering.suggest_order`.
+        See :func:`splatkit.analysis.suggest.suggest_order`.
         """
         return suggest_order(self, exact_max=exact_max, key=key)
 

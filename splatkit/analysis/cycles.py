@@ -51,7 +51,7 @@ class Cycle:
     """For each edge, how its lock was acquired: ``lock``, ``rlock`` (read), ``sync``, or None
     when no evidence tells (see :func:`edge_op`)."""
     hypothetical: tuple[str, str] | None = None
-    """The edge that is only proposed (:func:`splatkit.analysis.ordering.what_if`), if any."""
+    """The edge that is only proposed (:func:`splatkit.analysis.whatif.what_if`), if any."""
 
     @property
     def edges(self) -> list[tuple[str, str]]:
