@@ -46,8 +46,11 @@ def _say(message: str) -> None:
             pass
 
 
-def _too_big(name: str, size: int, cap_mb: int) -> ParseError:
-    return ParseError(f"{size / (1 << 20):.0f} MB is more than splatkit parses at once (--max-mb {cap_mb}); "
+def _too_big(name: str, size: int | None, cap_mb: int) -> ParseError:
+    """The error for input over the cap (``size`` None: a stream, known only to be over it)."""
+    mb = size / (1 << 20) if size is not None else None
+    what = f"{mb:.1f} MB" if mb is not None and mb < 10 else f"{mb:.0f} MB" if mb is not None else "the input"
+    return ParseError(f"{what} is more than the {cap_mb} MB splatkit parses at once (--max-mb); "
                       f"{_BIG_LOGS}, or raise --max-mb", source=name)
 
 
@@ -64,11 +67,11 @@ def _read(file: str | None, cap_mb: int = MAX_INPUT_MB) -> tuple[str, str]:
             size = os.fstat(f.fileno()).st_size
             if size > cap:
                 raise _too_big(file, size, cap_mb)
-            data = f.read(cap + 1)  # (a device or a FIFO has no size)
+            data = f.read(cap + 1)
     except OSError as err:
         raise ParseError(f"cannot read file: {err.strerror or err}", source=file) from err
     if len(data) > cap:
-        raise _too_big(file, len(data), cap_mb)
+        raise _too_big(file, None, cap_mb)  # (a device or a FIFO: read to the cap and one byte more)
     return file, data.decode("utf-8", errors="replace")
 
 
@@ -83,7 +86,7 @@ def _read_stdin(cap: int, cap_mb: int) -> bytes:
         raise ParseError(f"cannot read standard input: {err.strerror or err}; give a FILE instead",
                          source="<stdin>") from err
     if len(data) > cap:
-        raise _too_big("<stdin>", len(data), cap_mb)
+        raise _too_big("<stdin>", None, cap_mb)
     return data
 
 

@@ -127,12 +127,12 @@ def test_input_too_big_to_parse_at_once_points_to_scan(tmp_path, seed_text, caps
     text = "[    1.000000] unrelated line of a console log\n" * 66_000 + seed_text  # 3 MB
     path.write_text(text)
     assert main(["json", "--max-mb", "1", str(path)]) == 2
-    assert one_error(capsys) == (f"splatkit: {path}: 3 MB is more than splatkit parses at once (--max-mb 1); for a "
-                                 "big console log use splatkit.scan.scan(path) from Python, which reads it in "
-                                 "chunks, or raise --max-mb")
+    assert one_error(capsys) == (f"splatkit: {path}: 3.0 MB is more than the 1 MB splatkit parses at once "
+                                 "(--max-mb); for a big console log use splatkit.scan.scan(path) from Python, which "
+                                 "reads it in chunks, or raise --max-mb")
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
     assert main(["json", "--max-mb", "1", "-"]) == 2  # (standard input is read to the cap and one byte more)
-    assert one_error(capsys).startswith("splatkit: <stdin>: 1 MB is more than splatkit parses at once")
+    assert one_error(capsys).startswith("splatkit: <stdin>: the input is more than the 1 MB splatkit parses at once")
     assert main(["explain", "--max-mb", "4", str(path)]) == 0
     assert cli.MAX_INPUT_MB == 256
 
