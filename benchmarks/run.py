@@ -14,6 +14,10 @@ in the same run on the same input, because these machines are noisy:
   the banner lines over the same file;
 - stream: a generated log (default 1 GB) scanned in a child process, its peak
   RSS beside that of a child that only imports splatkit.
+- hostile: inputs found by fuzzing (issue 9), each beside the parse of the same text:
+  400 banners in a row scanned at two chunk sizes (the scanner once re-read a 2,000-line
+  window per banner); a 26 KB held-lock list over 30 lock classes through parse and the
+  HTML report (its lock graph has millions of cycles: the report once hung listing them).
 - graph: a generated ``/proc/lockdep`` dump in the kernel's format (default 20,000
   classes, 200,000 dependencies) loaded by ``LockGraph.from_proc_lockdep``; then
   what-if queries (``g.what_if(a, b, limit=1)``: does a new a -> b close a cycle, and
@@ -29,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import os
 import random
 import re
@@ -193,6 +198,45 @@ def bench_scan(tmp: Path, logs: list[str], size: int, reports: int) -> list[str]
     return lines
 
 
+def bench_hostile() -> list[str]:
+    """Inputs that once hung a view or the scanner, each beside parse() of the same text."""
+    from splatkit.render.html import report_html
+    from splatkit.samples import sample_text
+
+    sys.path.insert(0, str(REPO / "tests"))
+    from conftest import dense_held_locks_report  # the generator the tests use
+
+    rule, banner = sample_text().split("\n")[:2]
+    banners = ("\n".join([rule, banner] * 400) + "\n").encode()
+
+    def best(func, repeat: int = 3) -> float:
+        times = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            func()
+            times.append(time.perf_counter() - t0)
+        return min(times)
+
+    parse_s = best(lambda: splatkit.parse(banners.decode()))
+    scan_s = best(lambda: list(scan(io.BytesIO(banners))))
+    small_s = best(lambda: list(scan(io.BytesIO(banners), chunk_size=4096)))
+    out = ["hostile: inputs found by fuzzing, best of 3",
+           f"  400 banners in a row: scan {scan_s:.3f} s (4 KiB chunks: {small_s:.3f} s) beside parse "
+           f"{parse_s:.3f} s; scan/parse = {scan_s / parse_s:.1f}x (goal: <= 2x)"]
+    dense = dense_held_locks_report()
+    (splat,) = splatkit.parse(dense)
+    graph = LockGraph.from_splats(splat)
+    dense_parse_s = best(lambda: splatkit.parse(dense))
+    report_s = best(lambda: report_html(splatkit.parse(dense)[0]))
+    cycles_s = best(lambda: graph.cycles())
+    found = graph.cycles()
+    out.append(f"  a {len(dense) // 1024} KB held-lock list over 30 classes ({graph.nx.number_of_edges()} "
+               f"dependencies): parse + report_html {report_s:.3f} s (goal: <= 1 s) beside parse "
+               f"{dense_parse_s:.3f} s; g.cycles() {cycles_s:.3f} s for {len(found)} cycles "
+               f"(complete: {found.complete})")
+    return out
+
+
 _CHILD_SCAN = "import sys, resource; from splatkit.scan import scan; n = sum(1 for _ in scan(sys.argv[1])); " \
               "print(n, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
 _CHILD_IMPORT = "import resource, splatkit.scan; print(0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
@@ -303,11 +347,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small inputs, for a smoke run")
     parser.add_argument("--output", type=Path, default=RESULTS)
-    parser.add_argument("--only", choices=("graph", "titles"), help="run one section and print it")
+    parser.add_argument("--only", choices=("graph", "hostile", "titles"), help="run one section and print it")
     args = parser.parse_args()
     classes, deps, queries = (2_000, 20_000, 200) if args.quick else (20_000, 200_000, 2_000)
     if args.only == "graph":
         print("\n".join(bench_graph(classes, deps, queries)))
+        return
+    if args.only == "hostile":
+        print("\n".join(bench_hostile()))
         return
     if args.only == "titles":
         corpus_logs()  # stops with a message when the corpus is absent
@@ -323,6 +370,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="splatkit-bench-") as tmp:
         out += bench_scan(Path(tmp), logs, scan_size, reports)
         out += bench_stream(Path(tmp), logs, stream_size, reports)
+    out += bench_hostile()
     out += bench_graph(classes, deps, queries)
     text = "\n".join(out) + "\n"
     args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -2,12 +2,16 @@
 
 Every command takes a FILE (``-`` for standard input); ``explain`` and
 ``report`` fall back to the bundled seed splat when none is given. Errors are
-one line, ``FILE:LINE: message``, with exit status 2.
+one line, ``FILE:LINE: message``, with exit status 2: a file that cannot be read
+or written, a closed standard input or output, a pipe whose reader left early, a
+full disk, and input too big to parse at once (``--max-mb``; a big console log is
+for :func:`splatkit.scan.scan`, which reads it in chunks).
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import shutil
@@ -20,30 +24,79 @@ from .model import Splat
 from .parse import parse
 from .samples import SEED, sample_path
 
-__all__ = ["main"]
+__all__ = ["MAX_INPUT_MB", "main"]
 
 NOTEBOOK = Path("notebooks") / "01-explore-a-splat.ipynb"
+#: Commands that parse read at most this many megabytes: parse() holds the whole text and
+#: several times as much again while it reads it (use --max-mb for more, splatkit.scan for logs).
+MAX_INPUT_MB = 256
+_BIG_LOGS = "for a big console log use splatkit.scan.scan(path) from Python, which reads it in chunks"
 
 
-def _read(file: str | None) -> tuple[str, str]:
+class OutputError(SplatkitError):
+    """Standard output or an output file could not be written (the message says which and why)."""
+
+
+def _say(message: str) -> None:
+    """Write one line to standard error, if there is one to write to (``2>&-`` closes it)."""
+    if sys.stderr is not None:
+        try:
+            print(message, file=sys.stderr, flush=True)
+        except OSError:
+            pass
+
+
+def _too_big(name: str, size: int | None, cap_mb: int) -> ParseError:
+    """The error for input over the cap (``size`` None: a stream, known only to be over it)."""
+    mb = size / (1 << 20) if size is not None else None
+    what = f"{mb:.1f} MB" if mb is not None and mb < 10 else f"{mb:.0f} MB" if mb is not None else "the input"
+    return ParseError(f"{what} is more than the {cap_mb} MB splatkit parses at once (--max-mb); "
+                      f"{_BIG_LOGS}, or raise --max-mb", source=name)
+
+
+def _read(file: str | None, cap_mb: int = MAX_INPUT_MB) -> tuple[str, str]:
     """(display name, text) of FILE, ``-`` or, when None, the bundled seed."""
+    cap = cap_mb << 20
     if file is None:
         path = sample_path(SEED)
         return str(path), path.read_text(encoding="utf-8", errors="replace")
     if file == "-":
-        data = sys.stdin.buffer.read()
-        return "<stdin>", data.decode("utf-8", errors="replace")
+        return "<stdin>", _read_stdin(cap, cap_mb).decode("utf-8", errors="replace")
     try:
         with open(file, "rb") as f:
-            return file, f.read().decode("utf-8", errors="replace")
+            size = os.fstat(f.fileno()).st_size
+            if size > cap:
+                raise _too_big(file, size, cap_mb)
+            data = f.read(cap + 1)
     except OSError as err:
-        raise ParseError(f"cannot read file: {err.strerror}", source=file) from err
+        raise ParseError(f"cannot read file: {err.strerror or err}", source=file) from err
+    if len(data) > cap:
+        raise _too_big(file, None, cap_mb)  # (a device or a FIFO: read to the cap and one byte more)
+    return file, data.decode("utf-8", errors="replace")
 
 
-def _load(file: str | None, *, warn: bool = True) -> tuple[str, list[Splat]]:
+def _read_stdin(cap: int, cap_mb: int) -> bytes:
+    stdin = sys.stdin
+    if stdin is None or stdin.closed:
+        raise ParseError("standard input is closed; give a FILE, or pipe a log in: splatkit json - < console.log",
+                         source="<stdin>")
+    try:
+        data = stdin.buffer.read(cap + 1)
+    except OSError as err:
+        raise ParseError(f"cannot read standard input: {err.strerror or err}; give a FILE instead",
+                         source="<stdin>") from err
+    if len(data) > cap:
+        raise _too_big("<stdin>", None, cap_mb)
+    return data
+
+
+def _load(file: str | None, *, warn: bool = True, cap_mb: int = MAX_INPUT_MB) -> tuple[str, list[Splat]]:
     """Parse FILE; raise ParseError when it holds no report, warn about what was not understood."""
-    name, text = _read(file)
-    splats = parse(text)
+    name, text = _read(file, cap_mb)
+    try:
+        splats = parse(text)
+    except MemoryError:
+        raise ParseError(f"out of memory parsing {len(text) / (1 << 20):.0f} MB; {_BIG_LOGS}", source=name) from None
     if not splats:
         lines = text.count("\n") + (1 if text and not text.endswith("\n") else 0)
         raise ParseError(
@@ -53,12 +106,69 @@ def _load(file: str | None, *, warn: bool = True) -> tuple[str, list[Splat]]:
     if warn:
         for splat in splats:
             for u in splat.unrecognised:
-                print(f"{name}:{u.line}: warning: unrecognised line in {splat.kind} report "
-                      f"({u.reason}): {u.text.strip()[:80]!r}", file=sys.stderr)
+                _say(f"{name}:{u.line}: warning: unrecognised line in {splat.kind} report "
+                     f"({u.reason}): {u.text.strip()[:80]!r}")
             if splat.truncated:
-                print(f"{name}:{splat.span.last_line}: warning: {splat.kind} report ends early (truncated)",
-                      file=sys.stderr)
+                _say(f"{name}:{splat.span.last_line}: warning: {splat.kind} report ends early (truncated)")
     return name, splats
+
+
+def _write_stdout(text: str) -> None:
+    """Write ``text`` to standard output and flush it, or raise OutputError saying why not."""
+    stdout = sys.stdout
+    if stdout is None or stdout.closed:
+        raise OutputError("<stdout>: standard output is closed; redirect it to a file (splatkit json FILE > "
+                          "out.json), or give report -o FILE")
+    try:
+        stdout.write(text)
+        stdout.flush()
+    except BrokenPipeError:
+        _forget_stdout()
+        raise OutputError("<stdout>: the program reading standard output exited before the output ended "
+                          "(a pipe into head?); the output is cut short: write it to a file to keep it all") from None
+    except OSError as err:
+        _forget_stdout()
+        raise OutputError(f"<stdout>: cannot write standard output: {err.strerror or err}; "
+                          f"{_OUTPUT_HINTS.get(err.errno, 'write to a file instead')}") from None
+
+
+#: What to do about a write that failed, by errno.
+_OUTPUT_HINTS = {
+    errno.ENOSPC: "free some space or write somewhere else",
+    errno.EDQUOT: "free some space or write somewhere else",
+    errno.EACCES: "choose a path you may write to",
+    errno.EROFS: "choose a path on a writable file system",
+    errno.ENOENT: "create its directory first, or choose another path",
+    errno.ENOTDIR: "a part of the path is a file, not a directory: choose another path",
+    errno.EISDIR: "it is a directory: give a file name in it",
+}
+
+
+def _forget_stdout() -> None:
+    """Point standard output's file descriptor at /dev/null, so that the interpreter's last
+    flush of what is still buffered does not fail again (Python's advice for SIGPIPE)."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+
+
+def _write_file(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` (UTF-8), or raise OutputError saying why not; a file this
+    created is removed when the write fails half way (a full disk)."""
+    existed = os.path.lexists(path)
+    try:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as err:
+        if not existed and os.path.isfile(path):
+            os.remove(path)
+        raise OutputError(f"{path}: cannot write the report: {err.strerror or err}; "
+                          f"{_OUTPUT_HINTS.get(err.errno, 'choose another -o path')} (or -o - for standard output)"
+                          ) from None
 
 
 def _first_with_chain(splats: list[Splat]) -> Splat:
@@ -66,31 +176,34 @@ def _first_with_chain(splats: list[Splat]) -> Splat:
 
 
 def cmd_json(args: argparse.Namespace) -> int:
-    _name, splats = _load(args.file, warn=not args.quiet)
-    json.dump([s.to_dict() for s in splats], sys.stdout, indent=2 if args.indent else None)
-    sys.stdout.write("\n")
+    _name, splats = _load(args.file, warn=not args.quiet, cap_mb=args.max_mb)
+    _write_stdout(json.dumps([s.to_dict() for s in splats], indent=2 if args.indent else None) + "\n")
     return 0
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
     from .render.text import explain_markdown, explain_text
 
-    _name, splats = _load(args.file, warn=not args.quiet)
+    _name, splats = _load(args.file, warn=not args.quiet, cap_mb=args.max_mb)
     render = explain_markdown if args.markdown else explain_text
-    sys.stdout.write(render(_first_with_chain(splats)))
+    _write_stdout(render(_first_with_chain(splats)))
     return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     from .render.html import report_html
 
-    name, splats = _load(args.file, warn=not args.quiet)
-    page = report_html(_first_with_chain(splats), source=os.path.basename(name))
+    name, splats = _load(args.file, warn=not args.quiet, cap_mb=args.max_mb)
+    splat = _first_with_chain(splats)
+    notes: list[str] = []
+    page = report_html(splat, source=os.path.basename(name), notes=notes)
+    for note in notes:
+        _say(f"{name}:{splat.span.first_line}: warning: {note}")
     if args.output == "-":
-        sys.stdout.write(page)
+        _write_stdout(page)
     else:
-        Path(args.output).write_text(page, encoding="utf-8")
-        print(f"wrote {args.output} ({len(page.encode()) // 1024} KiB)", file=sys.stderr)
+        _write_file(args.output, page)
+        _say(f"wrote {args.output} ({len(page.encode()) // 1024} KiB)")
     return 0
 
 
@@ -110,10 +223,12 @@ def cmd_lab(args: argparse.Namespace) -> int:
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
-    print(f"splatkit: starting JupyterLab; open the URL it prints, ending in {url_path}?token=...",
-          file=sys.stderr, flush=True)
+    _say(f"splatkit: starting JupyterLab; open the URL it prints, ending in {url_path}?token=...")
     # Become JupyterLab (no child left behind when this process is stopped).
-    os.execv(sys.executable, command)
+    try:
+        os.execv(sys.executable, command)
+    except OSError as err:
+        raise SplatkitError(f"cannot start JupyterLab ({sys.executable}): {err.strerror or err}") from None
     return 0  # not reached
 
 
@@ -127,6 +242,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="a file holding one or more splats, '-' for stdin"
                        + (" (default: the bundled seed splat)" if file_optional else ""))
         p.add_argument("-q", "--quiet", action="store_true", help="no warnings about unrecognised lines")
+        p.add_argument("--max-mb", type=_megabytes, default=MAX_INPUT_MB, metavar="MB",
+                       help=f"read at most this many megabytes (default {MAX_INPUT_MB}; for bigger logs use "
+                       "splatkit.scan from Python)")
         p.set_defaults(func=func)
         return p
 
@@ -145,15 +263,27 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _megabytes(value: str) -> int:
+    try:
+        mb = int(value)
+    except ValueError:
+        mb = 0
+    if mb <= 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number of megabytes above 0, got {value!r}")
+    return mb
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (2 for any error, after one line saying it)."""
     args = _parser().parse_args(argv)
     try:
         return args.func(args)
     except SplatkitError as err:
-        print(f"splatkit: {err}", file=sys.stderr)
+        _say(f"splatkit: {err}")
         return 2
-    except BrokenPipeError:
-        return 0
+    except MemoryError:
+        _say(f"splatkit: out of memory; {_BIG_LOGS}")
+        return 2
 
 
 if __name__ == "__main__":

@@ -1,130 +1,64 @@
-"""The lock graph: lock classes and the dependencies between them, with their evidence.
+"""The lock graph: where a graph comes from, and the questions one asks of it.
 
-A directed edge ``A -> B`` means "B was acquired while A was held" (lockdep's
-``locks_after`` list of A contains B; lockdep-format.md Appendix A). Each edge
-keeps every piece of :class:`Evidence` that asserts it, so that a view can
-always show *where* a dependency comes from: a splat's chain entry or held-locks
-list (:meth:`LockGraph.from_splats`), a ``/proc/lockdep`` or
-``/proc/lockdep_chains`` dump (:meth:`LockGraph.from_proc_lockdep`), or an ordering
-a person declared (:meth:`LockGraph.from_orderings`).
+:class:`LockGraph` is the facade the issues name: it builds a graph of lock classes and
+their dependencies (the data, :class:`splatkit.depgraph.DependencyGraph`) from a splat's
+chain entry or held-locks list (:meth:`LockGraph.from_splats`), a ``/proc/lockdep`` or
+``/proc/lockdep_chains`` dump (:meth:`LockGraph.from_proc_lockdep`), or an ordering a
+person declared (:meth:`LockGraph.from_orderings`), and asks it questions (cycles,
+what-if, orderings) by calling the functions of :mod:`splatkit.analysis`, graph first.
+The analyses import only the data module, never this one: imports flow one way.
 
-Lock identity is a choice (``identity=``), because lockdep's printed names carry
-per-boot details:
-
-- ``"exact"``: the name as printed, ``#N`` key version and ``/N`` subclass included;
-- ``"unversioned"``: without the ``#N`` key version (``sb_writers#4`` and
-  ``sb_writers#7`` are the same class seen in two boots), subclasses kept apart;
-- ``"base"``: without ``#N`` and with ``/N`` subclasses merged into their class;
-- ``"auto"`` (the default): ``"exact"`` for one source (one splat, one dump: one
-  boot, where ``#N`` really tells classes apart), ``"unversioned"`` as soon as
-  sources are merged (several splats, ``g1 | g2``), which merges reports from
-  different boots correctly.
-
-:class:`LockGraph` is a thin facade over a :class:`networkx.DiGraph`, exposed as
-``g.nx`` for anything this API does not cover; its questions delegate to the
-functions in :mod:`splatkit.analysis`.
+The graph is a thin facade over a :class:`networkx.DiGraph`, exposed as ``g.nx`` for
+anything this API does not cover; lock identity is explained in :mod:`splatkit.depgraph`.
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import networkx as nx
-
-from .errors import ParseError, UnknownLock
-from .grammar.locks import split_name
-from .model import Frame, Splat
-
-if TYPE_CHECKING:
-    from .analysis.cycles import Cycle
-    from .analysis.ordering import Ordering, OrderSuggestion
+from .analysis.cycles import MAX_CYCLES, Cycle, Cycles, bounded_cycles, find_cycle_through
+from .analysis.orderfile import Ordering
+from .analysis.ordering import apply_ordering
+from .analysis.suggest import OrderSuggestion, suggest_order
+from .analysis.whatif import neighbourhood, what_if
+from .depgraph import IDENTITIES, DependencyGraph, Evidence, lock_identity
+from .errors import ParseError
+from .model import Splat
 
 __all__ = ["IDENTITIES", "Evidence", "LockGraph", "lock_identity"]
 
-#: The closed set of lock-identity choices, finest first (see the module docstring).
-IDENTITIES = ("exact", "unversioned", "base")
-
-
-def lock_identity(name: str, identity: str = "unversioned") -> str:
-    """The node name of the lock class printed as ``name`` under ``identity``.
-
-    Parameters
-    ----------
-    name : str
-        A lock class name as lockdep prints it, ``CLASSNAME[#VERSION][/SUBCLASS]``.
-    identity : {"exact", "unversioned", "base"}
-        What tells two classes apart (see the module docstring).
-
-    Examples
-    --------
-    >>> lock_identity("&type->s_umount_key#41/1")
-    '&type->s_umount_key/1'
-    >>> lock_identity("&type->s_umount_key#41/1", "base"), lock_identity("kn->active#257", "exact")
-    ('&type->s_umount_key', 'kn->active#257')
-    """
-    if identity == "exact":
-        return name
-    base, version, subclass = split_name(name)
-    if identity == "base" or subclass is None:
-        return base if (version is not None or identity == "base") else name
-    if identity != "unversioned":
-        raise ValueError(f"identity must be one of {IDENTITIES!r}, got {identity!r}")
-    return f"{base}/{subclass}"
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """One reason to believe in a dependency ``held -> acquired``."""
-
-    source: str
-    """Where it comes from: ``recorded`` (a dependency lockdep had saved, chain entry #K >= 1),
-    ``new`` (the acquisition that triggered the report, chain entry #0), ``held``
-    (two consecutive entries of a held-locks list), ``proc`` (a `` -> [key] name`` line
-    of /proc/lockdep), ``chain`` (two consecutive classes of a /proc/lockdep_chains
-    chain) or ``declared`` (an ordering line a person wrote)."""
-    splat: int | None = None
-    """Index of the splat in the list the graph was built from (None for other sources)."""
-    title: str = ""
-    """Title of that splat, or the name of the ordering or file."""
-    chain_index: int | None = None
-    """The ``-> #K`` entry of the splat, or the chain number in /proc/lockdep_chains."""
-    frames: tuple[Frame, ...] = field(default=(), compare=False, repr=False)
-    """The stack of the acquisition (empty when the source prints none)."""
-    line_no: int | None = None
-    """1-based line of the input the evidence was read from."""
-    op: str | None = None
-    """How ``acquired`` was taken when the source says so: ``lock``, ``rlock`` (a read
-    acquisition) or ``sync``; None when unknown (splat evidence: see
-    :func:`splatkit.analysis.cycles.evidence_op`, which reads it from the stack)."""
-    label: str | None = None
-    """Where the code does it, as a person named it (``@ hardware_enable_all``)."""
-    origin: str | None = None
-    """File (or ordering) name the evidence was read from."""
-
-    @classmethod
-    def _bulk(cls, fields: dict[str, Any], *, line_no: int) -> Evidence:
-        """An Evidence with every field from ``fields`` but ``line_no``: 5x faster than
-        ``__init__`` for the 200,000 dependencies of a big /proc/lockdep (frozen dataclasses
-        set each field through ``object.__setattr__``)."""
-        ev = object.__new__(cls)
-        ev.__dict__.update(fields)
-        ev.__dict__["line_no"] = line_no
-        return ev
-
 
 def _read_input(text_or_path: str | Path, default: str) -> tuple[str, str]:
-    """The text, and the name errors should give for it."""
-    if isinstance(text_or_path, Path) or ("\n" not in text_or_path and Path(text_or_path).is_file()):
+    """The text, and the name errors should give for it.
+
+    A :class:`~pathlib.Path`, a one-line string naming a file, or a string without any blank
+    (every line of a dump or of an ordering has one: ``/proc/lockdep``, ``patch.txt``) is a
+    path; one that cannot be read is a :class:`ParseError` naming it, never text to parse.
+    """
+    if isinstance(text_or_path, Path) or _names_a_file(text_or_path):
         path = Path(text_or_path)
-        return path.read_text(encoding="utf-8", errors="replace"), str(path)
+        try:
+            return path.read_text(encoding="utf-8", errors="replace"), str(path)
+        except OSError as err:
+            raise ParseError(f"cannot read file: {err.strerror or err}", source=str(path)) from err
     return text_or_path, default
 
 
-class LockGraph:
+def _names_a_file(text: str) -> bool:
+    if "\n" in text or not text:
+        return False
+    if not any(c.isspace() for c in text):
+        return True
+    try:
+        return Path(text).is_file()
+    except (OSError, ValueError):  # a name too long for the file system, a NUL: text
+        return False
+
+
+class LockGraph(DependencyGraph):
     """Lock classes (nodes, named as lockdep prints them) and dependencies (edges).
 
     Build one with :meth:`from_splats`, :meth:`from_proc_lockdep` or
@@ -147,36 +81,6 @@ class LockGraph:
     >>> g.has_dependency("kvm_lock", "&kvm->slots_lock")
     True
     """
-
-    def __init__(self, graph: nx.DiGraph | None = None, *, identity: str = "auto") -> None:
-        self._g = graph if graph is not None else nx.DiGraph()
-        self._auto = identity == "auto"
-        self.identity = "exact" if self._auto else identity
-        if self.identity not in IDENTITIES:
-            raise ValueError(f"identity must be 'auto' or one of {IDENTITIES!r}, got {identity!r}")
-        self.problems: list[ParseError] = []
-        self._index: Any = None  # reachability index (analysis.ordering), dropped on change
-
-    # -- building -----------------------------------------------------------------------
-
-    @property
-    def nx(self) -> nx.DiGraph:
-        """The underlying networkx DiGraph.
-
-        Node attrs: ``usage``, ``wait``, ``printed`` (set of names as printed),
-        ``new`` (True for a lock an ordering introduced); edge attr: ``evidence``.
-        Change it through :meth:`add_evidence`, or call :meth:`changed` after
-        changing it directly.
-        """
-        return self._g
-
-    def changed(self) -> None:
-        """Forget cached indexes after ``g.nx`` was changed directly."""
-        self._index = None
-
-    def key(self, name: str) -> str:
-        """The node name of the lock printed as ``name`` in this graph (its lock identity)."""
-        return lock_identity(name, self.identity)
 
     @classmethod
     def from_splats(cls, splats: Iterable[Splat] | Splat, *, held_locks: bool = True,
@@ -295,7 +199,7 @@ class LockGraph:
                        strict: bool = False) -> LockGraph:
         """The dependencies a person declared, one ``A -> B [@ label]`` per line.
 
-        The format is :class:`splatkit.analysis.ordering.Ordering`'s; removal and
+        The format is :class:`splatkit.analysis.orderfile.Ordering`'s; removal and
         split lines are refused here (they only make sense against a graph: use
         :meth:`with_ordering`).
 
@@ -303,8 +207,6 @@ class LockGraph:
         >>> [(ev.source, ev.label, ev.line_no) for ev in g.evidence("cpu_hotplug_lock", "kvm_lock")]
         [('declared', 'hardware_enable_all', 2)]
         """
-        from .analysis.ordering import Ordering
-
         text, source = _read_input(text_or_path, "<orderings>")
         ordering = Ordering.parse(text, name=name or source, source=source, strict=strict)
         if ordering.removals or ordering.splits:
@@ -313,140 +215,44 @@ class LockGraph:
                              source=source, line_no=step.line_no, line=step.text)
         return cls(identity=identity).with_ordering(ordering)
 
-    def add_lock(self, name: str, **attrs: Any) -> str:
-        """Add the lock class printed as ``name`` (if absent) and fill in missing attributes;
-        returns its node name."""
-        node = self.key(name)
-        g = self._g
-        if node not in g:
-            g.add_node(node, printed={name})
-            self._index = None
-        data = g.nodes[node]
-        printed = data.setdefault("printed", set())
-        if name not in printed and not (name == node and printed):  # a node name is not a printing
-            printed.add(name)
-        for k, value in attrs.items():
-            if value is not None and data.get(k) is None:
-                data[k] = value
-        return node
-
-    def add_evidence(self, held: str, acquired: str, evidence: Evidence) -> None:
-        """Record that ``acquired`` was taken while ``held`` was held, and why we think so."""
-        held, acquired = self.add_lock(held), self.add_lock(acquired)
-        g = self._g
-        if not g.has_edge(held, acquired):
-            g.add_edge(held, acquired, evidence=[evidence])
-            self._index = None
-        else:
-            g.edges[held, acquired]["evidence"].append(evidence)
-
-    def add_evidence_many(self, items: Iterable[tuple[str, str, Evidence]]) -> None:
-        """:meth:`add_evidence` for many ``(held, acquired, evidence)`` at once (loading big dumps)."""
-        nodes: dict[str, str] = {}
-        grouped: dict[tuple[str, str], list[Evidence]] = {}
-        for held, acquired, ev in items:
-            u = nodes.get(held)
-            if u is None:
-                u = nodes[held] = self.add_lock(held)
-            v = nodes.get(acquired)
-            if v is None:
-                v = nodes[acquired] = self.add_lock(acquired)
-            evs = grouped.get((u, v))
-            if evs is None:
-                grouped[u, v] = [ev]
-            else:
-                evs.append(ev)
-        # networkx's add_edges_from costs 4 us an edge; writing the adjacency dicts as it
-        # does (one shared data dict in _succ and _pred) costs 1 us.
-        g = self._g
-        succ, pred = g._succ, g._pred
-        for (u, v), evs in grouped.items():
-            data = succ[u].get(v)
-            if data is not None:
-                data["evidence"].extend(evs)
-            else:
-                data = {"evidence": evs}
-                succ[u][v] = data
-                pred[v][u] = data
-        if hasattr(nx, "_clear_cache"):
-            nx._clear_cache(g)
-        self._index = None
-
-    # -- reading ------------------------------------------------------------------------
-
-    def node(self, name: str) -> str:
-        """The node name for ``name`` (as printed or as a node); raises :class:`UnknownLock`."""
-        if name in self._g:
-            return name
-        key = self.key(name)
-        if key in self._g:
-            return key
-        import difflib
-
-        close = difflib.get_close_matches(name, [str(n) for n in self._g.nodes], n=3)
-        hint = f"; closest: {', '.join(repr(c) for c in close)}" if close else ""
-        raise UnknownLock(f"no lock class {name!r} in this graph{hint}")
-
-    def has_dependency(self, held: str, acquired: str) -> bool:
-        """True when some evidence says ``acquired`` was taken while ``held`` was held."""
-        return self._g.has_edge(self.key(held) if held not in self._g else held,
-                                self.key(acquired) if acquired not in self._g else acquired)
-
-    def evidence(self, held: str, acquired: str) -> list[Evidence]:
-        """All evidence for ``held -> acquired`` (empty when there is none)."""
-        if not self.has_dependency(held, acquired):
-            return []
-        held = held if held in self._g else self.key(held)
-        acquired = acquired if acquired in self._g else self.key(acquired)
-        return list(self._g.edges[held, acquired]["evidence"])
-
     # -- questions (delegating to splatkit.analysis) -------------------------------------
 
-    def cycles(self, *, max_length: int | None = None) -> list[Cycle]:
-        """Every elementary cycle of at most ``max_length`` locks, with its evidence.
+    def cycles(self, *, max_length: int | None = None, limit: int | None = MAX_CYCLES) -> Cycles:
+        """The elementary cycles of at most ``max_length`` locks, shortest first, with their evidence;
+        at most ``limit`` of them (``.complete`` and ``.note`` say when there are more).
 
-        See :func:`splatkit.analysis.cycles.lock_cycles`.
+        See :func:`splatkit.analysis.cycles.bounded_cycles`.
         """
-        from .analysis.cycles import lock_cycles
-
-        return list(lock_cycles(self, max_length=max_length))
+        return bounded_cycles(self, max_length=max_length, limit=limit)
 
     def cycle_through(self, held: str, acquired: str) -> Cycle:
         """The shortest cycle through the dependency ``held -> acquired``; raises :class:`NoCycle`.
 
         See :func:`splatkit.analysis.cycles.find_cycle_through`.
         """
-        from .analysis.cycles import find_cycle_through
-
         return find_cycle_through(self, held, acquired)
 
     def what_if(self, held: str, acquired: str, *, op: str | None = None, limit: int = 10,
                 max_length: int | None = None) -> list[Cycle]:
         """The cycles a new dependency ``held -> acquired`` would close (empty when it is safe).
 
-        See :func:`splatkit.analysis.ordering.what_if`.
+        See :func:`splatkit.analysis.whatif.what_if`.
         """
-        from .analysis.ordering import what_if
-
         return what_if(self, held, acquired, op=op, limit=limit, max_length=max_length)
 
     def neighbourhood(self, lock: str, radius: int = 1, *, max_nodes: int = 200) -> LockGraph:
         """The locks within ``radius`` dependencies of ``lock`` (either way), for drawing.
 
-        See :func:`splatkit.analysis.ordering.neighbourhood`.
+        See :func:`splatkit.analysis.whatif.neighbourhood`.
         """
-        from .analysis.ordering import neighbourhood
-
         return neighbourhood(self, lock, radius, max_nodes=max_nodes)
 
     def suggest_order(self, *, exact_max: int = 12,
                       key: Callable[[str], Any] | None = None) -> OrderSuggestion:
         """A total order of the lock classes agreeing with the most evidence.
 
-        See :func:`splatkit.analysis.ordering.suggest_order`.
+        See :func:`splatkit.analysis.suggest.suggest_order`.
         """
-        from .analysis.ordering import suggest_order
-
         return suggest_order(self, exact_max=exact_max, key=key)
 
     def with_ordering(self, ordering: Ordering | str) -> LockGraph:
@@ -454,70 +260,4 @@ class LockGraph:
 
         See :func:`splatkit.analysis.ordering.apply_ordering`.
         """
-        from .analysis.ordering import apply_ordering
-
         return apply_ordering(self, ordering)
-
-    # -- copying and merging ------------------------------------------------------------
-
-    def copy(self) -> LockGraph:
-        """An independent copy: changing it (adding evidence) leaves this graph as it is."""
-        g = self._g.copy()
-        for _held, _acquired, data in g.edges(data=True):
-            data["evidence"] = list(data.get("evidence", []))
-        for _name, data in g.nodes(data=True):
-            if "printed" in data:
-                data["printed"] = set(data["printed"])
-        out = LockGraph(g, identity=self.identity)
-        out._auto = self._auto
-        out.problems = list(self.problems)
-        return out
-
-    def with_identity(self, identity: str) -> LockGraph:
-        """A copy whose lock classes follow ``identity`` (only coarser choices merge nodes).
-
-        >>> g = LockGraph.from_splats(parse(seed_text))
-        >>> g.has_dependency("sb_writers#4", "&of->mutex"), "sb_writers" in g.with_identity("unversioned").nx
-        (True, True)
-        """
-        out = LockGraph(identity=identity)
-        out.problems = list(self.problems)
-        for name, data in self._g.nodes(data=True):
-            for printed in sorted(data.get("printed") or {name}):
-                out.add_lock(printed, **{k: v for k, v in data.items() if k != "printed"})
-        for held, acquired, data in self._g.edges(data=True):
-            h = out.key(next(iter(sorted(self._g.nodes[held].get("printed") or {held}))))
-            a = out.key(next(iter(sorted(self._g.nodes[acquired].get("printed") or {acquired}))))
-            for ev in data.get("evidence", []):
-                out.add_evidence(h, a, ev)
-        return out
-
-    def __or__(self, other: LockGraph) -> LockGraph:
-        """Merge: every lock class and every piece of evidence of both graphs.
-
-        The result uses the coarser identity of the two; two graphs that chose
-        ``auto`` (each one boot) are merged without ``#N`` key versions.
-        """
-        rank = {name: i for i, name in enumerate(IDENTITIES)}
-        identity = max(self.identity, other.identity, key=rank.__getitem__)
-        if self._auto and other._auto and rank[identity] < rank["unversioned"]:
-            identity = "unversioned"
-        left = self.copy() if self.identity == identity else self.with_identity(identity)
-        right = other if other.identity == identity else other.with_identity(identity)
-        merged = left
-        merged._auto = False
-        for name, data in right.nx.nodes(data=True):
-            for printed in sorted(data.get("printed") or {name}):
-                merged.add_lock(printed, **{k: v for k, v in data.items() if k != "printed"})
-        for held, acquired, data in right.nx.edges(data=True):
-            for ev in data.get("evidence", []):
-                merged.add_evidence(held, acquired, ev)
-        merged.problems.extend(right.problems)
-        return merged
-
-    def attributes(self, lock: str) -> Mapping[str, Any]:
-        """The node attributes of ``lock`` (usage, wait, printed names...)."""
-        return self._g.nodes[self.node(lock)]
-
-    def __repr__(self) -> str:
-        return f"<LockGraph: {self._g.number_of_nodes()} lock classes, {self._g.number_of_edges()} dependencies>"

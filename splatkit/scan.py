@@ -1,209 +1,117 @@
 """Find lockdep reports in console logs of any size, reading them in chunks.
 
-:func:`splatkit.parse` normalises every line of its input, which is right for a
-pasted splat and wrong for a 1 GB console log with a few reports in it. The
-scanner reads the log in chunks, looks for the kinds' anchors
-(:data:`splatkit.grammar.kinds.SCAN_ANCHORS`) with literal searches at memory speed,
-confirms each candidate with the banner grammar, and parses only a window
-around each report. Memory stays bounded by the chunk size plus the window;
-line numbers stay absolute.
+:func:`splatkit.parse` normalises every line of its input, which is right for a pasted
+splat and wrong for a 1 GB console log with a few reports in it. The scanner reads the log
+in chunks and looks for the kinds' anchors (:data:`splatkit.grammar.kinds.SCAN_ANCHORS`)
+with literal searches at memory speed. Around the lines that may hold a banner it
+normalises and parses one *region*, once: from a line where parse's line state starts
+afresh (:mod:`splatkit.cuts`) before the first banner, to one well after the last (a
+report's title reads :data:`~splatkit.titles.MAX_BLOCK_LINES` lines), so that 400 banners
+in a row are read as one region, not 400 windows. A report is given out once nothing the
+region lacks could change it; otherwise the next region starts before it.
+
+A text that ``normalize`` decodes as a whole (a quoted-printable mail, a UTF-7 archive: see
+:class:`~splatkit.cuts.EncodingSniffer`) has no literal anchors to search for; it is read
+region by region, every line normalised, as parse reads it. Either way each splat is the one
+:func:`splatkit.parse` gives for the whole file, with the same line numbers.
 """
 
 from __future__ import annotations
 
 import io
 import os
-import re
+import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
 from typing import BinaryIO
 
-from .grammar.kinds import BANNER_HINT, SCAN_ANCHORS, match_banner
-from .lines import _strip, normalize
+from .anchors import Located
+from .cuts import Encodings, EncodingSniffer
 from .model import Splat
-from .parse import MAX_UNRECOGNISED_RUN, parse_lines
-from .titles import MAX_BLOCK_LINES
+from .scanner import Scanner
 
 __all__ = ["Located", "locate", "scan"]
 
 CHUNK = 8 << 20
-#: A report is parsed first from a window of this many lines after its banner (the title reads
-#: MAX_BLOCK_LINES of them, and a report ends MAX_UNRECOGNISED_RUN lines after its last one);
-#: the window doubles while the report runs on.
-WINDOW_LINES = MAX_BLOCK_LINES + MAX_UNRECOGNISED_RUN + 2
-#: No report is read past this many bytes from its banner.
-MAX_WINDOW = 4 << 20
-
-_ANCHORS: tuple[bytes, ...] = tuple(a.encode() for a in SCAN_ANCHORS)
 
 
-def _search_keys(anchors: tuple[bytes, ...]) -> tuple[tuple[re.Pattern[bytes], tuple[bytes, ...]], ...]:
-    """What to search a log for: (a literal regex, the anchors it finds).
+# -- opening a log ---------------------------------------------------------------------------
 
-    Each search reads the whole log once, so anchors that end in the same two bytes
-    (``WARNING:`` and ``BUG:`` in ``G:``) are found by one search for those, each hit
-    checked against them; the others by a search for themselves. (A literal regex: the
-    regex engine finds a literal of two bytes faster than ``bytes.find`` does.)
-    """
-    by_tail: dict[bytes, list[bytes]] = {}
-    for anchor in anchors:
-        by_tail.setdefault(anchor[-2:], []).append(anchor)
-    keys = []
-    for tail, group in by_tail.items():
-        if len(group) > 1:
-            keys.append((re.compile(re.escape(tail)), tuple(group)))
-        else:
-            keys.extend((re.compile(re.escape(anchor)), (anchor,)) for anchor in group)
-    return tuple(keys)
+#: The encoding pre-read reads this much at a time (at least).
+_SNIFF_READ = 1 << 20
 
 
-#: The searches that find every anchor (see _search_keys).
-_SEARCH_KEYS = _search_keys(_ANCHORS)
-
-
-def _banners(buf: bytes, end: int) -> list[int]:
-    """Sorted line-start offsets of the banner lines in ``buf[:end]``.
-
-    Each anchor hit is checked with :data:`BANNER_HINT` where it stands, then its
-    line (wrappers stripped) with :func:`match_banner`.
-    """
-    starts = set()
-    for key, anchors in _SEARCH_KEYS:
-        for hit in key.finditer(buf, 0, end):
-            for anchor in anchors:
-                i = hit.end() - len(anchor)
-                if i < 0 or not buf.startswith(anchor, i) or not BANNER_HINT.match(buf, i):
-                    continue
-                line_start = buf.rfind(b"\n", 0, i) + 1
-                nl = buf.find(b"\n", i, end)
-                line = buf[line_start:nl if nl != -1 else end].decode("utf-8", errors="replace")
-                if match_banner(_strip(line.rstrip("\r"))[0]) is not None:
-                    starts.add(line_start)
-    return sorted(starts)
-
-
-class _LineCounter:
-    """Line numbers of offsets in a buffer, counted incrementally (offsets only grow)."""
-
-    def __init__(self, first_line: int) -> None:
-        self.offset = 0
-        self.line = first_line
-
-    def at(self, buf: bytes, offset: int) -> int:
-        self.line += buf.count(b"\n", self.offset, offset)
-        self.offset = offset
-        return self.line
-
-
-def _parse_at(buf: bytes, region_start: int, banner_no: int, first_no: int, eof: bool) -> tuple[Splat | None, bool]:
-    """Parse the report whose banner is line ``banner_no``; (splat, needs more data).
-
-    The parser ends a report at its end marker or after ``MAX_UNRECOGNISED_RUN``
-    foreign lines, and the title reads at most ``MAX_BLOCK_LINES`` lines from the
-    banner on, so a window holding both gives the same splat as the whole file would.
-    """
-    wanted = banner_no - first_no + WINDOW_LINES
-    at_most = region_start + MAX_WINDOW
-    cap = min(len(buf), at_most)
+def _sniff(stream: BinaryIO, read_size: int, copy: BinaryIO | None = None) -> Encodings:
+    """Read ``stream`` to its end (or until the answer is known) for its whole-text encodings;
+    ``copy`` receives every byte read."""
+    sniffer = EncodingSniffer()
+    tail = bytearray()  # a line begun in the last piece read
     while True:
-        end, found = _after_lines(buf, region_start, wanted, cap)
-        complete = not found and end == len(buf) and eof
-        if not found and not complete:  # parse complete lines only
-            end = buf.rfind(b"\n", region_start, end) + 1
-        text = buf[region_start:end].decode("utf-8", errors="replace")
-        lines = normalize(text, first_line=first_no)
-        splat = next((s for s in parse_lines(lines)
-                      if any(no == banner_no for no, f in s.line_fields if f == "banner")), None)
-        last = lines[-1].no if lines else first_no
-        settled = splat is None or (last - splat.span.last_line > MAX_UNRECOGNISED_RUN
-                                    and last - banner_no + 1 >= MAX_BLOCK_LINES)
-        if complete or settled:
-            return splat, False
-        if not found:
-            if cap == at_most:  # MAX_WINDOW read: the report is cut there
-                return splat, False
-            return None, True  # the next chunk is needed
-        wanted *= 2
+        data = stream.read(max(read_size, _SNIFF_READ))
+        if not data:
+            break
+        if copy is not None:
+            copy.write(data)
+        if sniffer.decided:
+            if copy is None:
+                return sniffer.result()
+            continue
+        first, last = data.find(b"\n") + 1, data.rfind(b"\n") + 1
+        if not first:  # no line ends here
+            tail += data
+            continue
+        sniffer.feed(bytes(tail) + data[:first])  # (copies one line, not the piece)
+        sniffer.feed(data, first, last)
+        tail = bytearray(data[last:])
+    if tail:
+        sniffer.feed(bytes(tail))
+    return sniffer.result()
 
 
-def _after_lines(buf: bytes, start: int, count: int, cap: int) -> tuple[int, bool]:
-    """(offset just after the ``count``-th newline from ``start``, True), or (``cap``, False)
-    when ``buf[start:cap]`` holds fewer."""
-    at = start
-    for _ in range(count):
-        nl = buf.find(b"\n", at, cap)
-        if nl == -1:
-            return cap, False
-        at = nl + 1
-    return at, True
+@contextmanager
+def _opened(source: str | os.PathLike[str] | BinaryIO, chunk_size: int) -> Iterator[tuple[BinaryIO, Encodings]]:
+    """A binary stream of the log at its start, and its encodings.
 
-
-@dataclass(frozen=True)
-class Located:
-    """Where a report starts in a log: what :func:`locate` yields, without parsing the report."""
-
-    kind: str
-    line_no: int
-    """1-based line number of the banner line in the whole log."""
-    offset: int
-    """Byte offset of the banner line in the whole log."""
-    banner: str
-    """The banner line, wrappers stripped."""
+    A stream that cannot seek (a pipe) is copied to a temporary file while it is pre-read:
+    whether parse decodes a text as a whole depends on all of it.
+    """
+    if isinstance(source, (str, os.PathLike)):
+        with open(source, "rb") as f:
+            encodings = _sniff(f, chunk_size)
+            f.seek(0)
+            yield f, encodings
+        return
+    stream = source
+    if isinstance(source, io.TextIOBase):
+        stream = getattr(source, "buffer", None)
+        if stream is None:  # an in-memory text stream
+            stream = io.BytesIO(source.read().encode("utf-8", errors="surrogatepass"))
+    if stream.seekable():
+        start = stream.tell()
+        encodings = _sniff(stream, chunk_size)
+        stream.seek(start)
+        yield stream, encodings
+        return
+    with tempfile.TemporaryFile() as spool:
+        encodings = _sniff(stream, chunk_size, copy=spool)
+        spool.seek(0)
+        yield spool, encodings
 
 
 def _chunks(source: str | os.PathLike[str] | BinaryIO, chunk_size: int, parse: bool) -> Iterator[Splat | Located]:
-    """The chunked reading loop shared by :func:`scan` and :func:`locate`."""
-    if isinstance(source, (str, os.PathLike)):
-        with open(source, "rb") as f:
-            yield from _chunks(f, chunk_size, parse)
-        return
-    stream: BinaryIO = source.buffer if isinstance(source, io.TextIOBase) else source  # type: ignore[assignment]
-    buf = b""
-    base_line = 1  # line number of buf[0]
-    base_offset = 0  # file offset of buf[0]
-    last_banner_no = 0  # banners at or before this line were handled
-    eof = False
-    while not eof:
-        data = stream.read(chunk_size)
-        eof = not data
-        buf += data
-        # Look for anchors in complete lines only, unless the file has ended.
-        limit = len(buf) if eof else buf.rfind(b"\n") + 1
-        counter = _LineCounter(base_line)
-        # Keep the last complete line for the next round: it may be the rule above a banner.
-        keep_from = limit if eof else buf.rfind(b"\n", 0, max(limit - 1, 0)) + 1
-        for banner in _banners(buf, limit):
-            region_start = buf.rfind(b"\n", 0, max(banner - 1, 0)) + 1 if banner > 0 else 0
-            first_no = counter.at(buf, region_start)
-            banner_no = first_no + buf.count(b"\n", region_start, banner)
-            if banner_no <= last_banner_no:
-                continue
-            if not parse:
-                last_banner_no = banner_no
-                nl = buf.find(b"\n", banner, limit)
-                text = _strip(buf[banner:nl if nl != -1 else limit].decode("utf-8", errors="replace"))[0]
-                found = match_banner(text)
-                assert found is not None  # _banners checked it
-                yield Located(found[0].kind, banner_no, base_offset + banner, text.strip())
-                continue
-            splat, more = _parse_at(buf, region_start, banner_no, first_no, eof)
-            if more:  # the report runs past what was read: keep it for the next chunk
-                keep_from = min(keep_from, region_start)
-                break
-            last_banner_no = banner_no
-            if splat is not None:
-                yield splat
-        # Drop what is done; keep the tail the next chunk needs.
-        base_line = counter.at(buf, keep_from)
-        base_offset += keep_from
-        buf = buf[keep_from:]
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be a positive number of bytes, got {chunk_size}")
+    with _opened(source, chunk_size) as (stream, encodings):
+        yield from Scanner(stream, chunk_size, encodings, parse).run()
 
 
 def locate(source: str | os.PathLike[str] | BinaryIO, *, chunk_size: int = CHUNK) -> Iterator[Located]:
     """Yield where every lockdep report of a log starts, without parsing the reports.
 
-    As fast as the log can be searched for :data:`SCAN_ANCHORS`; use it to index
-    a big log, then parse the reports you want (or use :func:`scan`).
+    As fast as the log can be searched for :data:`SCAN_ANCHORS` (after one pre-read that
+    tells whether the text is encoded as a whole, see :mod:`splatkit.cuts`); use it to
+    index a big log, then parse the reports you want (or use :func:`scan`). The banners are
+    those :func:`splatkit.parse` finds, at the same line numbers.
 
     >>> import io
     >>> [(r.kind, r.line_no) for r in locate(io.BytesIO(seed_text.encode()))]
@@ -217,10 +125,14 @@ def locate(source: str | os.PathLike[str] | BinaryIO, *, chunk_size: int = CHUNK
 def scan(source: str | os.PathLike[str] | BinaryIO, *, chunk_size: int = CHUNK) -> Iterator[Splat]:
     """Yield every lockdep report in a log file, in order, reading it ``chunk_size`` bytes at a time.
 
-    ``source`` is a path or a binary file object. Line numbers in the splats are
-    those of the whole file, and each splat is the one :func:`splatkit.parse`
-    would give for the whole file; memory stays bounded by the chunk size plus
-    the largest report window (:data:`MAX_WINDOW`).
+    ``source`` is a path or a binary file object (one that cannot seek, a pipe, is copied
+    to a temporary file first). Each splat is the one :func:`splatkit.parse` gives for the
+    whole file, line numbers included. Each line is normalised and parsed once, however
+    many banners there are; memory stays bounded by the chunk size plus the largest report
+    window, for a log whose lines carry a console or syslog prefix (a text without any, such
+    as a mail, has nowhere to be cut and is held whole, as parse holds it). A report still
+    running :data:`splatkit.scanner.MAX_WINDOW` bytes after its banner is given out as read so far, with a
+    warning.
 
     >>> import io
     >>> [s.cycle[0] for s in scan(io.BytesIO(seed_text.encode()))]

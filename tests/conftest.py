@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import random
 import shutil
 from pathlib import Path
 
@@ -104,3 +105,23 @@ def pytest_generate_tests(metafunc):
             files = corpus_files(**where)
             metafunc.parametrize(name, files or [pytest.param(None, marks=pytest.mark.skip(
                 reason=f"syzkaller corpus not found at {CORPUS}"))])
+
+
+def dense_held_locks_report(held: int = 400, classes: int = 30, seed: int = 1) -> str:
+    """A bad-unlock report whose held-lock list has ``held`` entries over ``classes`` lock
+    classes, in random order (about 65 bytes an entry: 400 make 26 KB).
+
+    Its lock graph (consecutive held locks are dependencies) is dense: with 30 classes it has
+    hundreds of edges and more elementary cycles than anyone could list.
+    """
+    rng = random.Random(seed)
+    entries = [f" #{i}: ffff88800a4c{i:04x} (lock_{rng.randrange(classes)}){{+.+.}}-{{3:3}}, at: f_{i}+0x1/0x2"
+               for i in range(held)]
+    return "\n".join([
+        "=====================================", "WARNING: bad unlock balance detected!",
+        "5.15.0-demo #4 Not tainted", "-------------------------------------",
+        "demo/3310 is trying to release lock (&dev->io_mutex) at:",
+        "[<ffffffffc08a1234>] demo_release+0x44/0x90 [demo]", "but there are no more locks to release!", "",
+        "other info that might help us debug this:", f"{held} locks held by demo/3310:", *entries, "",
+        "stack backtrace:", "CPU: 3 PID: 3310 Comm: demo Not tainted 5.15.0-demo #4", "Call Trace:", " <TASK>",
+        " dump_stack_lvl+0x45/0x59", " lock_release+0x3a4/0x6b0", " </TASK>"]) + "\n"

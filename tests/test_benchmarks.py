@@ -15,7 +15,7 @@ def test_benchmarks_quick_run(corpus_dir, tmp_path):
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     text = out.read_text()
-    for section in ("parse:", "titles:", "scan:", "stream:"):
+    for section in ("parse:", "titles:", "scan:", "stream:", "hostile:"):
         assert section in text
     # The generated logs hold corpus reports, and locate() must find them all.
     located = int(text.split("locate: ")[1].split()[0])

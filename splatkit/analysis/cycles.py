@@ -8,6 +8,12 @@ only waits when a writer holds the lock or (rwsem, percpu-rwsem: they are fair)
 is already waiting for it, so such a cycle deadlocks only together with a writer.
 :class:`Cycle` marks those edges and says so in :attr:`Cycle.note`, rather than
 hiding the cycle (lockdep itself reports it).
+
+A graph can have more cycles than anyone can list: a splat whose held-lock list names a
+few dozen classes in hundreds of entries makes a dense graph, whose cycles grow
+exponentially with their length. :func:`bounded_cycles` (what ``LockGraph.cycles`` and
+every view use) stops after ``limit`` of them, and its :class:`Cycles` result says so
+(:attr:`Cycles.note`); :func:`lock_cycles` lists them all.
 """
 
 from __future__ import annotations
@@ -23,10 +29,14 @@ from ..errors import NoCycle
 from .explain import acquire_op
 
 if TYPE_CHECKING:
-    from ..graph import Evidence, LockGraph
+    from ..depgraph import DependencyGraph, Evidence
 
-__all__ = ["Cycle", "edge_op", "evidence_op", "find_cycle_through", "find_lock_cycle", "lock_cycles",
-           "make_cycle", "shortest_path"]
+__all__ = ["MAX_CYCLES", "Cycle", "Cycles", "bounded_cycles", "edge_op", "evidence_op", "find_cycle_through",
+           "find_lock_cycle", "lock_cycles", "make_cycle", "shortest_path"]
+
+#: The most cycles a search lists by default (every view searches with it): listing them is
+#: polynomial per cycle, so this bounds the time a dense lock graph can take.
+MAX_CYCLES = 1000
 
 
 @dataclass(frozen=True)
@@ -41,7 +51,7 @@ class Cycle:
     """For each edge, how its lock was acquired: ``lock``, ``rlock`` (read), ``sync``, or None
     when no evidence tells (see :func:`edge_op`)."""
     hypothetical: tuple[str, str] | None = None
-    """The edge that is only proposed (:func:`splatkit.analysis.ordering.what_if`), if any."""
+    """The edge that is only proposed (:func:`splatkit.analysis.whatif.what_if`), if any."""
 
     @property
     def edges(self) -> list[tuple[str, str]]:
@@ -110,16 +120,27 @@ def edge_op(evidence: Iterable[Evidence]) -> str | None:
     return "sync" if "sync" in ops else "lock"
 
 
-def make_cycle(G: LockGraph, locks: Iterable[str], *, hypothetical: tuple[str, str] | None = None) -> Cycle:
-    """A :class:`Cycle` over ``locks`` (in order) with the evidence ``G`` holds for each edge."""
+def make_cycle(G: DependencyGraph, locks: Iterable[str], *, hypothetical: tuple[str, str] | None = None,
+               _edges: dict | None = None) -> Cycle:
+    """A :class:`Cycle` over ``locks`` (in order) with the evidence ``G`` holds for each edge.
+
+    (``_edges`` caches each edge's evidence and acquisition across the cycles of one search:
+    a dense graph's cycles share their edges.)
+    """
     locks = tuple(locks)
     g = G.nx
     n = len(locks)
-    evidence = []
+    edges = {} if _edges is None else _edges
+    evidence, ops = [], []
     for i in range(n):
         edge = (locks[i], locks[(i + 1) % n])
-        evidence.append(tuple(g.edges[edge].get("evidence", [])) if g.has_edge(*edge) else ())
-    return Cycle(locks, tuple(evidence), tuple(edge_op(evs) for evs in evidence), hypothetical)
+        known = edges.get(edge)
+        if known is None:
+            evs = tuple(g.edges[edge].get("evidence", [])) if g.has_edge(*edge) else ()
+            known = edges[edge] = (evs, edge_op(evs))
+        evidence.append(known[0])
+        ops.append(known[1])
+    return Cycle(locks, tuple(evidence), tuple(ops), hypothetical)
 
 
 def _rotate(locks: list[str], G: nx.DiGraph) -> tuple[str, ...]:
@@ -134,12 +155,111 @@ def _rotate(locks: list[str], G: nx.DiGraph) -> tuple[str, ...]:
     return tuple(locks[i:] + locks[:i])
 
 
-def lock_cycles(G: LockGraph, *, max_length: int | None = None) -> Iterator[Cycle]:
-    """Yield every elementary cycle of at most ``max_length`` locks, shortest first.
+class Cycles(list):
+    """Cycles found by a search, shortest first (a list of :class:`Cycle`), and whether the
+    search saw them all.
+
+    Attributes
+    ----------
+    complete : bool
+        False when the search stopped at its ``limit``: the graph has more cycles.
+    limit : int or None
+        The most cycles the search would list.
+    max_length : int or None
+        The longest cycle it looked for (None: any length).
+    """
+
+    def __init__(self, cycles: Iterable[Cycle] = (), *, complete: bool = True, limit: int | None = None,
+                 max_length: int | None = None) -> None:
+        super().__init__(cycles)
+        self.complete, self.limit, self.max_length = complete, limit, max_length
+
+    @property
+    def note(self) -> str:
+        """One sentence for a view when the search stopped short, else empty.
+
+        >>> g = LockGraph.from_orderings("\\n".join(f"{a} -> {b}" for a in "abcd" for b in "abcd" if a != b))
+        >>> print(g.cycles(limit=10).note)
+        the lock graph has more than 10 dependency cycles; the search stopped there (limit=10), so shorter ones may be missing
+        """
+        if self.complete:
+            return ""
+        return (f"the lock graph has more than {self.limit} dependency cycles; the search stopped there "
+                f"(limit={self.limit}), so shorter ones may be missing")
+
+
+def _search_graph(g: nx.DiGraph) -> nx.DiGraph:
+    """The part of ``g`` that holds cycles (the edges inside its strongly connected
+    components), built in name order so that the search does not depend on the order the
+    graph was built in."""
+    component: dict = {}
+    for i, members in enumerate(nx.strongly_connected_components(g)):
+        if len(members) > 1 or any(g.has_edge(n, n) for n in members):
+            component.update(dict.fromkeys(members, i))
+    h = nx.DiGraph()
+    h.add_nodes_from(sorted(component, key=str))
+    h.add_edges_from(sorted(((u, v) for u in component for v in g._succ[u]  # noqa: SLF001 - plain adjacency
+                             if component.get(v) == component[u]), key=str))
+    return h
+
+
+def bounded_cycles(G: DependencyGraph, *, max_length: int | None = None, limit: int | None = MAX_CYCLES) -> Cycles:
+    """The elementary cycles of ``G``, shortest first, at most ``limit`` of them.
+
+    networkx's ``simple_cycles`` (Johnson's algorithm; with ``length_bound`` when
+    ``max_length`` is given) takes time polynomial in the cycles it yields, so stopping
+    after ``limit`` bounds the time a dense graph can take: a held-lock list of hundreds of
+    entries over a few dozen classes has millions of cycles.
 
     Parameters
     ----------
-    G : LockGraph
+    G : DependencyGraph
+        A :class:`~splatkit.graph.LockGraph`, or any graph of its data.
+    max_length : int, optional
+        Longest cycle to look for; None for any length.
+    limit : int or None
+        Most cycles to list (None: all, which may never end on a dense graph).
+
+    Returns
+    -------
+    Cycles
+        Sorted by length, then lock names; ``complete`` is False (and ``note`` says so)
+        when the graph has more than ``limit``: the list then holds the first ``limit``
+        the search found, which need not be the shortest.
+
+    Examples
+    --------
+    >>> g = LockGraph.from_splats(parse(seed_text))
+    >>> found = bounded_cycles(g)
+    >>> [c.locks for c in found], found.complete
+    ([('kvm_lock', '&kvm->slots_lock', '&kvm->srcu', 'cpu_hotplug_lock')], True)
+    """
+    g = G.nx
+    found, complete = [], True
+    for cycle in nx.simple_cycles(_search_graph(g), length_bound=max_length):
+        if limit is not None and len(found) == limit:
+            complete = False
+            break
+        found.append(_rotate(cycle, g))
+    edges: dict = {}
+    return Cycles((make_cycle(G, locks, _edges=edges) for locks in sorted(found, key=_by_length)),
+                  complete=complete, limit=limit, max_length=max_length)
+
+
+def _by_length(locks: tuple[str, ...]) -> tuple[int, tuple[str, ...]]:
+    return len(locks), locks
+
+
+def lock_cycles(G: DependencyGraph, *, max_length: int | None = None) -> Iterator[Cycle]:
+    """Yield every elementary cycle of at most ``max_length`` locks, shortest first.
+
+    All of them: on a dense graph that may never end (use :func:`bounded_cycles`, as every
+    view does).
+
+    Parameters
+    ----------
+    G : DependencyGraph
+        A :class:`~splatkit.graph.LockGraph`, or any graph of its data.
     max_length : int, optional
         Longest cycle to look for; None for no bound.
 
@@ -156,21 +276,18 @@ def lock_cycles(G: LockGraph, *, max_length: int | None = None) -> Iterator[Cycl
     >>> next(lock_cycles(LockGraph.from_splats(parse(seed_text)))).read_edges
     [('&kvm->srcu', 'cpu_hotplug_lock')]
     """
-    g = G.nx
-    found = [_rotate(c, g) for c in nx.simple_cycles(g, length_bound=max_length)]
-    for locks in sorted(found, key=lambda c: (len(c), c)):
-        yield make_cycle(G, locks)
+    yield from bounded_cycles(G, max_length=max_length, limit=None)
 
 
-def find_lock_cycle(G: LockGraph, *, max_length: int | None = None) -> Cycle:
-    """The first cycle :func:`lock_cycles` yields; raises :class:`NoCycle` when there is none."""
-    for cycle in lock_cycles(G, max_length=max_length):
+def find_lock_cycle(G: DependencyGraph, *, max_length: int | None = None) -> Cycle:
+    """A shortest cycle (the first :func:`lock_cycles` yields); raises :class:`NoCycle` when there is none."""
+    for cycle in bounded_cycles(G, max_length=max_length, limit=MAX_CYCLES):
         return cycle
     raise NoCycle("the lock graph has no dependency cycle" +
                   (f" of at most {max_length} locks" if max_length else ""))
 
 
-def shortest_path(G: LockGraph, source: str, target: str) -> list[str] | None:
+def shortest_path(G: DependencyGraph, source: str, target: str) -> list[str] | None:
     """The shortest dependency path ``source -> ... -> target`` (breadth first, ties by name)."""
     g = G.nx
     if source == target:
@@ -193,12 +310,13 @@ def shortest_path(G: LockGraph, source: str, target: str) -> list[str] | None:
     return None
 
 
-def find_cycle_through(G: LockGraph, held: str, acquired: str) -> Cycle:
+def find_cycle_through(G: DependencyGraph, held: str, acquired: str) -> Cycle:
     """The shortest cycle that uses the dependency ``held -> acquired``.
 
     Parameters
     ----------
-    G : LockGraph
+    G : DependencyGraph
+        A :class:`~splatkit.graph.LockGraph`, or any graph of its data.
     held, acquired : str
         A dependency of ``G`` (lock names as printed or as nodes).
 

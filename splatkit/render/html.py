@@ -237,7 +237,10 @@ def _table_or_note(df: pd.DataFrame, empty: str, **kwargs: Any) -> str:
 def _graph_pane(view: dict[str, Any]) -> str:
     if not view["nodes"]:
         return _note("Nothing to draw: this report prints no dependency chain and no held locks.")
-    return f'<div id="sk-graph" class="splatkit-graph"></div>{_LEGEND}'
+    note = view.get("cycle_note")
+    return (f'<div id="sk-graph" class="splatkit-graph"></div>{_LEGEND}'
+            + (_note(f"{note[0].upper()}{note[1:]}; the cycle drawn in red is the shortest of those found.")
+               if note else ""))
 
 
 def _raw_lines(splat: Splat) -> str:
@@ -278,15 +281,19 @@ def _body(splat: Splat, source: str | None, graph: LockGraph, view: dict[str, An
     )
 
 
-def report_html(splat: Splat, *, source: str | None = None) -> str:
+def report_html(splat: Splat, *, source: str | None = None, notes: list[str] | None = None) -> str:
     """One self-contained HTML page exploring ``splat``; it loads no URL at all.
 
     Parameters
     ----------
     splat : Splat
-        The report to show; its own cycle is the one highlighted.
+        The report to show; its own cycle is the one highlighted (without one, the shortest
+        cycle a bounded search of its lock graph finds).
     source : str, optional
         Where the text came from; only the file name is shown in the header.
+    notes : list of str, optional
+        Gets the notes the page shows about what it could not show in full (a cycle
+        search that stopped at its limit), for a caller that reports them elsewhere too.
 
     Returns
     -------
@@ -307,6 +314,8 @@ def report_html(splat: Splat, *, source: str | None = None) -> str:
     vis, ours = vis_network_assets(), lock_graph_assets()
     graph = LockGraph.from_splats(splat)
     view = graph_view(graph, cycle=splat.cycle or None)
+    if notes is not None and view["cycle_note"]:
+        notes.append(view["cycle_note"])
     selected = default_edge(view)
     data = {"view": view, "options": network_options(), "selected": selected}
     title = f"lockdep: {splat.title or splat.banner}"

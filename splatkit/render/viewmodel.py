@@ -11,11 +11,15 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from ..analysis.cycles import lock_cycles
+from ..analysis.cycles import bounded_cycles
 from ..analysis.explain import establishing_frame
 from ..graph import LockGraph
 
-__all__ = ["changed_edges", "edge_id", "graph_view", "network_options"]
+__all__ = ["VIEW_CYCLE_LIMIT", "changed_edges", "edge_id", "graph_view", "network_options"]
+
+#: A drawing highlights one cycle, the shortest among the first this many a search finds:
+#: enough to pick a short one, and it bounds the time a dense graph can take.
+VIEW_CYCLE_LIMIT = 100
 
 CYCLE_COLOR = "#d62728"
 EDGE_COLOR = "#7f7f7f"
@@ -67,7 +71,9 @@ def graph_view(graph: LockGraph, *, cycle: tuple[str, ...] | None = None,
                marked: Collection[tuple[str, str]] = ()) -> dict[str, Any]:
     """Nodes and edges of ``graph`` for drawing, with the cycle highlighted.
 
-    ``cycle`` defaults to the first cycle of the graph. Edges ``(held, acquired)``
+    ``cycle`` defaults to the shortest cycle a bounded search of the graph finds
+    (:func:`splatkit.analysis.cycles.bounded_cycles` with :data:`VIEW_CYCLE_LIMIT`;
+    ``"cycle_note"`` says when the graph has more cycles than it looked at, else it is empty). Edges ``(held, acquired)``
     in ``marked`` (say, what an ordering declared: :func:`changed_edges`) are drawn
     dashed in another colour and have ``"marked": True``. Node ids are lock-class
     names, edge ids come from :func:`edge_id`; both are sorted, so the output is
@@ -77,8 +83,10 @@ def graph_view(graph: LockGraph, *, cycle: tuple[str, ...] | None = None,
     >>> sorted(e["label"] for e in view["edges"] if e["cycle"])
     ['kvm_dev_ioctl', 'kvm_lapic_set_base', 'kvm_swap_active_memslots', 'set_nx_huge_pages']
     """
+    note = ""
     if cycle is None:
-        cycle = next((c.locks for c in lock_cycles(graph)), ())
+        found = bounded_cycles(graph, limit=VIEW_CYCLE_LIMIT)
+        cycle, note = (found[0].locks if found else ()), found.note
     cycle_edges = {(cycle[i], cycle[(i + 1) % len(cycle)]) for i in range(len(cycle))} if cycle else set()
     g = graph.nx
     nodes = []
@@ -115,7 +123,7 @@ def graph_view(graph: LockGraph, *, cycle: tuple[str, ...] | None = None,
             "width": 3 if in_cycle else (2 if is_marked else 1),
             "evidence": evidence,
         })
-    return {"nodes": nodes, "edges": edges, "cycle": list(cycle)}
+    return {"nodes": nodes, "edges": edges, "cycle": list(cycle), "cycle_note": note}
 
 
 def network_options() -> dict[str, Any]:

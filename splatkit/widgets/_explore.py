@@ -73,6 +73,9 @@ class Explorer(ipywidgets.VBox):
         The stack table currently shown (:func:`splatkit.tables.frames_table`).
     chain_view, frames_view : ipywidgets.HTML
         The chain table (the selected dependency's row marked) and the stack table, as shown.
+    cycle_note : str
+        What the drawing could not show (the lock graph has more cycles than a bounded
+        search looked at), shown above it; empty when nothing was left out.
     """
 
     def __init__(self, splats: Sequence[Splat], *, height: str = "520px") -> None:
@@ -93,8 +96,10 @@ class Explorer(ipywidgets.VBox):
         self.graph.layout = ipywidgets.Layout(flex="1 1 55%", min_width="360px")
         self.graph.observe(self._on_select, names="selected_edge")
         self._show(self.graph.selected_edge)
-        self.children = [ipywidgets.HBox([self.graph, self.chain_view]),
-                         self.frames_view]
+        self.cycle_note = view["cycle_note"]
+        # A Label puts its value in the page as text (textContent): no escaping needed.
+        notes = [ipywidgets.Label(self.cycle_note)] if self.cycle_note else []
+        self.children = [*notes, ipywidgets.HBox([self.graph, self.chain_view]), self.frames_view]
 
     @property
     def selected_edge(self) -> str:

@@ -25,11 +25,14 @@ __all__ = ["OrderingView", "compare_orderings"]
 
 
 def _verdict_text(row: pd.Series) -> str:
-    """A column header's verdict: ``acyclic``, ``1 cycle`` or ``N cycles``, and the writer caveat."""
+    """A column header's verdict: ``acyclic``, ``1 cycle`` or ``N cycles`` (``more than N
+    cycles`` when the search stopped at its limit), and the writer caveat."""
     n = int(row["cycles"])
     if not n:
         return "acyclic"
     text = f"{n} cycle" + ("" if n == 1 else "s")
+    if not row.get("complete", True):
+        text = f"more than {text} (the cycle search stopped there)"
     return text + (", needs a waiting writer" if row["needs_writer"] else "")
 
 

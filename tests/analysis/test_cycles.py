@@ -1,13 +1,16 @@
-"""Cycles with their evidence, read-lock edges, and the shortest cycle through an edge."""
+"""Cycles with their evidence, read-lock edges, the shortest cycle through an edge, bounded searches."""
 
 from __future__ import annotations
 
 import itertools
+import time
 
 import networkx as nx
 import pytest
 
-from splatkit.analysis.cycles import find_cycle_through, lock_cycles
+import splatkit
+from conftest import dense_held_locks_report
+from splatkit.analysis.cycles import MAX_CYCLES, bounded_cycles, find_cycle_through, lock_cycles
 from splatkit.errors import NoCycle, UnknownLock
 from splatkit.graph import Evidence, LockGraph
 
@@ -70,3 +73,55 @@ def test_cycles_are_deterministic_and_sorted(seed_text):
     first = [c.locks for c in lock_cycles(g)]
     assert first == [c.locks for c in lock_cycles(g.copy())]
     assert [len(c) for c in first] == sorted(len(c) for c in first)
+
+
+# -- a bounded search (issue 9: a 20 KB held-lock list hung every view) -----------------------------
+
+def _dense_graph() -> LockGraph:
+    (splat,) = splatkit.parse(dense_held_locks_report())
+    assert len(splat.held_locks) == 400
+    return LockGraph.from_splats(splat)
+
+
+def test_a_dense_held_lock_list_is_searched_within_the_limit():
+    g = _dense_graph()
+    assert g.nx.number_of_nodes() == 30 and g.nx.number_of_edges() > 300
+    start = time.perf_counter()
+    found = g.cycles()
+    assert time.perf_counter() - start < 10  # a hang guard; speed is measured in benchmarks/
+    assert len(found) == MAX_CYCLES and not found.complete
+    assert found.note == ("the lock graph has more than 1000 dependency cycles; the search stopped there "
+                          "(limit=1000), so shorter ones may be missing")
+    assert [len(c) for c in found] == sorted(len(c) for c in found)
+    assert len({c.canonical() for c in found}) == len(found)
+    for cycle in found:
+        assert all(g.has_dependency(u, v) and g.evidence(u, v) == list(evs)
+                   for (u, v), evs in zip(cycle.edges, cycle.evidence))
+
+
+def test_a_bounded_search_is_the_full_one_below_its_limit():
+    g = LockGraph.from_orderings("\n".join(f"l{u} -> l{v}" for u, v in
+                                           nx.gnp_random_graph(9, 0.3, seed=4, directed=True).edges))
+    every = list(lock_cycles(g))
+    assert 20 < len(every) < 1000
+    assert [c.locks for c in bounded_cycles(g)] == [c.locks for c in every] and bounded_cycles(g).complete
+    exact = bounded_cycles(g, limit=len(every))
+    assert exact.complete and exact.note == ""
+    some = bounded_cycles(g, limit=7)
+    assert len(some) == 7 and not some.complete and some.limit == 7
+    assert {c.canonical() for c in some} <= {c.canonical() for c in every}
+    assert bounded_cycles(g, max_length=2, limit=None) == [c for c in every if len(c) <= 2]
+
+
+def test_a_bounded_search_does_not_depend_on_the_order_the_graph_was_built_in():
+    edges = list(nx.gnp_random_graph(25, 0.3, seed=7, directed=True).edges)
+    one = LockGraph.from_orderings("\n".join(f"l{u} -> l{v}" for u, v in edges))
+    other = LockGraph.from_orderings("\n".join(f"l{u} -> l{v}" for u, v in reversed(edges)))
+    assert [c.locks for c in one.cycles(limit=50)] == [c.locks for c in other.cycles(limit=50)]
+    assert not one.cycles(limit=50).complete
+
+
+def test_graph_and_analysis_agree_on_the_default_limit():
+    from splatkit import graph
+
+    assert graph.MAX_CYCLES == MAX_CYCLES

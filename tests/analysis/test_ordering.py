@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import random
+import re
+from pathlib import Path
 
 import networkx as nx
 import pandas as pd
@@ -13,7 +15,7 @@ import splatkit
 from splatkit.analysis.ordering import Ordering, Remove, Split, suggest_order, what_if
 from splatkit.errors import ParseError, UnknownLock
 from splatkit.graph import LockGraph
-from splatkit.samples import ORDERINGS, ordering_names, ordering_text
+from splatkit.samples import ORDERINGS, data_path, ordering_names, ordering_text
 
 
 @pytest.fixture
@@ -225,3 +227,88 @@ def test_compare_accepts_ordering_objects_and_reports_problems(seed_graph):
     df = splatkit.compare(seed_graph, {"typo": Ordering.parse("kvm_lock => x\n", name="typo", source="t.txt")})
     assert df.loc["typo", "problems"][0].startswith("t.txt:1: not an ordering line")
     assert df.loc["typo", "verdict"] == "cyclic"
+
+
+def test_compare_says_when_a_cycle_search_stopped(seed_graph):
+    df = splatkit.compare(seed_graph, {"as is": "", "cross": "kvm_lock -> cpu_hotplug_lock\n"
+                                                            "&kvm->srcu -> kvm_lock\n"}, limit=1)
+    assert df["complete"].tolist() == [True, False]
+    assert df.loc["cross", "cycles"] == 1 and df.loc["cross", "verdict"] == "cyclic"
+    assert df.loc["cross", "problems"] == ["cross: the lock graph has more than 1 dependency cycles; the search "
+                                           "stopped there (limit=1), so shorter ones may be missing"]
+    # A cycle of the base graph is 'removed' only when one of its edges is gone, listed or not.
+    assert df.loc["cross", "removed"] == []
+
+
+# -- typos in an ordering file (issue 9: they were read as new locks, or dropped) -------------------
+
+#: A typo of each part of the bundled kvm-usage-lock ordering, and what the error says.
+TYPOS = [
+    ("(read) @ hardware_enable_all", "(raed) @ hardware_enable_all",
+     "unknown qualifier '(raed)': the only one is ' (read)'"),
+    ("(read) @ hardware_enable_all", "(READ) @ hardware_enable_all",
+     "unknown qualifier '(READ)': the only one is ' (read)'"),
+    (" (read) @ hardware_enable_all", "(read) @ hardware_enable_all",
+     "'(read)' goes after the lock name, with a blank before it"),
+    ("(read) @ hardware_enable_all", "(read) at hardware_enable_all",
+     "'at' names a split line's sites; a dependency's site is written ' @ site'"),
+    ("(read) @ hardware_enable_all", "(read) @hardware_enable_all",
+     "a site is written ' @ site', with a blank on each side of '@'"),
+    ("(read) @ hardware_enable_all", "(read)  @  hardware_enable_all",
+     "a site is written ' @ site', with a blank on each side of '@'"),
+    ("(read) @ hardware_enable_all", "(read) @", "'@' without a site after it"),
+    ("(read) @ hardware_enable_all", "(read) @ hardware_enable_all @ kvm_dev_ioctl",
+     "one site per line, a function name ('hardware_enable_all @ kvm_dev_ioctl')"),
+    ("split kvm_lock: kvm_usage_lock", "split kvm_lock : kvm_usage_lock",
+     "no blank before the ':' of a split line"),
+    ("at hardware_enable_all, hardware_disable_all", "@ hardware_enable_all, hardware_disable_all",
+     "a split line names its sites after ' at ', not '@'"),
+    ("hardware_enable_all, hardware_disable_all", "hardware_enable_all,, hardware_disable_all",
+     "an empty site between commas"),
+    ("- cpu_hotplug_lock -> kvm_usage_lock", "remove cpu_hotplug_lock -> kvm_usage_lock",
+     "'remove' is no keyword; a removal is written '- A -> B'"),
+    ("- cpu_hotplug_lock -> kvm_usage_lock", "- cpu_hotplug_lock -> kvm_usage_lock (read)",
+     "a removal takes no '(read)' (it removes the dependency however taken)"),
+]
+
+
+@pytest.mark.parametrize("good, bad, message", TYPOS, ids=[bad for _, bad, _ in TYPOS])
+def test_a_typo_is_an_error_naming_file_and_line_never_a_new_lock(seed_graph, tmp_path, good, bad, message):
+    text = ordering_text("kvm-usage-lock")
+    assert text.count(good) == 1
+    no = text[:text.index(good)].count("\n") + 1
+    path = tmp_path / "kvm-usage-lock.txt"
+    path.write_text(text.replace(good, bad))
+    o = Ordering.parse(path.read_text(), source=str(path))
+    (problem,) = o.problems
+    assert str(problem).startswith(f"{path}:{no}: not an ordering line: {message}; expected ")
+    assert problem.line == text.replace(good, bad).splitlines()[no - 1].strip()
+    assert len(o.steps) == len(Ordering.parse(text).steps) - 1  # the other lines still apply
+    h = seed_graph.with_ordering(o)
+    assert {str(p) for p in h.problems} >= {str(problem)}
+    assert not [n for n in h.nx if any(word in n for word in ("(", "@", " at ", " "))]
+    with pytest.raises(ParseError, match=rf"^{re.escape(str(path))}:{no}: not an ordering line: "):
+        Ordering.parse(path.read_text(), source=str(path), strict=True)
+
+
+def test_every_bundled_line_still_reads_and_odd_lock_names_are_names():
+    for name in ORDERINGS:
+        assert Ordering.parse(ordering_text(name)).problems == []
+    o = Ordering.parse("&ACCESS_PRIVATE(ssp->srcu_sup, lock) -> (wq_completion)events\n"
+                       "&(&dev->lock)->rlock -> sb_writers#4/1 @ f\n")
+    assert o.problems == [] and [d.acquired for d in o.declared] == ["(wq_completion)events", "sb_writers#4/1"]
+
+
+@pytest.mark.parametrize("build", [
+    lambda p: LockGraph.from_proc_lockdep(p),
+    lambda p: LockGraph.from_proc_lockdep(Path(p)),
+    lambda p: LockGraph.from_proc_lockdep_chains(p),
+    lambda p: LockGraph.from_orderings(p),
+    lambda p: LockGraph.from_proc_lockdep(data_path("proc", "kvm-lockdep.txt"), chains=p),
+])
+def test_a_path_that_does_not_exist_is_an_error_naming_it(tmp_path, build):
+    missing = str(tmp_path / "nope" / "lockdep")
+    with pytest.raises(ParseError, match=rf"^{re.escape(missing)}: cannot read file: No such file or directory$"):
+        build(missing)
+    with pytest.raises(ParseError, match=rf"^{re.escape(str(tmp_path))}: cannot read file: Is a directory$"):
+        build(str(tmp_path))

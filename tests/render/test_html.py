@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 import splatkit
+from conftest import dense_held_locks_report
 from splatkit.errors import DependencyError
 from splatkit.render.html import report_html, table_html, vis_network_assets, write_report
 from splatkit.render.text import explain_text
@@ -156,3 +157,19 @@ def test_missing_pyvis_names_the_extra(seed_splat, monkeypatch):
             report_html(seed_splat)
     finally:
         vis_network_assets.cache_clear()
+
+
+def test_a_report_without_a_cycle_of_its_own_draws_the_shortest_found_and_says_what_it_left_out():
+    (splat,) = splatkit.parse(dense_held_locks_report())
+    assert not splat.cycle
+    notes: list[str] = []
+    page = report_html(splat, source="dense.txt", notes=notes)
+    assert notes == ["the lock graph has more than 100 dependency cycles; the search stopped there "
+                     "(limit=100), so shorter ones may be missing"]
+    assert ('<p class="sk-note">The lock graph has more than 100 dependency cycles; the search stopped there '
+            "(limit=100), so shorter ones may be missing; the cycle drawn in red is the shortest of those "
+            "found.</p>") in page
+    data = json.loads(html.unescape(_Page(page).scripts[0]))
+    assert len(data["view"]["cycle"]) == 1  # a self-dependency: two entries of one class in a row
+    few = splatkit.parse(dense_held_locks_report(held=20, classes=10_000))[0]  # (20 classes, no cycle)
+    assert "cycle search" not in report_html(few, notes=notes) and len(notes) == 1

@@ -148,3 +148,11 @@ def test_the_ordering_name_is_text_in_a_label(graph):
     assert isinstance(title, ipywidgets.Label) and not isinstance(title, ipywidgets.HTML)
     assert title.value == HOSTILE
     assert HOSTILE not in view.table_view.value and html.escape(HOSTILE) in view.table_view.value
+
+
+def test_an_ordering_with_too_many_cycles_says_so(graph):
+    dense = "\n".join(f"l{a} -> l{b}" for a in range(12) for b in range(12) if a != b)
+    view = compare_orderings(graph, {"dense": dense})
+    assert view.verdicts["dense"] == "more than 1000 cycles (the cycle search stopped there)"
+    assert not view.table.loc["dense", "complete"]
+    assert any("dense: the lock graph has more than 1000" in p for p in view.table.loc["dense", "problems"])

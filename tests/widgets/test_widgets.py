@@ -121,3 +121,18 @@ def test_hostile_name_is_escaped_in_the_tables(seed_text):
     explorer.selected_edge = f"cpu_hotplug_lock -> {HOSTILE}"
     assert html.escape(HOSTILE) in explorer.frames_view.value and "<img" not in explorer.frames_view.value
 
+
+
+def test_explore_a_dense_held_lock_list_says_what_the_drawing_left_out():
+    from conftest import dense_held_locks_report
+
+    explorer = explore(dense_held_locks_report())
+    assert explorer.cycle_note.startswith("the lock graph has more than 100 dependency cycles")
+    (note, drawing, stacks) = explorer.children
+    assert isinstance(note, ipywidgets.Label) and note.value == explorer.cycle_note
+    assert drawing.children == (explorer.graph, explorer.chain_view) and stacks is explorer.frames_view
+    assert len([n for n in explorer.graph.nodes if n["cycle"]]) >= 1
+
+
+def test_explore_the_seed_leaves_nothing_out(explorer):
+    assert explorer.cycle_note == ""
