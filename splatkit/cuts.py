@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 from .grammar.tokens import MAX_LINE
 from .grammar.wrappers import (
+    BASE64_HEADER,
     KERN_CONT_MAX_LINES,
     QP_FULL_LINE,
     QP_HEADER,
@@ -44,7 +45,8 @@ from .grammar.wrappers import (
     UTF7_MARKER,
     UTF7_MIN_MARKERS,
 )
-from .lines import _qp_decode, _strip, utf7_decode
+from .encodings import _qp_decode, utf7_decode
+from .lines import _strip
 
 __all__ = ["GUARD_LINES", "EncodingSniffer", "Encodings", "is_reset_line", "lead_lines", "may_run_into",
            "starts_afresh"]
@@ -68,11 +70,14 @@ class Encodings:
 
     quoted_printable: bool = False
     utf7: bool = False
+    base64: bool = False
+    """A MIME part's header says its body is base64: the body's lines hold no console line,
+    and no reset line (it is read whole, with its header, as parse reads it)."""
 
     @property
     def any(self) -> bool:
         """True when every line must be decoded before anything can be searched in it."""
-        return self.quoted_printable or self.utf7
+        return self.quoted_printable or self.utf7 or self.base64
 
 
 def lead_lines(encodings: Encodings) -> list[str]:
@@ -120,6 +125,7 @@ class EncodingSniffer:
         self.header = False
         self.breaks = 0
         self.markers = 0
+        self.base64 = False
 
     @property
     def decided(self) -> bool:
@@ -137,6 +143,8 @@ class EncodingSniffer:
                 self._count_equals(data, start, end)
             if not self.header:
                 self.header = _has_header(data, start, end)
+        if not self.base64 and (data.find(b"ase64", start, end) != -1 or data.find(b"ASE64", start, end) != -1):
+            self.base64 = _has_header(data, start, end, "base64", BASE64_HEADER)
         if self.markers < UTF7_MIN_MARKERS:
             for _ in _UTF7_MARKER.finditer(data, start, end):
                 self.markers += 1
@@ -159,17 +167,18 @@ class EncodingSniffer:
     def result(self) -> Encodings:
         qp = self.equals and (self.escapes >= QP_MIN_ESCAPES or self.header
                               or self.breaks >= 2 or (self.breaks == 1 and self.escapes > 0))
-        return Encodings(qp, self.markers >= UTF7_MIN_MARKERS)
+        return Encodings(qp, self.markers >= UTF7_MIN_MARKERS, self.base64)
 
 
-def _has_header(data: bytes, start: int, end: int) -> bool:
-    """Whether a line of ``data[start:end]`` is a ``Content-Transfer-Encoding:
-    quoted-printable`` header (only lines that start with ``C`` or ``c`` are decoded)."""
+def _has_header(data: bytes, start: int, end: int, encoding: str = "quoted-printable",
+                header: re.Pattern[str] = QP_HEADER) -> bool:
+    """Whether a line of ``data[start:end]`` is a ``Content-Transfer-Encoding: ENCODING``
+    header (only lines that start with ``C`` or ``c`` are decoded)."""
     starts = [m.start() + 1 for m in _LINE_C.finditer(data, start, end)]
     for at in [start, *starts] if data[start:start + 1] in (b"C", b"c") else starts:
         nl = data.find(b"\n", at, end)
         line = data[at:nl if nl != -1 else end].decode("utf-8", errors="replace")
-        if "quoted-printable" in line.lower() and QP_HEADER.search(line) is not None:
+        if encoding in line.lower() and header.search(line) is not None:
             return True
     return False
 

@@ -32,11 +32,6 @@ from .grammar.wrappers import (
     COLLAPSED,
     COLLAPSED_AT,
     CONTINUATION,
-    CUT_AT_WIDTH,
-    CUT_MIN_LINES,
-    CUT_MIN_WIDTH,
-    CUT_NEAR,
-    CUT_PILE_UP,
     LINE_ENDS,
     TAB_WIDTH,
     NEWLINE_ESCAPES,
@@ -51,10 +46,8 @@ from .rejoin import (
     join_kern_cont,
     may_hold_kern_cont,
     may_run_together,
-    shape,
     split_run_together,
 )
-from .rejoin import complete as _complete  # noqa: E402  (a name of its own here)
 
 __all__ = ["normalize", "split_lines", "utf7_decode"]
 
@@ -377,52 +370,6 @@ def _unalign(text: str, column: int, prefix_end: int) -> str:
     return text[i:]
 
 
-# -- lines cut at a terminal's width -----------------------------------------------------------------
-
-def _cut_width(raws: list[str]) -> int | None:
-    """The width a terminal cut this text's long lines at, keeping each one's last character
-    (see :data:`CUT_AT_WIDTH`), or None.
-
-    Every line longer than the terminal ends at its width: lines of several kinds pile up at
-    the longest length, many more than at the few lengths just below it, most not ending in a
-    blank (a cut line ends in the real line's last character; a mailer's wrapped lines end in
-    blanks).
-
-    >>> lock = "[ 1.0]  #0: ffff88801f472b20 (&call->user_mutex){....}-{3:3}0"
-    >>> cpu = "[ 1.0] CPU: 0 PID: 6508 Comm: syz Not tainted 6.0.0-rc1-00061"
-    >>> _cut_width([lock, cpu] * 3), _cut_width([lock] * 6), _cut_width([lock, cpu] * 3 + [lock[:-2]] * 4)
-    (61, None, None)
-    """
-    if len(raws) < CUT_MIN_LINES:
-        return None
-    lengths = list(map(len, raws))
-    width = max(lengths)
-    at_width = lengths.count(width)
-    if width < CUT_MIN_WIDTH or width > MAX_LINE or at_width < CUT_MIN_LINES:
-        return None
-    below = sum(1 for length in lengths if width - CUT_NEAR <= length < width)
-    cut = [raw for raw in raws if len(raw) == width]
-    if at_width < CUT_PILE_UP * below or 2 * sum(1 for raw in cut if raw[-1].isspace()) >= at_width:
-        return None
-    # A terminal cuts lines of every kind; lines of one fixed format (a register dump) may
-    # share the longest length by themselves.
-    if len({shape(_strip(raw)[0][:-1]) for raw in cut}) < 2:
-        return None
-    return width
-
-
-def _cut_at_width(text: str) -> str | None:
-    """``text``, a line of a terminal's width, without the character the terminal kept in its
-    last column; None when the line needs that character to read whole (it was no longer:
-    ``... (futex_wait+0x184/0x24c)``).
-
-    >>> _cut_at_width("(&x->lock){+.+.}, at: f+0x1/0"), _cut_at_width(" f+0x1/0x2")
-    ('(&x->lock){+.+.}, at: f+0x1/', None)
-    """
-    shorter = text[:-1]
-    return None if _complete(shape(text)) and not _complete(shape(shorter)) else shorter
-
-
 # -- the pipeline ---------------------------------------------------------------------------------
 
 def normalize(text: str, *, first_line: int = 1) -> list[Line]:
@@ -473,7 +420,6 @@ def normalize(text: str, *, first_line: int = 1) -> list[Line]:
     # whose every line has a console prefix, none can, and the join pass is skipped.
     may_wrap = False
     pieces_seen = False  # whether an input line was split into several
-    cut_width = None if quoted_printable or base64_body else _cut_width(raws)
     # An input line that several logical lines come from (a base64 body): its number, raw
     # text and the pieces read from it so far.
     shared_no, shared_raw, shared_pieces = no, "", 0
@@ -482,8 +428,7 @@ def normalize(text: str, *, first_line: int = 1) -> list[Line]:
             shared_no, shared_raw, shared_pieces = no, group[0], 0
         else:  # a piece of the input line before (see base64_lines)
             shared_pieces += 1
-        at_width = len(decoded) == cut_width and not decoded_by
-        plain = plain_line(decoded) if indent is None and len(decoded) <= MAX_LINE and not at_width else None
+        plain = plain_line(decoded) if indent is None and len(decoded) <= MAX_LINE else None
         if plain is not None and not decoded_by and not repairs:
             # Most lines: the console's prefix and nothing else, one piece that starts a record
             # (what _strip would say, sooner: see _plain_line). No timestamp in its text, so no
@@ -501,10 +446,6 @@ def normalize(text: str, *, first_line: int = 1) -> list[Line]:
             stripped, names, line_caller, record_start, indent = _strip(decoded, indent)
         if decoded_by:
             names = decoded_by + names
-        if at_width:  # (see CUT_AT_WIDTH)
-            shorter = _cut_at_width(stripped)
-            if shorter is not None:
-                stripped, names = shorter, (*names, CUT_AT_WIDTH)
         if record_start:
             record, bare_record = (decoded, stripped, names), not stripped.strip()
         elif record is not None and stripped != "" and not stripped.isspace():

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from conftest import CORPUS, corpus_files, read_log
 from splatkit.cuts import Encodings, EncodingSniffer, is_reset_line, lead_lines
-from splatkit.lines import _is_quoted_printable, _is_utf7, normalize, split_lines
+from splatkit.encodings import is_quoted_printable, is_utf7
+from splatkit.lines import normalize, split_lines
 from splatkit.samples import sample_text
 from test_lines import WRAPS, _case_text, _kern_cont_49
 
@@ -68,7 +69,7 @@ def _sniff(text: str, rng: random.Random) -> Encodings:
 
 @pytest.mark.parametrize("name, text", _TEXTS, ids=[name for name, _ in _TEXTS])
 def test_the_sniffer_decides_as_normalize(name, text):
-    want = Encodings(_is_quoted_printable(text), _is_utf7(text))
+    want = Encodings(is_quoted_printable(text), is_utf7(text))
     assert _sniff(text, random.Random(name)) == want
     if name.endswith(("/quoted-printable", "/quoted-printable-mail")):
         assert want.quoted_printable
@@ -90,7 +91,7 @@ _QP_LINE = st.one_of(
 @settings(max_examples=300, deadline=None, derandomize=True, database=None)
 def test_the_sniffer_decides_as_normalize_near_the_thresholds(lines, final_newline, rng):
     text = "\n".join(lines) + ("\n" if final_newline and lines else "")
-    assert _sniff(text, rng) == Encodings(_is_quoted_printable(text), _is_utf7(text))
+    assert _sniff(text, rng) == Encodings(is_quoted_printable(text), is_utf7(text))
 
 
 def _reset_lines(lines: list[str], encodings: Encodings) -> list[int]:
@@ -101,7 +102,7 @@ def _reset_lines(lines: list[str], encodings: Encodings) -> list[int]:
 def test_normalising_from_a_reset_line_gives_the_whole_texts_lines(name, text):
     """The scanner's cut: from any reset line on (lead lines first when the text is decoded
     as a whole), normalize gives exactly the whole text's lines."""
-    encodings = Encodings(_is_quoted_printable(text), _is_utf7(text))
+    encodings = Encodings(is_quoted_printable(text), is_utf7(text))
     raws = text.split("\n")
     whole = normalize(text)
     resets = _reset_lines(raws, encodings)
@@ -118,7 +119,7 @@ def test_console_logs_have_reset_lines():
     logs = [sample_text()] + [read_log(CORPUS / "report" / name) for name in corpus_files()]
     for text in logs + [WRAPS[name][0](logs[0]) for name in _WRAP_NAMES if name not in (
             "collapsed-newlines", "commit-indent")]:  # (no line of those starts with a record prefix)
-        encodings = Encodings(_is_quoted_printable(text), _is_utf7(text))
+        encodings = Encodings(is_quoted_printable(text), is_utf7(text))
         raws = text.split("\n")
         prefixed = sum(1 for line in normalize(text) if line.wrappers and not line.continuation)
         if prefixed > len(raws) / 2:
@@ -148,7 +149,7 @@ def test_lines_a_join_may_cross_are_no_reset_lines():
 def test_lead_lines_spell_the_decisions_and_nothing_else():
     for encodings in (Encodings(True, False), Encodings(False, True), Encodings(True, True)):
         text = "\n".join([*lead_lines(encodings), "", "[ 1.0] a+AF8-b=3Dc"])
-        assert Encodings(_is_quoted_printable(text), _is_utf7(text)) == encodings
+        assert Encodings(is_quoted_printable(text), is_utf7(text)) == encodings
         lines = normalize(text)
         assert not any(line.caller or line.continuation for line in lines)
         assert lines[-1].no == len(split_lines(text))

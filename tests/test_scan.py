@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import splatkit
-from conftest import CORPUS, corpus_files, read_log
+from conftest import CORPUS, WILD, corpus_files, read_log
 from splatkit import scanner
 from splatkit.grammar.kinds import match_banner
 from splatkit.lines import normalize
@@ -130,10 +130,30 @@ _NOISE = "\n".join(f"[    1.{i:06d}] unrelated line {i} = {i * 7}" for i in rang
 
 
 @pytest.mark.parametrize("wrap", ["quoted-printable", "quoted-printable-mail", "utf-7", "collapsed-newlines",
-                                  "rsyslog-012", "commit-indent", "crlf", "quote-2"])
+                                  "rsyslog-012", "commit-indent", "crlf", "quote-2", "base64-mail",
+                                  "dmesg-util-linux", "dmesg-x", "ci-loglevel", "journal-short-monotonic-no-host",
+                                  "no-break-spaces", "quoted-printable-split-escapes", "format-flowed"])
 def test_encoded_and_wrapped_logs(seed_text, wrap):
     splats = assert_scan_is_parse(WRAPS[wrap][0](_NOISE + seed_text + _NOISE + seed_text))
     assert len(splats) == 2
+
+
+def test_a_report_cut_at_a_terminals_width_among_longer_lines(seed_text):
+    """Whether a terminal cut a report's lines is read from the report's own lines: a longer
+    line elsewhere in the log changes nothing, in a paste or in a log read in parts."""
+    cut = "\n".join(line if len(line) <= 80 else line[:79] + line[-1] for line in seed_text.split("\n"))
+    (splat,) = assert_scan_is_parse("[ 1.000000] " + "y" * 90 + "\n" + _NOISE + cut + "\n" + _NOISE)
+    assert any("terminal's width" in note for note in splat.notes)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (WILD / "splats").glob("*.txt")) or ["(none)"])
+def test_the_wild_corpus(name):
+    """Every real paste reads the same in parts as whole, amid a console log's lines."""
+    if name == "(none)":
+        pytest.skip(f"wild corpus not found at {WILD}")
+    paste = (WILD / "splats" / name).read_text(encoding="utf-8", errors="replace")
+    assert_scan_is_parse(paste)
+    assert_scan_is_parse(_NOISE + paste + "\n" + _NOISE)
 
 
 def test_hard_wrapped_banners(seed_text):
@@ -178,7 +198,8 @@ def _sources() -> list[str]:
 
 _SOURCES = _sources()
 _ENCODINGS = [None, "quoted-printable", "quoted-printable-mail", "utf-7", "hard-wrap", "rsyslog-012",
-              "collapsed-newlines", "crlf", "quote-2", "journal-short-precise"]
+              "collapsed-newlines", "crlf", "quote-2", "journal-short-precise", "base64-mail", "dmesg-util-linux",
+              "no-break-spaces", "format-flowed"]
 
 
 @st.composite

@@ -10,7 +10,8 @@ grammar tables.
 - :mod:`.reader` reads one report line by line, section by section;
 - :mod:`.rules` stores what each line rule read;
 - :mod:`.build` builds the :class:`~splatkit.model.Splat`, with the notes on what
-  could not be read or had to be guessed.
+  could not be read or had to be guessed (:mod:`.notes`);
+- :mod:`.terminal` finds a report's lines a terminal cut at its width.
 
 Every line of a report's span ends up in exactly one place: a field of the
 :class:`~splatkit.model.Splat` (recorded in ``Splat.line_fields``), the
@@ -29,6 +30,7 @@ from ..grammar.sections import ABOVE_BANNER
 from ..lines import normalize
 from ..model import Line, Splat
 from .reader import MAX_UNRECOGNISED_RUN, ReportReader
+from .terminal import cut_lines, cut_width
 
 __all__ = ["MAX_UNRECOGNISED_RUN", "parse", "parse_file", "parse_lines"]
 
@@ -75,9 +77,14 @@ def parse_lines(lines: list[Line]) -> list[Splat]:
         caller = lines[i].caller
         nxt = next((s for s in starts[n + 1:]
                     if caller is None or lines[s[0]].caller in (None, caller)), None)
-        limit = len(lines) if nxt is None else nxt[0] - (1 if nxt[3] is not None else 0)
-        reader = ReportReader(kind, m.group(0).strip(), lines, i if above is None else i - 1, i, max(limit, i + 1))
-        splats.append(reader.read(m, above))
+        limit = max(len(lines) if nxt is None else nxt[0] - (1 if nxt[3] is not None else 0), i + 1)
+        first = i if above is None else i - 1
+        splat = ReportReader(kind, m.group(0).strip(), lines, first, i, limit).read(m, above)
+        width = cut_width(list(splat.lines))
+        if width is not None:  # read again, the lines a terminal cut mended (see .terminal)
+            mended = cut_lines(lines, first, limit, width)
+            splat = ReportReader(kind, m.group(0).strip(), mended, first, i, limit).read(m, above)
+        splats.append(splat)
     return splats
 
 
