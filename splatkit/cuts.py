@@ -113,10 +113,10 @@ class EncodingSniffer:
     >>> sniffer = EncodingSniffer()
     >>> sniffer.feed(b"a=3Db\\n" * 3)
     >>> sniffer.result()
-    Encodings(quoted_printable=False, utf7=False)
+    Encodings(quoted_printable=False, utf7=False, base64=False)
     >>> sniffer.feed(b"c=3Dd\\n")
     >>> sniffer.result()
-    Encodings(quoted_printable=True, utf7=False)
+    Encodings(quoted_printable=True, utf7=False, base64=False)
     """
 
     def __init__(self) -> None:
