@@ -25,6 +25,7 @@ from .grammar.wrappers import (
     BASE64_LINE,
     NO_BREAK_SPACE,
     NO_BREAK_SPACES,
+    ZERO_WIDTH,
     QP,
     QP_ESCAPE,
     QP_FULL_LINE,
@@ -193,16 +194,21 @@ def utf7_lines(logical: Iterator[LogicalLine]) -> Iterator[LogicalLine]:
 
 # -- no-break spaces --------------------------------------------------------------------------------
 
-_TO_BLANK = str.maketrans(dict.fromkeys(NO_BREAK_SPACES, " "))
+_TO_BLANK = str.maketrans({**dict.fromkeys(NO_BREAK_SPACES, " "), **dict.fromkeys(ZERO_WIDTH, None)})
 
 
 def has_no_break_spaces(text: str) -> bool:
-    """Whether ``text`` holds a character a mailer writes for a blank."""
-    return any(char in text for char in NO_BREAK_SPACES)
+    """Whether ``text`` holds a character a mailer writes for a blank, or one that shows as nothing."""
+    return any(char in text for char in NO_BREAK_SPACES + ZERO_WIDTH)
 
 
 def blank_lines(logical: Iterator[LogicalLine]) -> Iterator[LogicalLine]:
-    """Logical lines with their no-break spaces read as blanks (:data:`NO_BREAK_SPACES`)."""
+    """Logical lines with their no-break spaces read as blanks (:data:`NO_BREAK_SPACES`) and
+    their zero-width characters dropped (:data:`ZERO_WIDTH`).
+
+    >>> [text for _, text, _ in blank_lines(iter([((), "a\\xa0b\\u200bc", ())]))]
+    ['a bc']
+    """
     for group, text, decoded_by in logical:
         blanked = text.translate(_TO_BLANK)
         yield group, blanked, (decoded_by + (NO_BREAK_SPACE,) if blanked != text else decoded_by)

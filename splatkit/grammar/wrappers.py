@@ -63,6 +63,7 @@ __all__ = [
     "UTF7_MARKER",
     "UTF7_MIN_MARKERS",
     "WRAPPERS",
+    "ZERO_WIDTH",
     "Fragment",
     "Repair",
     "Wrapper",
@@ -230,11 +231,15 @@ TEXT_REPAIRS: tuple[Repair, ...] = (
 
 # -- blanks written as other characters -------------------------------------------------------
 
-#: The wrapper name recorded on a line whose no-break spaces were read as blanks.
+#: The wrapper name recorded on a line whose no-break spaces were read as blanks, or whose
+#: zero-width characters were dropped.
 NO_BREAK_SPACE = "no-break-space"
 #: What mailers, word processors and web pages write for a blank (U+00A0, in UTF-8 ``=C2=A0``
 #: and in Latin-1 ``=A0`` once quoted-printable; U+2007, U+202F): a kernel line holds none.
 NO_BREAK_SPACES = "\xa0\u2007\u202f"
+#: Characters a web page or an editor puts in that show as nothing (a zero-width space or
+#: joiner, a byte-order mark): a kernel line holds none, and they are dropped.
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 
 # -- base64 mail bodies (RFC 2045 §6.8) ------------------------------------------------------------
 
