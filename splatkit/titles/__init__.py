@@ -54,11 +54,11 @@ import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from .grammar.kinds import STACK, STACK_PART_TEXTS, ReportKind, TitleRule, syz_compile
-from .grammar.tokens import MAX_LINE
-from .grammar.wrappers import BASE64, CONTINUATION, UTF7, WRAPPERS
-from .lines import utf7_decode
-from .model import Line
+from ..grammar.kinds import STACK, STACK_PART_TEXTS, ReportKind, TitleRule, syz_compile
+from ..grammar.tokens import MAX_LINE
+from ..grammar.wrappers import BASE64, CONTINUATION, UTF7, WRAPPERS
+from ..lines import utf7_decode
+from ..model import Line
 
 __all__ = [
     "CONSOLE",
