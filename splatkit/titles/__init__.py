@@ -59,6 +59,7 @@ from ..grammar.tokens import MAX_LINE
 from ..grammar.wrappers import BASE64, CONTINUATION, UTF7, WRAPPERS
 from ..lines import utf7_decode
 from ..model import Line
+from .joined import _lines_holding, _quick_alternation
 from .normalize import MAX_TITLE_BYTES, TITLE_REPLACEMENTS, normalize_title
 
 __all__ = [
@@ -489,25 +490,6 @@ _BLOCK_MARKER_TEXTS = ("Disabling lock debugging due to kernel taint", "Sending 
 _BLOCK_MARKERS = re.compile("|".join(re.escape(text) for text in _BLOCK_MARKER_TEXTS))
 
 
-def _lines_holding(pattern: re.Pattern[str], joined: str, pos: int, end: int = sys.maxsize,
-                   line: int | None = None) -> Iterator[int]:
-    """The indices of the lines of ``joined`` (lines joined by newlines) where a match of
-    ``pattern`` starts, searched from offset ``pos`` (in line ``line``, counted when not
-    given) up to offset ``end``."""
-    if line is None:
-        line = joined.count("\n", 0, pos)
-    while True:
-        m = pattern.search(joined, pos, end)
-        if m is None:
-            return
-        line += joined.count("\n", pos, m.start())
-        yield line
-        pos = joined.find("\n", m.start()) + 1
-        if pos == 0:
-            return
-        line += 1
-
-
 def _shares_its_raw(lines: Sequence[Line], i: int) -> bool:
     """Whether ``lines[i]`` is one of several pieces of one input line (see ``Line.piece``)."""
     return lines[i].piece > 0 or (i + 1 < len(lines) and lines[i + 1].piece > 0 and lines[i + 1].no == lines[i].no)
@@ -705,24 +687,6 @@ def _oops_header(raw: str) -> str | None:
 #: Any oops header or stack-printing message: most lines contain none, and one search says so.
 _ANY_REPORT_START = re.compile("|".join(re.escape(text) for text in (
     [header for header, _ in OOPS_HEADERS] + list(INFO_MESSAGES_WITH_STACK))))
-
-
-def _quick_alternation(literals: Sequence[str]) -> re.Pattern[str]:
-    """A regex that a line matches exactly when it holds one of ``literals``, quick to search.
-
-    The regex engine tries a match only where the character can start one of the
-    alternatives, so an alternation of texts that start with common lower-case letters
-    ("general", "divide", "panic:") is tried at most positions of a console log. Here each
-    alternative starts at its text's first upper-case letter or colon, rare in a log, and
-    a look-behind checks the characters before it. Only whether a line matches is the
-    same: a match starts at that character, not at the text's start.
-    """
-    parts = []
-    for text in literals:
-        k = next((i for i, char in enumerate(text) if char.isupper() or char == ":"), 0)
-        behind = f"(?<={re.escape(text[:k + 1])})" if k else ""
-        parts.append(re.escape(text[k]) + behind + re.escape(text[k + 1:]))
-    return re.compile("|".join(parts))
 
 
 #: The lines that may start a stack or hold a fault-injection frame (all the lines that do).
