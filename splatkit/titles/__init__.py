@@ -45,21 +45,39 @@ Where splatkit departs from syzkaller, and why:
 
 from __future__ import annotations
 
-import bisect
-import functools
 import itertools
 import operator
 import re
-import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..grammar.kinds import STACK, STACK_PART_TEXTS, ReportKind, TitleRule, syz_compile
+from ..grammar.kinds import STACK, ReportKind, TitleRule
 from ..grammar.tokens import MAX_LINE
 from ..grammar.wrappers import BASE64, CONTINUATION, UTF7, WRAPPERS
 from ..lines import utf7_decode
 from ..model import Line
+from .blame import (
+    SKIP_PATTERNS,
+    STRIP_FRAME_PREFIXES,
+    _functions,
+    _skip_regex,
+    demangle,
+    strip_frame_prefix,
+)
 from .joined import _lines_holding, _quick_alternation
+from .stack import (
+    _CORRUPTED_ANY,
+    _RISCV_STACK_START,
+    _STACK_START_ANY,
+    _STACK_START_TEXTS,
+    CORRUPTED_LINES,
+    FRAME_LINES,
+    STACK_START,
+    _blamed_functions,
+    _frame_line,
+    _Lines,
+    _walk,
+)
 from .normalize import MAX_TITLE_BYTES, TITLE_REPLACEMENTS, normalize_title
 
 __all__ = [
@@ -94,114 +112,6 @@ MAX_BLOCK_LINES = 2000
 
 # -- syzkaller's tables -------------------------------------------------------------------------
 
-#: Functions that are never to blame: frames whose name matches any of these (unanchored
-#: regexes, unless they say ``^``/``$``) are skipped while looking for a title's function.
-#: Verbatim from google/syzkaller ``pkg/report/linux.go``, ``linuxStackParams.skipPatterns``
-#: (a 2025 revision; syzkaller-titles.md §1 lists the lockdep-relevant entries).
-SKIP_PATTERNS: tuple[str, ...] = (
-    "__sanitizer", "__asan", "kasan", "hwasan", "__msan", "kmsan", "kcsan_setup_watchpoint",
-    "check_memory_region", "check_heap_object", "check_object", "read_word_at_a_time",
-    "(read|write)_once_.*nocheck", "print_address_description", "panic", "invalid_op",
-    "report_bug", "fixup_bug", "print_report", "print_usage_bug", "do_error", "invalid_op",
-    r"_trap$|do_trap", "show_stack", "dump_stack", "walk_stack", "dump_backtrace",
-    "warn_slowpath", "warn_alloc", "warn_bogus", "__warn", "alloc_page", "k?v?(?:m|z|c)alloc",
-    "krealloc", "kmem_cache", "allocate_slab", "__alloc_frozen_pages_noprof",
-    "folio_(?:alloc|unlock)", "filemap_alloc_folio", "__filemap_get_folio", "find_or_create_page",
-    "do_read_cache_folio", "read_cache_page", "pagecache_get_page", "grab_cache_page_write_begin",
-    "slab_", "debug_object", "timer_is_static_object", "work_is_static_object", "__might_fault",
-    "print_unlock", "imbalance_bug", "lockdep", "bh_enable", "bh_disable", "perf_trace",
-    "lock_acquire", "lock_release", "lock_class", "mark_lock", "(reacquire|mark)_held_locks",
-    "raw_spin_rq", "spin_lock", "spin_trylock", "spin_unlock", "read_lock", "read_trylock",
-    "write_lock", "write_trylock", "read_unlock", "write_unlock", "^down$", "down_read",
-    "down_write", "down_read_trylock", "down_write_trylock", "down_trylock", "up_read", "up_write",
-    "^mutex_", "^__mutex_", "^rt_mutex_", "owner_on_cpu", "osq_lock", "osq_unlock",
-    "atomic(64)?_(dec|inc|read|set|or|xor|and|add|sub|fetch|xchg|cmpxchg|try)",
-    "(set|clear|change|test)_bit", "__wake_up", "^refcount_", "^kref_", "ref_tracker",
-    "seqprop_assert", "memcpy", "memcmp", "memset", "memchr", "memmove", "memdup", "strcmp",
-    "strncmp", "strcpy", "strlcpy", "strncpy", "strscpy", "strlen", "strstr", "strnstr",
-    "strnlen", "strchr", "strdup", "strndup", "copy_to_user", "copy_from_user", "copy_to_iter",
-    "copy_from_iter", "copy_page_to_iter", "copy_page_from_iter", "copy_folio_to_iter",
-    "^copyin$", "^copyout$", "put_user", "get_user", "might_fault", "might_sleep", "list_add",
-    "list_del", "list_replace", "list_move", "list_splice", "^rb_", "^__rb_",
-    "_indirect_thunk_",  # retpolines
-    "string", "pointer", "snprintf", "scnprintf", "kasprintf", "kvasprintf", "printk",
-    "va_format", "dev_info", "dev_notice", "dev_warn", "dev_err", "dev_alert", "dev_crit",
-    "dev_emerg", "program_check_exception", "program_check_common", "del_timer", "flush_work",
-    "__cancel_work_timer", "cancel_work_sync", "try_to_grab_pending", "flush_workqueue",
-    "drain_workqueue", "destroy_workqueue", "queue_work", "finish_wait", "kthread_stop",
-    "kobject_", "add_uevent_var", "get_device_parent", "device_add", "device_del",
-    "device_unregister", "device_destroy", "device_release", "devres_release_all",
-    "hwrng_unregister", "i2c_del_adapter", "__unregister_client", "device_for_each_child",
-    "rollback_registered", "unregister_netdev", "sysfs_remove", "device_remove_file",
-    "tty_unregister_device", "dummy_urb_enqueue", "usb_kill_urb", "usb_kill_anchored_urbs",
-    "usb_control_msg", "usb_hcd_submit_urb", "usb_submit_urb", "^complete$",
-    "wait_for_completion", "^kv?free$", "kfree_skb", "readb$", "readw$", "readl$", "readq$",
-    "writeb$", "writew$", "writel$", "writeq$", "logic_in", "logic_out", r"^crc\d+",
-    "crc_itu_t", "__might_resched", "assertfail", "^iput$", "^iput_final$", "^ihold$",
-    "hex_dump_to_buffer", "print_hex_dump", "^klist_", "(trace|lockdep)_(hard|soft)irq",
-    "^(un)?lock_page", "stack_trace_consume_entry", "arch_stack_walk", "stack_trace_save",
-    "insert_work", "__queue_delayed_work", "queue_delayed_work_on", "ida_free",
-    # arm64 translation exception handling path.
-    "do_(kernel|translation)_fault", "do_mem_abort", "el1_abort", "el1h_64_sync(?:_handler)?",
-    "print_tainted", "xas_(?:start|load|find)", "find_lock_entries", "truncate_inode_pages_range",
-    "__phys_addr", "__fortify_report", "cleanup_srcu_struct", "rhashtable_lookup",
-    "extract_(user|iter)_to_sg", "drop_nlink", "^get_taint$", "^put_device$", "lock_timer_base",
-    "__timer_delete_sync", "sk_stop_timer_sync", "__mod_timer", "fast_dput", "dput",
-)
-
-#: Syscall entry prefixes removed from a function taken from a stack; of the names left by
-#: removing each one, the shortest wins (``linuxStackParams.stripFramePrefixes``).
-STRIP_FRAME_PREFIXES: tuple[str, ...] = (
-    "SYSC_", "SyS_", "sys_", "__x64_", "__ia32_", "__arm64_", "____sys_", "___sys_", "__sys_",
-    "__se_", "__se_sys_", "__do_sys_", "compat_SYSC_", "compat_SyS_", "ksys_",
-)
-
-#: Lines that start a stack trace and so end a stack walk (``linuxStackParams.stackStartRes``).
-#: "stack backtrace:" is not one: the character before " backtrace" must not be "k".
-STACK_START: tuple[re.Pattern[str], ...] = tuple(re.compile(p) for p in (
-    r"Call (?:T|t)race",
-    r"Allocated:",
-    r"Allocated by task [0-9]+:",
-    r"Freed:",
-    r"Freed by task [0-9]+:",
-    r"[^k] backtrace(?: \(crc [0-9A-Fa-f]*\))?:",
-    r"Backtrace:",
-    r"Uninit was stored to memory at",
-    r"status: [0-9a-f]{16} badaddr: [0-9a-f]{16} cause: [0-9a-f]{16}",  # riscv show_regs()
-))
-#: The riscv entry: its stack has no frames to check (``riscvSpecialStackStart``).
-_RISCV_STACK_START = STACK_START[-1]
-
-#: A frame line inside a stack; the groups are the functions (``linuxStackParams.frameRes``).
-#: ``? func`` and symbolised ``func file.h:12 [inline]`` lines are not frames.
-FRAME_LINES: tuple[re.Pattern[str], ...] = (
-    syz_compile(r"^ *(?:{{PC}} ){0,2}{{FUNC}}"),
-    # arm: "[<pc>] (callee) from [<pc>] (caller+0x..)", both functions.
-    syz_compile(r"^ *{{PC}} \(([a-zA-Z0-9_.]+)\) from {{PC}} \({{FUNC}}"),
-)
-
-#: Fault-injection frames: a stack walk that meets one marks the report corrupted
-#: (``linuxStackParams.corruptedLines``).
-CORRUPTED_LINES: tuple[re.Pattern[str], ...] = (
-    re.compile(r"^( \[<?(?:0x)?[0-9a-f]+>?\])? should_fail(slab)?(\.[a-z0-9.]+)?\+0x"),
-)
-
-#: Any of STACK_START / CORRUPTED_LINES, in one search (the walks test every line against them).
-_STACK_START_ANY = re.compile("|".join(f"(?:{p.pattern})" for p in STACK_START))
-_CORRUPTED_ANY = re.compile("|".join(f"(?:{p.pattern})" for p in CORRUPTED_LINES))
-
-#: For each STACK_START regex, a text that every match of it holds, that many characters after
-#: the match starts: the regex need only be tried there (:func:`_search_from`). The regex
-#: engine looks for a regex's first character, and "[^k] backtrace" has none to look for.
-_STACK_START_TEXTS: tuple[tuple[str, int], ...] = (
-    ("Call ", 0), ("Allocated:", 0), ("Allocated by task ", 0), ("Freed:", 0), ("Freed by task ", 0),
-    (" backtrace", 1), ("Backtrace:", 0), ("Uninit was stored to memory at", 0), ("status: ", 0),
-)
-assert len(_STACK_START_TEXTS) == len(STACK_START)
-assert all(text in key.pattern for (text, _), key in zip(_STACK_START_TEXTS, STACK_START))
-#: A text that every line matching CORRUPTED_LINES holds.
-_CORRUPTED_TEXT = " should_fail"
-assert all(_CORRUPTED_TEXT in p.pattern for p in CORRUPTED_LINES)
 
 
 def _search_from(pattern: re.Pattern[str], text: str, needed: str, lead: int) -> re.Match[str] | None:
@@ -215,10 +125,6 @@ def _search_from(pattern: re.Pattern[str], text: str, needed: str, lead: int) ->
         at = text.find(needed, at + 1)
     return None
 
-
-#: FRAME_LINES in one regex, for the lines of a text joined by newlines: at the start of each
-#: line, the first of them that matches there (``^`` is a line start, as each line's own).
-_FRAME_LINES_ANY = re.compile("|".join(f"(?:{p.pattern})" for p in FRAME_LINES), re.M)
 
 #: Every oops header syzkaller knows, with the lines that contain it but start no report
 #: (``linuxOopses`` headers and suppressions, then ``commonOopses``). A later line that starts
@@ -689,10 +595,6 @@ _ANY_REPORT_START = re.compile("|".join(re.escape(text) for text in (
     [header for header, _ in OOPS_HEADERS] + list(INFO_MESSAGES_WITH_STACK))))
 
 
-#: The lines that may start a stack or hold a fault-injection frame (all the lines that do).
-_STACK_START_HINT = _quick_alternation([text.strip() for text, _ in _STACK_START_TEXTS])
-_CORRUPTED_HINT = re.compile(re.escape(_CORRUPTED_TEXT))
-
 #: :data:`_ANY_REPORT_START` for searching a whole window (see :func:`_quick_alternation`).
 _ANY_REPORT_START_QUICK = _quick_alternation(
     [header for header, _ in OOPS_HEADERS] + list(INFO_MESSAGES_WITH_STACK))
@@ -784,316 +686,6 @@ def _match_report(report: tuple[re.Pattern[str], ...], block: list[str]
             return None
         args += [g or "" for g in m.groups()]
     return (found[0][0], column), args
-
-
-def _blamed_functions(rule: TitleRule, block: list[str], position: tuple[int, int]) -> tuple[list[str], bool]:
-    """The function of each stack walk of ``rule``, reading from ``position`` on.
-
-    Returns the functions (``corrupted`` for a walk that found none) and False when
-    a walk found none or met a fault-injection frame (upstream ``extractStackFrame``).
-    """
-    line, column = position
-    text = _Lines([block[line][column:]] + block[line + 1:])
-    skip = _skip_regex(rule.skip)
-    functions, ok = _walk(rule.stack, text, skip)
-    if ok or not rule.stack2:
-        return functions, ok
-    return _walk(rule.stack2, text, skip)
-
-
-class _Lines:
-    """The lines a stack walk reads, joined by newlines too, so that one search can read many
-    of them at once; and the lines that end walks, found once for all of a rule's walks.
-
-    A search in the joined text finds every line where the same regex matches the line
-    alone, when the regex does not look at where a line starts or ends (:func:`_joinable`);
-    it may also match across a newline or where a line alone would not, so each line it
-    points at is tested on its own before it counts.
-    """
-
-    __slots__ = ("lines", "joined", "_known", "_corrupted")
-
-    def __init__(self, lines: list[str]) -> None:
-        self.lines = lines
-        self.joined = "\n".join(lines)
-        #: The last line :meth:`start` was asked for, and its offset.
-        self._known = (0, 0)
-        self._corrupted: list[int] | None = None
-
-    def start(self, line: int) -> int:
-        """The offset of ``lines[line]`` in the joined text; past its end for ``len(lines)``.
-
-        Counted from the last line asked for, unless ``line`` is before it (a walk's
-        positions grow): a table of every line's offset costs more than the few offsets
-        a walk needs.
-        """
-        if line >= len(self.lines):
-            return len(self.joined) + 1
-        known, offset = self._known
-        if line < known:
-            known = offset = 0
-        offset += sum(map(len, self.lines[known:line])) + line - known
-        self._known = line, offset
-        return offset
-
-    def first(self, pattern: re.Pattern[str], pos: int, end: int) -> int:
-        """The first of the lines ``pos`` .. ``end - 1`` that ``pattern`` matches (searched
-        anywhere in the line), or ``end``."""
-        texts = STACK_PART_TEXTS.get(pattern.pattern)
-        if texts is not None:
-            return self._first_holding(texts, pattern, pos, end)
-        if _joinable(pattern):
-            return self._first_found(pattern, pattern, pos, end)
-        return next((line for line in range(pos, end) if pattern.search(self.lines[line])), end)
-
-    def _first_holding(self, texts: tuple[str, ...], pattern: re.Pattern[str], pos: int, end: int) -> int:
-        """The first of the lines ``pos`` .. ``end - 1`` where ``pattern`` is found, looking only
-        at the lines that hold one of ``texts`` (every match of ``pattern`` holds one); or ``end``."""
-        joined = self.joined
-        offset, stop = self.start(pos), self.start(end)
-        found = [joined.find(text, offset, stop) for text in texts]
-        line = pos
-        while True:
-            at = min((at for at in found if at >= 0), default=-1)
-            if at < 0:
-                return end
-            line += joined.count("\n", offset, at)
-            if pattern.search(self.lines[line]):
-                return line
-            offset = joined.find("\n", at) + 1  # on to the next line
-            if offset == 0:
-                return end
-            line += 1
-            found = [was if was < 0 or was >= offset else joined.find(text, offset, stop)
-                     for was, text in zip(found, texts)]
-
-    def _first_found(self, hint: re.Pattern[str], pattern: re.Pattern[str], pos: int, end: int) -> int:
-        """The first of the lines ``pos`` .. ``end - 1`` where ``pattern`` is found, looking only
-        at the lines a search for ``hint`` in the joined text points at; or ``end``."""
-        for line in _lines_holding(hint, self.joined, self.start(pos), self.start(end), pos):
-            if line >= end:
-                break
-            if pattern.search(self.lines[line]):
-                return line
-        return end
-
-    def corrupted(self, pos: int) -> int:
-        """The first line from ``pos`` on with a fault-injection frame (CORRUPTED_LINES), or
-        ``len(lines)``."""
-        if self._corrupted is None:
-            self._corrupted = [line for line in _lines_holding(_CORRUPTED_HINT, self.joined, 0)
-                               if _CORRUPTED_ANY.search(self.lines[line])] if _CORRUPTED_TEXT in self.joined else []
-        return self._next(self._corrupted, pos)
-
-    def stack_start(self, pos: int, end: int) -> int:
-        """The first of the lines ``pos`` .. ``end - 1`` that starts a stack (STACK_START), or
-        ``end``."""
-        return self._first_found(_STACK_START_HINT, _STACK_START_ANY, pos, end)
-
-    def _next(self, found: list[int], pos: int) -> int:
-        i = bisect.bisect_left(found, pos)
-        return found[i] if i < len(found) else len(self.lines)
-
-
-#: Regex syntax that reads a line's start or end, or may fail on a newline where a line's
-#: end would pass: a regex without any of it can be searched in lines joined by newlines.
-#: (Conservative: a "^" inside a class such as "[^k]" also sends a regex line by line.)
-_LINE_BOUND_SYNTAX = ("^", "$", "\\A", "\\Z", "(?!", "(?<!")
-
-
-def _joinable(pattern: re.Pattern[str]) -> bool:
-    """Whether a search in lines joined by newlines finds every line ``pattern`` matches."""
-    joinable = _JOINABLE.get(pattern.pattern)
-    if joinable is None:
-        joinable = _JOINABLE[pattern.pattern] = not any(syntax in pattern.pattern for syntax in _LINE_BOUND_SYNTAX)
-    return joinable
-
-
-#: _joinable's answers, by regex text: the rules' regexes, asked about on every report.
-_JOINABLE: dict[str, bool] = {}
-
-
-def _walk(parts: tuple[re.Pattern[str] | str, ...], text: _Lines, skip: re.Pattern[str]
-          ) -> tuple[list[str], bool]:
-    """Follow a rule's ``stack`` parts down the lines (upstream ``extractStackFrameImpl``).
-
-    A regex part consumes lines up to the first one it matches, and its groups are
-    candidate functions. A :data:`~splatkit.grammar.kinds.STACK` part takes the
-    functions of frame lines up to the next stack start, or up to a line that the
-    next part matches. Candidates that match ``skip`` are dropped; the first one
-    left, without its syscall prefix, is the walk's function. A line with a
-    fault-injection frame ends a part and fails the walk.
-
-    Upstream tests each line in turn; here the line that ends a part is searched for
-    (:class:`_Lines`), and a stack's frame lines are read only until the first
-    candidate, the only one that counts.
-    """
-    lines = text.lines
-    candidates: list[str] = []
-    functions: list[str] = []
-    ok = True
-    walks = 0
-    pos = 0
-    index = 0
-    while True:
-        if index == len(parts) or (parts[index] == STACK and walks > 0):
-            function = strip_frame_prefix(candidates[0]) if candidates else ""
-            if not function:
-                function, ok = "corrupted", False
-            functions.append(function)
-            candidates = []
-        if index == len(parts):
-            return functions, ok
-        part = parts[index]
-        corrupted = text.corrupted(pos)
-        if part == STACK:
-            walks += 1
-            following = parts[index + 1] if index + 1 < len(parts) else None
-            if isinstance(following, re.Pattern):
-                # The frame lines up to the next stack start, or up to a line the next part matches.
-                while pos < len(lines):
-                    line = lines[pos]
-                    pos += 1
-                    if pos - 1 == corrupted:
-                        ok = False
-                        break
-                    if _STACK_START_ANY.search(line):
-                        break
-                    m = following.search(line)
-                    if m is not None:
-                        candidates += _functions(m, skip)
-                        index += 1
-                        break
-                    candidates += _functions(_frame_line(line), skip)
-            else:
-                # The frame lines up to the next stack start (or fault-injection frame). Only
-                # the first candidate counts: the frames are read up to the first one kept,
-                # and the lines read so far searched for a stack start before it.
-                first, upto = _first_function(text, pos, corrupted, skip) if not candidates else ([], pos)
-                end = text.stack_start(pos, upto)
-                if end == upto:
-                    candidates += first
-                    # Where the walk ends matters to a later part, or when it may end at a
-                    # fault-injection frame.
-                    end = (text.stack_start(upto, corrupted) if index + 1 < len(parts) or corrupted < len(lines)
-                           else len(lines))
-                pos = min(end + 1, len(lines))
-                if end == corrupted < len(lines):
-                    ok = False
-        else:
-            assert isinstance(part, re.Pattern)
-            end = text.first(part, pos, corrupted)
-            if end < corrupted:
-                candidates += _functions(part.search(lines[end]), skip)
-            elif corrupted < len(lines):
-                ok = False
-            pos = min(end + 1, len(lines))
-        index += 1
-
-
-def _first_function(text: _Lines, pos: int, end: int, skip: re.Pattern[str]) -> tuple[list[str], int]:
-    """The first function, not skipped, of the frame lines ``pos`` .. ``end - 1``, as a list
-    of at most one (what the frame lines would add to a walk's candidates first), and the
-    line after its line (``end`` when there is none)."""
-    start = text.start(pos)
-    for m in _FRAME_LINES_ANY.finditer(text.joined, start, text.start(end)):
-        kept = _functions(m, skip)
-        if kept:
-            return kept[:1], pos + text.joined.count("\n", start, m.start()) + 1
-    return [], end
-
-
-def _frame_line(text: str) -> re.Match[str] | None:
-    for pattern in FRAME_LINES:
-        m = pattern.search(text)
-        if m is not None:
-            return m
-    return None
-
-
-def _functions(m: re.Match[str] | None, skip: re.Pattern[str]) -> list[str]:
-    """The functions a match captured, demangled, without those to skip (``appendStackFrame``)."""
-    if m is None:
-        return []
-    # The same names recur in every stack: remember each one's fate per skip regex (keyed by
-    # id: hashing a compiled pattern hashes its whole program).
-    seen = _KEPT.setdefault(id(skip), {})
-    kept = []
-    for group in m.groups():
-        if group is not None:
-            name = seen.get(group, _UNSEEN)
-            if name is _UNSEEN:
-                if len(seen) > _KEPT_MAX:
-                    seen.clear()
-                name = demangle(group)
-                name = seen[group] = None if skip.search(name) else name
-            if name is not None:
-                kept.append(name)
-    return kept
-
-
-#: id(skip regex) -> {captured name: demangled name, or None when skipped}. The skip regexes
-#: come from :func:`_skip_regex`'s cache and live as long as the process.
-_KEPT: dict[int, dict[str, str | None]] = {}
-_KEPT_MAX = 1 << 14
-_UNSEEN = object()
-
-
-@functools.lru_cache(maxsize=None)
-def _skip_regex(extra: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile("|".join(SKIP_PATTERNS + extra))
-
-
-def strip_frame_prefix(name: str) -> str:
-    """``name`` without its syscall entry prefix: the shortest of the names left by removing
-    each one of :data:`STRIP_FRAME_PREFIXES` (upstream ``stripFrames``).
-
-    >>> strip_frame_prefix("__arm64_sys_rt_sigreturn"), strip_frame_prefix("SyS_ioctl")
-    ('sys_rt_sigreturn', 'ioctl')
-    """
-    shortest = name
-    for prefix in STRIP_FRAME_PREFIXES:
-        if name.startswith(prefix) and len(name) - len(prefix) < len(shortest):
-            shortest = name[len(prefix):]
-    return shortest
-
-
-_SOURCE_NAME = re.compile(r"([1-9][0-9]*)")
-#: Itanium codes of builtin parameter types: what may follow a function's name.
-_BUILTIN_TYPES = re.compile(r"[vwbcahstijlmxynofdegzKP]*")
-
-
-def demangle(name: str) -> str:
-    """A C++ symbol's plain name, as syzkaller's ``demangle.Filter(name, NoParams)`` gives it.
-
-    Only plain and namespaced names with builtin parameter types are understood;
-    anything else is returned unchanged, as syzkaller does when demangling fails.
-
-    >>> demangle("_Z8fakeNameiii"), demangle("_ZN3foo3barEv"), demangle("lock_acquire")
-    ('fakeName', 'foo::bar', 'lock_acquire')
-    """
-    if not name.startswith("_Z"):
-        return name
-    nested = name.startswith("_ZN")
-    pos = 3 if nested else 2
-    parts = []
-    while True:
-        m = _SOURCE_NAME.match(name, pos)
-        if m is None:
-            return name
-        end = m.end() + int(m.group(1))
-        if end > len(name):
-            return name
-        parts.append(name[m.end():end])
-        pos = end
-        if not nested:
-            break
-        if name.startswith("E", pos):
-            pos += 1
-            break
-    if _BUILTIN_TYPES.fullmatch(name, pos) is None:
-        return name
-    return "::".join(parts)
 
 
 def _format(fmt: str, args: list[str]) -> str:
