@@ -160,7 +160,7 @@ def _shares_its_raw(lines: Sequence[Line], i: int) -> bool:
 
 def _second_report(raws: list[str], joined: str, pos: int) -> int | None:
     """The index of the first line from offset ``pos`` of ``joined`` (``raws`` joined by
-    newlines) that starts another report (:func:`_starts_report`), or None."""
+    newlines) that starts another report (:func:`.oops._starts_report`), or None."""
     for line in _lines_holding(_ANY_REPORT_START_QUICK, joined, pos):
         if _starts_report(raws[line]):
             return line

@@ -94,7 +94,7 @@ def _oops_header(raw: str) -> str | None:
 _ANY_REPORT_START = re.compile("|".join(re.escape(text) for text in (
     [header for header, _ in OOPS_HEADERS] + list(INFO_MESSAGES_WITH_STACK))))
 
-#: :data:`_ANY_REPORT_START` for searching a whole window (see :func:`_quick_alternation`).
+#: :data:`_ANY_REPORT_START` for searching a whole window (see :func:`.joined._quick_alternation`).
 _ANY_REPORT_START_QUICK = _quick_alternation(
     [header for header, _ in OOPS_HEADERS] + list(INFO_MESSAGES_WITH_STACK))
 
