@@ -18,10 +18,10 @@ import re
 import pytest
 
 from conftest import corpus_files, read_log
-from splatkit import titles
 from splatkit.grammar.tokens import MAX_LINE
 from splatkit.lines import normalize
 from splatkit.titles import CONSOLE, _SYZKALLER_LINES, _console_view, _Views, report_block
+from splatkit.titles import console
 from test_titles_paths import plain_report_block
 
 #: Console prefixes: syzkaller's shapes, and shapes splatkit also strips as a timestamp that
@@ -110,7 +110,7 @@ def test_quick_views_on_generated_windows(seed_text, monkeypatch):
     assert sum(_window_views(normalize(text)).lines is not None for text in texts) >= 5
     quick = _blocks(texts)
     # ... and gives the blocks that reading every line's prefix gives.
-    monkeypatch.setattr(titles, "_SYZKALLER_LINES", re.compile("(?!)"))
+    monkeypatch.setattr(console, "_SYZKALLER_LINES", re.compile("(?!)"))
     assert sum(_window_views(normalize(text)).lines is not None for text in texts) == 0
     assert quick == _blocks(texts)
 
