@@ -38,7 +38,7 @@ from .grammar.wrappers import (
     UTF7_MIN_MARKERS,
 )
 
-__all__ = ["LogicalLine", "base64_lines", "blank_lines", "has_base64_body", "has_no_break_spaces", "is_quoted_printable", "is_utf7", "qp_lines", "utf7_decode", "utf7_lines"]
+__all__ = ["TO_BLANK", "LogicalLine", "base64_lines", "blank_lines", "has_base64_body", "has_no_break_spaces", "is_quoted_printable", "is_utf7", "qp_lines", "utf7_decode", "utf7_lines"]
 
 #: (input lines, decoded text, names of the encodings undone) of one logical line.
 LogicalLine = tuple[tuple[str, ...], str, tuple[str, ...]]
@@ -194,7 +194,8 @@ def utf7_lines(logical: Iterator[LogicalLine]) -> Iterator[LogicalLine]:
 
 # -- no-break spaces --------------------------------------------------------------------------------
 
-_TO_BLANK = str.maketrans({**dict.fromkeys(NO_BREAK_SPACES, " "), **dict.fromkeys(ZERO_WIDTH, None)})
+#: What :func:`blank_lines` does to a line's text (the title rules read raw lines the same way).
+TO_BLANK = str.maketrans({**dict.fromkeys(NO_BREAK_SPACES, " "), **dict.fromkeys(ZERO_WIDTH, None)})
 
 
 def has_no_break_spaces(text: str) -> bool:
@@ -210,7 +211,7 @@ def blank_lines(logical: Iterator[LogicalLine]) -> Iterator[LogicalLine]:
     ['a bc']
     """
     for group, text, decoded_by in logical:
-        blanked = text.translate(_TO_BLANK)
+        blanked = text.translate(TO_BLANK)
         yield group, blanked, (decoded_by + (NO_BREAK_SPACE,) if blanked != text else decoded_by)
 
 

@@ -263,6 +263,8 @@ WRAPS = {
     "fence-4": (_fenced("````"), set()),
     "fence-80": (_fenced("`" * 81), set()),
     "no-break-spaces": (_no_break_spaces, set()),
+    # A web page's zero-width spaces between words and a byte-order mark at the start.
+    "zero-width": (lambda t: "\ufeff" + t.replace("_", "_\u200b").replace(" ", " \u200b", 40), {"no-break-space"}),
     "quoted-printable-split-escapes": (lambda t: "Content-Transfer-Encoding: quoted-printable\n\n" + _qp_split_escapes(t),
                                        {"quoted-printable"}),
     "quoted-printable-latin-1": (lambda t: "Content-Transfer-Encoding: quoted-printable\n\n" + _qp_latin1(t),

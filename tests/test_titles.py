@@ -1,4 +1,4 @@
-"""syzkaller-compatible titles and the corrupted flag (splatkit/titles.py).
+"""syzkaller-compatible titles and the corrupted flag (splatkit/titles/).
 
 Two parts: every titled file of the shared syzkaller corpus must get syzkaller's
 ``TITLE:`` and ``CORRUPTED:`` (issue 3: at least 98%); and small edits of the

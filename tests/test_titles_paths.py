@@ -1,6 +1,6 @@
-"""The quick paths of splatkit/titles.py and the grammar read as the plain algorithms do.
+"""The quick paths of splatkit/titles/ and the grammar read as the plain algorithms do.
 
-titles.py reads a report's block and its stack walks by searching text joined from
+splatkit.titles reads a report's block and its stack walks by searching text joined from
 many lines, and the grammar tries several regexes in one match (``FirstMatch``).
 Each test here compares such a path with the straightforward loop it replaces
 (upstream syzkaller's line-by-line reading, a loop over the regexes), on the seed

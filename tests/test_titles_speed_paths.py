@@ -1,4 +1,4 @@
-"""The quick paths of splatkit/titles.py that rely on what splatkit.lines.normalize read.
+"""The quick paths of splatkit/titles/ that rely on what splatkit.lines.normalize read.
 
 report_block reads a console log's lines from their ``Line.text`` and ``Line.caller``
 instead of matching syzkaller's console prefix on every raw line, when every line of

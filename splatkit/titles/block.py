@@ -15,9 +15,9 @@ import operator
 import re
 from collections.abc import Sequence
 
+from ..encodings import TO_BLANK, utf7_decode
 from ..grammar.tokens import MAX_LINE
-from ..grammar.wrappers import BASE64, UTF7
-from ..lines import utf7_decode
+from ..grammar.wrappers import BASE64, NO_BREAK_SPACE, UTF7
 from ..model import Line
 from .console import _CPU_CONTEXT, CONSOLE, _Views
 from .joined import _lines_holding
@@ -73,6 +73,8 @@ def report_block(lines: Sequence[Line], start: int) -> tuple[list[str], int, boo
     raws = list(map(_RAW_OF, window))
     if UTF7 in wrappers:
         raws = list(map(utf7_decode, raws))
+    if NO_BREAK_SPACE in wrappers:  # (no-break spaces read as blanks, zero-width characters dropped)
+        raws = [raw.translate(TO_BLANK) for raw in raws]
     cut_lines = max(map(len, raws), default=0) > MAX_LINE
     if cut_lines:
         raws = [raw[:MAX_LINE] for raw in raws]
