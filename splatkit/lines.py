@@ -436,7 +436,7 @@ def normalize(text: str, *, first_line: int = 1) -> list[Line]:
             stripped, line_caller = plain.group("text", "caller")
             seen_record_prefix = True
             caller = line_caller
-            record = (decoded, stripped, _PLAIN_NAMES)
+            record, bare_record = (decoded, stripped, _PLAIN_NAMES), not stripped.strip()
             out.append(Line(no, group[0], stripped, _PLAIN_NAMES, line_caller, False, (), 0))
             no += 1
             continue

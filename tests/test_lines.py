@@ -398,6 +398,27 @@ def test_caller_id_is_kept():
     assert [(line.caller, line.continuation) for line in lines] == [("T1234", False), ("T1234", True), ("C3", False)]
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # util-linux dmesg: the later line of a record aligned under its text.
+    ("[  781.753030]\n               but task is already holding lock:",
+     [("", ("timestamp",)), ("but task is already holding lock:", ("continuation",))]),
+    # The same under a TAB-indented dmesg -T, the mailer's TABs for blanks.
+    ("\t[Wed Dec 16 13:30:45 2020]\n\t\t\t\t   but task is already holding lock:",
+     [("", ("indent", "timestamp")), ("but task is already holding lock:", ("indent", "continuation"))]),
+    # dmesg -x: at column 0, after a record that began with a newline.
+    ("kern  :warn  : [ 1.0]\nbut task is already holding lock:",
+     [("", ("dmesg-decode", "timestamp")), ("but task is already holding lock:", ("continuation",))]),
+    ("[ 1.000001]\nbut task is already holding lock:",
+     [("", ("timestamp",)), ("but task is already holding lock:", ("continuation",))]),
+    # Text of its own: after a record with text, or blanks that stop short of the record's.
+    ("[ 1.000001] x\nprose at column 0", [("x", ("timestamp",)), ("prose at column 0", ())]),
+    ("[ 1.000001] x\n  lock(A);", [("x", ("timestamp",)), ("  lock(A);", ())]),
+])
+def test_continuation_lines(text, expected):
+    assert [(line.text, line.wrappers) for line in normalize(text)] == expected
+    assert_rebuilds(text)
+
+
 def test_rsyslog_newlines_split_one_input_line():
     lines = normalize("Nov 25 09:26:38 host kernel: [ 1.0] #012but task is already holding lock:\nnext")
     assert [(line.no, line.piece, line.text) for line in lines] == [
