@@ -12,6 +12,7 @@ holds. The report is then read again with those lines mended.
 from __future__ import annotations
 
 import dataclasses
+import operator
 
 from ..grammar.tokens import MAX_LINE
 from ..grammar.wrappers import CUT_AT_WIDTH, CUT_MIN_LINES, CUT_MIN_WIDTH, CUT_NEAR, CUT_PILE_UP
@@ -20,6 +21,8 @@ from ..rejoin import complete, shape
 
 __all__ = ["cut_lines", "cut_width"]
 
+_RAW_OF = operator.attrgetter("raw")
+
 
 def cut_width(lines: list[Line]) -> int | None:
     """The width a terminal cut ``lines`` at, or None.
@@ -27,7 +30,7 @@ def cut_width(lines: list[Line]) -> int | None:
     Every line longer than the terminal ends at its width: lines of several kinds pile up at
     the longest length, many more than at the few lengths just below it, most not ending in a
     blank (a cut line ends in the real line's last character; a mailer's wrapped lines end in
-    blanks). Only lines read as they came are counted (not decoded, joined or split).
+    blanks). The lines cut are those read as they came (not decoded, joined or split).
 
     >>> from splatkit.lines import normalize
     >>> lock = "[ 1.0]  #0: ffff88801f472b20 (&call->user_mutex){....}-{3:3}0"
@@ -35,17 +38,17 @@ def cut_width(lines: list[Line]) -> int | None:
     >>> cut_width(normalize("\\n".join([lock, cpu] * 3))), cut_width(normalize("\\n".join([lock] * 6)))
     (61, None)
     """
-    raws = [_visible(line) for line in _as_read(lines)]
-    if len(raws) < CUT_MIN_LINES:
+    lengths = [len(raw) - raw.endswith("\r") for raw in map(_RAW_OF, lines)]
+    if len(lengths) < CUT_MIN_LINES:
         return None
-    lengths = list(map(len, raws))
     width = max(lengths)
     at_width = lengths.count(width)
     if width < CUT_MIN_WIDTH or width > MAX_LINE or at_width < CUT_MIN_LINES:
         return None
     below = sum(1 for length in lengths if width - CUT_NEAR <= length < width)
-    cut = [line for line in _as_read(lines) if len(_visible(line)) == width]
-    if at_width < CUT_PILE_UP * below or 2 * sum(1 for line in cut if _visible(line)[-1].isspace()) >= at_width:
+    cut = [line for line in lines if _read_as_is(line) and len(_visible(line)) == width]
+    if (at_width < CUT_PILE_UP * below or len(cut) < CUT_MIN_LINES
+            or 2 * sum(1 for line in cut if _visible(line)[-1].isspace()) >= len(cut)):
         return None
     # A terminal cuts lines of every kind; lines of one fixed format (a register dump) may
     # share the longest length by themselves.
@@ -76,7 +79,3 @@ def _visible(line: Line) -> str:
 def _read_as_is(line: Line) -> bool:
     """Whether ``line`` came as one input line of its own, its text a tail of it."""
     return not line.piece and not line.joined and line.text != "" and _visible(line).endswith(line.text)
-
-
-def _as_read(lines: list[Line]) -> list[Line]:
-    return [line for line in lines if _read_as_is(line)]
