@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from .analysis.explain import acquire_op, establishing_frame
+from .analysis.acquisitions import acquire_op, establishing_frame
 from .model import Frame, Splat
 
 __all__ = ["chain_table", "frames_table", "held_locks_table"]

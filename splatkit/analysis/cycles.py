@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import networkx as nx
 
 from ..errors import NoCycle
-from .explain import acquire_op
+from .acquisitions import acquire_op
 
 if TYPE_CHECKING:
     from ..depgraph import DependencyGraph, Evidence
@@ -93,7 +93,7 @@ def evidence_op(ev: Evidence) -> str | None:
     """How one piece of evidence says the lock was acquired (``lock``, ``rlock``, ``sync``), or None.
 
     The evidence's own ``op`` when its source gave one, otherwise read from its stack
-    (:func:`splatkit.analysis.explain.acquire_op`); None without either.
+    (:func:`splatkit.analysis.acquisitions.acquire_op`); None without either.
     """
     if ev.op is not None:
         return ev.op

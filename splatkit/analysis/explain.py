@@ -8,52 +8,13 @@ lay it out.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..model import Frame, Splat
+from .acquisitions import acquire_op, establishing_frame
 
 __all__ = ["Dependency", "Explanation", "ScenarioStep", "acquire_op", "establishing_frame", "explain"]
-
-#: The kernel's generic locking and waiting API. The first frame of a dependency's stack
-#: that is *not* one of these is the code that established the dependency.
-LOCKING_API = re.compile(
-    r"^_*(?:lock_acquire|lock_acquired|lock_sync|lock_map_acquire\w*|mutex_lock\w*|mutex_trylock\w*"
-    r"|ww_mutex_lock\w*|mutex_lock_common|raw_spin_\w+|spin_lock\w*|read_lock\w*|write_lock\w*"
-    r"|raw_read_lock\w*|raw_write_lock\w*|down_\w+|down|up_\w+|percpu_down_\w+|percpu_up_\w+"
-    r"|percpu_rwsem_\w+|cpus_read_lock|cpus_write_lock|cpu_hotplug_disable|rwsem_\w+|rt_mutex\w*"
-    r"|rt_spin_lock\w*|synchronize_srcu\w*|synchronize_rcu\w*|srcu_read_lock\w*|rcu_read_lock\w*"
-    r"|rcu_lock_acquire|srcu_lock_acquire|static_key_\w+|static_branch_\w+|flush_work\w*|start_flush_work"
-    r"|flush_workqueue|wait_for_completion\w*|cancel_work_sync|__cancel_work_timer|touch_wq_lockdep_map"
-    r"|lock_sock\w*|lock_page\w*|folio_lock\w*|mutex_lock_io\w*|down_read\w*|down_write\w*)"
-    r"(?:\.\w+)*$"
-)
-
-#: How the acquisition reads, by the first locking-API function of its stack, checked in order.
-ACQUIRE_OPS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("sync", re.compile(r"synchronize_(?:s?rcu)|lock_sync|flush_work|flush_workqueue|wait_for_completion")),
-    ("rlock", re.compile(r"read_lock|down_read|percpu_down_read|cpus_read_lock|srcu_read_lock|rcu_read_lock")),
-)
-
-
-def establishing_frame(frames: Sequence[Frame]) -> tuple[Frame | None, tuple[Frame, ...]]:
-    """The first frame outside the locking API, and the API frames above it ("via").
-
-    >>> frame, via = establishing_frame(parse(seed_text)[0].chain[1].frames)
-    >>> frame.function, [f.function for f in via]
-    ('kvm_lapic_set_base', ['cpus_read_lock', 'static_key_slow_inc'])
-    """
-    via: list[Frame] = []
-    for frame in frames:
-        if frame.unreliable or frame.function is None:
-            continue
-        if LOCKING_API.match(frame.function):
-            via.append(frame)
-            continue
-        return frame, tuple(via)
-    return None, tuple(via)
-
 
 def _read_only(usage: str | None) -> bool:
     """True when a usage string shows read acquisitions only (``.?.+``: srcu, rcu read sides).
@@ -66,17 +27,6 @@ def _read_only(usage: str | None) -> bool:
         return False
     writes, reads = usage[0::2], usage[1::2]
     return set(writes) == {"."} and set(reads) != {"."}
-
-
-def acquire_op(frames: Sequence[Frame]) -> str:
-    """``lock``, ``rlock`` (a read acquisition) or ``sync`` (waiting for holders), from the stack."""
-    for frame in frames:
-        if frame.function is None or not LOCKING_API.match(frame.function):
-            continue
-        for op, pattern in ACQUIRE_OPS:
-            if pattern.search(frame.function):
-                return op
-    return "lock"
 
 
 @dataclass(frozen=True)

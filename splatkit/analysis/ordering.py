@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from ..depgraph import DependencyGraph, Evidence
 from ..errors import ParseError
 from .cycles import MAX_CYCLES, Cycle, bounded_cycles
-from .explain import establishing_frame
+from .acquisitions import establishing_frame
 from .orderfile import Declare, Ordering, Remove, Split
 from .suggest import OrderSuggestion, suggest_order
 from .whatif import neighbourhood, what_if

@@ -12,7 +12,7 @@ from collections.abc import Collection
 from typing import Any
 
 from ..analysis.cycles import bounded_cycles
-from ..analysis.explain import establishing_frame
+from ..analysis.acquisitions import establishing_frame
 from ..graph import LockGraph
 
 __all__ = ["VIEW_CYCLE_LIMIT", "changed_edges", "edge_id", "graph_view", "network_options"]

@@ -1,0 +1,176 @@
+"""How a lock was acquired, read off the stack lockdep saved for it: the kernel's locking API as data.
+
+A dependency's stack starts in lockdep (``lock_acquire``), goes up through the locking API
+(``__mutex_lock``, ``mutex_lock_nested``), and reaches the code that took the lock
+(``set_nx_huge_pages``). The API frames say what kind of lock it is and how it was taken
+(for write, for read, or waiting for the holders to finish: ``synchronize_srcu``,
+``flush_work``); the first frame past them is the code to blame.
+
+>>> import splatkit
+>>> splat, = splatkit.parse(splatkit.samples.sample_text())
+>>> [(e.lock.name, str(acquisition(e.frames))) for e in splat.chain][:3]
+[('kvm_lock', 'mutex for write'), ('cpu_hotplug_lock', 'percpu-rwsem for read'), ('&kvm->srcu', 'SRCU wait')]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..model import Frame
+
+__all__ = ["ACCESS", "LOCKDEP_INTERNAL", "LOCKING_API", "LOCK_APIS", "Acquisition", "acquire_op", "acquisition",
+           "establishing_frame", "lock_kind_by_name"]
+
+#: The kernel's generic locking and waiting API. The first frame of a dependency's stack
+#: that is *not* one of these is the code that established the dependency.
+LOCKING_API = re.compile(
+    r"^_*(?:lock_acquire|lock_acquired|lock_sync|lock_map_acquire\w*|mutex_lock\w*|mutex_trylock\w*"
+    r"|ww_mutex_lock\w*|mutex_lock_common|raw_spin_\w+|spin_lock\w*|read_lock\w*|write_lock\w*"
+    r"|raw_read_lock\w*|raw_write_lock\w*|down_\w+|down|up_\w+|percpu_down_\w+|percpu_up_\w+"
+    r"|percpu_rwsem_\w+|cpus_read_lock|cpus_write_lock|cpu_hotplug_disable|rwsem_\w+|rt_mutex\w*"
+    r"|rt_spin_lock\w*|synchronize_srcu\w*|synchronize_rcu\w*|srcu_read_lock\w*|rcu_read_lock\w*"
+    r"|rcu_lock_acquire|srcu_lock_acquire|static_key_\w+|static_branch_\w+|flush_work\w*|start_flush_work"
+    r"|flush_workqueue|wait_for_completion\w*|cancel_work_sync|__cancel_work_timer|touch_wq_lockdep_map"
+    r"|lock_sock\w*|lock_page\w*|folio_lock\w*|mutex_lock_io\w*|down_read\w*|down_write\w*"
+    r"|fs_reclaim_acquire|might_alloc|sb_start_\w+|percpu_ref_\w+|blk_queue_enter|bio_queue_enter"
+    r"|blk_mq_freeze_queue\w*|blk_freeze_queue\w*|flush_workqueue\w*|drain_workqueue|local_lock\w*)"
+    r"(?:\.\w+)*$"
+)
+
+#: How an acquisition reads: taken for ``write`` (exclusive), for ``read`` (shared), or a
+#: ``wait`` for the holders to finish (``synchronize_srcu``, ``flush_work``: lockdep models
+#: the wait as taking the lock and dropping it at once).
+ACCESS = ("write", "read", "wait")
+
+
+@dataclass(frozen=True)
+class Acquisition:
+    """What kind of lock an acquisition took, and how."""
+
+    kind: str
+    """The lock's kind in the kernel's terms: ``mutex``, ``spinlock``, ``rwsem``,
+    ``percpu-rwsem``, ``SRCU``, ``work item``... (see :data:`LOCK_APIS`)."""
+    access: str
+    """One of :data:`ACCESS`."""
+    api: str | None = None
+    """The API function that took it (``mutex_lock_nested``, ``cpus_read_lock``)."""
+
+    def __str__(self) -> str:
+        return f"{self.kind} {'wait' if self.access == 'wait' else 'for ' + self.access}"
+
+
+#: The locking API by function name, first match wins: (pattern, kind, access). Checked on the
+#: stack's API frames from the one nearest the caller: ``cpus_read_lock`` says more than the
+#: ``percpu_down_read`` it calls.
+LOCK_APIS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple((re.compile(p), kind, access) for p, kind, access in (
+    (r"^(?:cpus_read_lock|get_online_cpus|cpu_hotplug_disable)$", "percpu-rwsem", "read"),
+    (r"^(?:cpus_write_lock|cpu_hotplug_begin)$", "percpu-rwsem", "write"),
+    (r"^_*sb_start_\w+$", "percpu-rwsem", "read"),
+    (r"^_*percpu_down_read\w*$", "percpu-rwsem", "read"),
+    (r"^_*percpu_down_write\w*$", "percpu-rwsem", "write"),
+    (r"^_*synchronize_srcu\w*$", "SRCU", "wait"),
+    (r"^_*srcu_read_lock\w*$|^srcu_lock_acquire$", "SRCU", "read"),
+    (r"^_*synchronize_rcu\w*$", "RCU", "wait"),
+    (r"^_*rcu_read_lock\w*$|^rcu_lock_acquire$", "RCU", "read"),
+    (r"^_*(?:flush_work|start_flush_work|cancel_work_sync|cancel_work_timer|cancel_delayed_work_sync)\w*$",
+     "work item", "wait"),
+    (r"^_*(?:flush_workqueue|drain_workqueue|destroy_workqueue)\w*$", "workqueue", "wait"),
+    (r"^_*wait_for_completion\w*$", "completion", "wait"),
+    (r"^_*(?:fs_reclaim_acquire|might_alloc)$", "fs_reclaim", "write"),
+    (r"^_*(?:blk_queue_enter|bio_queue_enter)$", "queue usage counter", "read"),
+    (r"^_*(?:blk_mq_freeze_queue\w*|blk_freeze_queue\w*)$", "queue usage counter", "wait"),
+    (r"^_*lock_sock\w*$", "socket lock", "write"),
+    (r"^_*ww_mutex_lock\w*$", "ww_mutex", "write"),
+    (r"^_*rt_mutex_lock\w*$|^_*rt_mutex_slowlock\w*$", "rt_mutex", "write"),
+    (r"^_*(?:mutex_lock\w*|mutex_trylock\w*|mutex_lock_common)$", "mutex", "write"),
+    (r"^_*down_read\w*$", "rwsem", "read"),
+    (r"^_*down_write\w*$", "rwsem", "write"),
+    (r"^_*(?:raw_)?read_lock\w*$", "rwlock", "read"),
+    (r"^_*(?:raw_)?write_lock\w*$", "rwlock", "write"),
+    (r"^_*(?:raw_)?spin_lock\w*$|^_*raw_spin_lock\w*$|^rt_spin_lock\w*$", "spinlock", "write"),
+    (r"^_*local_lock\w*$", "local_lock", "write"),
+    (r"^_*(?:lock_page|folio_lock)\w*$", "page lock", "write"),
+    (r"^_*down(?:_interruptible|_killable|_timeout|_trylock)?$", "semaphore", "write"),
+))
+
+#: Lock classes whose name says their kind (lockdep's pseudo-locks and well-known globals),
+#: when no API frame does: (name pattern, kind).
+_KINDS_BY_NAME: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), kind) for p, kind in (
+    (r"^\(work_completion\)", "work item"),
+    (r"^\(wq_completion\)", "workqueue"),
+    (r"^\(completion\)|^\(&[\w.>-]+done\)", "completion"),
+    (r"^fs_reclaim$", "fs_reclaim"),
+    (r"^cpu_hotplug_lock", "percpu-rwsem"),
+    (r"^sb_writers|^sb_pagefaults|^sb_internal", "percpu-rwsem"),
+    (r"^rcu_read_lock$|^rcu_callback$", "RCU"),
+    (r"srcu$", "SRCU"),
+    (r"q_usage_counter", "queue usage counter"),
+    (r"^sk_lock-", "socket lock"),
+))
+
+
+def lock_kind_by_name(name: str) -> str | None:
+    """The kind a lock class's name alone says, or None.
+
+    >>> lock_kind_by_name("(work_completion)(&peer->transmit_handshake_work)"), lock_kind_by_name("kvm_lock")
+    ('work item', None)
+    """
+    for pattern, kind in _KINDS_BY_NAME:
+        if pattern.search(name):
+            return kind
+    return None
+
+
+def establishing_frame(frames: Sequence[Frame]) -> tuple[Frame | None, tuple[Frame, ...]]:
+    """The first frame outside the locking API, and the API frames above it ("via").
+
+    >>> import splatkit
+    >>> frame, via = establishing_frame(splatkit.parse(splatkit.samples.sample_text())[0].chain[1].frames)
+    >>> frame.function, [f.function for f in via]
+    ('kvm_lapic_set_base', ['cpus_read_lock', 'static_key_slow_inc'])
+    """
+    via: list[Frame] = []
+    for frame in frames:
+        if frame.unreliable or frame.function is None:
+            continue
+        if LOCKING_API.match(frame.function):
+            via.append(frame)
+            continue
+        return frame, tuple(via)
+    return None, tuple(via)
+
+
+def acquisition(frames: Sequence[Frame]) -> Acquisition | None:
+    """What the stack of an acquisition says it took, and how; None when no frame tells."""
+    _frame, via = establishing_frame(frames)
+    for frame in reversed(via):  # (nearest the caller first)
+        name = frame.function or ""
+        for pattern, kind, access in LOCK_APIS:
+            if pattern.match(name):
+                return Acquisition(kind, access, name)
+    return None
+
+
+def acquire_op(frames: Sequence[Frame]) -> str:
+    """``lock``, ``rlock`` (a read acquisition) or ``sync`` (waiting for holders), from the stack;
+    ``lock`` when the stack does not tell."""
+    found = acquisition(frames)
+    if found is None:
+        return "lock"
+    return {"write": "lock", "read": "rlock", "wait": "sync"}[found.access]
+
+
+#: Lockdep's own frames and the reporting around them: never the code to look at, left out
+#: of a trimmed splat.
+LOCKDEP_INTERNAL = re.compile(
+    r"^_*(?:lock_acquire|lock_acquired|lock_contended|lock_release|lock_sync|validate_chain|check_prev_add"
+    r"|check_prevs_add|check_noncircular|check_irq_usage|check_deadlock|check_wait_context|check_usage\w*"
+    r"|mark_lock\w*|mark_usage|mark_held_locks|mark_irqflags|print_\w*bug\w*|print_\w*_scenario|print_usage_bug"
+    r"|print_circular_bug\w*|print_lock\w*|lockdep_\w+|debug_check_no_locks_\w+|debug_show_\w+|dump_stack\w*"
+    r"|show_stack|lock_is_held\w*|hlock_class|lookup_chain_cache_add|add_chain_cache|check_flags|__warn"
+    r"|warn_slowpath\w*|report_bug|handle_bug|exc_invalid_op|asm_exc_invalid_op|do_error_trap|do_invalid_op"
+    r"|invalid_op|lock_map_acquire\w*|lock_map_release|trace_hardirqs_\w+|register_lock_class"
+    r"|look_up_lock_class|dump_backtrace|show_trace\w*)(?:\.\w+)*$"
+)
