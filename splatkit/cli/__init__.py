@@ -1,0 +1,80 @@
+"""The ``splatkit`` command line: read splats from files, print JSON or explanations, write reports.
+
+Every command takes a FILE (``-`` for standard input); ``explain`` and
+``report`` fall back to the bundled seed splat when none is given. Errors are
+one line, ``FILE:LINE: message``, with exit status 2: a file that cannot be read
+or written, a closed standard input or output, a pipe whose reader left early, a
+full disk, and input too big to parse at once (``--max-mb``; a big console log is
+for :func:`splatkit.scan.scan`, which reads it in chunks).
+
+This package holds :func:`main`, the parser and the options every command shares;
+:mod:`.io` reads input and writes output, :mod:`.reports` turns input into reports,
+and each command (or group of commands) has its own module with a ``register``
+function that adds its subcommand to the parser.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+
+from ..errors import SplatkitError
+from ..parse import parse
+from . import explain, json, lab, report
+from .io import BIG_LOGS, MAX_INPUT_MB, OutputError, say
+
+__all__ = ["MAX_INPUT_MB", "OutputError", "main", "parse"]
+
+DESCRIPTION = "Read, graph and explain Linux kernel lockdep reports (splats)."
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="splatkit", description=DESCRIPTION)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, help_text: str, func: Callable[[argparse.Namespace], int], *,
+            file_optional: bool) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("file", nargs="?" if file_optional else None, metavar="FILE",
+                       help="a file holding one or more splats, '-' for stdin"
+                       + (" (default: the bundled seed splat)" if file_optional else ""))
+        add_input_options(p)
+        p.set_defaults(func=func)
+        return p
+
+    json.register(add)
+    explain.register(add)
+    report.register(add)
+    lab.register(sub)
+    return parser
+
+
+def add_input_options(p: argparse.ArgumentParser) -> None:
+    """The options of every command that reads reports: ``-q`` and ``--max-mb``."""
+    p.add_argument("-q", "--quiet", action="store_true", help="no warnings about unrecognised lines")
+    p.add_argument("--max-mb", type=_megabytes, default=MAX_INPUT_MB, metavar="MB",
+                   help=f"read at most this many megabytes (default {MAX_INPUT_MB}; for bigger logs use "
+                   "splatkit.scan from Python)")
+
+
+def _megabytes(value: str) -> int:
+    try:
+        mb = int(value)
+    except ValueError:
+        mb = 0
+    if mb <= 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number of megabytes above 0, got {value!r}")
+    return mb
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (2 for any error, after one line saying it)."""
+    args = _parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except SplatkitError as err:
+        say(f"splatkit: {err}")
+        return 2
+    except MemoryError:
+        say(f"splatkit: out of memory; {BIG_LOGS}")
+        return 2
