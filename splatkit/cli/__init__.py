@@ -26,15 +26,40 @@ from .io import BIG_LOGS, MAX_INPUT_MB, OutputError, say
 __all__ = ["MAX_INPUT_MB", "OutputError", "main", "parse"]
 
 DESCRIPTION = "Read, graph and explain Linux kernel lockdep reports (splats)."
+EPILOG = """\
+Every command reads files, or '-' for standard input. Exit status: 0 on success,
+1 for a finding (check-order: the ordering closes a cycle), 2 for bad input or
+usage, after one line on standard error: 'splatkit: FILE:LINE: message'.
+
+'splatkit COMMAND --help' describes each command."""
+
+
+def version() -> str:
+    """The installed distribution's version, else ``splatkit.__version__``, else ``unknown``."""
+    try:
+        from importlib.metadata import PackageNotFoundError, version as installed
+    except ImportError:  # pragma: no cover - Python 3.8 and older
+        installed = None
+    if installed is not None:
+        try:
+            return installed("splatkit")
+        except PackageNotFoundError:
+            pass
+    import splatkit
+
+    return str(getattr(splatkit, "__version__", "unknown"))
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="splatkit", description=DESCRIPTION)
+    parser = argparse.ArgumentParser(prog="splatkit", description=DESCRIPTION, epilog=EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"splatkit {version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def add(name: str, help_text: str, func: Callable[[argparse.Namespace], int], *,
             file_optional: bool) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text)
+        p = sub.add_parser(name, help=help_text, description=help_text,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
         p.add_argument("file", nargs="?" if file_optional else None, metavar="FILE",
                        help="a file holding one or more splats, '-' for stdin"
                        + (" (default: the bundled seed splat)" if file_optional else ""))
