@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 
 from ..errors import SplatkitError
 from ..parse import parse
-from . import explain, json, lab, report
+from . import explain, json, lab, report, show
 from .io import BIG_LOGS, MAX_INPUT_MB, OutputError, say
 
 __all__ = ["MAX_INPUT_MB", "OutputError", "main", "parse"]
@@ -57,12 +57,15 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def add(name: str, help_text: str, func: Callable[[argparse.Namespace], int], *,
-            file_optional: bool) -> argparse.ArgumentParser:
+            file_optional: bool, many: bool = False) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
-        p.add_argument("file", nargs="?" if file_optional else None, metavar="FILE",
-                       help="a file holding one or more splats, '-' for stdin"
-                       + (" (default: the bundled seed splat)" if file_optional else ""))
+        if many:
+            p.add_argument("files", nargs="+", metavar="FILE", help="files holding splats, '-' for stdin")
+        else:
+            p.add_argument("file", nargs="?" if file_optional else None, metavar="FILE",
+                           help="a file holding one or more splats, '-' for stdin"
+                           + (" (default: the bundled seed splat)" if file_optional else ""))
         add_input_options(p)
         p.set_defaults(func=func)
         return p
@@ -70,6 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     json.register(add)
     explain.register(add)
     report.register(add)
+    show.register(add)
     lab.register(sub)
     return parser
 
