@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 
 from ..errors import SplatkitError
 from ..parse import parse
-from . import explain, json, lab, report, show
+from . import check_order, explain, graph, json, lab, report, show
 from .io import BIG_LOGS, MAX_INPUT_MB, OutputError, say
 
 __all__ = ["MAX_INPUT_MB", "OutputError", "main", "parse"]
@@ -36,15 +36,13 @@ usage, after one line on standard error: 'splatkit: FILE:LINE: message'.
 
 def version() -> str:
     """The installed distribution's version, else ``splatkit.__version__``, else ``unknown``."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
     try:
-        from importlib.metadata import PackageNotFoundError, version as installed
-    except ImportError:  # pragma: no cover - Python 3.8 and older
-        installed = None
-    if installed is not None:
-        try:
-            return installed("splatkit")
-        except PackageNotFoundError:
-            pass
+        return installed("splatkit")
+    except PackageNotFoundError:  # (run from a source tree that was never installed)
+        pass
     import splatkit
 
     return str(getattr(splatkit, "__version__", "unknown"))
@@ -57,12 +55,14 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def add(name: str, help_text: str, func: Callable[[argparse.Namespace], int], *,
-            file_optional: bool, many: bool = False) -> argparse.ArgumentParser:
+            file_optional: bool = False, many: bool = False, metavar: str = "FILE",
+            file_help: str | None = None, files: bool = True) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         if many:
-            p.add_argument("files", nargs="+", metavar="FILE", help="files holding splats, '-' for stdin")
-        else:
+            p.add_argument("files", nargs="+", metavar=metavar,
+                           help=file_help or "files holding splats, '-' for stdin")
+        elif files:  # (else the command adds its own positional arguments)
             p.add_argument("file", nargs="?" if file_optional else None, metavar="FILE",
                            help="a file holding one or more splats, '-' for stdin"
                            + (" (default: the bundled seed splat)" if file_optional else ""))
@@ -74,6 +74,8 @@ def _parser() -> argparse.ArgumentParser:
     explain.register(add)
     report.register(add)
     show.register(add)
+    graph.register(add)
+    check_order.register(add)
     lab.register(sub)
     return parser
 
