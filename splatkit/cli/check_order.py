@@ -36,7 +36,8 @@ input): 'A -> B' (B is taken while A is held), 'A -> B (read) @ site',
 
 Each cycle a declared dependency closes is printed with the evidence of each of
 its edges: the report or dump line that recorded it, or the ordering line that
-declared it. Cycles the inputs hold without the ordering are listed, not counted.
+declared it. Cycles the inputs hold without the ordering are listed, not
+counted.
 
 Exit status: 0 when the ordering closes no cycle, 1 when it closes one or more
 (usable as a CI gate), 2 for bad input (a line of ORDERING in none of the forms

@@ -32,11 +32,11 @@ HELP = "summarise every report in each FILE: kind, title, task, locks, cycle, no
 DESCRIPTION = f"""\
 {HELP}.
 
-For each report: its kind and where it is in the file, the title syzbot gives it,
-the task, the locks it names (acquiring, holding, the dependency chain, the held
-locks), the dependency cycle when the report shows it whole, and the notes on
-what the parser could not read or had to guess. A cycle the report does not show
-whole is said to be unknown.
+For each report: its kind and where it is in the file, the title syzbot gives
+it, the task, the locks it names (acquiring, holding, the dependency chain, the
+held locks), the dependency cycle when the report shows it whole, and the notes
+on what the parser could not read or had to guess. A cycle the report does not
+show whole is said to be unknown.
 
 Colour is used when standard output is a terminal and NO_COLOR is not set
 (--color auto), or always, or never."""
