@@ -17,6 +17,7 @@ import argparse
 
 from ..analysis.cycles import MAX_CYCLES, Cycle
 from ..analysis.orderfile import FORMS, Ordering, Split
+from ..depgraph import Evidence
 from ..errors import NoCycle, ParseError
 from ..graph import LockGraph
 from .graph import MAX_EVIDENCE, whole
@@ -68,9 +69,9 @@ def read_ordering(file: str, cap_mb: int) -> Ordering:
     return ordering
 
 
-def _closing_edges(cycle: Cycle) -> list[tuple[str, str]]:
-    """The edges of ``cycle`` only the ordering asserts (no input recorded them)."""
-    return [edge for edge, evidence in zip(cycle.edges, cycle.evidence)
+def _closing_edges(cycle: Cycle) -> list[tuple[tuple[str, str], tuple[Evidence, ...]]]:
+    """The edges of ``cycle`` only the ordering asserts (no input recorded them), with their evidence."""
+    return [(edge, evidence) for edge, evidence in zip(cycle.edges, cycle.evidence)
             if evidence and all(ev.source == "declared" for ev in evidence)]
 
 
@@ -132,9 +133,8 @@ def cmd_check_order(args: argparse.Namespace) -> int:
                    f"with what the inputs recorded ({against})")
         for i, cycle in enumerate(cycles, 1):
             out += ["", f"cycle {i} of {n} ({len(cycle)} lock{'s' if len(cycle) != 1 else ''}): {_arrow(cycle)}"]
-            for held, acquired in _closing_edges(cycle):
-                lines = sorted({ev.line_no for ev in cycle.evidence[cycle.edges.index((held, acquired))]
-                                if ev.line_no is not None})
+            for (held, acquired), evidence in _closing_edges(cycle):
+                lines = sorted({ev.line_no for ev in evidence if ev.line_no is not None})
                 out.append(f"  closed by {ordering.source}:{','.join(map(str, lines))}: {held} -> {acquired}")
             out += _edge_lines(cycle)
             if cycle.note:
