@@ -14,7 +14,7 @@ from .errors import DependencyError, NoCycle, ParseError, SplatkitError, Unknown
 from .graph import LockGraph
 from .model import ChainEntry, Frame, HeldLock, LockUse, Splat
 from .parse import parse, parse_file
-from .render.text import explain_markdown, explain_text
+from .render.explain import explain, explain_markdown, explain_text
 
 __all__ = [
     "ChainEntry",
@@ -30,6 +30,7 @@ __all__ = [
     "SplatkitError",
     "UnknownLock",
     "compare",
+    "explain",
     "explain_markdown",
     "explain_text",
     "parse",

@@ -35,7 +35,8 @@ from ..errors import DependencyError
 from ..graph import Evidence, LockGraph
 from ..model import Splat
 from ..tables import chain_table, frames_table, held_locks_table
-from .text import explain_text
+from ..analysis.explain import Bullets, Code, Explanation, Paragraph, Preformatted, Scenario
+from ..analysis.explain import explain as explain_data
 from .viewmodel import edge_id, graph_view, network_options
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "chain_edges",
     "default_edge",
     "dependency_stack",
+    "explanation_html",
     "lock_graph_assets",
     "report_html",
     "stack_caption",
@@ -173,6 +175,62 @@ def default_edge(view: dict[str, Any]) -> str:
     return ""
 
 
+# ---- an explanation ---------------------------------------------------------------
+
+
+def _paragraph(p: Paragraph) -> str:
+    return "".join(f"<code>{_text(part)}</code>" if isinstance(part, Code) else _text(part) for part in p.parts)
+
+
+def _scenario_html(scenario: Scenario) -> str:
+    """The scenario as a table: one row per step, one column per CPU (the step in its CPU's cell)."""
+    head = "<th>step</th>" + "".join(f"<th>CPU{i}</th>" for i in range(scenario.cpus))
+    rows = []
+    for step in scenario.steps:
+        cell = f"<code>{_text(step.cell)}</code>"
+        if step.waits_for is not None:
+            cell += f' <span class="sk-waits">waits for step {step.waits_for}</span>'
+        cells = "".join(f"<td>{cell if i == step.cpu else ''}</td>" for i in range(scenario.cpus))
+        rows.append(f'<tr data-sk-step="{step.number}"><td>{step.number}</td>{cells}</tr>')
+    legend = "".join(f"<li><code>{_text(op)}</code>: {_text(meaning)}</li>" for op, meaning in scenario.legend)
+    return (f'<table class="sk-scenario"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+            + (f'<ul class="sk-scenario-legend">{legend}</ul>' if legend else ""))
+
+
+def _block_html(block: object) -> str:
+    if isinstance(block, Paragraph):
+        return f"<p>{_paragraph(block)}</p>"
+    if isinstance(block, Bullets):
+        tag = "ol" if block.numbered else "ul"
+        return f"<{tag}>" + "".join(f"<li>{_paragraph(item)}</li>" for item in block.items) + f"</{tag}>"
+    if isinstance(block, Scenario):
+        return _scenario_html(block)
+    if isinstance(block, Preformatted):
+        return f"<pre>{_text(chr(10).join(block.lines))}</pre>"
+    raise TypeError(f"cannot lay out {type(block).__name__}")
+
+
+def explanation_html(explanation: Explanation, *, trimmed: bool = True, title: bool = True) -> str:
+    """An explanation as an HTML fragment: every name escaped, no script, no style, no URL.
+
+    >>> from splatkit.analysis.explain import Explanation, para, Code
+    >>> explanation_html(Explanation("circular", "t", para("took ", Code("</p><script>"))))
+    '<section class="splatkit-explanation" data-sk-kind="circular"><h3>lockdep: t</h3><p>took <code>&lt;/p&gt;&lt;script&gt;</code></p></section>'
+    """
+    out = [f'<section class="splatkit-explanation" data-sk-kind="{_text(explanation.kind)}">']
+    if title:
+        out.append(f"<h3>lockdep: {_text(explanation.title)}</h3>")
+    if explanation.facts:
+        out.append('<p class="sk-facts">' + "; ".join(f"{_text(label)} <code>{_text(value)}</code>"
+                                                      for label, value in explanation.facts) + "</p>")
+    out.append(f"<p>{_paragraph(explanation.summary)}</p>")
+    for section in explanation.sections:
+        out.append(f"<h4>{_text(section.heading)}</h4>" + "".join(_block_html(b) for b in section.blocks))
+    if trimmed and explanation.trimmed:
+        out.append(f'<h4>The splat, trimmed</h4><pre class="sk-trimmed">{_text(chr(10).join(explanation.trimmed))}</pre>')
+    return "".join(out) + "</section>"
+
+
 # ---- the report ------------------------------------------------------------------
 
 
@@ -265,7 +323,7 @@ def _body(splat: Splat, source: str | None, graph: LockGraph, view: dict[str, An
         f"{_header(splat, source)}<main>"
         '<div class="sk-left">'
         f"<section><h2>Lock graph</h2>{_graph_pane(view)}</section>"
-        f"<section><h2>Explanation</h2><pre>{_text(explain_text(splat))}</pre></section>"
+        f"<section><h2>Explanation</h2>{explanation_html(explain_data(splat), trimmed=False, title=False)}</section>"
         "</div>"
         '<div class="sk-right">'
         f'<section id="sk-stack"><h2>Stack of the selected dependency</h2>{stacks}</section>'
