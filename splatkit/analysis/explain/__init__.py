@@ -9,7 +9,7 @@ was broken), state the conditions, name the code, and say what the splat does no
 >>> import splatkit, splatkit.samples
 >>> e = explain(splatkit.parse(splatkit.samples.sample_text())[0])
 >>> e.kind, e.cycle[0], [s.heading for s in e.sections][:3]
-('circular', 'kvm_lock', ['The cycle', 'How it deadlocks', 'Where each dependency was established'])
+('circular', 'kvm_lock', ['The cycle', 'How it deadlocks', 'Conditions'])
 """
 
 from __future__ import annotations
