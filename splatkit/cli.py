@@ -23,6 +23,7 @@ from .errors import ParseError, SplatkitError
 from .model import Splat
 from .parse import parse
 from .samples import SEED, sample_path
+from .schema import SCHEMA_FILE, schema_text
 
 __all__ = ["MAX_INPUT_MB", "main"]
 
@@ -176,6 +177,15 @@ def _first_with_chain(splats: list[Splat]) -> Splat:
 
 
 def cmd_json(args: argparse.Namespace) -> int:
+    if args.schema:
+        if args.file is not None:
+            raise SplatkitError(f"json --schema prints the JSON Schema of the output and reads no FILE; drop "
+                                f"{args.file!r} or drop --schema")
+        _write_stdout(schema_text())
+        return 0
+    if args.file is None:
+        raise SplatkitError("json needs a FILE ('-' for standard input), or --schema for the JSON Schema of "
+                            "its output")
     _name, splats = _load(args.file, warn=not args.quiet, cap_mb=args.max_mb)
     _write_stdout(json.dumps([s.to_dict() for s in splats], indent=2 if args.indent else None) + "\n")
     return 0
@@ -236,11 +246,12 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="splatkit", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def add(name: str, help_text: str, func, *, file_optional: bool) -> argparse.ArgumentParser:
+    def add(name: str, help_text: str, func, *, file_optional: bool,
+            seed_default: bool = True) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.add_argument("file", nargs="?" if file_optional else None, metavar="FILE",
                        help="a file holding one or more splats, '-' for stdin"
-                       + (" (default: the bundled seed splat)" if file_optional else ""))
+                       + (" (default: the bundled seed splat)" if file_optional and seed_default else ""))
         p.add_argument("-q", "--quiet", action="store_true", help="no warnings about unrecognised lines")
         p.add_argument("--max-mb", type=_megabytes, default=MAX_INPUT_MB, metavar="MB",
                        help=f"read at most this many megabytes (default {MAX_INPUT_MB}; for bigger logs use "
@@ -248,8 +259,11 @@ def _parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
-    p = add("json", "print every report in FILE as a JSON array", cmd_json, file_optional=False)
+    p = add("json", "print every report in FILE as a JSON array (the format: --schema)", cmd_json,
+            file_optional=True, seed_default=False)
     p.add_argument("--indent", action="store_true", help="pretty-print")
+    p.add_argument("--schema", action="store_true",
+                   help=f"print the JSON Schema (draft 2020-12) of the output instead, the package's {SCHEMA_FILE}")
     p = add("explain", "explain the first circular report in FILE, in plain text under 80 columns",
             cmd_explain, file_optional=True)
     p.add_argument("--markdown", action="store_true", help="Markdown instead of plain text")
