@@ -68,7 +68,7 @@ def run_addr2line(addr2line: str, path: str, addresses: list[int], section: str 
                              "architecture's addr2line (or llvm-addr2line)")
     found: dict[int, Pairs] = {}
     current: Pairs = []
-    lines = out.splitlines()
+    lines = [line for line in out.splitlines() if line.strip()]  # (llvm-addr2line may separate answers)
     i = 0
     while i < len(lines):
         if _ADDRESS.fullmatch(lines[i]):  # (--addresses: each answer starts with the address asked)

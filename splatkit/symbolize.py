@@ -289,6 +289,9 @@ class Symbolizer:
             blocks = found.get(key, [])
             if len(blocks) == 1:
                 answers.update((request, self._locations(blocks[0])) for request in group)
+                if not answers[group[0]]:
+                    self._warn(("no line", image.path, key[0]), f"{group[0]}: scripts/faddr2line found no line "
+                                                                f"information for it in {image.path}: left as printed")
             else:
                 why = "several functions match" if blocks else "; ".join(said) or "no answer"
                 self._warn(("faddr2line", image.path, *key),
