@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 import splatkit
+import splatkit.samples
 from splatkit.errors import SymbolizeError, SymbolizeWarning
 from splatkit.grammar.frames import parse_frame
 from splatkit.model import Frame
@@ -72,10 +73,16 @@ void mutex_lock_nested(struct mutex *lock, unsigned int subclass)
 	lock_count++;
 }
 
+/* Two static functions of one name (the other is in kvm_main.c): told apart by their size. */
+static __attribute__((noipa)) int debug_check(int depth)
+{
+	return depth + lock_count;
+}
+
 void mutex_unlock(struct mutex *lock)
 {
 	lock->owner = 0;
-	lock->depth--;
+	lock->depth = debug_check(lock->depth) - 1;
 }
 """,
     "virt/kvm/kvm_main.c": """\
@@ -91,11 +98,16 @@ static inline __attribute__((always_inline)) void kvm_create_vm(void)
 	mutex_unlock(&kvm_lock);
 }
 
+static __attribute__((noipa)) int debug_check(int created)
+{
+	return created * kvm_created - 7 + (created >> 3) * (kvm_created << 2);
+}
+
 long kvm_dev_ioctl(unsigned int ioctl)
 {
 	if (ioctl == 1)
 		kvm_create_vm(); /* @kvm_dev_ioctl */
-	return kvm_created;
+	return debug_check(kvm_created);
 }
 """,
     "init/main.c": """\
@@ -477,6 +489,23 @@ def test_locate_one_frame_return_and_exact_address(tree, sites):
     assert symbolizer.locate(Frame("set_nx_huge_pages", source="x.c:1")) == ()
 
 
+def test_functions_of_one_name_are_told_apart_by_the_printed_size(tree):
+    out = subprocess.run(["nm", "-S", tree / "vmlinux"], capture_output=True, text=True, check=True).stdout
+    checks = [(int(a, 16), int(n, 16)) for a, n, _, name in (r.split() for r in out.splitlines() if r.count(" ") == 3)
+              if name == "debug_check"]
+    assert len(checks) == 2 and checks[0][1] != checks[1][1]
+    symbolizer = Symbolizer(vmlinux=tree / "vmlinux")
+    files = set()
+    for address, size in checks:
+        (location,) = symbolizer.locate(Frame("debug_check", offset=1, size=size), exact=True)
+        assert [tuple(location)] == _addr2line(tree, "vmlinux", address + 1)
+        files.add(location.source.rpartition(":")[0])
+    assert files == {"kernel/locking/mutex.c", "virt/kvm/kvm_main.c"}
+    with pytest.warns(SymbolizeWarning, match=r"debug_check\+0x1: 2 functions debug_check in .*vmlinux and no size "
+                                              r"printed to tell them apart: left as printed"):
+        assert symbolizer.locate(Frame("debug_check", offset=1)) == ()
+
+
 # -- what is left as printed, and why ------------------------------------------------------------
 
 def test_a_size_that_does_not_match_warns_and_leaves_the_frame(tree, sites):
@@ -516,11 +545,13 @@ def test_without_vmlinux_module_frames_are_decoded_and_the_others_warned(tree, r
 
 # -- what is missing, said once and clearly ------------------------------------------------------
 
-def test_missing_addr2line_is_one_clear_error(tree, report, monkeypatch, tmp_path):
+def test_missing_addr2line_is_one_clear_error(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(SymbolizeError) as caught:
-        symbolize([report], vmlinux=tree / "vmlinux")
+        symbolize(splatkit.parse(splatkit.samples.sample_text()), modules=tmp_path)
     assert str(caught.value) == "addr2line not found: install binutils, or pass frames already decoded"
+    with pytest.raises(SymbolizeError, match="^llvm-addr2line not found: install binutils"):
+        symbolize([], modules=tmp_path, addr2line="llvm-addr2line")
 
 
 @pytest.mark.parametrize(("given", "message"), [
