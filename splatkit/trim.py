@@ -165,7 +165,9 @@ def condensed(splat: Splat) -> list[str]:
         out.append(f"{dump.count} lock{'s' if dump.count != 1 else ''} held by {dump.task}:")
         out += [f" #{h.index}: {_lock(h.lock)}" for h in dump.held_locks]
     if splat.backtrace:
-        out.append("stack: " + (_first_frames(splat.backtrace, 6) or "(only lockdep's frames)"))
+        frame, _via = establishing_frame(splat.backtrace)
+        start = splat.backtrace.index(frame) if frame is not None else 0
+        out.append("stack: " + (_first_frames(splat.backtrace[start:], 6) or "(only lockdep's frames)"))
     return out
 
 
