@@ -182,19 +182,34 @@ def _paragraph(p: Paragraph) -> str:
     return "".join(f"<code>{_text(part)}</code>" if isinstance(part, Code) else _text(part) for part in p.parts)
 
 
+#: A scenario wider than this many characters of cells is drawn with letters for its locks.
+_SCENARIO_CHARS = 72
+
+
 def _scenario_html(scenario: Scenario) -> str:
-    """The scenario as a table: one row per step, one column per CPU (the step in its CPU's cell)."""
+    """The scenario as a table: one row per step, one column per CPU (the step in its CPU's cell);
+    long lock names become letters with a legend above, as in the plain-text table."""
+    locks = list(dict.fromkeys(s.lock for s in scenario.steps if s.lock is not None))
+    widest = max((len(s.cell) for s in scenario.steps), default=0)
+    letters = scenario.cpus * widest > _SCENARIO_CHARS and len(locks) <= 26
+    names = {lock: chr(ord("A") + i) if letters else lock for i, lock in enumerate(locks)}
+    legend = ""
+    if letters:
+        legend = '<ul class="sk-scenario-legend">' + "".join(
+            f"<li><code>{names[lock]}</code> = <code>{_text(lock)}</code></li>" for lock in locks) + "</ul>"
     head = "<th>step</th>" + "".join(f"<th>CPU{i}</th>" for i in range(scenario.cpus))
     rows = []
     for step in scenario.steps:
-        cell = f"<code>{_text(step.cell)}</code>"
+        shown = f"{step.op}({names[step.lock]});" if step.lock is not None else step.op
+        cell = f"<code>{_text(shown)}</code>"
         if step.waits_for is not None:
-            cell += f' <span class="sk-waits">waits for step {step.waits_for}</span>'
+            cell += f'<span class="sk-waits">waits for step {step.waits_for}</span>'
         cells = "".join(f"<td>{cell if i == step.cpu else ''}</td>" for i in range(scenario.cpus))
         rows.append(f'<tr data-sk-step="{step.number}"><td>{step.number}</td>{cells}</tr>')
-    legend = "".join(f"<li><code>{_text(op)}</code>: {_text(meaning)}</li>" for op, meaning in scenario.legend)
-    return (f'<table class="sk-scenario"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
-            + (f'<ul class="sk-scenario-legend">{legend}</ul>' if legend else ""))
+    ops = "".join(f"<li><code>{_text(op)}</code>: {_text(meaning)}</li>" for op, meaning in scenario.legend)
+    return (legend + f'<div class="sk-scroll"><table class="sk-scenario"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table></div>'
+            + (f'<ul class="sk-scenario-legend">{ops}</ul>' if ops else ""))
 
 
 def _block_html(block: object) -> str:
@@ -221,7 +236,7 @@ def explanation_html(explanation: Explanation, *, trimmed: bool = True, title: b
     if title:
         out.append(f"<h3>lockdep: {_text(explanation.title)}</h3>")
     if explanation.facts:
-        out.append('<p class="sk-facts">' + "; ".join(f"{_text(label)} <code>{_text(value)}</code>"
+        out.append('<p class="sk-explain-facts">' + "; ".join(f"{_text(label)} <code>{_text(value)}</code>"
                                                       for label, value in explanation.facts) + "</p>")
     out.append(f"<p>{_paragraph(explanation.summary)}</p>")
     for section in explanation.sections:
