@@ -41,18 +41,21 @@ def explain(splat: Splat | Explanation, format: str = "text", *, width: int = WI
     """The explanation of one report in ``format`` (one of :data:`FORMATS`).
 
     ``width`` applies to plain text; ``trimmed`` adds the trimmed splat below the explanation.
-    ``html`` is a self-contained page with the interactive lock graph; ``html-fragment`` the
-    explanation alone, to embed in another page.
+    ``html`` is the self-contained report page; ``html-fragment`` the explanation with the
+    interactive lock graph, self-contained too, to embed in another page (pass the Splat for the
+    graph; an Explanation gives the explanation alone).
     """
     if format == "text":
         return explain_text(splat, width=width, trimmed=trimmed)
     if format == "markdown":
         return explain_markdown(splat, trimmed=trimmed)
     if format in ("html", "html-fragment"):
-        from .html import explanation_html, report_html
+        from .html import explanation_fragment, explanation_html, report_html
 
         if format == "html-fragment":
-            return explanation_html(_explanation(splat), trimmed=trimmed)
+            if isinstance(splat, Explanation):
+                return explanation_html(splat, trimmed=trimmed)
+            return explanation_fragment(splat, trimmed=trimmed)
         if isinstance(splat, Explanation):
             raise TypeError("format='html' draws the report's lock graph: pass the Splat, not its Explanation")
         return report_html(splat)

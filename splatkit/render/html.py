@@ -44,6 +44,7 @@ __all__ = [
     "chain_edges",
     "default_edge",
     "dependency_stack",
+    "explanation_fragment",
     "explanation_html",
     "lock_graph_assets",
     "report_html",
@@ -244,6 +245,37 @@ def explanation_html(explanation: Explanation, *, trimmed: bool = True, title: b
     if trimmed and explanation.trimmed:
         out.append(f'<h4>The splat, trimmed</h4><pre class="sk-trimmed">{_text(chr(10).join(explanation.trimmed))}</pre>')
     return "".join(out) + "</section>"
+
+
+def explanation_fragment(splat: Splat, *, trimmed: bool = True) -> str:
+    """The explanation with the splat's interactive lock graph, as one self-contained HTML fragment.
+
+    Meant to be pasted into another page (a bug tracker, a wiki, a notebook output): its styles
+    and scripts are inline and load nothing, the graph's scripts run in their own function scope
+    (two fragments in one page do not clash) and find their graph from their own element. Every
+    name is escaped (:func:`explanation_html`, :func:`_script_json`). Without pyvis the fragment
+    is the explanation alone, and says why.
+    """
+    text = explanation_html(explain_data(splat), trimmed=trimmed)
+    graph = LockGraph.from_splats(splat)
+    view = graph_view(graph, cycle=splat.cycle or None)
+    if not view["nodes"]:
+        return f'<div class="splatkit-fragment">{text}</div>'
+    try:
+        vis, ours = vis_network_assets(), lock_graph_assets()
+    except DependencyError as err:
+        return f'<div class="splatkit-fragment">{_note(str(err))}{text}</div>'
+    data = {"view": view, "options": network_options()}
+    mount = ("(function () { const root = document.currentScript.parentElement;\n"
+             f"{_inline(vis.js)}\n{_inline(ours.js)}\n"
+             "const data = JSON.parse(root.querySelector('script[data-sk-graph-data]').textContent);\n"
+             "const div = root.querySelector('div[data-sk-graph]');\n"
+             "div.splatkitGraph = splatkitLockGraph.draw(vis, div, data.view, data.options, () => {});\n"
+             "})();")
+    return (f'<div class="splatkit-fragment"><style>{_inline(vis.css)}</style><style>{_inline(ours.css)}</style>'
+            f'<div class="splatkit-graph" data-sk-graph style="height: 420px"></div>'
+            f'<script type="application/json" data-sk-graph-data>{_script_json(data)}</script>'
+            f"<script>{mount}</script>{text}</div>")
 
 
 # ---- the report ------------------------------------------------------------------

@@ -141,3 +141,21 @@ def test_explanation_reads_in_both_colour_schemes(browser, seed_splat, tmp_path,
         section.screenshot(path=str(tmp_path / f"explanation-{scheme}.png"))
     finally:
         context.close()
+
+
+def test_two_explanation_fragments_in_one_page_each_draw_their_graph(watched_page, seed_splat, tmp_path):
+    """A fragment loads nothing, and its scripts keep to themselves: pasted twice, both draw."""
+    from splatkit.render.explain import explain
+
+    fragment = explain(seed_splat, "html-fragment")
+    path = tmp_path / "host.html"
+    path.write_text(f"<!DOCTYPE html><html><body><h1>host</h1>{fragment}<hr>{fragment}</body></html>",
+                    encoding="utf-8")
+    page = watched_page.page
+    page.goto(path.as_uri())
+    page.wait_for_function("document.querySelectorAll('div[data-sk-graph] canvas').length === 2")
+    nodes = page.evaluate("[...document.querySelectorAll('div[data-sk-graph]')]"
+                          ".map((d) => d.splatkitGraph.network.body.nodeIndices.length)")
+    assert nodes == [8, 8]
+    assert page.locator(".splatkit-explanation table.sk-scenario").count() == 2
+    assert watched_page.requests == [path.as_uri()] and watched_page.errors == []
