@@ -1,0 +1,1 @@
+"""A teaching simulator of lockdep's validator (``splatkit.sim``)."""
