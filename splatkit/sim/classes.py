@@ -24,6 +24,7 @@ import zlib
 from dataclasses import dataclass, field
 
 __all__ = [
+    "DECLARABLE",
     "LOCK_TYPES",
     "LockClass",
     "LockInstance",

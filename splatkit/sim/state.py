@@ -20,7 +20,10 @@ from .classes import LockClass, LockInstance
 from .frames import Site, Trace
 
 __all__ = [
+    "DIR_MASK",
+    "IRQ_BITS",
     "IRQ_STATES",
+    "READ_MASK",
     "USAGE_NAMES",
     "USED",
     "USED_READ",
@@ -29,6 +32,8 @@ __all__ = [
     "IrqEvent",
     "TaskState",
     "exclusive_bit",
+    "is_enabled",
+    "is_used_in",
     "state_name",
     "usage_bit",
 ]
@@ -67,10 +72,12 @@ def state_name(bit: int) -> str:
 
 
 def is_used_in(bit: int) -> bool:
+    """Whether ``bit`` is a "used in irq context" bit (``LOCK_USED_IN_*``)."""
     return bit < USED and not bit & DIR_MASK
 
 
 def is_enabled(bit: int) -> bool:
+    """Whether ``bit`` is an "irq enabled" bit (``LOCK_ENABLED_*``)."""
     return bit < USED and bool(bit & DIR_MASK)
 
 

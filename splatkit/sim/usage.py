@@ -107,7 +107,7 @@ def mark_lock(ld: Lockdep, task: TaskState, hl: HeldLock, bit: int) -> None:
 def _valid_state(ld: Lockdep, task: TaskState, hl: HeldLock, new_bit: int, bad_bit: int) -> None:
     if hl.cls.has(bad_bit):
         ld.report(Inconsistent, task, lock=hl, prev_bit=bad_bit, new_bit=new_bit, irq=IrqState.of(task),
-                  printer=("print_usage_bug.part.0", "mark_lock_irq", "mark_lock"))
+                  printer=("print_usage_bug", "mark_lock_irq", "mark_lock"))
 
 
 def _check_usage(ld: Lockdep, task: TaskState, hl: HeldLock, new_bit: int, bit: int, *, forwards: bool) -> None:
@@ -186,4 +186,4 @@ def check_irq_usage(ld: Lockdep, task: TaskState, prev: HeldLock, nxt: HeldLock)
         return
     ld.report(SafeUnsafe, task, lock=nxt, prev=prev, safe=safe, unsafe=unsafe, safe_bit=pair[0],
               unsafe_bit=pair[1], irqclass=state_name(pair[0]), irq=IrqState.of(task),
-              printer=("print_bad_irq_dependency", "check_irq_usage", "check_prev_add", "validate_chain"))
+              printer=("print_bad_irq_dependency", "check_irq_usage", "validate_chain"))

@@ -47,7 +47,7 @@ from .usage import check_irq_usage, mark_held_locks, mark_usage
 __all__ = ["Lockdep", "Reported"]
 
 _ACQUIRE = ("__lock_acquire", "lock_acquire")
-_RELEASE = ("__lock_release", "lock_release")
+_RELEASE = ("lock_release",)
 
 
 class Reported(Exception):
@@ -122,13 +122,16 @@ class Lockdep:
 
     def acquire(self, task: TaskState, instance: LockInstance, site: Site, *, read: int = 0, trylock: bool = False,
                 nest: LockInstance | None = None, check: bool = True, sync: bool = False, subclass: int = 0,
-                internals: tuple[str, ...] = ()) -> None:
-        """``lock_acquire`` of ``instance`` by ``task`` (``sync``: ``lock_sync``, validated, not held)."""
+                hardirqs_off: bool | None = None, internals: tuple[str, ...] = ()) -> HeldLock:
+        """``lock_acquire`` of ``instance`` by ``task`` (``sync``: ``lock_sync``, validated, not held;
+        ``hardirqs_off``: the irq state the acquisition is made with, when not the task's)."""
         self.begin(site, internals)
         cls = self.class_state(instance.cls.with_subclass(subclass) if subclass else instance.cls)
-        hl = HeldLock(instance, cls, read, site, self.op_trace, task.irq_context, not task.hardirqs_enabled,
+        off = not task.hardirqs_enabled if hardirqs_off is None else hardirqs_off
+        hl = HeldLock(instance, cls, read, site, self.op_trace, task.irq_context, off,
                       trylock=trylock, nest=nest, check=check, sync=sync)
         self._acquire(task, hl)
+        return hl
 
     def _acquire(self, task: TaskState, hl: HeldLock, references: int = 0) -> int:
         """``__lock_acquire`` for a prepared entry: 2 when merged into the top entry, else 1."""
@@ -141,7 +144,7 @@ class Lockdep:
         self._check_wait_context(task, hl)
         mark_usage(self, task, hl)
         if hl.nest is not None and not any(h.instance is hl.nest for h in task.held):
-            self.report(NestedNotHeld, task, lock=hl, nest=hl.nest, printer=("print_lock_nested_lock_not_held",))
+            self.report(NestedNotHeld, task, lock=hl, nest=hl.nest)
         self._validate_chain(task, hl)
         if not hl.sync:
             task.held.append(hl)
@@ -175,7 +178,7 @@ class Lockdep:
                 allows = inner
         if self.wait_value(needs) > self.wait_value(allows):
             self.report(InvalidWait, task, lock=hl, context=self.wait_value(context), needs=needs.name,
-                        allows=allows.name, printer=("print_lock_invalid_wait_context", "check_wait_context"))
+                        allows=allows.name)
 
     def _validate_chain(self, task: TaskState, hl: HeldLock) -> None:
         """``validate_chain``: the same-class check, then the new dependencies."""
@@ -208,7 +211,7 @@ class Lockdep:
             self.report(Recursive, task, lock=hl, prev=prev, printer=("print_deadlock_bug", "validate_chain"))
         return 1
 
-    def _check_prev_add(self, task: TaskState, prev: HeldLock, hl: HeldLock) -> None:
+    def _check_prev_add(self, task: TaskState, prev: HeldLock, hl: HeldLock, trace: Trace | None = None) -> None:
         """``check_prev_add``: the cycle check, the irq-usage check, then the edge ``prev -> next``."""
 
         def conflict(node: Node) -> bool:
@@ -217,11 +220,21 @@ class Lockdep:
         target = self.graph.search(hl.cls, only_xr=hl.read == 2, forward=True, match=conflict)
         if target is not None:
             if target.parent is None:  # the same class (6.5+ prints it as recursive locking)
-                self.report(Recursive, task, lock=hl, prev=prev, printer=("print_deadlock_bug", "check_noncircular"))
+                self.report(Recursive, task, lock=hl, prev=prev, printer=("print_deadlock_bug", "check_noncircular", "validate_chain"))
             self.report(Circular, task, lock=hl, prev=prev, target=target,
-                        printer=("print_circular_bug", "check_noncircular", "check_prev_add", "validate_chain"))
+                        printer=("print_circular_bug", "check_noncircular", "validate_chain"))
         check_irq_usage(self, task, prev, hl)
-        self.graph.add(prev.cls, hl.cls, prev_read=prev.read, next_read=hl.read, trace=self.op_trace)
+        self.graph.add(prev.cls, hl.cls, prev_read=prev.read, next_read=hl.read, trace=trace or self.op_trace)
+
+    def commit(self, task: TaskState, instance: LockInstance, site: Site, *, internals: tuple[str, ...] = ()) -> None:
+        """``complete()`` under cross-release (4.14-4.15): whoever waits for ``instance`` waits for
+        what this task holds now, so each held lock gains the dependency ``instance -> held``."""
+        self.begin(site, internals)
+        xlock = HeldLock(instance, self.class_state(instance.cls), 0, site, self.op_trace, task.irq_context,
+                         not task.hardirqs_enabled)
+        for held in self._context_entries(task, task.irq_context):
+            if held.check:
+                self._check_prev_add(task, xlock, held, held.trace)
 
     # -- release -----------------------------------------------------------------------
 
@@ -331,13 +344,13 @@ class Lockdep:
         self.begin(site, internals, ("debug_check_no_locks_freed",))
         for held in task.held:
             if held.instance is instance:
-                self.report(HeldLockFreed, task, lock=held, size=size, printer=("print_freed_lock_bug",))
+                self.report(HeldLockFreed, task, lock=held, size=size)
 
     def exit(self, task: TaskState, site: Site) -> None:
         """``debug_check_no_locks_held`` at ``do_exit``."""
         self.begin(site, ("do_exit", "do_group_exit"), ("debug_check_no_locks_held",))
         if task.held:
-            self.report(StillHeld, task, printer=("print_held_locks_bug",))
+            self.report(StillHeld, task)
 
     def return_to_user(self, task: TaskState, site: Site) -> None:
         """``lockdep_sys_exit``: a system call returns to user space with locks held."""
