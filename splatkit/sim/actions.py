@@ -89,7 +89,7 @@ class Actions:
     def _rcu(self: Runner, task: TaskState, step: Step, site: Site, *, acquire: bool) -> None:
         name = step.op.replace("unlock", "lock")
         flavour = _RCU[name]
-        inst = self.builtin(flavour, name)
+        inst = self.lock(step) if step.lock else self.builtin(flavour, name)
         if acquire:
             if flavour == "rcu_bh":
                 self.lockdep.bh_disable(task, site, ("__local_bh_disable_ip",))

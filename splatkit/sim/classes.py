@@ -158,8 +158,9 @@ LOCK_TYPES: dict[str, LockType] = dict([
     _type("fs_reclaim", "fs_reclaim", WaitType.INV, frames={"lock": ("fs_reclaim_acquire",)}),
 ])
 
-#: Types a program may declare (the others are built in).
-DECLARABLE = tuple(name for name in LOCK_TYPES if name not in ("ww_acquire_ctx", "rcu", "rcu_bh", "rcu_sched",
+#: Types a program may declare (the others are built in; ``rcu`` declares another map taken like
+#: ``rcu_read_lock()``, such as ``rcu_callback``).
+DECLARABLE = tuple(name for name in LOCK_TYPES if name not in ("ww_acquire_ctx", "rcu_bh", "rcu_sched",
                                                                "fs_reclaim"))
 
 

@@ -89,7 +89,8 @@ OPERATIONS: dict[str, Operation] = {
     "hardirq_enter": Operation(None, optional=True, doc="enter hardirq context ('nothread': not threaded)"),
     "hardirq_exit": Operation(None),
     "softirq_enter": Operation(None), "softirq_exit": Operation(None),
-    "rcu_read_lock": Operation(None), "rcu_read_unlock": Operation(None),
+    "rcu_read_lock": Operation(("rcu",), optional=True, doc="an RCU read-side section (or one of a declared rcu map)"),
+    "rcu_read_unlock": Operation(("rcu",), optional=True),
     "rcu_read_lock_bh": Operation(None), "rcu_read_unlock_bh": Operation(None),
     "rcu_read_lock_sched": Operation(None), "rcu_read_unlock_sched": Operation(None),
     "synchronize_rcu": Operation(None, doc="wait for RCU readers (never inside one)"),
@@ -268,7 +269,7 @@ def _step(text: str, source: str, no: int, line: str) -> Step:
     spec = OPERATIONS[op]
     args, options = words[1:], {}
     lock = None
-    if spec.types is not None or (spec.optional and args and args[0] not in _MODIFIERS):
+    if (spec.types is not None and not spec.optional) or (spec.optional and args and args[0] not in _MODIFIERS):
         if not args or args[0] in _MODIFIERS:
             raise _error(source, no, line, f"'{words[0]}' needs a lock", f"'{task}: {words[0]} NAME'")
         lock, args = args[0], args[1:]
