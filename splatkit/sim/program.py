@@ -62,7 +62,7 @@ class Operation:
 
 _ANY_LOCK = ("raw_spinlock", "spinlock", "rwlock", "mutex", "rwsem", "percpu_rwsem", "rt_mutex", "local_lock",
              "seqlock", "ww_mutex")
-_SPIN = ("raw_spinlock", "spinlock", "rwlock")
+_SPIN = ("raw_spinlock", "spinlock", "rwlock", "seqlock")
 _RW = ("rwlock", "rwsem", "percpu_rwsem")
 _ALL = (*DECLARABLE, "ww_ctx")
 

@@ -67,7 +67,7 @@ class Case:
     @property
     def kind(self) -> str | None:
         """The simulator kind of the expected report; None for a SUCCESS case."""
-        return REPORT_KINDS.get(self.report)
+        return REPORT_KINDS.get(self.report) if self.expected == "FAILURE" else None
 
 
 @dataclass(frozen=True)
