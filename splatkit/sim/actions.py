@@ -15,6 +15,11 @@ Each is the lockdep events of its kernel function:
   completion, and ``complete()`` adds ``completion -> held`` for what the completer holds;
 - ``alloc``: ``might_alloc(GFP_KERNEL)`` acquires and releases ``fs_reclaim`` unless a
   NOFS scope is open; ``reclaim_begin``/``reclaim_end`` hold it (kswapd, direct reclaim).
+
+>>> from splatkit.sim import run
+>>> run("mutex M\\nwork W\\nkworker/0:1: work_begin W\\nkworker/0:1: lock M\\nkworker/0:1: unlock M\\n"
+...     "kworker/0:1: work_end W\\nt: lock M\\nt: flush_work W").splat.cycle
+('M', '(work_completion)W')
 """
 
 from __future__ import annotations
@@ -226,3 +231,4 @@ class Actions:
 
     def op_exit(self: Runner, task, step, site) -> None:
         self.lockdep.exit(task, site)
+        self.exited[step.task] = step.line_no

@@ -10,6 +10,9 @@ for the report (``splatkit.grammar.kinds``), so a parsed splat can be checked ag
 Every record also says what it is about in one line (:attr:`Finding.detail`), in the
 words of the self-test oracle's ``detail`` column, so that a case can be compared with
 more than its verdict.
+
+>>> str(IrqState(hardirq=0, hardirq_count=0, softirq=1, softirq_count=1, hardirqs_enabled=1, softirqs_enabled=0))
+'[HC0[0]:SC1[1]:HE1:SE0]'
 """
 
 from __future__ import annotations

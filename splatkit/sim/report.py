@@ -8,6 +8,12 @@ of lockdep's building blocks (lockdep-format.md §1.0.3), written here once:
 shortest dependency paths (B7), the scenario tables (B8) and ``dump_stack``. The era
 (:mod:`splatkit.sim.eras`) decides the shapes: banner style, usage characters, wait
 types, addresses, markers.
+
+>>> from splatkit.sim.eras import ERAS
+>>> Printer(ERAS["6.13"], raw_nesting=True).sym("f+0x1/0x2")
+'f+0x1/0x2'
+>>> Printer(ERAS["3.10"], raw_nesting=False).sym("f+0x1/0x2").endswith("] f+0x1/0x2")
+True
 """
 
 from __future__ import annotations

@@ -12,6 +12,10 @@ wrong type) is a :class:`~splatkit.errors.ProgramError` naming the line.
 
 No task ever blocks: lockdep checks an acquisition before waiting for it, so the run
 goes on, and a note says when a task would have waited for another.
+
+>>> from splatkit.sim import run
+>>> run("mutex A\\nt1: lock A\\nt2: lock A").notes[0][:36]
+'line 3: t2 would wait for A, held by'
 """
 
 from __future__ import annotations
@@ -49,6 +53,8 @@ class Runner(Actions):
         self.context: dict[str, tuple[str, int]] = {}
         """Per task, the interrupt context a step's prefix entered and the held depth then."""
         self.notes: list[str] = []
+        self.exited: dict[str, int] = {}
+        """Tasks that exited, and the line they did it on."""
         self._classes: dict[str, tuple[LockClass, int]] = {}
         for decl in program.declarations:
             self._declare(decl)
@@ -149,6 +155,9 @@ class Runner(Actions):
         return Site(step.task, step.line_no, functions[0] if functions else "", tuple(functions[1:]), entry)
 
     def step(self, step: Step) -> None:
+        if step.task in self.exited:
+            raise self._error(step, f"{step.task} exited on line {self.exited[step.task]}",
+                              "no steps of a task after its exit (use another task name)")
         task = self.task(step.task)
         self._switch_context(task, step)
         self._handlers[step.op](task, step, self.site(step, task))

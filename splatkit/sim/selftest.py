@@ -11,6 +11,9 @@ case on a blank simulator and says whether it agrees.
 A case *agrees* when the simulator's verdict is the expected one and, for a case that
 fails, its first report is of the kind the oracle names (``report``), raised by the same
 operation (``at``) and about the same locks (``detail``).
+
+>>> REPORT_KINDS["safe_unsafe"], REPORT_KINDS["unlock_imbalance"]
+('irq_safe_unsafe', 'bad_unlock')
 """
 
 from __future__ import annotations

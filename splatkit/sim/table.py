@@ -10,6 +10,9 @@ table can be laid beside the kernel's own boot-time table.
 
 The sub-tables are data (:data:`SECTIONS`): each takes the cases its predicate accepts,
 in Appendix A's order, under its own banner and header.
+
+>>> SECTIONS[0].columns[:3], SECTIONS[1].header[1].split("|")[1:4]
+(('spin', 'wlock', 'rlock'), ['block ', ' try  ', 'context'])
 """
 
 from __future__ import annotations

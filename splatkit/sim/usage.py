@@ -18,6 +18,10 @@ the new lock leads to that has the matching "enabled" bit: a safe -> unsafe orde
 
 Per-CPU classes (``local_lock_t``) are neither matched nor walked through in these
 searches (``usage_skip``).
+
+>>> from splatkit.sim import run
+>>> run("spinlock D\\nt hardirq: lock D\\nt hardirq: unlock D\\nt: lock D").finding.detail
+'D {IN-HARDIRQ-W} -> {HARDIRQ-ON-W}'
 """
 
 from __future__ import annotations

@@ -20,6 +20,16 @@ reference or the entry, and re-acquires every entry that was above it.
 
 The first report turns lockdep off (``debug_locks = 0``): :meth:`Lockdep.report`
 records it and raises :class:`Reported`, and nothing after it is checked.
+
+>>> from splatkit.sim.classes import LOCK_TYPES, LockClass, LockInstance
+>>> from splatkit.sim.frames import Site
+>>> from splatkit.sim.state import TaskState
+>>> ld, task = Lockdep(), TaskState("t", 1, 0)
+>>> a, b = (LockInstance(name, LockClass(name, LOCK_TYPES["mutex"])) for name in "AB")
+>>> for lock in (a, b):
+...     _ = ld.acquire(task, lock, Site("t", 1))
+>>> [(e.prev.name, e.next.name, e.types) for e in ld.graph]
+[('A', 'B', ('EN',))]
 """
 
 from __future__ import annotations

@@ -11,6 +11,10 @@ report (:class:`~splatkit.sim.findings.DebugWarn`).
 
 No task ever blocks here: a mutex that is locked and not contended away is taken anyway,
 as in the kernel's self-test, which only checks the bookkeeping.
+
+>>> from splatkit.sim import run
+>>> run("ww_mutex o\\nww_ctx t\\nk: ww_acquire_init t\\nk: ww_lock o ctx t\\nk: ww_acquire_fini t").kind
+'nested_not_taken'
 """
 
 from __future__ import annotations

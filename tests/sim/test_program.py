@@ -127,6 +127,7 @@ def test_a_line_that_cannot_be_read(text, line, message, expected):
     ("spinlock D\nt1 hardirq: lock D\nt1: unlock D", 3, "leaves hardirq context still holding D (taken on line 2)"),
     ("t1: bh_enable", 1, "bh_enable without a bh_disable"),
     ("t1 hardirq: irq_enable", 1, "enables interrupts inside a hardirq handler"),
+    ("mutex A\nt1: exit\nt1: lock A", 3, "t1 exited on line 2"),
 ])
 def test_a_line_that_cannot_run(text, line, message):
     with pytest.raises(ProgramError) as caught:
