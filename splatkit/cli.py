@@ -1,7 +1,9 @@
 """The ``splatkit`` command line: read splats from files, print JSON or explanations, write reports.
 
 Every command takes a FILE (``-`` for standard input); ``explain`` and
-``report`` fall back to the bundled seed splat when none is given. Errors are
+``report`` fall back to the bundled seed splat when none is given. ``sim`` runs a
+lockdep exercise (``splatkit.sim``) and prints the report the kernel would print, or
+with ``--selftest`` runs the kernel's lockdep self-test cases and prints its table. Errors are
 one line, ``FILE:LINE: message``, with exit status 2: a file that cannot be read
 or written, a closed standard input or output, a pipe whose reader left early, a
 full disk, and input too big to parse at once (``--max-mb``; a big console log is
@@ -242,6 +244,60 @@ def cmd_lab(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
+#: The eras ``sim --era`` offers (splatkit.sim.ERAS, listed here to keep the import lazy).
+_ERA_NAMES = ("3.10", "4.19", "5.10", "6.9", "6.13")
+
+#: Where ``sim --selftest`` looks for the self-test spec when --spec is not given.
+SELFTEST_SPEC = Path("spec") / "locking-selftest.md"
+
+
+def _selftest_spec(given: str | None) -> Path:
+    """The self-test spec: --spec, else ``$SPLATKIT_SHARED/spec/``, else ``../shared/spec/`` beside
+    the repository or the current directory."""
+    if given:
+        return Path(given)
+    roots = [Path(os.environ["SPLATKIT_SHARED"])] if os.environ.get("SPLATKIT_SHARED") else []
+    roots += [Path(__file__).resolve().parent.parent.parent / "shared", Path.cwd().parent / "shared",
+              Path.cwd() / "shared"]
+    for root in roots:
+        if (root / SELFTEST_SPEC).is_file():
+            return root / SELFTEST_SPEC
+    raise ParseError("the self-test spec is not in ../shared/spec/ nor in $SPLATKIT_SHARED/spec/; "
+                     "give it with --spec PATH/locking-selftest.md", source=str(SELFTEST_SPEC))
+
+
+def _sim_config(args: argparse.Namespace, era_name: str | None):
+    from .sim import ERAS, Config
+
+    era = ERAS[era_name] if era_name else None
+    raw = era.raw_lock_nesting if era else True
+    if args.raw_lock_nesting is not None:
+        raw = args.raw_lock_nesting == "on"
+    return Config(raw_lock_nesting=raw, preempt_rt=args.preempt_rt)
+
+
+def cmd_sim(args: argparse.Namespace) -> int:
+    """Run an exercise and print the first report (or ``no report``); or run the self-test."""
+    from .sim import cases_for, read_cases, render_table, run, run_cases
+
+    if args.selftest:
+        config = _sim_config(args, None)
+        outcomes = run_cases(cases_for(read_cases(_selftest_spec(args.spec)), config), config)
+        _write_stdout(render_table(outcomes))
+        for outcome in outcomes:
+            if not outcome.agrees:
+                _say(f"{args.spec or 'locking-selftest.md'}:{outcome.case.line_no}: disagrees: {outcome.why}")
+        return 0 if all(o.agrees for o in outcomes) else 1
+    if args.file is None:
+        raise ParseError("give an exercise FILE ('-' for standard input), or --selftest", source="splatkit sim")
+    name, text = _read(args.file, args.max_mb)
+    result = run(text, era=args.era, config=_sim_config(args, args.era), source=name)
+    for note in result.notes:
+        _say(f"{name}: note: {note}")
+    _write_stdout(result.text if result.text is not None else "no report\n")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="splatkit", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -270,6 +326,15 @@ def _parser() -> argparse.ArgumentParser:
     p = add("report", "write a self-contained HTML exploration of the first report in FILE",
             cmd_report, file_optional=True)
     p.add_argument("-o", "--output", default="splat-report.html", help="output file ('-' for stdout)")
+    p = add("sim", "run a lockdep exercise (FILE, '-' for stdin) and print the kernel's report, or 'no report'",
+            cmd_sim, file_optional=True)
+    p.add_argument("--selftest", action="store_true",
+                   help="run every case of the kernel's lockdep self-test and print its table (exit 1 on a disagreement)")
+    p.add_argument("--spec", metavar="PATH", help="the self-test spec (default: ../shared/spec/locking-selftest.md)")
+    p.add_argument("--era", choices=_ERA_NAMES, help="the kernel era to print the report in (default: the newest)")
+    p.add_argument("--raw-lock-nesting", choices=("on", "off"),
+                   help="CONFIG_PROVE_RAW_LOCK_NESTING (default: the era's; on for --selftest)")
+    p.add_argument("--preempt-rt", action="store_true", help="CONFIG_PREEMPT_RT")
     p = sub.add_parser("lab", help="start JupyterLab with notebooks/01-explore-a-splat.ipynb open")
     p.add_argument("--port", type=int, default=8888)
     p.add_argument("--root", default=".", help="the splatkit repository (default: current directory)")

@@ -10,6 +10,7 @@ __all__ = [
     "DependencyError",
     "NoCycle",
     "ParseError",
+    "ProgramError",
     "SplatkitError",
     "SymbolizeError",
     "SymbolizeWarning",
@@ -57,6 +58,15 @@ class ParseError(SplatkitError, ValueError):
             shown = self.line if len(self.line) <= 120 else self.line[:117] + "..."
             text += f", got: {shown!r}"
         return text
+
+
+class ProgramError(ParseError):
+    """A simulator exercise (:mod:`splatkit.sim`) that cannot be run as written: a line that
+    cannot be read, an unknown lock, an operation the lock's type does not have. Rendered
+    like :class:`ParseError`, with the exercise's name and line::
+
+        abba.txt:7: unknown lock 'C' (did you mean B?); expected a lock declared above, such as 'mutex C'
+    """
 
 
 class NoCycle(SplatkitError):
