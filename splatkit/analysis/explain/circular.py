@@ -192,6 +192,28 @@ def _unknowns(scenario: Scenario, deps: list[Dependency], kinds: dict[str, str |
     return out
 
 
+def _cpu_paths(scenario: Scenario, deps: list[Dependency], splat: Splat) -> list[Paragraph]:
+    """What each CPU runs: each of its steps with the code that takes the lock, where the splat shows it."""
+    api = {(d.acquired, d.site): d.acquisition.api for d in deps if d.acquisition and d.acquisition.api}
+    out = []
+    for cpu in range(scenario.cpus):
+        steps = [s for s in scenario.steps if s.cpu == cpu]
+        last = steps[-1]
+        parts: list[str | Paragraph] = [f"CPU{cpu}"]
+        if cpu == 0 and splat.task is not None:
+            parts += [" (the report's task, ", Code(str(splat.task)), ")"]
+        parts.append(": ")
+        for k, step in enumerate(steps):
+            parts += ["; " if k else "", f"step {step.number} ", Code(step.cell.rstrip(";"))]
+            if step.site is not None:
+                call = api.get((step.lock, step.site))
+                parts += [" in ", site(step.site), para(" via ", Code(f"{call}()")) if call else ""]
+            else:
+                parts.append(f", taken earlier on the path that reaches step {last.number}")
+        out.append(para(*parts, "."))
+    return out
+
+
 def _merges(groups: list[list[int]], together: dict[int, str], cycle: tuple[str, ...]) -> list[Paragraph]:
     out = []
     for cpu, group in enumerate(groups):
@@ -235,7 +257,8 @@ def explain_circular(splat: Splat) -> Explanation:
     fewest = ("one CPU per lock class" if cpus == n else
               f"{cpus} CPUs for {n} lock classes, on the evidence below")
     how = [para(f"Each CPU takes its locks, then wants the lock the next CPU holds ({fewest}):"), scenario,
-           Bullets(tuple(_wait_sentence(scenario, w) for w in waits))]
+           Bullets(tuple(_wait_sentence(scenario, w) for w in waits)),
+           para("The code on each CPU:"), Bullets(tuple(_cpu_paths(scenario, deps, splat)))]
     merges = _merges(groups, together, cycle)
     if merges:
         how.append(Bullets(tuple(merges)))
