@@ -52,8 +52,13 @@ def _dependencies(splat: Splat, cycle: tuple[str, ...]) -> list[Dependency]:
         entry = by_edge.get((held, acquired))
         frames = entry.frames if entry is not None else ()
         frame, via = establishing_frame(frames)
-        deps.append(Dependency(held, acquired, i, i == 0, frame, via, acquisition(frames) if frames else None,
-                               frames))
+        found = acquisition(frames) if frames else None
+        named = lock_kind_by_name(acquired)
+        if found is not None and named is not None and found.kind != named:
+            # (A stack that took another kind of lock than the class's name says, such as the
+            # commit stacks of 4.14's cross-release, does not tell how this lock was taken.)
+            found = None
+        deps.append(Dependency(held, acquired, i, i == 0, frame, via, found, frames))
     return deps
 
 
@@ -66,25 +71,38 @@ def _kinds(cycle: tuple[str, ...], deps: list[Dependency]) -> dict[str, str | No
     return kinds
 
 
-def _held_together(splat: Splat, cycle: tuple[str, ...]) -> dict[int, str]:
-    """Indices i of the cycle such that a task is seen holding cycle[i] and then cycle[i + 1]: i -> the task."""
+#: The function in which a worker holds its workqueue's lockdep map while it runs a work item.
+_WORKER = "process_one_work"
+
+
+def _held_together(splat: Splat, cycle: tuple[str, ...], deps: list[Dependency],
+                   kinds: dict[str, str | None]) -> dict[int, Paragraph]:
+    """Indices i of the cycle whose locks cycle[i] and cycle[i + 1] one task is known to hold at once,
+    each with the evidence: a held-lock list showing both, or a worker running a work item of the
+    workqueue (``process_one_work()`` holds the workqueue's map while the work item runs)."""
     lists = []
     if splat.held_locks:
         lists.append((str(splat.task) if splat.task else "the task", [h.lock.name for h in splat.held_locks]))
     lists += [(str(d.task), [h.lock.name for h in d.held_locks]) for d in splat.held_lock_dumps]
     n = len(cycle)
-    together: dict[int, str] = {}
+    together: dict[int, Paragraph] = {}
     for task, held in lists:
         for i, lock in enumerate(cycle):
             nxt = cycle[(i + 1) % n]
             if lock in held and nxt in held and held.index(lock) < held.index(nxt):
-                together.setdefault(i, task)
+                together.setdefault(i, para("the report shows ", Code(task), " holding both at once"))
+    for i, dep in enumerate(deps):
+        if (kinds[dep.held], kinds[dep.acquired]) == ("workqueue", "work item") \
+                and any(f.function == _WORKER for f in dep.frames):
+            together.setdefault(i, para("a worker runs each work item of a workqueue with the workqueue's map "
+                                        "held (", Code(f"{_WORKER}()"), " in chain entry ",
+                                        f"#{dep.chain_index})"))
     if len(together) >= n:  # (a task holding the whole cycle contradicts the report: merge nothing)
         return {}
     return together
 
 
-def _groups(n: int, together: dict[int, str]) -> list[list[int]]:
+def _groups(n: int, together: dict[int, Paragraph]) -> list[list[int]]:
     """The CPUs: runs of consecutive cycle indices held by one task, the run holding index 0 first."""
     starts = [i for i in range(n) if (i - 1) % n not in together]
     groups = []
@@ -130,10 +148,11 @@ def _waits(scenario: Scenario, deps: list[Dependency], kinds: dict[str, str | No
         if step.waits_for is None:
             continue
         holder = scenario.step(step.waits_for)
+        blocked = next(s.number for s in scenario.steps if s.cpu == holder.cpu and s.waits_for is not None)
         api = next((d.acquisition.api for d in deps if d.acquired == step.lock and d.acquisition
                     and d.site == step.site), None)
         reason = why(lock=step.lock, kind=kinds[step.lock], op=step.op, api=api, holder_cpu=holder.cpu,
-                     holder_step=holder.number, holder=holder.op)
+                     holder_step=holder.number, holder=holder.op, holder_blocked=blocked, step=step.number)
         out.append(Wait(step.number, holder.number, step.lock, reason))
     return out
 
@@ -214,13 +233,13 @@ def _cpu_paths(scenario: Scenario, deps: list[Dependency], splat: Splat) -> list
     return out
 
 
-def _merges(groups: list[list[int]], together: dict[int, str], cycle: tuple[str, ...]) -> list[Paragraph]:
+def _merges(groups: list[list[int]], together: dict[int, Paragraph], cycle: tuple[str, ...]) -> list[Paragraph]:
     out = []
     for cpu, group in enumerate(groups):
         for k in range(len(group) - 1):
             i = group[k]
             out.append(para(f"CPU{cpu} takes ", Code(cycle[i]), " and then ", Code(cycle[(i + 1) % len(cycle)]),
-                            ": the report shows ", Code(together[i]), " holding both at once."))
+                            ": ", together[i], "."))
     return out
 
 
@@ -241,7 +260,7 @@ def explain_circular(splat: Splat) -> Explanation:
     n = len(cycle)
     deps = _dependencies(splat, cycle)
     kinds = _kinds(cycle, deps)
-    together = _held_together(splat, cycle)
+    together = _held_together(splat, cycle, deps, kinds)
     groups = _groups(n, together)
     scenario = _scenario(splat, cycle, deps, kinds, groups)
     waits = _waits(scenario, deps, kinds)

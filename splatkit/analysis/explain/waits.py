@@ -98,7 +98,7 @@ def holder_op(kind: str | None) -> str | None:
 
 
 def why(*, lock: str, kind: str | None, op: str, api: str | None, holder_cpu: int, holder_step: int,
-        holder: str) -> Paragraph:
+        holder: str, holder_blocked: int | None = None, step: int | None = None) -> Paragraph:
     """Why the acquisition of ``lock`` by ``op`` blocks behind the holder's step.
 
     ``op`` is the waiting step's operation (``lock``, ``rlock``, ``sync``, ``take``) and
@@ -110,6 +110,15 @@ def why(*, lock: str, kind: str | None, op: str, api: str | None, holder_cpu: in
     """
     info = kind_info(kind)
     there = f"CPU{holder_cpu} has {info.holding if info else 'held it'} since step {holder_step}"
+    if kind == "completion":
+        return para(Code(f"{api}()") if api else "waiting for the completion", " waits until someone calls ",
+                    Code("complete()"), f", and CPU{holder_cpu}, which would, does so only after its step "
+                    f"{holder_blocked}, where it is stuck in turn")
+    if kind == "fs_reclaim":
+        return para("the allocation ", f"at step {step} " if step else "", "may enter direct memory reclaim, and "
+                    f"reclaim does what CPU{holder_cpu} does after step {holder_step}: ", Code("fs_reclaim"),
+                    " stands for any task in reclaim, this CPU included, so it can block where CPU"
+                    f"{holder_cpu} blocks")
     if op == "sync":
         call = Code(f"{api}()") if api else "waiting for it"
         waiting = info.waiting if info and info.waiting else "waits until every holder has let it go"
