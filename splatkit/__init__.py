@@ -10,11 +10,13 @@ graph -> analyses (cycles, explanations) -> views (text, HTML, widgets).
 """
 
 from .analysis.ordering import Ordering, compare
-from .errors import DependencyError, NoCycle, ParseError, SplatkitError, UnknownLock
+from .errors import (DependencyError, NoCycle, ParseError, SplatkitError, SymbolizeError, SymbolizeWarning,
+                     UnknownLock)
 from .graph import LockGraph
 from .model import ChainEntry, Frame, HeldLock, LockUse, Splat
 from .parse import parse, parse_file
-from .render.text import explain_markdown, explain_text
+from .render.explain import explain, explain_markdown, explain_text
+from .symbolize import Symbolizer, symbolize
 
 __all__ = [
     "ChainEntry",
@@ -28,10 +30,15 @@ __all__ = [
     "ParseError",
     "Splat",
     "SplatkitError",
+    "SymbolizeError",
+    "SymbolizeWarning",
+    "Symbolizer",
     "UnknownLock",
     "compare",
+    "explain",
     "explain_markdown",
     "explain_text",
     "parse",
     "parse_file",
+    "symbolize",
 ]

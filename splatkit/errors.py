@@ -6,7 +6,16 @@ says where the problem is and what to do about it.
 
 from __future__ import annotations
 
-__all__ = ["DependencyError", "NoCycle", "ParseError", "SplatkitError", "UnknownLock"]
+__all__ = [
+    "DependencyError",
+    "NoCycle",
+    "ParseError",
+    "ProgramError",
+    "SplatkitError",
+    "SymbolizeError",
+    "SymbolizeWarning",
+    "UnknownLock",
+]
 
 
 class SplatkitError(Exception):
@@ -51,6 +60,15 @@ class ParseError(SplatkitError, ValueError):
         return text
 
 
+class ProgramError(ParseError):
+    """A simulator exercise (:mod:`splatkit.sim`) that cannot be run as written: a line that
+    cannot be read, an unknown lock, an operation the lock's type does not have. Rendered
+    like :class:`ParseError`, with the exercise's name and line::
+
+        abba.txt:7: unknown lock 'C' (did you mean B?); expected a lock declared above, such as 'mutex C'
+    """
+
+
 class NoCycle(SplatkitError):
     """Raised by ``find_*`` functions when the graph has no cycle to return."""
 
@@ -64,3 +82,17 @@ class UnknownLock(SplatkitError, KeyError):
 
 class DependencyError(SplatkitError, ImportError):
     """An optional dependency is missing; the message names the pip extra that brings it."""
+
+
+class SymbolizeError(SplatkitError):
+    """Symbolisation cannot run: a tool or a file it needs is missing or unreadable.
+
+    The message names what is missing and what to do (``addr2line not found: install
+    binutils, or pass frames already decoded``); a caller that can do without source
+    locations catches it and carries on with the splats as parsed.
+    """
+
+
+class SymbolizeWarning(UserWarning):
+    """Frames that symbolisation left as printed, and why (no such symbol, a size that does
+    not match the object given, a module whose ``.ko`` was not found)."""

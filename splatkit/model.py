@@ -23,6 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .usage import decode_usage, wait_type_name
+
 __all__ = [
     "ChainEntry",
     "DependencyClass",
@@ -165,7 +167,9 @@ class LockUse:
         """The wait types as printed between the braces, e.g. ``'3:3'``."""
         return None if self.wait is None else f"{self.wait[0]}:{self.wait[1]}"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, usage_layout: str | None = None, wait_scale: str | None = None) -> dict[str, Any]:
+        """Plain data; ``usage_bits`` and ``wait_types`` decode ``usage`` and ``wait`` with the
+        report's era (``Splat.usage_layout``, ``Splat.wait_scale``): ``Splat.to_dict`` passes them."""
         return {
             "name": self.name,
             "base": self.base,
@@ -177,7 +181,28 @@ class LockUse:
             "at": self.at.text if self.at else None,
             "at_frame": self.at.to_dict() if self.at else None,
             "line": self.line_no,
+            "usage_bits": _usage_bits(self.usage, usage_layout),
+            "wait_types": _wait_types(self.wait, wait_scale),
         }
+
+
+def _usage_bits(usage: str | None, layout: str | None) -> list[dict[str, Any]] | None:
+    """``usage`` decoded per (irq state, access) with ``layout``; None when either is unknown or
+    they do not fit (a cut string, a character no era prints)."""
+    if usage is None or layout is None:
+        return None
+    try:
+        return [bit.to_dict() for bit in decode_usage(usage, layout)]
+    except ValueError:
+        return None
+
+
+def _wait_types(wait: tuple[int, int] | None, scale: str | None) -> dict[str, str | None] | None:
+    """``{outer, inner}`` ``LD_WAIT_*`` names of printed wait types on ``scale`` (a name is None
+    when the scale is unknown and the value means different types on the two)."""
+    if wait is None:
+        return None
+    return {"outer": wait_type_name(wait[0], scale), "inner": wait_type_name(wait[1], scale)}
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -208,10 +233,10 @@ class ChainEntry:
     frames: tuple[Frame, ...] = ()
     line_no: int | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, **era: str | None) -> dict[str, Any]:
         return {
             "index": self.index,
-            "lock": self.lock.to_dict(),
+            "lock": self.lock.to_dict(**era),
             "frames": [f.to_dict() for f in self.frames],
             "line": self.line_no,
         }
@@ -225,13 +250,13 @@ class HeldLock:
     lock: LockUse
     holder: Task | None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, **era: str | None) -> dict[str, Any]:
         return {
             "index": self.index,
             "name": self.lock.name,
             "holder": self.holder.to_dict() if self.holder else None,
             "at": self.lock.at.text if self.lock.at else None,
-            "lock": self.lock.to_dict(),
+            "lock": self.lock.to_dict(**era),
         }
 
 
@@ -245,9 +270,9 @@ class HeldLockDump:
     when the dump was cut."""
     held_locks: tuple[HeldLock, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, **era: str | None) -> dict[str, Any]:
         return {"task": self.task.to_dict(), "count": self.count,
-                "held_locks": [h.to_dict() for h in self.held_locks]}
+                "held_locks": [h.to_dict(**era) for h in self.held_locks]}
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -361,9 +386,9 @@ class DependencyClass:
     """``... acquired at:``: the stack that recorded the dependency this block is part of."""
     line_no: int | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, **era: str | None) -> dict[str, Any]:
         return {
-            "lock": self.lock.to_dict(),
+            "lock": self.lock.to_dict(**era),
             "ops": self.ops,
             "usage_traces": [t.to_dict() for t in self.usage_traces],
             "key": self.key.to_dict() if self.key else None,
@@ -387,9 +412,9 @@ class DependencyPath:
         """The class names along the path, in printed order."""
         return tuple(c.lock.name for c in self.classes)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, **era: str | None) -> dict[str, Any]:
         return {"between": self.between, "locks": list(self.locks),
-                "classes": [c.to_dict() for c in self.classes], "line": self.line_no}
+                "classes": [c.to_dict(**era) for c in self.classes], "line": self.line_no}
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -631,7 +656,9 @@ class Splat:
         return next((lock for r, lock in self.other_locks if r == role), None)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able data; key names are part of the public interface."""
+        """Plain JSON-able data; key names are part of the public interface, documented by the
+        JSON Schema in :mod:`splatkit.schema` (``splatkit json --schema``)."""
+        era = {"usage_layout": self.usage_layout, "wait_scale": self.wait_scale}
         return {
             "kind": self.kind,
             "title": self.title,
@@ -640,27 +667,29 @@ class Splat:
             "banner": self.banner,
             "kernel": self.kernel.to_dict() if self.kernel else None,
             "task": self.task.to_dict() if self.task else None,
-            "acquiring": self.acquiring.to_dict() if self.acquiring else None,
-            "holding": self.holding.to_dict() if self.holding else None,
-            "chain": [e.to_dict() for e in self.chain],
+            "acquiring": self.acquiring.to_dict(**era) if self.acquiring else None,
+            "holding": self.holding.to_dict(**era) if self.holding else None,
+            "chain": [e.to_dict(**era) for e in self.chain],
+            "dependencies": [{"held": held, "acquired": acquired, "chain_index": entry.index}
+                             for held, acquired, entry in self.dependencies()],
             "cycle": list(self.cycle),
             "chain_exists": list(self.chain_exists),
             "scenario": [s.to_dict() for s in self.scenario],
             "held_locks_count": self.held_locks_count,
-            "held_locks": [h.to_dict() for h in self.held_locks],
+            "held_locks": [h.to_dict(**era) for h in self.held_locks],
             "backtrace": [f.to_dict() for f in self.backtrace],
             "extra_backtraces": [[f.to_dict() for f in b] for b in self.extra_backtraces],
             "context": self.context.to_dict() if self.context else None,
             "irq_context": self.irq_context.to_dict() if self.irq_context else None,
             "usage_change": list(self.usage_change) if self.usage_change else None,
             "irq_class": self.irq_class,
-            "new_dependency": [lock.to_dict() for lock in self.new_dependency] if self.new_dependency else None,
-            "other_locks": [{"role": role, "lock": lock.to_dict()} for role, lock in self.other_locks],
+            "new_dependency": [lock.to_dict(**era) for lock in self.new_dependency] if self.new_dependency else None,
+            "other_locks": [{"role": role, "lock": lock.to_dict(**era)} for role, lock in self.other_locks],
             "traces": [t.to_dict() for t in self.traces],
             "irq_event_stamp": self.irq_event_stamp,
             "irq_events": [e.to_dict() for e in self.irq_events],
-            "dependency_paths": [p.to_dict() for p in self.dependency_paths],
-            "unheld_lock": self.unheld_lock.to_dict() if self.unheld_lock else None,
+            "dependency_paths": [p.to_dict(**era) for p in self.dependency_paths],
+            "unheld_lock": self.unheld_lock.to_dict(**era) if self.unheld_lock else None,
             "unheld_at": [f.to_dict() for f in self.unheld_at],
             "memory_range": list(self.memory_range) if self.memory_range else None,
             "source_location": self.source_location,
@@ -669,13 +698,14 @@ class Splat:
             "rcu_scheduler_active": self.rcu_scheduler_active,
             "debug_locks": self.debug_locks,
             "wait_context": f"{self.wait_context[0]}:{self.wait_context[1]}" if self.wait_context else None,
+            "wait_context_types": _wait_types(self.wait_context, self.wait_scale),
             "limit": self.limit,
             "lock_depth": list(self.lock_depth) if self.lock_depth else None,
             "condition": self.condition,
             "warn_at": self.warn_at.to_dict() if self.warn_at else None,
             "messages": list(self.messages),
             "notes": list(self.notes),
-            "held_lock_dumps": [dump.to_dict() for dump in self.held_lock_dumps],
+            "held_lock_dumps": [dump.to_dict(**era) for dump in self.held_lock_dumps],
             "usage_layout": self.usage_layout,
             "wait_scale": self.wait_scale,
             "unrecognised": [u.to_dict() for u in self.unrecognised],

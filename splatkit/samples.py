@@ -10,8 +10,8 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["ORDERINGS", "SEED", "data_path", "ordering_names", "ordering_text", "sample_names", "sample_path",
-           "sample_text"]
+__all__ = ["ORDERINGS", "SEED", "data_path", "ordering_names", "ordering_text", "program_names", "program_path",
+           "program_text", "sample_names", "sample_path", "sample_text"]
 
 #: The seed case: a 2024 KVM splat with a 4-lock cycle (kvm_lock, &kvm->slots_lock,
 #: &kvm->srcu, cpu_hotplug_lock), as it appeared in Sean Christopherson's mail.
@@ -55,6 +55,25 @@ def ordering_names() -> list[str]:
 def ordering_text(name: str) -> str:
     """Text of the bundled ordering ``name`` (one of :data:`ORDERINGS` among them)."""
     return data_path("orderings", f"{name}.txt").read_text(encoding="utf-8")
+
+
+def program_names() -> list[str]:
+    """Names of the bundled simulator exercises (``data/programs/*.txt``), sorted.
+
+    >>> SEED in program_names()
+    True
+    """
+    return sorted(p.stem for p in _data_dir("programs").glob("*.txt"))
+
+
+def program_path(name: str = SEED) -> Path:
+    """Path of the bundled exercise ``name`` (default: the seed's cycle rebuilt)."""
+    return data_path("programs", f"{name}.txt")
+
+
+def program_text(name: str = SEED) -> str:
+    """Text of the bundled exercise ``name``, for :func:`splatkit.sim.run`."""
+    return program_path(name).read_text(encoding="utf-8")
 
 
 def sample_names() -> list[str]:

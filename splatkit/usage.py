@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from .model import KernelIdent, LockUse, Splat
+if TYPE_CHECKING:  # (only for annotations: model imports this module to decode usages in to_dict)
+    from .model import KernelIdent, LockUse, Splat
 
 __all__ = [
     "USAGE_LAYOUTS",
@@ -101,6 +103,10 @@ class UsageBit:
         if self.used_in and self.enabled:
             return "both"
         return "irq-safe" if self.used_in else "irq-unsafe" if self.enabled else "unused"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"state": self.state, "access": self.access, "char": self.char, "used_in": self.used_in,
+                "enabled": self.enabled, "meaning": self.meaning}
 
 
 def decode_usage(usage: str, layout: str) -> tuple[UsageBit, ...]:

@@ -22,6 +22,15 @@ def test_notebook_runs(path, tmp_path):
     assert not [o for o in outputs if o.get("output_type") == "error"]
     text = "".join(o.get("text", "") for o in outputs) + "".join(
         str(o.get("data", {}).get("text/plain", "")) for o in outputs)
+    if path.name.startswith("03-"):
+        # The reply: the explanation, the condition first, the condensed splat, the patch's cycle.
+        assert "The deadlock needs a writer" in text and "cpus_write_lock()" in text
+        assert "-> #2 cpu_hotplug_lock: kvm_lapic_set_base [kvm] (percpu-rwsem for read)" in text
+        assert "kvm_lock -> cpu_hotplug_lock -> kvm_lock" in text
+        html = "".join(str(o.get("data", {}).get("text/html", "")) for o in outputs)
+        assert "<code>&amp;kvm-&gt;slots_lock</code>" in html
+        markdown = "".join(str(o.get("data", {}).get("text/markdown", "")) for o in outputs)
+        assert "`cpu_hotplug_lock`" in markdown
     if path.name.startswith("01-"):
         assert "possible deadlock in set_nx_huge_pages" in text
         assert "CPU3" in text

@@ -35,7 +35,10 @@ LOCKING_API = re.compile(
     r"|flush_workqueue|wait_for_completion\w*|cancel_work_sync|__cancel_work_timer|touch_wq_lockdep_map"
     r"|lock_sock\w*|lock_page\w*|folio_lock\w*|mutex_lock_io\w*|down_read\w*|down_write\w*"
     r"|fs_reclaim_acquire|might_alloc|sb_start_\w+|percpu_ref_\w+|blk_queue_enter|bio_queue_enter"
-    r"|blk_mq_freeze_queue\w*|blk_freeze_queue\w*|flush_workqueue\w*|drain_workqueue|local_lock\w*)"
+    r"|blk_mq_freeze_queue\w*|blk_freeze_queue\w*|flush_workqueue\w*|drain_workqueue|local_lock\w*"
+    r"|mutex_unlock\w*|__mutex_unlock_slowpath|raw_spin_unlock\w*|spin_unlock\w*|read_unlock\w*|write_unlock\w*"
+    r"|rcu_read_unlock\w*|srcu_read_unlock\w*|lock_release|up|rt_mutex_unlock\w*|might_fault|might_lock\w*"
+    r"|mmap_read_lock\w*|mmap_write_lock\w*)"
     r"(?:\.\w+)*$"
 )
 
@@ -68,14 +71,16 @@ LOCK_APIS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple((re.compile(p), 
     (r"^(?:cpus_read_lock|get_online_cpus|cpu_hotplug_disable)$", "percpu-rwsem", "read"),
     (r"^(?:cpus_write_lock|cpu_hotplug_begin)$", "percpu-rwsem", "write"),
     (r"^_*sb_start_\w+$", "percpu-rwsem", "read"),
+    (r"^_*might_fault$|^_*mmap_read_lock\w*$", "rwsem", "read"),  # (might_fault: might_lock_read(mmap_lock))
+    (r"^_*mmap_write_lock\w*$", "rwsem", "write"),
     (r"^_*percpu_down_read\w*$", "percpu-rwsem", "read"),
     (r"^_*percpu_down_write\w*$", "percpu-rwsem", "write"),
     (r"^_*synchronize_srcu\w*$", "SRCU", "wait"),
     (r"^_*srcu_read_lock\w*$|^srcu_lock_acquire$", "SRCU", "read"),
     (r"^_*synchronize_rcu\w*$", "RCU", "wait"),
     (r"^_*rcu_read_lock\w*$|^rcu_lock_acquire$", "RCU", "read"),
-    (r"^_*(?:flush_work|start_flush_work|cancel_work_sync|cancel_work_timer|cancel_delayed_work_sync)\w*$",
-     "work item", "wait"),
+    (r"^_*(?:flush_work|start_flush_work|cancel_work_sync|cancel_work_timer|cancel_delayed_work_sync"
+     r"|flush_delayed_work)(?!queue)\w*$", "work item", "wait"),
     (r"^_*(?:flush_workqueue|drain_workqueue|destroy_workqueue)\w*$", "workqueue", "wait"),
     (r"^_*wait_for_completion\w*$", "completion", "wait"),
     (r"^_*(?:fs_reclaim_acquire|might_alloc)$", "fs_reclaim", "write"),
@@ -104,6 +109,7 @@ _KINDS_BY_NAME: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), 
     (r"^fs_reclaim$", "fs_reclaim"),
     (r"^cpu_hotplug_lock", "percpu-rwsem"),
     (r"^sb_writers|^sb_pagefaults|^sb_internal", "percpu-rwsem"),
+    (r"mmap_lock|mmap_sem", "rwsem"),
     (r"^rcu_read_lock$|^rcu_callback$", "RCU"),
     (r"srcu$", "SRCU"),
     (r"q_usage_counter", "queue usage counter"),
@@ -137,6 +143,8 @@ def establishing_frame(frames: Sequence[Frame]) -> tuple[Frame | None, tuple[Fra
             continue
         if LOCKING_API.match(frame.function):
             via.append(frame)
+            continue
+        if LOCKDEP_INTERNAL.match(frame.function):  # (a report's own stack starts in lockdep's printing)
             continue
         return frame, tuple(via)
     return None, tuple(via)

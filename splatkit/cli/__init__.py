@@ -1,7 +1,9 @@
 """The ``splatkit`` command line: read splats from files, print JSON or explanations, write reports.
 
 Every command takes a FILE (``-`` for standard input); ``explain`` and
-``report`` fall back to the bundled seed splat when none is given. Errors are
+``report`` fall back to the bundled seed splat when none is given. ``sim`` runs a
+lockdep exercise (``splatkit.sim``) and prints the report the kernel would print, or
+with ``--selftest`` runs the kernel's lockdep self-test cases and prints its table. Errors are
 one line, ``FILE:LINE: message``, with exit status 2: a file that cannot be read
 or written, a closed standard input or output, a pipe whose reader left early, a
 full disk, and input too big to parse at once (``--max-mb``; a big console log is
@@ -16,11 +18,12 @@ function that adds its subcommand to the parser.
 from __future__ import annotations
 
 import argparse
+import textwrap
 from collections.abc import Callable, Sequence
 
 from ..errors import SplatkitError
 from ..parse import parse
-from . import check_order, explain, graph, json, lab, report, show
+from . import check_order, explain, graph, json, lab, report, show, sim
 from .io import BIG_LOGS, MAX_INPUT_MB, OutputError, say
 
 __all__ = ["MAX_INPUT_MB", "OutputError", "main", "parse"]
@@ -56,8 +59,9 @@ def _parser() -> argparse.ArgumentParser:
 
     def add(name: str, help_text: str, func: Callable[[argparse.Namespace], int], *,
             file_optional: bool = False, many: bool = False, metavar: str = "FILE",
-            file_help: str | None = None, files: bool = True) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text,
+            file_help: str | None = None, files: bool = True,
+            seed_default: bool = True) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=textwrap.fill(help_text, 79),
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         if many:
             p.add_argument("files", nargs="+", metavar=metavar,
@@ -65,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
         elif files:  # (else the command adds its own positional arguments)
             p.add_argument("file", nargs="?" if file_optional else None, metavar="FILE",
                            help="a file holding one or more splats, '-' for stdin"
-                           + (" (default: the bundled seed splat)" if file_optional else ""))
+                           + (" (default: the bundled seed splat)" if file_optional and seed_default else ""))
         add_input_options(p)
         p.set_defaults(func=func)
         return p
@@ -76,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     show.register(add)
     graph.register(add)
     check_order.register(add)
+    sim.register(add)
     lab.register(sub)
     return parser
 

@@ -16,7 +16,7 @@ def register(add) -> None:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from ..render.text import explain_markdown, explain_text
+    from ..render.explain import explain_markdown, explain_text
 
     _name, splats = load(args.file, warn=not args.quiet, cap_mb=args.max_mb)
     render = explain_markdown if args.markdown else explain_text

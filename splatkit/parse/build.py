@@ -70,7 +70,7 @@ def build_splat(reader: ReportReader, span: Span, ended: bool) -> Splat:
     # which may decide where the report ends).
     title = syzkaller_title(reader.lines, reader.banner_index, reader.kind)
     # Every lock the report prints: the era and the wait-type scale are read from them.
-    locks = _locks(f, chain, held_locks, reader.other_locks)
+    locks = _locks(f, chain, held_locks, reader.other_locks, reader.dumps, reader.paths)
     usage_layout = detect_usage_layout(reader.banner, f.get("kernel"), f.get("usage_change"),
                                        [lock.usage for lock in locks if lock.usage],
                                        kind_since=reader.kind.since)
@@ -147,9 +147,10 @@ def _path(p: dict[str, Any]) -> DependencyPath:
 
 
 def _locks(f: dict[str, Any], chain: tuple[ChainEntry, ...], held: tuple[HeldLock, ...],
-           others: list[tuple[str, LockUse]]) -> list[LockUse]:
+           others: list[tuple[str, LockUse]], dumps: list[Any], paths: list[dict[str, Any]]) -> list[LockUse]:
     locks = [f.get("acquiring"), f.get("holding"), *(e.lock for e in chain), *(h.lock for h in held),
-             *(lock for _, lock in others)]
+             *(lock for _, lock in others), *(h.lock for _, _, dump in dumps for h in dump.values()),
+             *(c["lock"] for p in paths for c in p["classes"])]
     pair = f.get("new_dependency")
     if pair:
         locks.extend(pair)

@@ -179,3 +179,25 @@ def test_clicking_an_edge_in_an_ordering_column_updates_python(lab_url, watched_
     page.wait_for_function(_OUTPUT_HAS_JS, arg="SELECTED=patch-v1 | kvm_lock -> cpu_hotplug_lock")
     assert watched_page.errors == []
     assert [u for u in watched_page.requests if u.startswith(("http:", "https:")) and not u.startswith(lab_url)] == []
+
+
+@pytest.mark.parametrize("theme", ["JupyterLab Light", "JupyterLab Dark"])
+def test_patch_review_notebook_shows_the_reply_in_lab(lab_url, watched_page, theme, tmp_path):
+    """Notebook 03 in Lab: the Markdown reply renders with code spans, the HTML fragment's scenario
+    is a table and its own graph draws (its inline scripts run in the trusted output), in both themes."""
+    page = _run_all(watched_page.page, lab_url, "03-patch-review.ipynb")
+    page.evaluate(f"window.jupyterapp.commands.execute('apputils:change-theme', {{theme: '{theme}'}})")
+    page.wait_for_function("(t) => document.body.dataset.jpThemeName === t", arg=theme)
+    assert page.evaluate(_ERRORS_JS) == []
+    page.evaluate("() => { const nb = window.jupyterapp.shell.currentWidget.content;"
+                  " return nb.scrollToItem(nb.widgets.length - 1, 'start'); }")
+    page.wait_for_selector(".jp-RenderedHTMLCommon .splatkit-explanation table.sk-scenario", state="attached")
+    page.wait_for_selector("div[data-sk-graph] canvas", state="attached")
+    assert page.evaluate("document.querySelector('div[data-sk-graph]').splatkitGraph"
+                         ".network.body.nodeIndices.length") == 8
+    # The Markdown output: lock names as code.
+    assert page.evaluate("[...document.querySelectorAll('.jp-RenderedMarkdown code')]"
+                         ".some((c) => c.textContent === 'cpu_hotplug_lock')")
+    page.locator(".splatkit-fragment").screenshot(path=str(tmp_path / f"fragment-{theme.split()[-1]}.png"))
+    assert watched_page.errors == []
+    assert [u for u in watched_page.requests if u.startswith(("http:", "https:")) and not u.startswith(lab_url)] == []

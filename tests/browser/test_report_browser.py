@@ -111,3 +111,51 @@ def test_report_without_locks_loads_cleanly(watched_page, tmp_path):
     watched_page.page.wait_for_load_state("load")
     assert watched_page.page.locator("text=Nothing to draw").count() == 1
     assert watched_page.errors == [] and watched_page.requests == [path.as_uri()]
+
+
+#: The explanation's scenario as the page shows it: per row, the step number and each CPU's cell.
+_SCENARIO_JS = """() => [...document.querySelectorAll(".splatkit-explanation table.sk-scenario tbody tr")]
+  .map((tr) => [...tr.cells].map((td) => td.textContent))"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_explanation_reads_in_both_colour_schemes(browser, seed_splat, tmp_path, scheme):
+    """The explanation's scenario is a real table (steps in CPU columns, each wait marked), its
+    headings and conditions are there, and the page follows the reader's colour scheme."""
+    path = write_report(seed_splat, tmp_path / "seed.html", source="seed")
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, color_scheme=scheme)
+    page = context.new_page()
+    try:
+        page.goto(path.as_uri())
+        page.wait_for_selector("#sk-graph canvas")
+        rows = page.evaluate(_SCENARIO_JS)
+        assert len(rows) == 8 and [r[0] for r in rows] == [str(n) for n in range(1, 9)]
+        assert rows[4][1] == "lock(B);waits for step 2"  # CPU0's column, with the wait under it
+        assert rows[3][4] == "take(D);"
+        headings = page.locator(".splatkit-explanation h4").all_text_contents()
+        assert headings[:3] == ["The cycle", "How it deadlocks", "Conditions"]
+        assert "cpus_write_lock()" in page.locator(".splatkit-explanation").text_content()
+        background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        assert background == ("rgb(13, 17, 23)" if scheme == "dark" else "rgb(246, 248, 250)")
+        section = page.locator("section", has=page.locator(".splatkit-explanation"))
+        section.screenshot(path=str(tmp_path / f"explanation-{scheme}.png"))
+    finally:
+        context.close()
+
+
+def test_two_explanation_fragments_in_one_page_each_draw_their_graph(watched_page, seed_splat, tmp_path):
+    """A fragment loads nothing, and its scripts keep to themselves: pasted twice, both draw."""
+    from splatkit.render.explain import explain
+
+    fragment = explain(seed_splat, "html-fragment")
+    path = tmp_path / "host.html"
+    path.write_text(f"<!DOCTYPE html><html><body><h1>host</h1>{fragment}<hr>{fragment}</body></html>",
+                    encoding="utf-8")
+    page = watched_page.page
+    page.goto(path.as_uri())
+    page.wait_for_function("document.querySelectorAll('div[data-sk-graph] canvas').length === 2")
+    nodes = page.evaluate("[...document.querySelectorAll('div[data-sk-graph]')]"
+                          ".map((d) => d.splatkitGraph.network.body.nodeIndices.length)")
+    assert nodes == [8, 8]
+    assert page.locator(".splatkit-explanation table.sk-scenario").count() == 2
+    assert watched_page.requests == [path.as_uri()] and watched_page.errors == []

@@ -14,7 +14,8 @@ import splatkit
 from conftest import dense_held_locks_report
 from splatkit.errors import DependencyError
 from splatkit.render.html import report_html, table_html, vis_network_assets, write_report
-from splatkit.render.text import explain_text
+from splatkit.analysis.explain import explain
+from splatkit.render.html import explanation_html
 
 CYCLE = ("kvm_lock", "&kvm->slots_lock", "&kvm->srcu", "cpu_hotplug_lock")
 #: Lock and task names that would run script if a view put them into the page unescaped.
@@ -69,7 +70,7 @@ def _hostile_splat(seed_text: str, name: str) -> splatkit.Splat:
 def test_seed_report_shows_the_cycle_and_the_explanation(seed_page, seed_splat):
     for lock in CYCLE:
         assert html.escape(lock) in seed_page
-    assert html.escape(explain_text(seed_splat)) in seed_page
+    assert explanation_html(explain(seed_splat), trimmed=False, title=False) in seed_page
     assert "<title>lockdep: possible deadlock in set_nx_huge_pages</title>" in seed_page
     assert "<dd>kvm-cpuhp-2024.txt</dd>" in seed_page  # the file name, not the path
     assert "<dd>tee/27085</dd>" in seed_page

@@ -1,0 +1,118 @@
+"""Pieces every kind's explanation uses: naming code, the facts line, held locks, what is unknown.
+
+A reviewer names the code, not the stack: "``set_nx_huge_pages()`` [kvm] takes
+``&kvm->slots_lock``". :func:`site` gives that name for a frame, with ``file:line``
+when the frame was decoded or symbolised; :func:`stack_site` finds the frame to name
+in a stack (the first one outside lockdep and the locking API).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from ...model import Frame, HeldLock, LockUse, Splat
+from ...trim import trim
+from ..acquisitions import LOCKDEP_INTERNAL, establishing_frame
+from .document import Bullets, Code, Explanation, Paragraph, Section, a, para
+
+__all__ = ["facts", "finish", "held_locks_section", "lock_site", "names", "notes", "site", "stack_site"]
+
+
+def site(frame: Frame | None) -> Paragraph:
+    """``func()`` [module] (file:line) for a frame; "code the splat does not show" for None.
+
+    >>> str(site(Frame("set_nx_huge_pages", module="kvm", source="arch/x86/kvm/mmu/mmu.c:7120")))
+    'set_nx_huge_pages() [kvm] (arch/x86/kvm/mmu/mmu.c:7120)'
+    """
+    if frame is None or frame.function is None:
+        return para("code the splat does not show")
+    return para(Code(f"{frame.function}()"), f" [{frame.module}]" if frame.module else None,
+                " (" if frame.source else None, Code(frame.source) if frame.source else None,
+                ")" if frame.source else None)
+
+
+def stack_site(frames: Sequence[Frame]) -> Frame | None:
+    """The frame to name for a stack: the first outside lockdep and the locking API."""
+    frame, _via = establishing_frame(frames)
+    if frame is not None:
+        return frame
+    return next((f for f in frames if not f.unreliable and f.function and not LOCKDEP_INTERNAL.match(f.function)),
+                None)
+
+
+def lock_site(lock: LockUse) -> Paragraph:
+    """Where a held or acquired lock was taken, from its ``at:`` frame."""
+    return site(lock.at)
+
+
+def names(items: Iterable[str], conjunction: str = "and") -> Paragraph:
+    """``A``, ``B`` and ``C`` as code names."""
+    items = list(items)
+    parts: list[str] = []
+    for i, item in enumerate(items):
+        if i:
+            parts.append(f" {conjunction} " if i == len(items) - 1 else ", ")
+        parts.append(Code(item))
+    return para(*parts)
+
+
+def facts(splat: Splat) -> tuple[tuple[str, str], ...]:
+    """(label, value) pairs for the header: the kernel and the task."""
+    out = []
+    if splat.kernel is not None:
+        out.append(("kernel", " ".join(p for p in (splat.kernel.release, splat.kernel.build) if p)))
+        if splat.kernel.taint and splat.kernel.taint != "Not tainted":
+            out.append(("taint", splat.kernel.taint))
+    if splat.task is not None:
+        out.append(("task", str(splat.task)))
+    return tuple(out)
+
+
+def held_locks_section(splat: Splat, heading: str = "Locks held") -> Section | None:
+    """The report's held-lock list, one line per lock with the code that took it."""
+    if not splat.held_locks:
+        if splat.held_locks_count:
+            return Section(heading, (para(f"The report counts {splat.held_locks_count} held lock"
+                                          f"{'s' if splat.held_locks_count != 1 else ''} but lists none."),))
+        return None
+    who = f"{splat.task}" if splat.task else "the task"
+    intro = para(f"{len(splat.held_locks)} lock{'s' if len(splat.held_locks) != 1 else ''} held by ", Code(who),
+                 ", outermost first:")
+    return Section(heading, (intro, Bullets(tuple(held_lock(h) for h in splat.held_locks))))
+
+
+def held_lock(h: HeldLock) -> Paragraph:
+    return para(f"#{h.index} ", Code(h.lock.name), ", taken in ", lock_site(h.lock))
+
+
+def notes(splat: Splat) -> tuple[Paragraph, ...]:
+    """The parser's notes (what it could not read or had to guess), as paragraphs."""
+    out = [para("The parser: ", note[0].lower() + note[1:] if note else note, "." if not note.endswith(".") else "")
+           for note in splat.notes]
+    if splat.unrecognised:
+        out.append(para(f"{len(splat.unrecognised)} line{'s' if len(splat.unrecognised) != 1 else ''} of the report "
+                        "could not be read (first at line ", str(splat.unrecognised[0].line), ")."))
+    return tuple(out)
+
+
+#: Headings of the section that says how a report's problem bites: the conditions follow it.
+_BREAKS = ("How it deadlocks", "What lockdep saw", "What breaks")
+
+
+def finish(splat: Splat, summary: Paragraph, sections: Iterable[Section | None], *,
+           conditions: Sequence[Paragraph] = (), unknowns: Sequence[Paragraph] = (), **circular) -> Explanation:
+    """The explanation of ``splat`` with the common parts added: facts, parser notes, trimmed splat.
+
+    The conditions go right after the first section (the one that says how it breaks), where a
+    reader looks for them; what is unknown goes last.
+    """
+    unknowns = tuple(unknowns) + notes(splat)
+    kept = [s for s in sections if s is not None]
+    if conditions:
+        at = next((i for i, s in enumerate(kept) if s.heading in _BREAKS), 0)
+        kept.insert(min(at + 1, len(kept)), Section("Conditions", tuple(conditions)))
+    if unknowns:
+        kept.append(Section("What the splat does not show", (Bullets(unknowns),)))
+    return Explanation(kind=splat.kind, title=splat.title, summary=summary, sections=tuple(kept),
+                       facts=facts(splat), conditions=tuple(conditions), unknowns=unknowns,
+                       trimmed=tuple(trim(splat)), **circular)

@@ -1,0 +1,76 @@
+"""``Showing all locks held in the system`` explained: who holds what, and who waits for whom.
+
+The dump (``debug_show_all_locks()``, printed by the hung-task detector and SysRq-d) lists
+every task's held locks. Lockdep adds a lock to a task's list when the task *starts* to
+take it, so a task blocked in ``mutex_lock()`` lists the mutex it is waiting for as its last
+entry. When two tasks list the same lock object (same address), at most one holds an
+exclusive lock: the one for which it is the last entry is most likely waiting for it.
+Without addresses, the same class in two lists is only a hint (two objects of one class).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ...model import HeldLock, Splat
+from .common import finish, site
+from .document import Bullets, Code, Explanation, Paragraph, Section, para
+
+__all__ = ["explain_held_locks_dump"]
+
+
+def _key(h: HeldLock) -> tuple[str, str | None]:
+    return (h.lock.name, h.lock.instance)
+
+
+def explain_held_locks_dump(splat: Splat) -> Explanation:
+    """Explain a ``held_locks_dump`` report."""
+    dumps = splat.held_lock_dumps
+    total = sum(len(d.held_locks) for d in dumps)
+    summary = para(f"A dump of the locks held by every task: {len(dumps)} task{'s' if len(dumps) != 1 else ''} "
+                   f"hold {total} lock{'s' if total != 1 else ''}. Such dumps follow a hung-task warning or a "
+                   "SysRq request; read them for the tasks that wait on each other.")
+    by_lock: dict[tuple[str, str | None], list[tuple[str, bool, HeldLock]]] = defaultdict(list)
+    for dump in dumps:
+        for k, h in enumerate(dump.held_locks):
+            by_lock[_key(h)].append((str(dump.task), k == len(dump.held_locks) - 1, h))
+    shared = {key: tasks for key, tasks in by_lock.items() if len({t for t, _, _ in tasks}) > 1}
+    waits: list[Paragraph] = []
+    for (name, instance), tasks in sorted(shared.items(), key=lambda item: item[0][0]):
+        holders = [t for t, last, _ in tasks if not last]
+        waiters = [t for t, last, _ in tasks if last]
+        what = para(Code(name), para(" (", Code(instance), ")") if instance else " (no address printed: maybe "
+                    "two objects of one class)")
+        if holders and waiters:
+            waits.append(para(what, ": held by ", *_tasks(holders), "; ", *_tasks(waiters),
+                              " list it last, so most likely wait for it."))
+        else:
+            waits.append(para(what, " is listed by ", *_tasks([t for t, _, _ in tasks]),
+                              ": shared (a read lock), or one of them is waiting for it."))
+    sections = [Section("Who holds what", (Bullets(tuple(
+        para(Code(str(d.task)), f" ({d.count} lock{'s' if d.count != 1 else ''}): ",
+             *_held(d.held_locks)) for d in dumps)),))]
+    if waits:
+        sections.append(Section("Tasks that wait on each other", (
+            para("A task lists a lock from the moment it starts to take it, so the last lock a blocked task lists "
+                 "is often the one it waits for."), Bullets(tuple(waits)))))
+    elif dumps:
+        sections.append(Section("Tasks that wait on each other", (para(
+            "No lock is listed by two tasks: the dump shows no task waiting for a lock another task holds."),)))
+    unknowns = [para(f"{d.task} counts {d.count} locks but {len(d.held_locks)} are listed.")
+                for d in dumps if d.count != len(d.held_locks)]
+    return finish(splat, summary, sections, unknowns=unknowns)
+
+
+def _tasks(tasks: list[str]) -> list[str | Paragraph]:
+    out: list[str | Paragraph] = []
+    for i, task in enumerate(dict.fromkeys(tasks)):
+        out += [", " if i else "", Code(task)]
+    return out
+
+
+def _held(held: tuple[HeldLock, ...]) -> list[str | Paragraph]:
+    out: list[str | Paragraph] = []
+    for i, h in enumerate(held):
+        out += ["; " if i else "", Code(h.lock.name), " in ", site(h.lock.at)]
+    return out or ["none listed"]

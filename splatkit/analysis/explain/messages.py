@@ -1,0 +1,122 @@
+"""Lockdep's messages about itself explained: limits reached, failed self-checks, unregistered keys.
+
+These reports say little about the code that hit them: lockdep ran out of a table, its
+own bookkeeping disagreed with reality, or it met a lock whose key it cannot use. A reader
+needs what the message means and what to do (the config knob to raise, the missing
+``lockdep_register_key()``), and to know that lockdep is off for the rest of the boot, so
+later reports are missing. The knowledge is data: :data:`LIMITS` and :data:`CHECKS`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ...model import Splat
+from .common import finish, held_locks_section, site, stack_site
+from .document import Bullets, Code, Explanation, Paragraph, Section, para
+
+__all__ = ["CHECKS", "LIMITS", "explain_message"]
+
+#: Each table lockdep can exhaust: (what it holds, what to do).
+LIMITS: dict[str, tuple[str, str]] = {
+    "MAX_LOCKDEP_ENTRIES": ("the dependencies between lock classes",
+                           "raise CONFIG_LOCKDEP_BITS (5.13 and later; before, MAX_LOCKDEP_ENTRIES in "
+                           "kernel/locking/lockdep_internals.h)"),
+    "MAX_LOCKDEP_CHAINS": ("the distinct chains of held locks",
+                          "raise CONFIG_LOCKDEP_CHAINS_BITS (5.13 and later)"),
+    "MAX_LOCKDEP_CHAIN_HLOCKS": ("the held locks of all recorded chains",
+                                "raise CONFIG_LOCKDEP_CHAINS_BITS (5.13 and later)"),
+    "MAX_STACK_TRACE_ENTRIES": ("the saved stack traces of every dependency and usage",
+                               "raise CONFIG_LOCKDEP_STACK_TRACE_BITS (5.13 and later)"),
+    "MAX_LOCKDEP_KEYS": ("the lock classes",
+                        "look for a class leak (lock keys registered with lockdep_register_key() and never "
+                        "unregistered, or a class per dynamically created object); the table size is fixed"),
+    "MAX_LOCK_DEPTH": ("the locks one task may hold at once (48)",
+                      "find the loop that takes a lock per object without releasing it; the limit is fixed"),
+}
+
+#: Lockdep's self-checks (``DEBUG_LOCKS_WARN_ON(condition)``): (condition pattern, what it usually means).
+CHECKS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), m) for p, m in (
+    (r"depth\s*<=\s*0|!\s*depth|curr->lockdep_depth\s*<=\s*0",
+     "a lock was released while the task held none: an unbalanced unlock, like a bad unlock balance report"),
+    (r"irqs_disabled|hardirqs_enabled|softirqs_enabled|hardirq_context|softirq_context|irq_context",
+     "lockdep's record of the interrupt state disagrees with the real one: code that enables or disables "
+     "interrupts without telling lockdep (a missing trace_hardirqs_on()/off() in architecture or entry code)"),
+    (r"class_idx|hlock_class|id\s*>=|chain_key|prev_hlock",
+     "a held-lock entry is inconsistent: memory corruption, or a lock used after it was freed"),
+    (r"lock->magic|magic\s*!=",
+     "the lock was never initialised or was overwritten (its magic does not match)"),
+    (r"owner|current",
+     "the lock was released by a task other than its owner"),
+))
+
+
+def explain_message(splat: Splat) -> Explanation:
+    """Explain ``lockdep_limit``, ``lockdep_warning``, ``non_static_key`` and ``chain_key_collision``."""
+    where = stack_site(splat.backtrace)
+    off = any("turning off the locking correctness validator" in m for m in splat.messages)
+    sections: list[Section | None] = []
+    if splat.kind == "lockdep_limit":
+        table = splat.limit or "a lockdep table"
+        holds, todo = LIMITS.get(splat.limit or "", ("one of its tables", "raise the matching CONFIG_LOCKDEP_* "
+                                                                            "option"))
+        summary = para("Lockdep ran out of room in ", Code(table), f", which holds {holds}, and turned itself off. "
+                       "This is not a bug in the code that hit it (", site(where), "); it means the kernel exercised "
+                       "more locking than the table was sized for.")
+        sections.append(Section("What to do", (para(todo[0].upper() + todo[1:], ", then run the test again: every "
+                                                    "lockdep report after this point is missing."),)))
+        if splat.lock_depth:
+            sections.append(Section("Depth", (para(f"The task held {splat.lock_depth[0]} locks; the maximum is "
+                                                   f"{splat.lock_depth[1]}."),)))
+    elif splat.kind == "non_static_key":
+        summary = para("Lockdep met a lock whose class key is not in static memory, in ", site(where),
+                       ", and turned itself off. Lockdep keys lock classes by the address of a static ",
+                       Code("struct lock_class_key"), "; a lock initialised by its init function gets one, a lock "
+                       "that was never initialised (or was copied or zeroed) does not.")
+        sections.append(Section("What to do", (Bullets((
+            para("If the lock lives in allocated memory, make sure its init function (", Code("spin_lock_init()"),
+                 ", ", Code("mutex_init()"), ", ", Code("init_rwsem()"), "...) runs before first use, on every "
+                 "path that creates the object."),
+            para("If the code gives the lock a key in allocated memory on purpose, register the key with ",
+                 Code("lockdep_register_key()"), " (and unregister it before freeing)."),
+            para("Every lockdep report after this one is missing: fix it first."))),)))
+    elif splat.kind == "chain_key_collision":
+        summary = para("Lockdep's debug checks (CONFIG_DEBUG_LOCKDEP) found two different chains of held locks "
+                       "with the same chain key, in ", site(where), ". This is a problem in lockdep's hashing or "
+                       "a corrupted held-lock stack, not a locking bug of the code.")
+        held = [lock.name for role, lock in splat.other_locks if role == "held"]
+        cached = [lock.name for role, lock in splat.other_locks if role == "cached"]
+        if held or cached:
+            sections.append(Section("The two chains", (Bullets((
+                para("Held: ", *_names(held)), para("Cached: ", *_names(cached)))),)))
+        sections.append(Section("What to do", (para("Report it to the lockdep maintainers with the full report; "
+                                                    "check for memory corruption first."),)))
+    else:  # lockdep_warning
+        condition = splat.condition
+        meaning = next((m for pattern, m in CHECKS if condition and pattern.search(condition)), None)
+        at = site(splat.warn_at) if splat.warn_at else para("lockdep")
+        summary = para("One of lockdep's own consistency checks failed",
+                       para(": ", Code(condition)) if condition else "", " in ", at,
+                       para(" (", Code(splat.source_location), ")") if splat.source_location else "",
+                       ", while running ", site(where), ".")
+        sections.append(Section("What it usually means", (para(meaning[0].upper() + meaning[1:] + ".")
+                                                           if meaning else
+                                                           para("The condition names lockdep's internal state; "
+                                                                "read it at the source line in the kernel that "
+                                                                "printed it."),)))
+        sections.append(Section("What to do", (para("Look at the first frames outside lockdep (", site(where),
+                                                    ") for the lock operation that broke the invariant; an "
+                                                    "earlier lockdep report in the same log is often the cause."),)))
+    if off:
+        sections.append(Section("Lockdep is off", (para("Lockdep printed that it turned the locking correctness "
+                                                        "validator off: no further lockdep report is printed in "
+                                                        "this boot."),)))
+    sections.append(held_locks_section(splat))
+    return finish(splat, summary, sections)
+
+
+def _names(items: list[str]) -> list[str | Paragraph]:
+    out: list[str | Paragraph] = []
+    for i, name in enumerate(items):
+        out += [", " if i else "", Code(name)]
+    return out or ["(not shown)"]

@@ -1,0 +1,163 @@
+"""Reports of a lock used against its rules explained: released unheld, freed or left held, RCU misuse.
+
+These reports are not about two paths racing: one task broke a rule on its own, and the
+report shows where. The explanation says which lock, where it was taken, where the rule
+was broken, the locks held there, and what usually causes it. What each kind means and what
+to do about it is data (:data:`RULES`); the facts come from the report.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ...model import Frame, Splat
+from ..acquisitions import LOCKDEP_INTERNAL, LOCKING_API
+from .common import finish, held_locks_section, site, stack_site
+from .document import Bullets, Code, Explanation, Paragraph, Section, para
+
+__all__ = ["RULES", "Rule", "explain_misuse"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One kind of misuse: the rule broken, its usual causes, what to do."""
+
+    broke: str
+    """What the task did, completing "Lockdep found that ... " (``{lock}``: the lock, ``{where}``: the code)."""
+    causes: tuple[str, ...]
+    fix: str
+
+
+RULES: dict[str, Rule] = {
+    "bad_unlock": Rule(
+        "{task} released {lock} in {where}, but holds no such lock",
+        ("a double unlock: the lock was already released on this path",
+         "an unlock on an error path that never took the lock",
+         "a lock released by another task than the one that took it (mutexes and rwsems must be released by "
+         "their owner)"),
+        "Find the path that reaches the unlock without the matching lock; to hand a lock over between tasks, use "
+        "a completion or a semaphore instead."),
+    "bad_contention": Rule(
+        "lock statistics saw {task} contend {lock} in {where} without holding any lock",
+        ("custom locking code whose lockdep annotations (lock_contended(), lock_acquired()) do not pair with "
+         "lock_acquire()",),
+        "Check the annotations of the lock implementation named in the stack."),
+    "held_lock_freed": Rule(
+        "{task} freed memory that holds {lock}, which it still holds (taken in {taken})",
+        ("the object is freed on a path that forgot to unlock it first",
+         "the object is freed while it is still in use (a use-after-free waiting to happen)"),
+        "Release the lock before freeing the object, and make sure no one else can still reach the object."),
+    "still_held": Rule(
+        "{task} exited with {lock} still held (taken in {taken})",
+        ("a missing unlock on a path that ends in do_exit() (a kthread returning, a killed task)",),
+        "Release every lock before the task exits; look at the error paths of the function that took it."),
+    "held_on_return": Rule(
+        "{task} returned to user space with {lock} still held (taken in {taken})",
+        ("a system call or ioctl that returns on some path without the matching unlock",),
+        "Find the path of that system call that skips the unlock (often an early error return)."),
+    "nested_not_taken": Rule(
+        "{task} took {lock} in {where} with a nest lock it does not hold",
+        ("a spin_lock_nest_lock()/mutex_lock_nest_lock() whose nest lock (the outer lock that serialises taking "
+         "many locks of one class) is not held",),
+        "Take the nest lock first, or use a plain lock call if no nest lock serialises these acquisitions."),
+    "suspicious_rcu": Rule(
+        "{task} dereferenced an RCU-protected pointer at {source} without the protection its check requires",
+        ("the access is outside rcu_read_lock() and does not hold the lock named in the check "
+         "(rcu_dereference_protected(), rcu_dereference_check())",
+         "the check names the wrong lock, or the lockdep expression of the check is incomplete"),
+        "Read the condition at that line: take rcu_read_lock() around the access, hold the lock the check names, "
+        "or fix the check if the access is safe for a reason it does not state."),
+    "workqueue_leaked_lock": Rule(
+        "a work item's function returned with {lock} still held (taken in {taken}), or left preemption or RCU "
+        "unbalanced",
+        ("a missing unlock on some path of the work function (an early return)",),
+        "Find the path of the work function that returns without the matching unlock."),
+}
+
+
+def _frame(frames: tuple[Frame, ...]) -> Frame | None:
+    return stack_site(frames) if frames else None
+
+
+def explain_misuse(splat: Splat) -> Explanation:
+    """Explain a report of a lock rule broken by one task (see :data:`RULES`)."""
+    rule = RULES[splat.kind]
+    held = splat.held_locks
+    lock = (splat.unheld_lock or splat.holding or splat.acquiring
+            or (held[-1].lock if held else None))
+    where = _frame(splat.unheld_at) or (splat.acquiring.at if splat.acquiring else None) or stack_site(splat.backtrace)
+    taken = (splat.holding.at if splat.holding else None) or (held[-1].lock.at if held else None)
+    fill = {
+        "{task}": para(Code(str(splat.task))) if splat.task else para("the task"),
+        "{lock}": para(Code(lock.name)) if lock else para("a lock"),
+        "{where}": site(where),
+        "{taken}": site(taken),
+        "{source}": para(Code(splat.source_location)) if splat.source_location else para("a line the report does "
+                                                                                            "not show"),
+    }
+    summary = para("Lockdep found that ", _fill(rule.broke, fill), ".")
+    details: list[Paragraph] = []
+    if splat.kind == "nested_not_taken" and splat.unheld_lock is not None and splat.acquiring is not None:
+        summary = para("Lockdep found that ", fill["{task}"], " took ", Code(splat.acquiring.name), " in ",
+                       site(splat.acquiring.at), " with nest lock ", Code(splat.unheld_lock.name),
+                       ", which it does not hold.")
+    if splat.kind == "held_lock_freed" and splat.memory_range:
+        details.append(para("The memory freed runs from ", Code(splat.memory_range[0]), " to ",
+                            Code(splat.memory_range[1]), "; the held lock lies inside it."))
+    if splat.kind == "suspicious_rcu":
+        if splat.rcu_message:
+            details.append(para("The check says: ", Code(splat.rcu_message)))
+        details += [para(note) for note in splat.rcu_notes]
+        if splat.debug_locks == 0:
+            details.append(para("debug_locks = 0: lockdep had already turned itself off, so the held-lock list "
+                                "below may be incomplete and the report may be a false positive."))
+    if splat.kind in ("bad_unlock", "bad_contention") and splat.messages:
+        details += [para("Lockdep adds: \u201c", message, "\u201d") for message in splat.messages]
+    causes = Bullets(tuple(para(c[0].upper() + c[1:], ".") for c in rule.causes))
+    sections = [
+        Section("What happened", (*details, para("Usual causes:"), causes)),
+        Section("What to do", (para(rule.fix),)),
+        held_locks_section(splat),
+        _detected(splat),
+    ]
+    unknowns = []
+    if lock is None and splat.kind != "suspicious_rcu":
+        unknowns.append(para("Which lock: the report does not name it (cut short?)."))
+    if splat.kind in ("still_held", "held_on_return", "workqueue_leaked_lock") and taken is None:
+        unknowns.append(para("Where the lock was taken: the held-lock list is not in the report."))
+    return finish(splat, summary, sections, unknowns=unknowns)
+
+
+#: Functions that free memory: a held_lock_freed stack names the code that called them.
+_FREEING = re.compile(r"^_*(?:kfree|kvfree|kfree_sensitive|vfree|kmem_cache_free|free_pages|free_page|__free_pages"
+                      r"|free_pages_exact|slab_free\w*|kmem_cache_free_bulk|put_page|folio_put|free_\w*_page\w*)"
+                      r"(?:\.\w+)*$")
+
+
+def _detected(splat: Splat) -> Section | None:
+    """The code that was running when lockdep caught it: the first frames of the stack outside lockdep."""
+    frames = [f for f in splat.backtrace if not f.unreliable and f.function
+              and not LOCKDEP_INTERNAL.match(f.function) and not LOCKING_API.match(f.function)
+              and not _FREEING.match(f.function)]
+    if not frames:
+        return None
+    path: list[str | Paragraph] = []
+    for i, frame in enumerate(frames[:4]):
+        path += [" \u2190 " if i else "", site(frame)]
+    return Section("Where lockdep caught it", (para("In ", *path, " (innermost first)."),))
+
+
+def _fill(template: str, fill: dict[str, Paragraph]) -> Paragraph:
+    """The template with each ``{name}`` replaced by its paragraph."""
+    parts: list[str | Paragraph] = []
+    rest = template
+    while rest:
+        starts = [(rest.find(key), key) for key in fill if key in rest]
+        if not starts:
+            parts.append(rest)
+            break
+        at, key = min(starts)
+        parts += [rest[:at], fill[key]]
+        rest = rest[at + len(key):]
+    return para(*parts)
