@@ -84,13 +84,19 @@ class LockGraph(DependencyGraph):
 
     @classmethod
     def from_splats(cls, splats: Iterable[Splat] | Splat, *, held_locks: bool = True,
-                    identity: str = "auto") -> LockGraph:
+                    identity: str = "auto", origin: str | None = None) -> LockGraph:
         """Merge the dependencies every splat asserts into one graph.
 
         Chain entries give recorded dependencies (and the new one that closes the
         cycle); with ``held_locks`` (the default) consecutive held locks give
         ``held`` dependencies too. With ``identity="auto"``, one splat keeps names
         exactly as printed and several splats are merged without ``#N`` versions.
+        ``origin`` names the file the splats were read from, in every piece of
+        evidence (``Evidence.origin``; with its ``line_no``, where to look).
+
+        >>> g = LockGraph.from_splats(parse(seed_text), origin="seed.txt")
+        >>> [(ev.origin, ev.line_no, ev.chain_index) for ev in g.evidence("cpu_hotplug_lock", "kvm_lock")]
+        [('seed.txt', 16, 3)]
         """
         splats = [splats] if isinstance(splats, Splat) else list(splats)
         if identity == "auto" and len(splats) > 1:
@@ -104,18 +110,19 @@ class LockGraph(DependencyGraph):
                 g.add_evidence(held, acquired, Evidence(
                     source="new" if entry.index == 0 else "recorded",
                     splat=number, title=splat.title, chain_index=entry.index,
-                    frames=entry.frames, line_no=entry.line_no))
+                    frames=entry.frames, line_no=entry.line_no, origin=origin))
             if held_locks:
                 for before, after in zip(splat.held_locks, splat.held_locks[1:]):
                     for h in (before, after):
                         g.add_lock(h.lock.name, usage=h.lock.usage, wait=h.lock.wait_text)
                     g.add_evidence(before.lock.name, after.lock.name, Evidence(
-                        source="held", splat=number, title=splat.title, line_no=after.lock.line_no))
+                        source="held", splat=number, title=splat.title, line_no=after.lock.line_no,
+                        origin=origin))
         return g
 
     @classmethod
     def from_proc_lockdep(cls, text_or_path: str | Path, *, chains: str | Path | None = None,
-                          identity: str = "auto", strict: bool = False) -> LockGraph:
+                          identity: str = "auto", strict: bool = False, origin: str | None = None) -> LockGraph:
         """The dependencies of a ``/proc/lockdep`` dump (and optionally ``/proc/lockdep_chains``).
 
         Parameters
@@ -128,6 +135,9 @@ class LockGraph(DependencyGraph):
             Lock identity; ``auto`` keeps names exact (a dump is one boot).
         strict : bool
             Raise the first :class:`ParseError` instead of collecting it in ``g.problems``.
+        origin : str, optional
+            The name its problems and evidence give for the dump (a file name, ``<stdin>``);
+            default the path, or ``<proc/lockdep>`` for text.
 
         Raises
         ------
@@ -147,6 +157,7 @@ class LockGraph(DependencyGraph):
         from .proc import read_lockdep
 
         text, source = _read_input(text_or_path, "<proc/lockdep>")
+        source = source if origin is None else origin
         g = cls(identity=identity)
         # Hundreds of thousands of small objects and no reference cycles among them: the
         # cyclic garbage collector would run dozens of times for nothing (2.5x the load time).
@@ -170,11 +181,12 @@ class LockGraph(DependencyGraph):
 
     @classmethod
     def from_proc_lockdep_chains(cls, text_or_path: str | Path, *, identity: str = "auto",
-                                 strict: bool = False) -> LockGraph:
+                                 strict: bool = False, origin: str | None = None) -> LockGraph:
         """The held-lock orders of ``/proc/lockdep_chains``: consecutive classes of a chain.
 
         Each chain lists the classes one task held at once, outermost first, so each
         consecutive pair is a ``chain`` dependency (``chain_index`` = the chain's number).
+        ``origin`` names the dump in problems and evidence, as for :meth:`from_proc_lockdep`.
 
         >>> g = LockGraph.from_proc_lockdep_chains("irq_context: 0\\n[ffffffff82a5f1d8] a\\n[ffffffff82a60e20] b\\n")
         >>> [(ev.source, ev.chain_index) for ev in g.evidence("a", "b")]
@@ -183,6 +195,7 @@ class LockGraph(DependencyGraph):
         from .proc import read_lockdep_chains
 
         text, source = _read_input(text_or_path, "<proc/lockdep_chains>")
+        source = source if origin is None else origin
         g = cls(identity=identity)
         dump = read_lockdep_chains(text, source=source, strict=strict)
         g.problems.extend(dump.problems)

@@ -90,6 +90,20 @@ def test_graph_from_proc_file_keeps_problems(tmp_path, proc_path):
         LockGraph.from_proc_lockdep(bad, strict=True)
 
 
+def test_text_of_a_dump_is_named_by_its_origin(proc_path, chains_path):
+    """A dump read as text (standard input, a file the caller read) keeps the name it came from."""
+    text = proc_path.read_text().replace(" -> [ffffffffc0708c50] &kvm->srcu", " -> [ffffffffc07", 1)
+    g = LockGraph.from_proc_lockdep(text, origin="<stdin>")
+    assert [str(p) for p in g.problems] == [
+        "<stdin>:11: unreadable line; expected a dependency line like ' -> [ffffffff82a60e20] css_set_lock', "
+        "got: ' -> [ffffffffc07'"]
+    assert {ev.origin for ev in g.evidence("cpu_hotplug_lock", "kvm_lock")} == {"<stdin>"}
+    assert {ev.title for ev in LockGraph.from_proc_lockdep(text).evidence("cpu_hotplug_lock", "kvm_lock")} == {
+        "<proc/lockdep>"}
+    chains = LockGraph.from_proc_lockdep_chains(chains_path.read_text(), origin="chains.txt")
+    assert {ev.origin for _u, _v, data in chains.nx.edges(data=True) for ev in data["evidence"]} == {"chains.txt"}
+
+
 def test_graph_from_proc_and_chains(proc_path, chains_path):
     g = LockGraph.from_proc_lockdep(proc_path, chains=chains_path)
     ev = g.evidence("cpu_hotplug_lock", "kvm_lock")
