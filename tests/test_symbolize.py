@@ -705,3 +705,18 @@ def test_every_frame_a_report_keeps_is_located(path):
         added = [f for _, f in frames if f["source"] == "include/made/up.h:1"]
         assert all(f["inline"] and f["function"].startswith("inner_") for f in added)
         assert _without_locations(after.to_dict()) == _without_locations(before.to_dict())
+
+
+def test_the_command_line_names_file_and_line(tree, sites, tmp_path, capsys):
+    """``--kernel-tree`` on explain and json: the code an explanation names carries its file:line."""
+    from splatkit.cli import main
+
+    path = tmp_path / "splat.txt"
+    path.write_text(_report(sites))
+    # The code that took kvm_lock is the innermost function at the call site (an inlined one).
+    function, where = sites["kvm_dev_ioctl"].expected(tree)[0]
+    assert main(["explain", "--no-trimmed", "--kernel-tree", str(tree), str(path)]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert f"#1: {function}() ({where}) takes kvm_lock" in text
+    assert main(["json", "--kernel-tree", str(tree), str(path)]) == 0
+    assert f'"source": "{where}"' in capsys.readouterr().out.replace(": ", ":").replace('":"', '": "')

@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 
 from ..errors import SplatkitError
 from ..parse import parse
-from . import check_order, explain, graph, json, lab, report, show, sim
+from . import check_order, explain, graph, json, lab, report, show, sim, trim
 from .io import BIG_LOGS, MAX_INPUT_MB, OutputError, say
 
 __all__ = ["MAX_INPUT_MB", "OutputError", "main", "parse"]
@@ -76,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
 
     json.register(add)
     explain.register(add)
+    trim.register(add)
     report.register(add)
     show.register(add)
     graph.register(add)

@@ -8,6 +8,7 @@ import json
 from ..errors import SplatkitError
 from ..schema import SCHEMA_FILE, schema_text
 from .io import write_stdout
+from .symbols import add_symbol_options, symbolized
 from .reports import add_choice_options, choose, load, warn_about
 
 HELP = "print every report in FILE as a JSON array (the format: --schema)"
@@ -24,6 +25,7 @@ def register(add) -> None:
     p.add_argument("--schema", action="store_true",
                    help=f"print the JSON Schema (draft 2020-12) of the output instead, the package's {SCHEMA_FILE}")
     add_choice_options(p, every=True)
+    add_symbol_options(p)
 
 
 def cmd_json(args: argparse.Namespace) -> int:
@@ -37,7 +39,7 @@ def cmd_json(args: argparse.Namespace) -> int:
         raise SplatkitError("json needs a FILE ('-' for standard input), or --schema for the JSON Schema of "
                             "its output")
     name, splats = load(args.file, warn=False, cap_mb=args.max_mb)
-    chosen = [splat for _number, splat in choose(name, splats, args, every=True)]
+    chosen = symbolized(name, [splat for _number, splat in choose(name, splats, args, every=True)], args)
     if not args.quiet:
         warn_about(name, chosen)
     data = chosen[0].to_dict() if args.index is not None else [splat.to_dict() for splat in chosen]

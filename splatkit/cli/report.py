@@ -6,21 +6,25 @@ import argparse
 import os
 
 from .io import say, write_file, write_stdout
-from .reports import first_with_chain, load
+from .reports import add_choice_options, choose, load
+from .symbols import add_symbol_options, symbolized
 
-HELP = "write a self-contained HTML exploration of the first report in FILE"
+HELP = "write a self-contained HTML exploration of a report of FILE (the first, or --index N)"
 
 
 def register(add) -> None:
     p = add("report", HELP, cmd_report, file_optional=True)
     p.add_argument("-o", "--output", default="splat-report.html", help="output file ('-' for stdout)")
+    add_choice_options(p, every=False, all_option=False)
+    add_symbol_options(p)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     from ..render.html import report_html
 
     name, splats = load(args.file, warn=not args.quiet, cap_mb=args.max_mb)
-    splat = first_with_chain(splats)
+    ((_number, splat),) = choose(name, splats, args, every=False, doing="showing")
+    (splat,) = symbolized(name, [splat], args)
     notes: list[str] = []
     page = report_html(splat, source=os.path.basename(name), notes=notes)
     for note in notes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 
 from ..errors import ParseError
 from ..model import Splat
@@ -52,20 +53,27 @@ def warn_about(name: str, splats: list[Splat]) -> None:
             say(f"{name}:{splat.span.last_line}: warning: {splat.kind} report ends early (truncated)")
 
 
+def describe(summary: str, details: str) -> str:
+    """A command's ``--help`` description: the summary and the details, each paragraph filled to 79 columns."""
+    paragraphs = [summary.rstrip(".") + "."] + [" ".join(p.split()) for p in details.split("\n\n")]
+    return "\n\n".join(textwrap.fill(p, 79) for p in paragraphs if p)
+
+
 def first_with_chain(splats: list[Splat]) -> Splat:
     """The first report with a dependency chain, else the first (what explain and report show)."""
     return next((s for s in splats if s.chain), splats[0])
 
 
-def add_choice_options(p: argparse.ArgumentParser, *, every: bool) -> None:
+def add_choice_options(p: argparse.ArgumentParser, *, every: bool, all_option: bool = True) -> None:
     """``--all`` and ``--index N``, which pick the reports of a file a command works on.
 
     ``every``: the command takes every report by default (``--all`` is then the default);
     otherwise it takes the first, and says on standard error how many there are.
     """
     group = p.add_mutually_exclusive_group()
-    group.add_argument("--all", action="store_true",
-                       help="every report of the file" + (" (the default)" if every else ""))
+    if all_option:
+        group.add_argument("--all", action="store_true",
+                           help="every report of the file" + (" (the default)" if every else ""))
     group.add_argument("--index", type=_index, metavar="N",
                        help="only the Nth report of the file (1 for the first, as 'splatkit show' numbers them)")
 

@@ -26,6 +26,7 @@ from ..errors import SplatkitError
 from ..graph import LockGraph
 from ..model import Frame, HeldLock, LockUse, Splat
 from .io import say, write_stdout
+from .symbols import add_symbol_options, symbolized
 from .reports import add_choice_options, choose, load
 
 HELP = "summarise every report in each FILE: kind, title, task, locks, cycle, notes"
@@ -57,6 +58,7 @@ def register(add) -> None:
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                    help="colour the output: auto (a terminal without NO_COLOR), always or never")
     add_choice_options(p, every=True)
+    add_symbol_options(p)
 
 
 def use_colour(choice: str, stream=None) -> bool:
@@ -148,6 +150,8 @@ def _site(frame: Frame | None) -> str:
     where = frame.function or frame.text or ""
     if frame.module:
         where += f" [{frame.module}]"
+    if frame.source:
+        where += f" ({frame.source})"
     return plain(where)
 
 
@@ -251,6 +255,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         try:
             name, splats = load(file, warn=not args.quiet, cap_mb=args.max_mb)
             chosen = choose(name, splats, args, every=True)
+            chosen = list(zip([n for n, _s in chosen], symbolized(name, [s for _n, s in chosen], args)))
         except SplatkitError as err:  # (say it, and go on with the other files)
             say(f"splatkit: {err}")
             failed = True
