@@ -297,3 +297,44 @@ def test_common_frames_are_no_header_and_no_earlier_rule(corpus_dir):
         if "frame" in section.body:
             for name in section.body[:section.body.index("frame")]:
                 assert not any(RULES[name].match(text, 0) for text in frames), (section.name, name)
+
+
+def _nested_texts(corpus_dir: Path | None) -> list[str]:
+    """The text of every nested_not_taken report we have: the golden case, and the corpus's."""
+    texts = [read_case(p)[2] for p in CASE_FILES if p.name.startswith("nested_not_taken")]
+    if corpus_dir is not None:
+        texts += [t for t in (read_log(p) for p in sorted((corpus_dir / "report").iterdir()))
+                  if any(s.kind == "nested_not_taken" for s in splatkit.parse(t))]
+    return texts
+
+
+@pytest.mark.parametrize("name_line", [
+    "general protection fault, probably for non-canonical address 0xdffffc0000000003: 0000 [#1] SMP",
+    "Unable to handle kernel paging request at virtual address 0000000100000017",
+])
+def test_nest_lock_name_is_never_the_next_message(corpus_dir, name_line):
+    """A kernel that oopses while printing the nest lock prints its oops where the name goes;
+    the report then names no nest lock (and says so), rather than a sentence as a lock."""
+    texts = _nested_texts(corpus_dir)
+    assert len(texts) >= 3
+    for text in texts:
+        lines = text.splitlines()
+        at = next(i for i, line in enumerate(lines) if line.rstrip().endswith("is not holding:")) + 1
+        prefix = lines[at][:len(lines[at]) - len(lines[at].lstrip())] if lines[at].strip() else ""
+        stamp = re.match(r"^(\[[^]]*\](?:\[[^]]*\])? ?)", lines[at])
+        lines[at] = (stamp.group(1) if stamp else prefix) + name_line
+        (splat,) = [s for s in splatkit.parse("\n".join(lines)) if s.kind == "nested_not_taken"]
+        assert splat.unheld_lock is None, splat.unheld_lock
+        assert "Which nest lock: the report stops before naming it." in splatkit.explain(splat, width=200)
+
+
+def test_nest_lock_name_may_hold_blanks_inside_parentheses():
+    """A class name stringified from an expression keeps its blanks: it is still read whole."""
+    (path,) = [p for p in CASE_FILES if p.name.startswith("nested_not_taken")]
+    text = read_case(path)[2]
+    name = "per_cpu_ptr(&demo_rstat_lock, cpu)"
+    lines = text.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.rstrip().endswith("is not holding:")) + 1
+    lines[at] = name
+    (splat,) = splatkit.parse("\n".join(lines))
+    assert splat.unheld_lock is not None and splat.unheld_lock.name == name

@@ -124,8 +124,10 @@ RULES: dict[str, LineRule] = {
         _regex("rcu_note", r"^\s*(?P<note>RCU used illegally from .*!|Possible false positive due to lockdep disabling via debug_locks = 0)\s*$"),
         # print_lock_invalid_wait_context: "context-{5:5}".
         _regex("wait_context", r"^\s*context-\{(?P<outer>\d+):(?P<inner>\d+)\}\s*$"),
-        # The nest lock of nested_not_taken, a bare lockdep_map name on its own line.
-        _regex("bare_name", r"^\s*(?P<name>\S(?:.*\S)?)\s*$"),
+        # The nest lock of nested_not_taken, a bare lockdep_map name on its own line. A sentence
+        # here is the kernel's next message (an oops raised while printing the name), left for
+        # the reader to report as unread.
+        _regex("bare_name", r"^\s*(?P<name>{CLASSNAME})\s*$"),
         # print_collision: " hlock_id:12 -> chain_key:000000000000000c" fused with a lock description.
         _regex("collision_lock", r"^\s*hlock_id:(?P<id>\d+) -> chain_key:(?P<key>[0-9a-f]+)(?P<rest>.*)$"),
         _regex("collision_depth", r"^\s*depth: (?P<depth>\d+)(?: \(irq_context (?P<irq>\d+)\))?\s*$"),

@@ -19,6 +19,10 @@ FRAGMENTS: dict[str, str] = {
     "USAGE": r"[-+.?]{4,8}",
     # Wait types (5.7+): -{outer:inner}.
     "WAIT": r"-\{(?P<wait_outer>\d+):(?P<wait_inner>\d+)\}",
+    # A lock class name printed alone: blanks only inside parentheses, as in a name stringified
+    # from an expression ("per_cpu_ptr(&cgroup_rstat_cpu_lock, cpu)"), up to two levels deep
+    # ("(work_completion)(&(&x->y)->work)"); a sentence is not a class name.
+    "CLASSNAME": r"(?:[^\s()]|\((?:[^()]|\([^()]*\))*\))+",
     # Instance address: raw or hashed pointer, or a placeholder early in boot.
     "INST": r"(?:[0-9a-f]{8,16}|\(____ptrval____\)|\(ptrval\))",
     # A task: comm and pid, split on the last '/'. A comm is at most 15 characters

@@ -315,7 +315,12 @@ def rule_wait_context(reader: ReportReader, m: Any, _line: Line) -> bool:
 
 
 def rule_bare_name(reader: ReportReader, m: Any, line: Line) -> bool:
+    """The nest lock's name: the first line after its header, or nothing. A kernel that oopsed
+    while printing the name prints its oops there, and a frame of that oops is no lock."""
     if "unheld_lock" in reader.fields:
+        return False
+    header = reader.line_fields[-1][0] if reader.line_fields else 0
+    if any(u.line > header for u in reader.unrecognised):
         return False
     reader.fields["unheld_lock"] = lock_from_name(m.group("name"), line_no=line.no)
     return True

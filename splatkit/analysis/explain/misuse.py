@@ -116,7 +116,8 @@ def explain_misuse(splat: Splat) -> Explanation:
         details += [para("Lockdep adds: \u201c", message, "\u201d") for message in splat.messages]
     causes = Bullets(tuple(para(c[0].upper() + c[1:], ".") for c in rule.causes))
     sections = [
-        Section("What happened", (*details, para("Usual causes:"), causes)),
+        Section("What happened", (*details, para("Usual causes:"), causes)) if details
+        else Section("Usual causes", (causes,)),
         Section("What to do", (para(rule.fix),)),
         held_locks_section(splat),
         _detected(splat),
@@ -124,6 +125,8 @@ def explain_misuse(splat: Splat) -> Explanation:
     unknowns = []
     if lock is None and splat.kind != "suspicious_rcu":
         unknowns.append(para("Which lock: the report does not name it (cut short?)."))
+    if splat.kind == "nested_not_taken" and splat.unheld_lock is None:
+        unknowns.append(para("Which nest lock: the report stops before naming it."))
     if splat.kind in ("still_held", "held_on_return", "workqueue_leaked_lock") and taken is None:
         unknowns.append(para("Where the lock was taken: the held-lock list is not in the report."))
     return finish(splat, summary, sections, unknowns=unknowns)
