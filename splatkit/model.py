@@ -530,8 +530,8 @@ class Splat:
     new_dependency: tuple[LockUse, LockUse] | None = None
     """``which would create a new lock dependency:`` (held -> acquired) of irq_safe_unsafe."""
     other_locks: tuple[tuple[str, LockUse], ...] = ()
-    """Further locks a report names, each with its role: ``safe``/``unsafe`` (irq_safe_unsafe),
-    ``took``/``taken_by`` (irq_inversion: the other lock and which way the dependency runs),
+    """Further locks a report names, each with its role: ``safe``/``unsafe`` (irq_safe_unsafe;
+    irq_inversion's other lock, by the side of its usage that the banner's line names),
     ``held``/``cached`` (chain_key_collision)."""
     traces: tuple[StateTrace, ...] = ()
     """Usage-state traces: ``{X} state was registered at:``, ``... which became X-irq-safe at:``..."""
