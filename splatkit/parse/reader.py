@@ -94,6 +94,9 @@ class ReportReader:
     any_header: Any = None
     #: (matcher, handler) of each rule the current section's body accepts (see _BODY).
     body: tuple[tuple[Any, Any], ...] = ()
+    #: How many lines were unrecognised when the current section opened: a rule that reads
+    #: only the line right after its header checks that none was since.
+    unread_at_entry: int = 0
 
     def __post_init__(self) -> None:
         self.sections = _SECTIONS_OF[self.kind.kind]
@@ -316,6 +319,7 @@ class ReportReader:
         self.section = section
         self.body = _BODY[section.name]
         self.role = None
+        self.unread_at_entry = len(self.unrecognised)
         if m is None:
             groups = {}
         else:

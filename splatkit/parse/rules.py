@@ -319,8 +319,7 @@ def rule_bare_name(reader: ReportReader, m: Any, line: Line) -> bool:
     while printing the name prints its oops there, and a frame of that oops is no lock."""
     if "unheld_lock" in reader.fields:
         return False
-    header = reader.line_fields[-1][0] if reader.line_fields else 0
-    if any(u.line > header for u in reader.unrecognised):
+    if len(reader.unrecognised) > reader.unread_at_entry:
         return False
     reader.fields["unheld_lock"] = lock_from_name(m.group("name"), line_no=line.no)
     return True
