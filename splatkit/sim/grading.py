@@ -133,7 +133,8 @@ def lock_classes(program: Program | str) -> dict[str, str]:
     if isinstance(program, str):
         program = parse_program(program)
     runner = Runner(program, Config())
-    return {name: inst.cls.name for name, inst in runner.instances.items() if not name.startswith("<")}
+    declared = [name for decl in program.declarations if decl.type != "task" for name in decl.names]
+    return {name: runner.instances[name].cls.name for name in declared}
 
 
 def class_names(program: Program | str) -> tuple[str, ...]:
