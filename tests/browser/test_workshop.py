@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import free_port
 
 from .test_lab import _ERRORS_JS, _OUTPUT_HAS_JS, _RUN_NEW_CELL_JS, _run_all
 
@@ -59,12 +59,6 @@ def _contrast(page, selector: str) -> float:
     return (hi + 0.05) / (lo + 0.05)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def workshop_url(chromium, tmp_path_factory) -> Iterator[str]:
     """The URL ``splatkit workshop`` prints, with its server running (state kept in a tmp dir)."""
@@ -72,7 +66,7 @@ def workshop_url(chromium, tmp_path_factory) -> Iterator[str]:
     home = tmp_path_factory.mktemp("voila")
     env = {**os.environ, "HOME": str(home), "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
            "JUPYTER_DATA_DIR": str(home / "data"), "IPYTHONDIR": str(home / "ipython")}
-    port = _free_port()
+    port = free_port()
     log = home / "voila.log"
     with open(log, "w") as out:
         proc = subprocess.Popen([sys.executable, "-m", "splatkit", "workshop", "--port", str(port), "--root",

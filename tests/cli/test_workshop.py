@@ -21,15 +21,10 @@ from pathlib import Path
 
 import pytest
 
+from conftest import free_port
 from splatkit.cli.workshop import INSTALL, NOTEBOOK, TEMPLATE
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_dry_run_prints_the_url_and_the_voila_command(cli):
@@ -88,7 +83,7 @@ def _stop(proc: subprocess.Popen) -> None:
 
 def test_the_workshop_serves_the_notebook_at_the_printed_url(tmp_path):
     pytest.importorskip("voila")
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "voila.log"
     with open(log, "w") as out:
         proc = subprocess.Popen([sys.executable, "-m", "splatkit", "workshop", "--port", str(port), "--root",

@@ -8,17 +8,15 @@ networkx (is the graph of its lock orders acyclic?) or from the ring of locks it
 
 from __future__ import annotations
 
-import re
-
 import networkx as nx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import splatkit
-from conftest import CORPUS, read_log
+from conftest import program_reports, real_report
 from splatkit.errors import ProgramError
-from splatkit.samples import program_names, program_text, sample_text
+from splatkit.samples import program_text, sample_text
 from splatkit.sim import (NO_REPORT, REPORT_KINDS, Prediction, grade, read_exercise, workshop_exercises,
                           workshop_names)
 from splatkit.sim.grading import class_names, lock_classes
@@ -103,31 +101,13 @@ def test_a_cycle_question_wants_the_locks():
 # -- real programs: the report each one rebuilds is the key ---------------------------------
 
 
-def _pairs() -> list[tuple[str, str, str]]:
-    """(program, source, report) for each report a program's header says it reproduces."""
-    pairs = []
-    for name in program_names():
-        for line in re.findall(r"^#\s*reproduces:\s*(.+)$", program_text(name), re.M):
-            source, _, reports = line.strip().partition(" ")
-            pairs += [(name, source, report) for report in re.split(r"[,\s]+", reports.strip()) if report]
-    return pairs
-
-
-PAIRS = _pairs()
-
-
-def _real(source: str, report: str) -> splatkit.Splat:
-    if source == "sample":
-        return splatkit.parse(sample_text(report))[0]
-    if not CORPUS.is_dir():
-        pytest.skip(f"syzkaller corpus not found at {CORPUS}")
-    return splatkit.parse(read_log(CORPUS / "report" / report))[0]
+PAIRS = program_reports()
 
 
 @pytest.mark.parametrize("name,source,report", PAIRS[::3] + [p for p in PAIRS if p[1] == "sample"],
                          ids=lambda v: str(v))
 def test_predicting_the_real_report_is_right(name, source, report):
-    real = _real(source, report)
+    real = real_report(source, report)
     text = program_text(name)
     era = next((line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("# era:")), None)
     locks = real.cycle if real.kind == "circular" else None
