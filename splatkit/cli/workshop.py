@@ -23,7 +23,8 @@ TEMPLATE = "splatkit-workshop"
 
 
 def register(sub) -> None:
-    p = sub.add_parser("workshop", help=HELP, description=HELP)
+    p = sub.add_parser("workshop", help="serve the lockdep workshop (notebooks/04) with Voila and print its URL",
+                       description=HELP)
     p.add_argument("--port", type=int, default=8866, help="the port to listen on (default 8866)")
     p.add_argument("--theme", choices=("light", "dark"), default="light",
                    help="JupyterLab's light or dark theme (default light; '&theme=dark' in the URL switches too)")

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 from importlib import resources
 
 import anywidget
@@ -50,14 +49,9 @@ CHOICES: tuple[tuple[str, str], ...] = (("no report (lockdep stays silent)", NO_
     (_label(words), kind) for kind, words in REPORT_KINDS.items())
 
 
-@lru_cache(maxsize=1)
-def _assets() -> tuple[str, str]:
-    static = resources.files("splatkit.widgets").joinpath("static")
-    return (static.joinpath("workshop.js").read_text(encoding="utf-8"),
-            static.joinpath("workshop.css").read_text(encoding="utf-8"))
-
-
-_JS, _CSS = _assets()
+_STATIC = resources.files("splatkit.widgets").joinpath("static")
+_JS = _STATIC.joinpath("workshop.js").read_text(encoding="utf-8")
+_CSS = _STATIC.joinpath("workshop.css").read_text(encoding="utf-8")
 
 
 class Feedback(anywidget.AnyWidget):
