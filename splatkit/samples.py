@@ -10,8 +10,8 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["ORDERINGS", "SEED", "data_path", "ordering_names", "ordering_text", "program_names", "program_path",
-           "program_text", "sample_names", "sample_path", "sample_text"]
+__all__ = ["ORDERINGS", "SEED", "data_dir", "data_path", "ordering_names", "ordering_text", "program_names",
+           "program_path", "program_text", "sample_names", "sample_path", "sample_text"]
 
 #: The seed case: a 2024 KVM splat with a 4-lock cycle (kvm_lock, &kvm->slots_lock,
 #: &kvm->srcu, cpu_hotplug_lock), as it appeared in Sean Christopherson's mail.
@@ -22,16 +22,27 @@ SEED = "kvm-cpuhp-2024"
 ORDERINGS = ("status-quo", "patch-v1", "kvm-usage-lock")
 
 
-def _data_dir(kind: str) -> Path:
+def data_dir(kind: str) -> Path:
+    """The bundled ``data/<kind>/`` directory (``splats``, ``orderings``, ``proc``, ``programs``,
+    ``workshop``).
+
+    A source checkout (``pyproject.toml`` beside the package) reads its own ``data/``, so that a
+    second checkout of the repository never reads the files of the one that is installed.
+    """
+    source = Path(__file__).resolve().parent.parent
+    if (source / "pyproject.toml").is_file() and (source / "data" / kind).is_dir():
+        return source / "data" / kind
     try:
         path = Path(str(resources.files("splatkit._data").joinpath(kind)))
     except ModuleNotFoundError:  # editable installs: data/ is beside the package
-        path = Path(__file__).resolve().parent.parent / "data" / kind
+        path = source / "data" / kind
     return path
 
 
+
+
 def _splats_dir() -> Path:
-    return _data_dir("splats")
+    return data_dir("splats")
 
 
 def data_path(kind: str, name: str) -> Path:
@@ -40,16 +51,16 @@ def data_path(kind: str, name: str) -> Path:
     >>> data_path("proc", "kvm-lockdep.txt").name
     'kvm-lockdep.txt'
     """
-    path = _data_dir(kind) / name
+    path = data_dir(kind) / name
     if not path.is_file():
-        known = sorted(p.name for p in _data_dir(kind).glob("*.txt"))
+        known = sorted(p.name for p in data_dir(kind).glob("*.txt"))
         raise FileNotFoundError(f"no bundled {kind} file named {name!r}; available: {', '.join(known)}")
     return path
 
 
 def ordering_names() -> list[str]:
     """Names of the bundled orderings (``data/orderings/*.txt``), sorted."""
-    return sorted(p.stem for p in _data_dir("orderings").glob("*.txt"))
+    return sorted(p.stem for p in data_dir("orderings").glob("*.txt"))
 
 
 def ordering_text(name: str) -> str:
@@ -63,7 +74,7 @@ def program_names() -> list[str]:
     >>> SEED in program_names()
     True
     """
-    return sorted(p.stem for p in _data_dir("programs").glob("*.txt"))
+    return sorted(p.stem for p in data_dir("programs").glob("*.txt"))
 
 
 def program_path(name: str = SEED) -> Path:

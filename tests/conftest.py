@@ -5,13 +5,15 @@ from __future__ import annotations
 import csv
 import os
 import random
+import re
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
 
 import splatkit
-from splatkit.samples import sample_path, sample_text
+from splatkit.samples import program_names, program_text, sample_path, sample_text
 
 REPO = Path(__file__).resolve().parent.parent
 #: ../shared beside the repository (the CI clone has it too); tests that need it skip without it.
@@ -85,6 +87,39 @@ def read_log(path: Path) -> str:
     text = path.read_text(encoding="utf-8", errors="replace").replace("\r", "")
     _header, _, log = text.partition("\n\n")
     return log.split("\n\nREPORT:\n")[0]
+
+
+def program_header(text: str, key: str) -> list[str]:
+    """The values of an exercise program's ``# key: value`` header lines."""
+    return [m.group(1).strip() for m in re.finditer(rf"^#\s*{key}:\s*(.+)$", text, re.M)]
+
+
+def program_reports() -> list[tuple[str, str, str]]:
+    """(program, source, report) for every report a bundled program says it reproduces
+    (``# reproduces: syzkaller 185, 187`` or ``# reproduces: sample kvm-cpuhp-2024``)."""
+    pairs = []
+    for name in program_names():
+        for line in program_header(program_text(name), "reproduces"):
+            source, _, reports = line.partition(" ")
+            pairs += [(name, source, report) for report in re.split(r"[,\s]+", reports.strip()) if report]
+    return pairs
+
+
+def real_report(source: str, report: str) -> splatkit.Splat:
+    """The real report a program rebuilds: a bundled sample, or a syzkaller corpus report
+    (the test skips without the corpus)."""
+    if source == "sample":
+        return splatkit.parse(sample_text(report))[0]
+    if not CORPUS.is_dir():
+        pytest.skip(f"syzkaller corpus not found at {CORPUS}")
+    return splatkit.parse(read_log(CORPUS / "report" / report))[0]
+
+
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def corpus_files(**where: str) -> list[str]:

@@ -1,12 +1,38 @@
-"""Every notebook in notebooks/ runs top to bottom in a real kernel."""
+"""Every notebook in notebooks/ runs top to bottom in a real kernel.
+
+The workshop (04) is then driven in the same kernel, as a learner would: a cell appended
+after the last one predicts each exercise wrongly, clicks *Check*, then predicts its key and
+clicks again; and it runs each program through the simulator on its own, so that the test
+compares the teacher's key with the simulator's verdict.
+"""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+
+#: Run in the workshop notebook's kernel after its last cell; prints one JSON line.
+WORKSHOP_PROBE = """
+import json
+checks = []
+for name, view in ws.exercises.items():
+    ex = view.exercise
+    sim = splatkit.sim.run(ex.program, era=ex.era)
+    wrong = "recursive" if ex.expect in (None, "circular") else "none"
+    view.predict(wrong)
+    view.check.click()
+    first = [view.feedback.status, view.feedback.headline]
+    view.predict(ex.expect, ex.cycle or ())
+    view.check.click()
+    checks.append({"name": name, "expect": ex.expect, "cycle": ex.cycle, "simulated": sim.kind,
+                   "simulated_cycle": list(sim.splat.cycle) if sim.kind == "circular" else None,
+                   "wrong": first, "right": view.feedback.status, "status": view.status})
+print("WORKSHOP=" + json.dumps({"checks": checks, "score": str(ws.scoreboard)}))
+"""
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
@@ -17,6 +43,8 @@ def test_notebook_runs(path, tmp_path):
     client = nbclient.NotebookClient(nb, kernel_name="python3", timeout=300,
                                      resources={"metadata": {"path": str(path.parent)}},
                                      store_widget_state=False)
+    if path.name.startswith("04-"):
+        nb.cells.append(nbformat.v4.new_code_cell(WORKSHOP_PROBE))
     client.execute()  # raises CellExecutionError, with the failing cell, on any error
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
@@ -34,3 +62,29 @@ def test_notebook_runs(path, tmp_path):
     if path.name.startswith("01-"):
         assert "possible deadlock in set_nx_huge_pages" in text
         assert "CPU3" in text
+    if path.name.startswith("04-"):
+        _check_workshop(nb, text)
+
+
+def _check_workshop(nb, text: str) -> None:
+    """Every exercise is shown, its key is the simulator's verdict, a wrong prediction is
+    graded wrong and scores, the right one is graded right and does not (first answers count)."""
+    from splatkit.sim import workshop_names
+
+    shown = [str(o["data"]["text/plain"]) for cell in nb.cells if cell.cell_type == "code"
+             for o in cell.get("outputs", []) if o.get("output_type") == "execute_result"
+             and "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    names = workshop_names()
+    assert sorted(s.split()[1].rstrip(":") for s in shown if s.startswith("<Exercise ")) == names
+    assert sum(s.startswith("<Scoreboard: ") for s in shown) == 2  # at the top and at the end
+    assert "same lock classes:     True" in text  # the seed's cycle and the simulator's
+    (line,) = [line for line in text.splitlines() if line.startswith("WORKSHOP=")]
+    probe = json.loads(line.removeprefix("WORKSHOP="))
+    assert [c["name"] for c in probe["checks"]] == names and len(names) >= 8
+    for check in probe["checks"]:
+        assert check["expect"] == check["simulated"], check
+        if check["cycle"]:
+            assert set(check["cycle"]) == set(check["simulated_cycle"]), check
+        assert check["wrong"][0] == "incorrect" and check["wrong"][1].startswith("Not quite: you predicted "), check
+        assert check["right"] == "correct" and check["status"] == "incorrect", check
+    assert probe["score"] == f"Score: 0/{len(names)} correct ({len(names)} answered)"

@@ -3,7 +3,8 @@
 Every command takes a FILE (``-`` for standard input); ``explain`` and
 ``report`` fall back to the bundled seed splat when none is given. ``sim`` runs a
 lockdep exercise (``splatkit.sim``) and prints the report the kernel would print, or
-with ``--selftest`` runs the kernel's lockdep self-test cases and prints its table. Errors are
+with ``--selftest`` runs the kernel's lockdep self-test cases and prints its table; ``lab``
+and ``workshop`` serve the notebooks (JupyterLab, and the lockdep workshop in Voila). Errors are
 one line, ``FILE:LINE: message``, with exit status 2: a file that cannot be read
 or written, a closed standard input or output, a pipe whose reader left early, a
 full disk, and input too big to parse at once (``--max-mb``; a big console log is
@@ -23,7 +24,7 @@ from collections.abc import Callable, Sequence
 
 from ..errors import SplatkitError
 from ..parse import parse
-from . import check_order, explain, graph, json, lab, report, show, sim, trim
+from . import check_order, explain, graph, json, lab, report, show, sim, trim, workshop
 from .io import BIG_LOGS, MAX_INPUT_MB, OutputError, say
 
 __all__ = ["MAX_INPUT_MB", "OutputError", "main", "parse"]
@@ -55,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="splatkit", description=DESCRIPTION, epilog=EPILOG,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"splatkit {version()}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="command")
 
     def add(name: str, help_text: str, func: Callable[[argparse.Namespace], int], *,
             file_optional: bool = False, many: bool = False, metavar: str = "FILE",
@@ -83,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     check_order.register(add)
     sim.register(add)
     lab.register(sub)
+    workshop.register(sub)
     return parser
 
 

@@ -31,34 +31,45 @@ types), ``state`` (usage bits, held locks, tasks), ``graph`` (dependencies and t
 ``usage`` and ``validator`` (the checks), ``ww`` (acquire contexts), ``findings`` (what a
 report is about), ``eras``, ``templates`` and ``report`` (the text), ``program``,
 ``runner`` and ``actions`` (the exercise format), ``ops``, ``selftest`` and ``table`` (the
-self-test oracle).
+self-test oracle), ``grading`` and ``workshop`` (the workshop's graded exercises).
 """
 
 from .config import Config
 from .eras import DEFAULT_ERA, ERAS, Era
 from .findings import Finding
+from .grading import NO_REPORT, REPORT_KINDS, Grade, Prediction, grade
 from .program import OPERATIONS, Program, parse_program
 from .selftest import Case, Outcome, cases_for, read_cases, run_case, run_cases
 from .simulate import SimResult, run, simulate
 from .table import render_table
+from .workshop import GradedExercise, read_exercise, workshop_exercises, workshop_names
 
 __all__ = [
     "DEFAULT_ERA",
     "ERAS",
+    "NO_REPORT",
     "OPERATIONS",
+    "REPORT_KINDS",
     "Case",
     "Config",
     "Era",
     "Finding",
+    "Grade",
+    "GradedExercise",
     "Outcome",
+    "Prediction",
     "Program",
     "SimResult",
     "cases_for",
+    "grade",
     "parse_program",
     "read_cases",
+    "read_exercise",
     "render_table",
     "run",
     "run_case",
     "run_cases",
     "simulate",
+    "workshop_exercises",
+    "workshop_names",
 ]

@@ -5,6 +5,8 @@ shows it in a :class:`LockGraphWidget` beside the chain table, with the stack
 of the dependency you click below. The drawing code is the same JS the HTML
 report inlines (``splatkit/render/static/lock_graph.js``). ``compare_orderings(G, orderings)``
 draws one lock graph per ordering side by side above :func:`splatkit.compare`'s table.
+``workshop()`` is the lockdep workshop: graded exercises whose predictions the simulator
+checks (:mod:`splatkit.sim.workshop`), and a scoreboard.
 """
 
 from __future__ import annotations
@@ -21,5 +23,7 @@ except ImportError as err:  # pragma: no cover - depends on the install
 from ._explore import Explorer, explore
 from ._graph import LockGraphWidget
 from ._ordering import OrderingView, compare_orderings
+from ._workshop import Exercise, Feedback, Scoreboard, Workshop, workshop
 
-__all__ = ["Explorer", "LockGraphWidget", "OrderingView", "compare_orderings", "explore"]
+__all__ = ["Exercise", "Explorer", "Feedback", "LockGraphWidget", "OrderingView", "Scoreboard", "Workshop",
+           "compare_orderings", "explore", "workshop"]

@@ -11,13 +11,11 @@ lock released unheld. The corpus is read from ../shared at run time.
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 import splatkit
-from conftest import CORPUS, corpus_files, read_log
-from splatkit.samples import program_names, program_text, sample_text
+from conftest import CORPUS, corpus_files, program_header, program_reports, read_log, real_report
+from splatkit.samples import program_names, program_text
 from splatkit.sim import run
 
 #: Kinds whose lock structure the simulator rebuilds.
@@ -36,28 +34,7 @@ NOT_REBUILT = {
 }
 
 
-def _header(text: str, key: str) -> list[str]:
-    return [m.group(1).strip() for m in re.finditer(rf"^#\s*{key}:\s*(.+)$", text, re.M)]
-
-
-def _pairs() -> list[tuple[str, str, str]]:
-    pairs = []
-    for name in program_names():
-        for line in _header(program_text(name), "reproduces"):
-            source, _, reports = line.partition(" ")
-            pairs += [(name, source, report) for report in re.split(r"[,\s]+", reports.strip()) if report]
-    return pairs
-
-
-PAIRS = _pairs()
-
-
-def _real(source: str, report: str) -> splatkit.Splat:
-    if source == "sample":
-        return splatkit.parse(sample_text(report))[0]
-    if not CORPUS.is_dir():
-        pytest.skip(f"syzkaller corpus not found at {CORPUS}")
-    return splatkit.parse(read_log(CORPUS / "report" / report))[0]
+PAIRS = program_reports()
 
 
 def _usage(lock) -> str | None:
@@ -67,16 +44,16 @@ def _usage(lock) -> str | None:
 
 
 def test_every_program_names_what_it_reproduces():
-    assert program_names() and all(_header(program_text(n), "reproduces") for n in program_names())
+    assert program_names() and all(program_header(program_text(n), "reproduces") for n in program_names())
     assert len({(s, r) for _, s, r in PAIRS}) == len(PAIRS), "a report is claimed by two programs"
 
 
 @pytest.mark.parametrize("program, source, report", PAIRS, ids=[f"{p}:{r}" for p, _, r in PAIRS])
 def test_the_program_rebuilds_the_report(program, source, report):
     text = program_text(program)
-    eras = _header(text, "era")
-    ignores = {line.split()[0] for line in _header(text, "ignores")}
-    real = _real(source, report)
+    eras = program_header(text, "era")
+    ignores = {line.split()[0] for line in program_header(text, "ignores")}
+    real = real_report(source, report)
     result = run(text, era=eras[0] if eras else None, source=f"{program}.txt")
     sim = result.splat
     assert sim is not None and sim.kind == real.kind
