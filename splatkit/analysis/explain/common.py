@@ -26,9 +26,25 @@ def site(frame: Frame | None) -> Paragraph:
     """
     if frame is None or frame.function is None:
         return para("code the splat does not show")
-    return para(Code(f"{frame.function}()"), f" [{frame.module}]" if frame.module else None,
-                " (" if frame.source else None, Code(frame.source) if frame.source else None,
-                ")" if frame.source else None)
+    return para(Code(f"{frame.function}()"), f" [{frame.module}]" if frame.module else None, _source(frame.source))
+
+
+def _source(source: str | None) -> Paragraph | None:
+    """`` (file:line)``; for an inline chain (decoded stacks print the innermost inlined call
+    first and the function's own line last) the function's own line, then the inlined ones.
+
+    >>> str(_source("include/linux/sched/mm.h:318 mm/slub.c:4452 mm/slub.c:5231"))
+    ' (mm/slub.c:5231; inlined: include/linux/sched/mm.h:318, mm/slub.c:4452)'
+    """
+    if not source:
+        return None
+    parts = source.split()
+    if len(parts) == 1:
+        return para(" (", Code(source), ")")
+    inlined: list[str | Paragraph] = []
+    for i, part in enumerate(parts[:-1]):
+        inlined += [", " if i else "", Code(part)]
+    return para(" (", Code(parts[-1]), "; inlined: ", *inlined, ")")
 
 
 def stack_site(frames: Sequence[Frame]) -> Frame | None:
