@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from ..model import Frame
 
-__all__ = ["ACCESS", "ALLOCATOR", "LOCKDEP_INTERNAL", "LOCKING_API", "LOCK_APIS", "OPS", "PSEUDO_LOCKS", "SIDED",
+__all__ = ["WARN_MACHINERY", "ACCESS", "ALLOCATOR", "LOCKDEP_INTERNAL", "LOCKING_API", "LOCK_APIS", "OPS", "PSEUDO_LOCKS", "SIDED",
            "Acquisition", "PseudoLock", "acquire_op", "acquisition", "establishing_frame", "lock_kind_by_name",
            "pseudo_lock", "recorded_by"]
 
@@ -39,7 +39,9 @@ LOCKING_API = re.compile(
     r"|blk_mq_freeze_queue\w*|blk_freeze_queue\w*|flush_workqueue\w*|drain_workqueue|local_lock\w*"
     r"|mutex_unlock\w*|__mutex_unlock_slowpath|raw_spin_unlock\w*|spin_unlock\w*|read_unlock\w*|write_unlock\w*"
     r"|rcu_read_unlock\w*|srcu_read_unlock\w*|lock_release|up|rt_mutex_unlock\w*|might_fault|might_lock\w*"
-    r"|mmap_read_lock\w*|mmap_write_lock\w*)"
+    r"|mmap_read_lock\w*|mmap_write_lock\w*|_?atomic_dec_and\w*lock\w*|refcount_dec_and_\w*lock\w*"
+    r"|rcu_lock_release|srcu_lock_release|lock_map_release"
+    r"|rtnl_lock\w*|rtnl_unlock|rtnl_trylock|inode_lock\w*|inode_unlock\w*)"  # (wrappers: name their caller)
     r"(?:\.\w+)*$"
 )
 
@@ -208,6 +210,16 @@ def acquire_op(frames: Sequence[Frame]) -> str:
     return OPS[found.access]
 
 
+#: The WARN, BUG and panic machinery and the unwinder: frames printed by the report itself,
+#: never the code that hit it (``panic()`` with panic_on_warn, ``unwind_backtrace()`` on arm).
+WARN_MACHINERY = re.compile(
+    r"^_*(?:panic|vpanic|check_panic_on_warn|__warn\w*|warn_slowpath\w*|report_bug|handle_bug|fixup_bug|do_trap"
+    r"|do_error_trap|do_invalid_op|exc_invalid_op|asm_exc_invalid_op|invalid_op|do_int3\w*|die|oops_end"
+    r"|unwind_backtrace|dump_backtrace|show_stack|show_trace\w*|dump_stack\w*|__dump_stack|show_regs\w*"
+    r"|bug_handler|early_brk64|brk_handler|do_debug_exception|el1_dbg|el1h_64_sync\w*|el1_sync\w*"
+    r"|should_fail\w*|fail_dump)(?:\.\w+)*$"
+)
+
 #: Lockdep's own frames and the reporting around them: never the code to look at, left out
 #: of a trimmed splat.
 LOCKDEP_INTERNAL = re.compile(
@@ -218,7 +230,8 @@ LOCKDEP_INTERNAL = re.compile(
     r"|show_stack|lock_is_held\w*|hlock_class|lookup_chain_cache_add|add_chain_cache|check_flags|__warn"
     r"|warn_slowpath\w*|report_bug|handle_bug|exc_invalid_op|asm_exc_invalid_op|do_error_trap|do_invalid_op"
     r"|invalid_op|lock_map_acquire\w*|lock_map_release|trace_hardirqs_\w+|register_lock_class"
-    r"|look_up_lock_class|dump_backtrace|show_trace\w*)(?:\.\w+)*$"
+    r"|look_up_lock_class|dump_backtrace|show_trace\w*|save_trace\w*|check_chain_key|validate_chain\w*"
+    r"|add_lock_to_list|alloc_list_entry|lookup_chain_cache\w*|add_chain_cache\w*)(?:\.\w+)*$"
 )
 
 

@@ -188,3 +188,56 @@ def test_a_generated_read_only_unsafe_lock_gets_the_writer_condition(usage, expe
     e = explain(splat)
     assert any("needs a writer" in plain(c) for c in e.conditions) is expect
     assert (e.scenario.step(1).op == "rlock") is expect
+
+
+# -- A10: wait types --------------------------------------------------------------------------
+
+
+def test_invalid_wait_reads_held_locks_by_what_may_nest_inside_them():
+    seen = 0
+    for where, splat in all_reports():
+        if splat.kind != "invalid_wait":
+            continue
+        seen += 1
+        e = explain(splat)
+        text = _flat(splat)
+        summary = plain(e.summary)
+        for h in splat.held_locks:
+            if h.lock.wait is not None and h.lock.name in summary:
+                # A held lock is described by its inner number: what may be taken inside it.
+                assert f"{h.lock.name} (LD_WAIT" not in summary, where
+                assert f"{{{h.lock.wait[0]}:{h.lock.wait[1]}}}" in summary, where
+        rcu3 = any(h.lock.name == "rcu_read_lock" and h.lock.wait == (1, 3) for h in splat.held_locks)
+        if rcu3 or splat.wait_scale:
+            assert "and the report does not say" not in text, where
+            assert "consequences are not spelt out" not in text, where
+        # The context's wait type comes from hardirq/softirq/task context alone.
+        assert "interrupts disabled" not in text, where
+        at = splat.acquiring.at if splat.acquiring else None
+        if at is not None and at.function and "might_fault" in at.function:
+            assert "annotation" in summary and f"{at.function}() takes" not in summary, where
+    assert seen >= 1
+
+
+# -- A11: the code named is never a locking call, lockdep, the WARN machinery or the unwinder -----
+
+
+def test_the_code_a_summary_names_is_outside_lockdep_locking_and_warn_machinery():
+    from splatkit.analysis.acquisitions import LOCKDEP_INTERNAL, WARN_MACHINERY
+    from splatkit.analysis.explain import Code
+
+    bad = []
+    for where, splat in all_reports():
+        parts = explain(splat).summary.parts
+        for i, part in enumerate(parts):
+            if not (isinstance(part, Code) and part.endswith("()")):
+                continue
+            name = part[:-2]
+            before, after = "".join(parts[max(0, i - 2):i]), "".join(parts[i + 1:i + 4])
+            if WARN_MACHINERY.match(name) or LOCKDEP_INTERNAL.match(name):
+                if not (splat.warn_at and splat.warn_at.function == name):  # (the WARN's own function)
+                    bad.append((where, name))
+            elif LOCKING_API.match(name) and not (before.endswith(("via ", "annotation in ", "(", "calls "))
+                                                  or "only the locking call is printed" in after):
+                bad.append((where, name))
+    assert not bad, bad[:10]

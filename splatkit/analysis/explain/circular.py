@@ -327,6 +327,10 @@ def _dependency_item(dep: Dependency, kinds: dict[str, str | None]) -> Paragraph
     if dep.acquisition and dep.acquisition.access == "reclaim":
         return para(f"{tag}: ", site(dep.site), " allocates memory with GFP flags that allow FS reclaim, so it may "
                     "enter reclaim (", Code(dep.acquired), via, ")", holding, ".")
+    if dep.acquisition and dep.acquisition.api and "might_fault" in dep.acquisition.api:
+        return para(f"{tag}: ", site(dep.site), " may fault; the fault handler would take ", Code(dep.acquired),
+                    " for read (a lockdep annotation in ", Code(f"{dep.acquisition.api}()"), ", not an acquisition)",
+                    holding, ".")
     how = para(" (", str(dep.acquisition), via, ")") if dep.acquisition and dep.acquisition.api else None
     return para(f"{tag}: ", site(dep.site), " takes ", Code(dep.acquired), how, holding, ".")
 

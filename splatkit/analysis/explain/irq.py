@@ -22,7 +22,7 @@ from ...model import Frame, LockUse, Splat, StateTrace
 from ...usage import lock_usage
 from ..acquisitions import ALLOCATOR, PseudoLock, pseudo_lock
 from .circular import LEGEND
-from .common import finish, held_locks_section, site, stack_site
+from .common import acquired_site, finish, held_locks_section, held_site, site, stack_site
 from .document import Bullets, Code, Explanation, Paragraph, Scenario, Section, Step, para
 from .waits import writer_of
 
@@ -135,7 +135,7 @@ def explain_inconsistent_state(splat: Splat) -> Explanation:
     before = _trace(splat, "registered")
     pseudo = pseudo_lock(name)
     now_site = stack_site(splat.backtrace) if pseudo is not None else None
-    now_site = now_site or (lock.at if lock and lock.at else None) or stack_site(splat.backtrace)
+    now_site = now_site or acquired_site(splat, lock.at if lock else None)
     before_site = _trace_site(before)
     in_site, on_site = (now_site, before_site) if _is_in(new) else (before_site, now_site)
     in_name = new if _is_in(new) else prev
@@ -233,7 +233,7 @@ def explain_irq_dependency(splat: Splat) -> Explanation:
     safe, unsafe = _safe_unsafe(splat)
     safe_name = safe.name if safe else "an irq-safe lock"
     unsafe_name = unsafe.name if unsafe else "an irq-unsafe lock"
-    dep_site = (splat.acquiring.at if splat.acquiring and splat.acquiring.at else None) or stack_site(splat.backtrace)
+    dep_site = acquired_site(splat, splat.acquiring.at if splat.acquiring else None)
     changed = splat.acquiring.name if splat.kind == "irq_inversion" and splat.acquiring else None
     safe_site = _trace_site(_trace(splat, "became_safe")) or _path_site(splat, safe_name, "IN-") \
         or (dep_site if changed == safe_name else None)
@@ -244,10 +244,10 @@ def explain_irq_dependency(splat: Splat) -> Explanation:
         return _pseudo_dependency(splat, pseudo, safe_name, unsafe_name, safe_site, unsafe_site, dep_site, state)
     if changed is not None:
         opening = para(Code(changed), f" just became {short}-{'safe' if changed == safe_name else 'unsafe'} "
-                       "(in ", site(dep_site), "), and an existing dependency already orders ")
+                       "(in ", held_site(splat, dep_site), "), and an existing dependency already orders ")
     else:
         opening = para(Code(str(splat.task)) if splat.task else "The task", " tried to take ", Code(unsafe_name),
-                       " in ", site(dep_site), " while holding ",
+                       " in ", held_site(splat, dep_site), " while holding ",
                        Code(splat.holding.name if splat.holding else safe_name), ", which orders ")
     summary = para("Lockdep found a possible interrupt-driven deadlock across two CPUs. ", opening, Code(safe_name),
                    f" ({short}-safe: taken in {context}) before ", Code(unsafe_name),
@@ -281,7 +281,7 @@ def explain_irq_dependency(splat: Splat) -> Explanation:
             para(Code(safe_name), f" became {short}-safe (taken in {context}) in ", site(safe_site), "."),
             para(Code(unsafe_name), f" became {short}-unsafe (taken {enabled}) in ", site(unsafe_site), "."),
             para("The dependency ", Code(safe_name), " \u2192 ", Code(unsafe_name),
-                 " was made in ", site(dep_site), ".") if splat.kind == "irq_safe_unsafe" else None,
+                 " was made in ", held_site(splat, dep_site), ".") if splat.kind == "irq_safe_unsafe" else None,
         ) if p is not None)),)),
         Section("What to do", (para(
             "Take ", Code(unsafe_name), f" with {short}s disabled everywhere (", Code(fix),

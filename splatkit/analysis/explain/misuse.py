@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ...model import Frame, Splat
 from ..acquisitions import LOCKDEP_INTERNAL, LOCKING_API
-from .common import finish, held_locks_section, site, stack_site
+from .common import acquired_site, finish, held_locks_section, held_site, site, stack_site
 from .document import Bullets, Code, Explanation, Paragraph, Section, para
 
 __all__ = ["RULES", "Rule", "explain_misuse"]
@@ -86,13 +86,13 @@ def explain_misuse(splat: Splat) -> Explanation:
     held = splat.held_locks
     lock = (splat.unheld_lock or splat.holding or splat.acquiring
             or (held[-1].lock if held else None))
-    where = _frame(splat.unheld_at) or (splat.acquiring.at if splat.acquiring else None) or stack_site(splat.backtrace)
+    where = acquired_site(splat, _frame(splat.unheld_at) or (splat.acquiring.at if splat.acquiring else None))
     taken = (splat.holding.at if splat.holding else None) or (held[-1].lock.at if held else None)
     fill = {
         "{task}": para(Code(str(splat.task))) if splat.task else para("the task"),
         "{lock}": para(Code(lock.name)) if lock else para("a lock"),
-        "{where}": site(where),
-        "{taken}": site(taken),
+        "{where}": held_site(splat, where),
+        "{taken}": held_site(splat, taken),
         "{source}": para(Code(splat.source_location)) if splat.source_location else para("a line the report does "
                                                                                             "not show"),
     }
@@ -100,7 +100,7 @@ def explain_misuse(splat: Splat) -> Explanation:
     details: list[Paragraph] = []
     if splat.kind == "nested_not_taken" and splat.unheld_lock is not None and splat.acquiring is not None:
         summary = para("Lockdep found that ", fill["{task}"], " took ", Code(splat.acquiring.name), " in ",
-                       site(splat.acquiring.at), " with nest lock ", Code(splat.unheld_lock.name),
+                       held_site(splat, acquired_site(splat, splat.acquiring.at)), " with nest lock ", Code(splat.unheld_lock.name),
                        ", which it does not hold.")
     if splat.kind == "held_lock_freed" and splat.memory_range:
         details.append(para("The memory freed runs from ", Code(splat.memory_range[0]), " to ",
