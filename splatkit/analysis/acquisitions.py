@@ -217,7 +217,7 @@ WARN_MACHINERY = re.compile(
     r"|do_error_trap|do_invalid_op|exc_invalid_op|asm_exc_invalid_op|invalid_op|do_int3\w*|die|oops_end"
     r"|unwind_backtrace|dump_backtrace|show_stack|show_trace\w*|dump_stack\w*|__dump_stack|show_regs\w*"
     r"|bug_handler|early_brk64|brk_handler|do_debug_exception|el1_dbg|el1h_64_sync\w*|el1_sync\w*"
-    r"|should_fail\w*|fail_dump)(?:\.\w+)*$"
+    r"|should_fail\w*|fail_dump|_*might_sleep|__might_resched|might_resched)(?:\.\w+)*$"
 )
 
 #: Lockdep's own frames and the reporting around them: never the code to look at, left out

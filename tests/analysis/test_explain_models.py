@@ -8,6 +8,8 @@ exclusive.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from splatkit.analysis.acquisitions import ALLOCATOR, LOCKING_API, pseudo_lock, recorded_by
@@ -241,3 +243,45 @@ def test_the_code_a_summary_names_is_outside_lockdep_locking_and_warn_machinery(
                                                   or "only the locking call is printed" in after):
                 bad.append((where, name))
     assert not bad, bad[:10]
+
+
+# -- A7-A9: the template follows the report's message and stack -------------------------------
+
+
+def test_the_template_follows_the_message_and_the_stack():
+    seen = set()
+    for where, splat in all_reports():
+        summary = plain(explain(splat).summary)
+        functions = {f.function for f in splat.backtrace if f.function}
+        if splat.kind == "suspicious_rcu" and splat.rcu_message:
+            if "Illegal context switch" in splat.rcu_message:
+                seen.add("sleep")
+                assert "may sleep" in summary and "dereferenced" not in summary, where
+            elif "rcu_dereference" in splat.rcu_message:
+                seen.add("dereference")
+                assert "dereferenced" in summary, where
+        if splat.kind == "still_held" and functions:
+            exited = bool(functions & {"do_exit", "do_group_exit", "make_task_dead"})
+            seen.add(f"exit={exited}")
+            assert ("exited with" in summary) is exited, where
+            assert ("freezable sleep" in summary) is not exited, where
+        if splat.kind == "inconsistent_state" and splat.usage_change and "NMI" in splat.usage_change[1].upper():
+            seen.add("nmi")
+            text = _flat(splat)
+            assert "NMI context" in summary and "softirq handler" not in text and "softirq context" not in text, where
+            assert "spin_lock_bh" not in text and "INITIAL USE (in" not in summary, where
+    if _corpus_present():
+        assert seen >= {"sleep", "dereference", "exit=True", "exit=False", "nmi"}, seen
+
+
+# -- A15: the explanation's heading ------------------------------------------------------------
+
+
+def test_headings_carry_no_bracket_tail_or_syzkaller_placeholder():
+    for where, splat in all_reports():
+        title = explain(splat).title
+        assert not title.rstrip().endswith(" ]"), where
+        assert not re.search(r"\bcorrupted\b|\bNUM\b", title) or re.search(r"\bcorrupted\b|\bNUM\b",
+                                                                           splat.banner), (where, title)
+        if re.search(r"\bcorrupted\b", splat.title or ""):
+            assert "(report truncated or interleaved)" in title, where

@@ -8,6 +8,7 @@ in a stack (the first one outside lockdep and the locking API).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 from ...model import Frame, HeldLock, LockUse, Splat
@@ -158,6 +159,22 @@ def notes(splat: Splat) -> tuple[Paragraph, ...]:
     return tuple(out)
 
 
+def heading(splat: Splat) -> str:
+    """The explanation's heading: the report's title, without the `` ]`` of a bracketed banner
+    (``[ BUG: lock held at task exit time! ]``), and with the banner instead of syzkaller's
+    ``corrupted`` placeholder (not a function a reader can look up) or its ``NUM`` placeholders.
+
+    The title itself stays as syzkaller makes it (``Splat.title``); only the heading changes.
+    """
+    title = re.sub(r"\s+\]\s*$", "", splat.title or "")
+    banner = re.sub(r"^\[\s+(.*?)\s+\]$", r"\1", splat.banner.strip())
+    if re.search(r"\bcorrupted\b", title):
+        return f"{banner} (report truncated or interleaved)"
+    if re.search(r"\bNUM\b", title):  # (syzkaller's placeholders for numbers: the banner says them)
+        return banner
+    return title or banner
+
+
 #: Headings of the section that says how a report's problem bites: the conditions follow it.
 _BREAKS = ("How it deadlocks", "What lockdep saw", "What breaks")
 
@@ -176,6 +193,6 @@ def finish(splat: Splat, summary: Paragraph, sections: Iterable[Section | None],
         kept.insert(min(at + 1, len(kept)), Section("Conditions", tuple(conditions)))
     if unknowns:
         kept.append(Section("What the splat does not show", (Bullets(unknowns),)))
-    return Explanation(kind=splat.kind, title=splat.title, summary=summary, sections=tuple(kept),
+    return Explanation(kind=splat.kind, title=heading(splat), summary=summary, sections=tuple(kept),
                        facts=facts(splat), conditions=tuple(conditions), unknowns=unknowns,
                        trimmed=tuple(trim(splat)), **circular)

@@ -69,6 +69,8 @@ def usage_words(name: str) -> str:
     >>> usage_words("IN-SOFTIRQ-W"), usage_words("HARDIRQ-ON-R")
     ('taken in softirq context', 'taken for read with hardirqs enabled')
     """
+    if name.strip().upper().startswith("INITIAL"):
+        return f"first taken ({name.strip()}, lockdep's first sight of it)"
     m = _USAGE_NAME.match(name.strip())
     if not m:
         return f"used as {name}"
