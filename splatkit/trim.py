@@ -20,7 +20,7 @@ mail quoting, syslog prefixes) is gone too.
 >>> "ffffb5fdd4e430a8" in "\\n".join(lines), "dump_stack_lvl+0x83/0xc0" in lines
 (False, False)
 >>> condensed(splat)[4]
-'-> #3 kvm_lock: kvm_dev_ioctl [kvm] (mutex for write)'
+'-> #3 kvm_lock: kvm_dev_ioctl [kvm] (mutex)'
 """
 
 from __future__ import annotations

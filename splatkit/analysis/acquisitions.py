@@ -9,7 +9,7 @@ A dependency's stack starts in lockdep (``lock_acquire``), goes up through the l
 >>> import splatkit
 >>> splat, = splatkit.parse(splatkit.samples.sample_text())
 >>> [(e.lock.name, str(acquisition(e.frames))) for e in splat.chain][:3]
-[('kvm_lock', 'mutex for write'), ('cpu_hotplug_lock', 'percpu-rwsem for read'), ('&kvm->srcu', 'SRCU wait')]
+[('kvm_lock', 'mutex'), ('cpu_hotplug_lock', 'percpu-rwsem for read'), ('&kvm->srcu', 'SRCU wait')]
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from dataclasses import dataclass
 
 from ..model import Frame
 
-__all__ = ["ACCESS", "LOCKDEP_INTERNAL", "LOCKING_API", "LOCK_APIS", "Acquisition", "acquire_op", "acquisition",
-           "establishing_frame", "lock_kind_by_name"]
+__all__ = ["WARN_MACHINERY", "ACCESS", "ALLOCATOR", "LOCKDEP_INTERNAL", "LOCKING_API", "LOCK_APIS", "OPS", "PSEUDO_LOCKS", "SIDED",
+           "Acquisition", "PseudoLock", "acquire_op", "acquisition", "establishing_frame", "lock_kind_by_name",
+           "pseudo_lock", "recorded_by"]
 
 #: The kernel's generic locking and waiting API. The first frame of a dependency's stack
 #: that is *not* one of these is the code that established the dependency.
@@ -38,14 +39,37 @@ LOCKING_API = re.compile(
     r"|blk_mq_freeze_queue\w*|blk_freeze_queue\w*|flush_workqueue\w*|drain_workqueue|local_lock\w*"
     r"|mutex_unlock\w*|__mutex_unlock_slowpath|raw_spin_unlock\w*|spin_unlock\w*|read_unlock\w*|write_unlock\w*"
     r"|rcu_read_unlock\w*|srcu_read_unlock\w*|lock_release|up|rt_mutex_unlock\w*|might_fault|might_lock\w*"
-    r"|mmap_read_lock\w*|mmap_write_lock\w*)"
+    r"|mmap_read_lock\w*|mmap_write_lock\w*|_?atomic_dec_and\w*lock\w*|refcount_dec_and_\w*lock\w*"
+    r"|rcu_lock_release|srcu_lock_release|lock_map_release"
+    r"|rtnl_lock\w*|rtnl_unlock|rtnl_trylock|inode_lock\w*|inode_unlock\w*)"  # (wrappers: name their caller)
     r"(?:\.\w+)*$"
 )
 
-#: How an acquisition reads: taken for ``write`` (exclusive), for ``read`` (shared), or a
+#: How an acquisition reads: taken for ``write`` (exclusive), for ``read`` (shared), a
 #: ``wait`` for the holders to finish (``synchronize_srcu``, ``flush_work``: lockdep models
-#: the wait as taking the lock and dropping it at once).
-ACCESS = ("write", "read", "wait")
+#: the wait as taking the lock and dropping it at once), or ``reclaim``: an allocation that
+#: may enter memory reclaim (``fs_reclaim`` is lockdep's marker for reclaim, not a lock).
+ACCESS = ("write", "read", "wait", "reclaim")
+
+#: The scenario operation of each access (see :data:`splatkit.analysis.explain.circular.LEGEND`).
+OPS = {"write": "lock", "read": "rlock", "wait": "sync", "reclaim": "reclaim"}
+
+#: The kinds that have a read side and a write side: only for these does "for write" mean
+#: anything (a mutex is just taken).
+SIDED = frozenset({"rwsem", "percpu-rwsem", "rwlock", "queue usage counter"})
+
+#: The page and slab allocator: in a stack that enters ``fs_reclaim``, the frames between it
+#: and the code that asked for memory (that code is the one to name, not ``__kmalloc()``).
+ALLOCATOR = re.compile(
+    r"^_*(?:kmalloc\w*|kzalloc\w*|kcalloc\w*|krealloc\w*|kvmalloc\w*|kvzalloc\w*|kvcalloc\w*|kmem_cache_alloc\w*"
+    r"|kmem_cache_zalloc|slab_alloc\w*|slab_pre_alloc_hook\w*|\w*slab_alloc\w*|new_slab|allocate_slab"
+    r"|alloc_slab_page|alloc_pages\w*|alloc_page\w*|folio_alloc\w*|prepare_alloc_pages\w*|get_page_from_freelist"
+    r"|alloc_pages_mpol\w*|vmalloc\w*|vzalloc\w*|vmalloc_node\w*|kmalloc_trace\w*|kmalloc_node_trace\w*"
+    r"|kmalloc_large\w*|kmalloc_order\w*|mempool_alloc\w*|kmemdup\w*|kstrdup\w*|memdup_user\w*"
+    r"|should_failslab\w*|slab_post_alloc_hook|fs_reclaim_acquire|might_alloc|__need_fs_reclaim"
+    r"|gfpflags_allow_blocking|kmem_cache_alloc_node\w*|alloc_pages_node\w*|__get_free_pages|get_zeroed_page)"
+    r"(?:\.\w+)*$"
+)
 
 
 @dataclass(frozen=True)
@@ -61,13 +85,22 @@ class Acquisition:
     """The API function that took it (``mutex_lock_nested``, ``cpus_read_lock``)."""
 
     def __str__(self) -> str:
-        return f"{self.kind} {'wait' if self.access == 'wait' else 'for ' + self.access}"
+        """In a reviewer's words: ``rwsem for read``, ``SRCU wait``, ``mutex`` (no side to name),
+        ``allocation that may enter reclaim``."""
+        if self.access == "reclaim":
+            return "an allocation that may enter FS reclaim"
+        if self.access == "wait":
+            return f"{self.kind} wait"
+        if self.kind in SIDED or self.access == "read":
+            return f"{self.kind} for {self.access}"
+        return self.kind
 
 
 #: The locking API by function name, first match wins: (pattern, kind, access). Checked on the
 #: stack's API frames from the one nearest the caller: ``cpus_read_lock`` says more than the
 #: ``percpu_down_read`` it calls.
 LOCK_APIS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple((re.compile(p), kind, access) for p, kind, access in (
+    (ALLOCATOR.pattern, "fs_reclaim", "reclaim"),  # (only in a stack that enters fs_reclaim: see establishing_frame)
     (r"^(?:cpus_read_lock|get_online_cpus|cpu_hotplug_disable)$", "percpu-rwsem", "read"),
     (r"^(?:cpus_write_lock|cpu_hotplug_begin)$", "percpu-rwsem", "write"),
     (r"^_*sb_start_\w+$", "percpu-rwsem", "read"),
@@ -83,7 +116,7 @@ LOCK_APIS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple((re.compile(p), 
      r"|flush_delayed_work)(?!queue)\w*$", "work item", "wait"),
     (r"^_*(?:flush_workqueue|drain_workqueue|destroy_workqueue)\w*$", "workqueue", "wait"),
     (r"^_*wait_for_completion\w*$", "completion", "wait"),
-    (r"^_*(?:fs_reclaim_acquire|might_alloc)$", "fs_reclaim", "write"),
+    (r"^_*(?:fs_reclaim_acquire|might_alloc)$", "fs_reclaim", "reclaim"),
     (r"^_*(?:blk_queue_enter|bio_queue_enter)$", "queue usage counter", "read"),
     (r"^_*(?:blk_mq_freeze_queue\w*|blk_freeze_queue\w*)$", "queue usage counter", "wait"),
     (r"^_*lock_sock\w*$", "socket lock", "write"),
@@ -114,6 +147,7 @@ _KINDS_BY_NAME: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), 
     (r"srcu$", "SRCU"),
     (r"q_usage_counter", "queue usage counter"),
     (r"^sk_lock-", "socket lock"),
+    (r"^cpuhp_state-(?:up|down)$", "cpuhp state"),
 ))
 
 
@@ -138,16 +172,22 @@ def establishing_frame(frames: Sequence[Frame]) -> tuple[Frame | None, tuple[Fra
     ('kvm_lapic_set_base', ['cpus_read_lock', 'static_key_slow_inc'])
     """
     via: list[Frame] = []
+    reclaim = False
     for frame in frames:
         if frame.unreliable or frame.function is None:
             continue
-        if LOCKING_API.match(frame.function):
+        if LOCKING_API.match(frame.function) or (reclaim and ALLOCATOR.match(frame.function)):
             via.append(frame)
+            reclaim = reclaim or _RECLAIM_ENTRY.match(frame.function) is not None
             continue
         if LOCKDEP_INTERNAL.match(frame.function):  # (a report's own stack starts in lockdep's printing)
             continue
         return frame, tuple(via)
     return None, tuple(via)
+
+
+#: The calls with which an allocation enters lockdep's ``fs_reclaim`` map.
+_RECLAIM_ENTRY = re.compile(r"^_*(?:fs_reclaim_acquire|might_alloc)(?:\.\w+)*$")
 
 
 def acquisition(frames: Sequence[Frame]) -> Acquisition | None:
@@ -167,8 +207,18 @@ def acquire_op(frames: Sequence[Frame]) -> str:
     found = acquisition(frames)
     if found is None:
         return "lock"
-    return {"write": "lock", "read": "rlock", "wait": "sync"}[found.access]
+    return OPS[found.access]
 
+
+#: The WARN, BUG and panic machinery and the unwinder: frames printed by the report itself,
+#: never the code that hit it (``panic()`` with panic_on_warn, ``unwind_backtrace()`` on arm).
+WARN_MACHINERY = re.compile(
+    r"^_*(?:panic|vpanic|check_panic_on_warn|__warn\w*|warn_slowpath\w*|report_bug|handle_bug|fixup_bug|do_trap"
+    r"|do_error_trap|do_invalid_op|exc_invalid_op|asm_exc_invalid_op|invalid_op|do_int3\w*|die|oops_end"
+    r"|unwind_backtrace|dump_backtrace|show_stack|show_trace\w*|dump_stack\w*|__dump_stack|show_regs\w*"
+    r"|bug_handler|early_brk64|brk_handler|do_debug_exception|el1_dbg|el1h_64_sync\w*|el1_sync\w*"
+    r"|should_fail\w*|fail_dump|_*might_sleep|__might_resched|might_resched)(?:\.\w+)*$"
+)
 
 #: Lockdep's own frames and the reporting around them: never the code to look at, left out
 #: of a trimmed splat.
@@ -180,5 +230,106 @@ LOCKDEP_INTERNAL = re.compile(
     r"|show_stack|lock_is_held\w*|hlock_class|lookup_chain_cache_add|add_chain_cache|check_flags|__warn"
     r"|warn_slowpath\w*|report_bug|handle_bug|exc_invalid_op|asm_exc_invalid_op|do_error_trap|do_invalid_op"
     r"|invalid_op|lock_map_acquire\w*|lock_map_release|trace_hardirqs_\w+|register_lock_class"
-    r"|look_up_lock_class|dump_backtrace|show_trace\w*)(?:\.\w+)*$"
+    r"|look_up_lock_class|dump_backtrace|show_trace\w*|save_trace\w*|check_chain_key|validate_chain\w*"
+    r"|add_lock_to_list|alloc_list_entry|lookup_chain_cache\w*|add_chain_cache\w*)(?:\.\w+)*$"
 )
+
+
+@dataclass(frozen=True)
+class PseudoLock:
+    """A lockdep map that is not a lock: what "taking" it and "holding" it really mean.
+
+    Lockdep draws these like locks (``lock(fs_reclaim)``), but nobody holds them the way a
+    task holds a spinlock: ``fs_reclaim`` marks "this code may enter memory reclaim",
+    ``(work_completion)X`` marks "work item X is running" (``flush_work()`` waits for it).
+    """
+
+    kind: str
+    """The kind in :data:`splatkit.analysis.explain.waits.LOCK_KINDS` terms."""
+    what: str
+    """What the map stands for, for a reader who takes it for a lock."""
+    takes: str
+    """What code that "takes" it does, after the code's name (``allocates memory that may ...``)."""
+    under_irq_lock: str
+    """Why doing that under a lock taken in interrupt context is wrong in its own right."""
+    fix: str
+    """What to do instead, under such a lock."""
+    in_irq_fix: str = "move it out of interrupt context (a workqueue, a threaded handler)"
+    """What to do when it happened in interrupt context."""
+
+
+#: lockdep's pseudo-locks by class name (first match wins).
+PSEUDO_LOCKS: tuple[tuple[re.Pattern[str], PseudoLock], ...] = tuple((re.compile(p), k) for p, k in (
+    (r"^fs_reclaim$", PseudoLock(
+        "fs_reclaim", "lockdep's marker for memory reclaim, not a lock: an allocation whose GFP flags allow "
+        "direct reclaim with __GFP_FS \"takes\" it, and reclaim runs inside it",
+        "allocates memory with GFP flags that allow FS reclaim",
+        "Reclaim can sleep and can take locks that are taken with interrupts enabled, so such an allocation "
+        "must not be made under this lock",
+        "allocate before taking the lock, or use GFP_ATOMIC or GFP_NOWAIT under it",
+        "allocate with GFP_ATOMIC or GFP_NOWAIT in interrupt context (look for a gfp argument passed down from a "
+        "caller that assumed process context)")),
+    (r"^mmu_notifier_invalidate_range_start$", PseudoLock(
+        "mmu notifier", "lockdep's marker for an MMU-notifier invalidation, not a lock: the notifier "
+        "callbacks run inside it and may sleep (reclaim can start one)",
+        "may start an MMU-notifier invalidation (whose callbacks may sleep)",
+        "The notifier callbacks can sleep, so an invalidation must not start under this lock",
+        "start the invalidation (or the allocation that may reclaim) before taking the lock")),
+    (r"^\(work_completion\)", PseudoLock(
+        "work item", "lockdep's map of a work item, not a lock: a worker \"holds\" it while the work item "
+        "runs, and flush_work()/cancel_work_sync() \"take\" it to wait for the work item",
+        "waits for the work item to finish (flush_work(), cancel_work_sync()), or runs it",
+        "Waiting for a work item sleeps, so it must not happen under this lock",
+        "flush or cancel the work item before taking the lock")),
+    (r"^\(wq_completion\)", PseudoLock(
+        "workqueue", "lockdep's map of a workqueue, not a lock: a worker \"holds\" it while a work item of the "
+        "workqueue runs, and flush_workqueue()/destroy_workqueue() \"take\" it to wait for them",
+        "waits for the workqueue's work items (flush_workqueue(), destroy_workqueue()), or runs one",
+        "Waiting for a workqueue sleeps, so it must not happen under this lock",
+        "flush the workqueue before taking the lock")),
+))
+
+
+def pseudo_lock(name: str) -> PseudoLock | None:
+    """The pseudo-lock a lock class name is, or None for a real lock.
+
+    >>> pseudo_lock("fs_reclaim").kind, pseudo_lock("&port_lock_key")
+    ('fs_reclaim', None)
+    """
+    return next((k for pattern, k in PSEUDO_LOCKS if pattern.search(name)), None)
+
+
+#: The first frames of a dependency stack recorded while a lock was *released* (lockdep
+#: re-validates the locks held above one released out of order) rather than acquired.
+_RELEASING = re.compile(r"^_*(?:lock_release|\w*_unlock\w*|up_\w+|up|percpu_up_\w+|rcu_read_unlock\w*)"
+                        r"(?:\.\w+)*$")
+#: The frames of a cross-release commit (4.14-4.15: a ``(completion)`` class's dependency recorded
+#: when complete() is called, with complete()'s stack).
+_COMMIT = re.compile(r"^_*(?:complete|complete_all|try_to_wake_up|default_wake_function|__wake_up\w*"
+                     r"|commit_xhlocks?|lock_commit_crosslock)(?:\.\w+)*$")
+
+
+def recorded_by(frames: Sequence[Frame], held: str) -> str:
+    """How a dependency's saved stack was recorded: ``acquire`` (the usual case: the stack takes
+    the lock), ``release`` (lockdep re-validated held locks while another was released out of
+    order: the stack releases, it does not take), or ``commit`` (cross-release: ``held`` is a
+    ``(completion)`` class and the stack is complete()'s, not the acquisition's).
+
+    >>> recorded_by((Frame("lock_release"), Frame("up_write"), Frame("btrfs_tree_unlock")), "&x->mutex")
+    'release'
+    """
+    api = []
+    for frame in frames:
+        if frame.unreliable or frame.function is None:
+            continue
+        if frame.function in ("lock_acquire", "__lock_acquire", "lock_acquire.part.0"):
+            return "acquire"
+        if held.startswith("(completion)") and _COMMIT.match(frame.function):
+            return "commit"
+        if not (LOCKING_API.match(frame.function) or LOCKDEP_INTERNAL.match(frame.function)
+                or _RELEASING.match(frame.function)):
+            break
+        api.append(frame.function)
+    if api and _RELEASING.match(api[0]):
+        return "release"
+    return "acquire"

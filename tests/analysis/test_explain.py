@@ -16,7 +16,7 @@ import pytest
 
 import splatkit
 from conftest import CORPUS, REPO, WILD, read_log
-from splatkit.analysis.acquisitions import acquisition
+from splatkit.analysis.acquisitions import OPS, acquisition
 from splatkit.analysis.explain import EXPLAINERS, explain, plain
 from splatkit.analysis.explain.waits import kind_info
 from splatkit.grammar.kinds import KINDS
@@ -52,10 +52,10 @@ def test_seed_dependencies_name_the_code_and_how_each_lock_was_taken(seed_splat)
     e = explain(seed_splat)
     made = [(d.held, d.acquired, d.site.function, str(d.acquisition)) for d in e.dependencies]
     assert made == [
-        ("kvm_lock", "&kvm->slots_lock", "set_nx_huge_pages", "mutex for write"),
+        ("kvm_lock", "&kvm->slots_lock", "set_nx_huge_pages", "mutex"),
         ("&kvm->slots_lock", "&kvm->srcu", "kvm_swap_active_memslots", "SRCU wait"),
         ("&kvm->srcu", "cpu_hotplug_lock", "kvm_lapic_set_base", "percpu-rwsem for read"),
-        ("cpu_hotplug_lock", "kvm_lock", "kvm_dev_ioctl", "mutex for write"),
+        ("cpu_hotplug_lock", "kvm_lock", "kvm_dev_ioctl", "mutex"),
     ]
     assert [d.new for d in e.dependencies] == [True, False, False, False]
 
@@ -174,7 +174,7 @@ def test_read_or_write_is_never_guessed():
                     assert step.op == "take", (where, step)
             else:
                 found = shown.get((step.lock, step.site))
-                expected = {"write": "lock", "read": "rlock", "wait": "sync"}[found.access] if found else None
+                expected = OPS[found.access] if found else None
                 assert step.op == expected or found is None and step.op in ("take", "lock", "rlock"), (where, step)
 
 

@@ -43,7 +43,7 @@ def test_explain_defaults_to_the_seed():
 def test_explain_markdown(seed_path):
     result = run("explain", "--markdown", str(seed_path))
     assert result.returncode == 0
-    assert ("- \\#0, new: `set_nx_huge_pages()` \\[kvm\\] takes `&kvm->slots_lock` (mutex for write, via "
+    assert ("- \\#0, new: `set_nx_huge_pages()` \\[kvm\\] takes `&kvm->slots_lock` (mutex, via "
             "`mutex_lock_nested()`) while holding `kvm_lock`.") in result.stdout
 
 

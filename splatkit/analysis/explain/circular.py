@@ -18,7 +18,7 @@ lock was held, a chain entry that was cut) is written as unknown, never guessed.
 from __future__ import annotations
 
 from ...model import Splat
-from ..acquisitions import acquisition, establishing_frame, lock_kind_by_name
+from ..acquisitions import OPS, acquisition, establishing_frame, lock_kind_by_name, recorded_by
 from .common import finish, held_locks_section, names, site
 from .document import Bullets, Code, Dependency, Explanation, Paragraph, Scenario, Section, Step, Wait, a, para
 from .waits import holder_op, kind_info, why, writer_of
@@ -31,9 +31,13 @@ LEGEND: dict[str, str] = {
     "rlock": "takes it for read (or enters a read-side section)",
     "sync": "waits for every current holder to let go (synchronize_srcu(), flush_work()...)",
     "take": "takes it, but the splat does not show whether for read or for write",
+    "will_complete": "is the task that will call complete() on it, later (a completion is not held: whoever "
+                     "waits for it waits for this task)",
+    "reclaim": "allocates memory and enters direct reclaim (fs_reclaim is lockdep's marker for memory reclaim, "
+               "not a lock: nothing waits for it; the next step is a lock taken inside reclaim)",
 }
 
-_OPS = {"write": "lock", "read": "rlock", "wait": "sync"}
+_OPS = OPS
 
 
 def _op(access: str | None, kind: str | None) -> str:
@@ -55,10 +59,15 @@ def _dependencies(splat: Splat, cycle: tuple[str, ...]) -> list[Dependency]:
         found = acquisition(frames) if frames else None
         named = lock_kind_by_name(acquired)
         if found is not None and named is not None and found.kind != named:
-            # (A stack that took another kind of lock than the class's name says, such as the
-            # commit stacks of 4.14's cross-release, does not tell how this lock was taken.)
+            # (A stack that took another kind of lock than the class's name says does not tell
+            # how this lock was taken.)
             found = None
-        deps.append(Dependency(held, acquired, i, i == 0, frame, via, found, frames))
+        recorded = recorded_by(frames, held) if frames else "acquire"
+        if recorded != "acquire":
+            # (The stack released a lock, or is complete()'s: it does not show where or how
+            # `acquired` was taken.)
+            frame, via, found = None, (), None
+        deps.append(Dependency(held, acquired, i, i == 0, frame, via, found, frames, recorded))
     return deps
 
 
@@ -98,8 +107,39 @@ def _held_together(splat: Splat, cycle: tuple[str, ...], deps: list[Dependency],
                                         "held (", Code(f"{_WORKER}()"), " in chain entry ",
                                         f"#{dep.chain_index})"))
     if len(together) >= n:  # (a task holding the whole cycle contradicts the report: merge nothing)
-        return {}
-    return together
+        together = {}
+    return _reclaim_merges(cycle, kinds, together)
+
+
+def _reclaim_merges(cycle: tuple[str, ...], kinds: dict[str, str | None],
+                    together: dict[int, Paragraph]) -> dict[int, Paragraph]:
+    """Merge each marker of the cycle (``fs_reclaim``) into the CPU that enters it.
+
+    ``X -> fs_reclaim`` says some code allocates while holding X; ``fs_reclaim -> Y`` says
+    reclaim takes Y. Reclaim runs in the allocating task itself, so the CPU holding X
+    enters reclaim and waits for Y there: one CPU fewer, on what fs_reclaim means rather
+    than on a held-lock list (the text says so). Nothing waits for the marker itself.
+    """
+    n = len(cycle)
+    out = dict(together)
+    for r, lock in enumerate(cycle):
+        info = kind_info(kinds[lock])
+        if info is None or not info.marker:
+            continue
+        before = (r - 1) % n
+        out.pop(r, None)  # (the CPU in reclaim blocks on the next lock: the marker ends its run)
+        out[before] = para(Code(lock), " is lockdep's marker for memory reclaim, not a lock. Reclaim runs in the "
+                           "allocating task itself, and reclaim takes ", Code(cycle[(r + 1) % n]), " (chain entry ",
+                           f"#{_entry_of(r + 1, n)}", "). This rests on what ", Code(lock), " means, not on a "
+                           "held-lock list")
+    if len(out) >= n:
+        return together
+    return out
+
+
+def _entry_of(index: int, n: int) -> int:
+    """The chain entry that records the dependency acquiring cycle[index] (entry #i acquires cycle[i+1])."""
+    return (index - 1) % n
 
 
 def _groups(n: int, together: dict[int, Paragraph]) -> list[list[int]]:
@@ -159,7 +199,11 @@ def _waits(scenario: Scenario, deps: list[Dependency], kinds: dict[str, str | No
 
 def _wait_sentence(scenario: Scenario, wait: Wait) -> Paragraph:
     step, holder = scenario.step(wait.step), scenario.step(wait.holder_step)
-    return para(f"CPU{step.cpu} at step {step.number} waits for CPU{holder.cpu}'s step {holder.number} (", wait.why,
+    entered = next((s for s in reversed(scenario.steps[:step.number - 1]) if s.cpu == step.cpu), None)
+    inside = f", inside the reclaim it entered at step {entered.number}," if entered is not None \
+        and entered.op == "reclaim" else ""
+    whose = "its own" if holder.cpu == step.cpu else f"CPU{holder.cpu}'s"
+    return para(f"CPU{step.cpu} at step {step.number}{inside} waits for {whose} step {holder.number} (", wait.why,
                 ").")
 
 
@@ -185,9 +229,20 @@ def _conditions(scenario: Scenario, kinds: dict[str, str | None]) -> list[Paragr
                             f"writer: CPU{holder.cpu}, if it took it for write at step {holder.number} (the "
                             "splat does not show how), or else ", third)
             out.append(text)
-        if kinds[step.lock] == "fs_reclaim":
-            out.append(para(f"The deadlock needs memory pressure: the allocation at step {step.number} must enter "
-                            "direct reclaim (an allocation with GFP_NOFS, GFP_NOIO or GFP_ATOMIC would not)."))
+    crossed = [lock for lock, kind in kinds.items() if kind == "completion" and lock.startswith("(completion)")]
+    if crossed:
+        out.append(para("The ", Code(crossed[0]), " class comes from cross-release (CONFIG_LOCKDEP_COMPLETIONS, "
+                        "4.14 and 4.15), which was removed for its false positives: the deadlock is real only if "
+                        "the task that calls ", Code("complete()"), " really takes the next lock before it, on the "
+                        "path the waiter depends on."))
+    for step in scenario.steps:
+        if step.op == "reclaim":
+            out.append(para(f"The deadlock needs memory pressure: the allocation at step {step.number} must go into "
+                            "direct reclaim, and reclaim must need the filesystem or the block layer. Lockdep "
+                            "recorded ", Code(step.lock), ", so this allocation allowed FS reclaim (",
+                            Code("__GFP_FS"), "). A ", Code("GFP_NOFS"), "/", Code("GFP_NOIO"), " allocation, or a ",
+                            Code("memalloc_nofs_save()"), "/", Code("memalloc_noio_save()"), " scope around it, "
+                            "would break this link."))
     return out
 
 
@@ -219,7 +274,7 @@ def _cpu_paths(scenario: Scenario, deps: list[Dependency], splat: Splat) -> list
         steps = [s for s in scenario.steps if s.cpu == cpu]
         last = steps[-1]
         parts: list[str | Paragraph] = [f"CPU{cpu}"]
-        if cpu == 0 and splat.task is not None:
+        if cpu == 0 and splat.task is not None and steps[0].lock == (splat.cycle or (None,))[0]:
             parts += [" (the report's task, ", Code(str(splat.task)), ")"]
         parts.append(": ")
         for k, step in enumerate(steps):
@@ -227,29 +282,57 @@ def _cpu_paths(scenario: Scenario, deps: list[Dependency], splat: Splat) -> list
             if step.site is not None:
                 call = api.get((step.lock, step.site))
                 parts += [" in ", site(step.site), para(" via ", Code(f"{call}()")) if call else ""]
+            elif step is last:
+                parts.append(", where the report's stacks do not show")
             else:
                 parts.append(f", taken earlier on the path that reaches step {last.number}")
         out.append(para(*parts, "."))
     return out
 
 
-def _merges(groups: list[list[int]], together: dict[int, Paragraph], cycle: tuple[str, ...]) -> list[Paragraph]:
+def _merges(groups: list[list[int]], together: dict[int, Paragraph], cycle: tuple[str, ...],
+            kinds: dict[str, str | None]) -> list[Paragraph]:
     out = []
     for cpu, group in enumerate(groups):
         for k in range(len(group) - 1):
             i = group[k]
-            out.append(para(f"CPU{cpu} takes ", Code(cycle[i]), " and then ", Code(cycle[(i + 1) % len(cycle)]),
-                            ": ", together[i], "."))
+            nxt = cycle[(i + 1) % len(cycle)]
+            info = kind_info(kinds[nxt])
+            if info is not None and info.marker:
+                out.append(para(f"CPU{cpu} allocates memory while holding ", Code(cycle[i]), " and enters reclaim "
+                                "itself: ", together[i], "."))
+            else:
+                out.append(para(f"CPU{cpu} takes ", Code(cycle[i]), " and then ", Code(nxt), ": ", together[i], "."))
     return out
 
 
-def _dependency_item(dep: Dependency) -> Paragraph:
+def _dependency_item(dep: Dependency, kinds: dict[str, str | None]) -> Paragraph:
     tag = "#0, new" if dep.new else f"#{dep.chain_index}"
-    how = para(" (", str(dep.acquisition), ", via ", Code(f"{dep.acquisition.api}()"), ")") \
-        if dep.acquisition and dep.acquisition.api else None
     if dep.site is None and not dep.frames:
         return para(f"{tag}: ", Code(dep.held), " \u2192 ", Code(dep.acquired), ": its stack is not in the report.")
-    return para(f"{tag}: ", site(dep.site), " takes ", Code(dep.acquired), how, " while holding ", Code(dep.held), ".")
+    if dep.recorded == "release":
+        frame, _via = establishing_frame(dep.frames)
+        return para(f"{tag}: ", Code(dep.held), " \u2192 ", Code(dep.acquired), ": the stack shows where lockdep "
+                    "recorded the dependency, while another lock was released out of order in ", site(frame),
+                    " (lockdep re-checks the locks held above it), not where the lock was taken: that was earlier, "
+                    "in code this stack does not show.")
+    if dep.recorded == "commit":
+        return para(f"{tag}: whoever completes ", Code(dep.held), " takes ", Code(dep.acquired), " before it calls ",
+                    Code("complete()"), "; the stack shows the ", Code("complete()"), " call (cross-release), not "
+                    "the acquisition.")
+    held_marker = kind_info(kinds.get(dep.held))
+    holding = para(" inside memory reclaim (", Code(dep.held), ")") if held_marker and held_marker.marker \
+        else para(" while holding ", Code(dep.held))
+    via = para(", via ", Code(f"{dep.acquisition.api}()")) if dep.acquisition and dep.acquisition.api else ""
+    if dep.acquisition and dep.acquisition.access == "reclaim":
+        return para(f"{tag}: ", site(dep.site), " allocates memory with GFP flags that allow FS reclaim, so it may "
+                    "enter reclaim (", Code(dep.acquired), via, ")", holding, ".")
+    if dep.acquisition and dep.acquisition.api and "might_fault" in dep.acquisition.api:
+        return para(f"{tag}: ", site(dep.site), " may fault; the fault handler would take ", Code(dep.acquired),
+                    " for read (a lockdep annotation in ", Code(f"{dep.acquisition.api}()"), ", not an acquisition)",
+                    holding, ".")
+    how = para(" (", str(dep.acquisition), via, ")") if dep.acquisition and dep.acquisition.api else None
+    return para(f"{tag}: ", site(dep.site), " takes ", Code(dep.acquired), how, holding, ".")
 
 
 def explain_circular(splat: Splat) -> Explanation:
@@ -266,8 +349,15 @@ def explain_circular(splat: Splat) -> Explanation:
     waits = _waits(scenario, deps, kinds)
     new = deps[0]
     who = Code(str(splat.task)) if splat.task else "The task"
-    summary = para("Lockdep found a possible deadlock. ", who, " took ", Code(new.acquired), " in ", site(new.site),
-                   " while holding ", Code(new.held), f"; this new dependency closes a cycle of {n} lock classes "
+    held_info = kind_info(kinds[new.held])
+    holding = para(" inside memory reclaim (", Code(new.held), ")") if held_info and held_info.marker \
+        else para(" while holding ", Code(new.held))
+    access = new.acquisition.access if new.acquisition else None
+    doing = para(" waited for the holders of ", Code(new.acquired)) if access == "wait" else \
+        para(" allocated memory that may enter reclaim (", Code(new.acquired), ")") if access == "reclaim" else \
+        para(" tried to take ", Code(new.acquired))
+    summary = para("Lockdep found a possible deadlock. ", who, doing, " in ", site(new.site),
+                   holding, f"; this new dependency closes a cycle of {n} lock classes "
                    f"with {n - 1} dependenc{'ies' if n > 2 else 'y'} recorded earlier, so the code paths involved "
                    "can deadlock when they run at the same time.")
     cycle_text = para(*[part for i, lock in enumerate(cycle + (cycle[0],))
@@ -278,14 +368,14 @@ def explain_circular(splat: Splat) -> Explanation:
     how = [para(f"Each CPU takes its locks, then wants the lock the next CPU holds ({fewest}):"), scenario,
            Bullets(tuple(_wait_sentence(scenario, w) for w in waits)),
            para("The code on each CPU:"), Bullets(tuple(_cpu_paths(scenario, deps, splat)))]
-    merges = _merges(groups, together, cycle)
+    merges = _merges(groups, together, cycle, kinds)
     if merges:
-        how.append(Bullets(tuple(merges)))
+        how += [para("Why a CPU takes more than one lock of the cycle:"), Bullets(tuple(merges))]
     sections = [
         Section("The cycle", (para(f"Each lock class is acquired while the one before it is held:"), cycle_text)),
         Section("How it deadlocks", tuple(how)),
         Section("Where each dependency was established",
-                (Bullets(tuple(_dependency_item(d) for d in sorted(deps, key=lambda d: d.chain_index))),)),
+                (Bullets(tuple(_dependency_item(d, kinds) for d in sorted(deps, key=lambda d: d.chain_index))),)),
         held_locks_section(splat),
     ]
     return finish(splat, summary, sections, conditions=_conditions(scenario, kinds),

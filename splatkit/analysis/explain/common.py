@@ -8,14 +8,17 @@ in a stack (the first one outside lockdep and the locking API).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 from ...model import Frame, HeldLock, LockUse, Splat
 from ...trim import trim
-from ..acquisitions import LOCKDEP_INTERNAL, establishing_frame
+from ...grammar.frames import parse_frame
+from ..acquisitions import LOCKDEP_INTERNAL, LOCKING_API, WARN_MACHINERY, establishing_frame
 from .document import Bullets, Code, Explanation, Paragraph, Section, a, para
 
-__all__ = ["facts", "finish", "held_locks_section", "lock_site", "names", "notes", "site", "stack_site"]
+__all__ = ["acquired_site", "facts", "finish", "held_locks_section", "held_site", "lock_site", "names", "notes", "site",
+           "stack_site"]
 
 
 def site(frame: Frame | None) -> Paragraph:
@@ -26,13 +29,31 @@ def site(frame: Frame | None) -> Paragraph:
     """
     if frame is None or frame.function is None:
         return para("code the splat does not show")
-    return para(Code(f"{frame.function}()"), f" [{frame.module}]" if frame.module else None,
-                " (" if frame.source else None, Code(frame.source) if frame.source else None,
-                ")" if frame.source else None)
+    return para(Code(f"{frame.function}()"), f" [{frame.module}]" if frame.module else None, _source(frame.source))
+
+
+def _source(source: str | None) -> Paragraph | None:
+    """`` (file:line)``; for an inline chain (decoded stacks print the innermost inlined call
+    first and the function's own line last) the function's own line, then the inlined ones.
+
+    >>> str(_source("include/linux/sched/mm.h:318 mm/slub.c:4452 mm/slub.c:5231"))
+    ' (mm/slub.c:5231; inlined: include/linux/sched/mm.h:318, mm/slub.c:4452)'
+    """
+    if not source:
+        return None
+    parts = source.split()
+    if len(parts) == 1:
+        return para(" (", Code(source), ")")
+    inlined: list[str | Paragraph] = []
+    for i, part in enumerate(parts[:-1]):
+        inlined += [", " if i else "", Code(part)]
+    return para(" (", Code(parts[-1]), "; inlined: ", *inlined, ")")
 
 
 def stack_site(frames: Sequence[Frame]) -> Frame | None:
-    """The frame to name for a stack: the first outside lockdep and the locking API."""
+    """The frame to name for a stack: the first outside lockdep, the locking API and the
+    WARN/panic machinery and unwinder (``panic()``, ``__warn()``, ``unwind_backtrace()``)."""
+    frames = [f for f in frames if not (f.function and WARN_MACHINERY.match(f.function))]
     frame, _via = establishing_frame(frames)
     if frame is not None:
         return frame
@@ -40,9 +61,52 @@ def stack_site(frames: Sequence[Frame]) -> Frame | None:
                 None)
 
 
-def lock_site(lock: LockUse) -> Paragraph:
+def _outer(splat: Splat | None, frame: Frame | None) -> Frame | None:
+    """For an ``at:`` frame printed as an inline chain (syzbot prints one ``, at:`` line per
+    inlined call, innermost first), the function that holds the chain: the first line that is
+    not ``[inline]``."""
+    if splat is None or frame is None or not frame.inline or frame.line_no is None:
+        return frame
+    lines = {line.no: line for line in splat.lines}
+    no = frame.line_no + 1
+    while no in lines and ", at: " in lines[no].text:
+        outer = parse_frame(lines[no].text.split(", at: ", 1)[1].strip(), no)
+        if outer is None:
+            break
+        if not outer.inline:
+            return outer
+        no += 1
+    return frame
+
+
+def _api(frame: Frame | None) -> bool:
+    return bool(frame is not None and frame.function and (LOCKING_API.match(frame.function)
+                                                            or LOCKDEP_INTERNAL.match(frame.function)))
+
+
+def acquired_site(splat: Splat, frame: Frame | None) -> Frame | None:
+    """The code that takes the lock the report's task is acquiring (or releasing): its ``at:``
+    frame, past an inline chain; when that is a locking call (``mutex_lock()``,
+    ``rcu_read_unlock()``, ``__might_fault()``), the first frame of the backtrace past the
+    locking API instead."""
+    frame = _outer(splat, frame)
+    if frame is None or _api(frame):
+        return stack_site(splat.backtrace) or frame
+    return frame
+
+
+def held_site(splat: Splat | None, frame: Frame | None) -> Paragraph:
+    """Where a held lock was taken: its ``at:`` frame past an inline chain; a locking call
+    (``mutex_lock()``) is named with a word that its caller is not printed."""
+    frame = _outer(splat, frame)
+    if _api(frame):
+        return para(site(frame), " (only the locking call is printed, not its caller)")
+    return site(frame)
+
+
+def lock_site(lock: LockUse, splat: Splat | None = None) -> Paragraph:
     """Where a held or acquired lock was taken, from its ``at:`` frame."""
-    return site(lock.at)
+    return held_site(splat, lock.at)
 
 
 def names(items: Iterable[str], conjunction: str = "and") -> Paragraph:
@@ -78,11 +142,11 @@ def held_locks_section(splat: Splat, heading: str = "Locks held") -> Section | N
     who = f"{splat.task}" if splat.task else "the task"
     intro = para(f"{len(splat.held_locks)} lock{'s' if len(splat.held_locks) != 1 else ''} held by ", Code(who),
                  ", outermost first:")
-    return Section(heading, (intro, Bullets(tuple(held_lock(h) for h in splat.held_locks))))
+    return Section(heading, (intro, Bullets(tuple(held_lock(h, splat) for h in splat.held_locks))))
 
 
-def held_lock(h: HeldLock) -> Paragraph:
-    return para(f"#{h.index} ", Code(h.lock.name), ", taken in ", lock_site(h.lock))
+def held_lock(h: HeldLock, splat: Splat | None = None) -> Paragraph:
+    return para(f"#{h.index} ", Code(h.lock.name), ", taken in ", lock_site(h.lock, splat))
 
 
 def notes(splat: Splat) -> tuple[Paragraph, ...]:
@@ -93,6 +157,22 @@ def notes(splat: Splat) -> tuple[Paragraph, ...]:
         out.append(para(f"{len(splat.unrecognised)} line{'s' if len(splat.unrecognised) != 1 else ''} of the report "
                         "could not be read (first at line ", str(splat.unrecognised[0].line), ")."))
     return tuple(out)
+
+
+def heading(splat: Splat) -> str:
+    """The explanation's heading: the report's title, without the `` ]`` of a bracketed banner
+    (``[ BUG: lock held at task exit time! ]``), and with the banner instead of syzkaller's
+    ``corrupted`` placeholder (not a function a reader can look up) or its ``NUM`` placeholders.
+
+    The title itself stays as syzkaller makes it (``Splat.title``); only the heading changes.
+    """
+    title = re.sub(r"\s+\]\s*$", "", splat.title or "")
+    banner = re.sub(r"^\[\s+(.*?)\s+\]$", r"\1", splat.banner.strip())
+    if re.search(r"\bcorrupted\b", title):
+        return f"{banner} (report truncated or interleaved)"
+    if re.search(r"\bNUM\b", title):  # (syzkaller's placeholders for numbers: the banner says them)
+        return banner
+    return title or banner
 
 
 #: Headings of the section that says how a report's problem bites: the conditions follow it.
@@ -113,6 +193,6 @@ def finish(splat: Splat, summary: Paragraph, sections: Iterable[Section | None],
         kept.insert(min(at + 1, len(kept)), Section("Conditions", tuple(conditions)))
     if unknowns:
         kept.append(Section("What the splat does not show", (Bullets(unknowns),)))
-    return Explanation(kind=splat.kind, title=splat.title, summary=summary, sections=tuple(kept),
+    return Explanation(kind=splat.kind, title=heading(splat), summary=summary, sections=tuple(kept),
                        facts=facts(splat), conditions=tuple(conditions), unknowns=unknowns,
                        trimmed=tuple(trim(splat)), **circular)

@@ -79,7 +79,8 @@ class Step:
     cpu: int
     op: str
     """``lock`` (exclusive), ``rlock`` (for read), ``sync`` (waits for every holder to let go),
-    ``take`` (the splat does not show for read or for write), or a bare action of lockdep's
+    ``take`` (the splat does not show for read or for write), ``reclaim`` (an allocation entering
+    memory reclaim: ``fs_reclaim``), or a bare action of lockdep's
     irq scenarios (``<Interrupt>``, ``local_irq_disable()``)."""
     lock: str | None = None
     site: Frame | None = None
@@ -131,6 +132,9 @@ class Dependency:
     acquisition: Acquisition | None
     """How ``acquired`` was taken, read off the stack; None when the stack does not show it."""
     frames: tuple[Frame, ...] = field(default=(), repr=False)
+    recorded: str = "acquire"
+    """How lockdep recorded it (:func:`splatkit.analysis.acquisitions.recorded_by`): ``acquire``, or
+    ``release`` / ``commit`` when the stack is not the acquisition's (``site`` is then None)."""
 
 
 @dataclass(frozen=True)

@@ -61,8 +61,8 @@ def explain_message(splat: Splat) -> Explanation:
         holds, todo = LIMITS.get(splat.limit or "", ("one of its tables", "raise the matching CONFIG_LOCKDEP_* "
                                                                             "option"))
         summary = para("Lockdep ran out of room in ", Code(table), f", which holds {holds}, and turned itself off. "
-                       "This is not a bug in the code that hit it (", site(where), "); it means the kernel exercised "
-                       "more locking than the table was sized for.")
+                       "This is not a bug in the code that hit it", para(" (", site(where), ")") if where else "",
+                       "; it means the kernel exercised more locking than the table was sized for.")
         sections.append(Section("What to do", (para(todo[0].upper() + todo[1:], ", then run the test again: every "
                                                     "lockdep report after this point is missing."),)))
         if splat.lock_depth:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ...model import Frame, Splat
 from ..acquisitions import LOCKDEP_INTERNAL, LOCKING_API
-from .common import finish, held_locks_section, site, stack_site
+from .common import acquired_site, finish, held_locks_section, held_site, site, stack_site
 from .document import Bullets, Code, Explanation, Paragraph, Section, para
 
 __all__ = ["RULES", "Rule", "explain_misuse"]
@@ -52,6 +52,14 @@ RULES: dict[str, Rule] = {
         "{task} exited with {lock} still held (taken in {taken})",
         ("a missing unlock on a path that ends in do_exit() (a kthread returning, a killed task)",),
         "Release every lock before the task exits; look at the error paths of the function that took it."),
+    "still_held:freezer": Rule(
+        "{task} entered a freezable sleep in {where} while holding {lock} (taken in {taken}); the check ran "
+        "outside do_exit(), so from the freezer (try_to_freeze(), often inlined)",
+        ("a freezable wait (wait_event_freezable(), try_to_freeze(), a freezable kthread's loop) reached with a "
+         "lock held: the freezer would park the task with the lock held, and whoever needs the lock to finish "
+         "suspend or hibernation hangs",),
+        "Release the lock before the freezable sleep, or make the sleep not freezable; a task must not freeze with "
+        "locks held."),
     "held_on_return": Rule(
         "{task} returned to user space with {lock} still held (taken in {taken})",
         ("a system call or ioctl that returns on some path without the matching unlock",),
@@ -68,6 +76,19 @@ RULES: dict[str, Rule] = {
          "the check names the wrong lock, or the lockdep expression of the check is incomplete"),
         "Read the condition at that line: take rcu_read_lock() around the access, hold the lock the check names, "
         "or fix the check if the access is safe for a reason it does not state."),
+    "suspicious_rcu:sleep": Rule(
+        "{task} called something that may sleep in {where}, inside an RCU read-side critical section ({message})",
+        ("a sleeping call (a mutex, a GFP_KERNEL allocation, schedule(), might_sleep()) between rcu_read_lock() "
+         "and rcu_read_unlock(), or with preemption or interrupts disabled for RCU-sched",),
+        "Move the sleeping call out of the read-side section, or leave the section first (and revalidate what it "
+        "protected after re-entering)."),
+    "suspicious_rcu:list": Rule(
+        "{task} traversed an RCU-protected list at {source} outside any RCU read-side critical section and "
+        "without the lock its check names",
+        ("list_for_each_entry_rcu() used under a lock without passing the lockdep condition as its last argument",
+         "a traversal that really lacks rcu_read_lock()"),
+        "Take rcu_read_lock() around the traversal, or pass the protecting lock's lockdep condition "
+        "(lockdep_is_held(&lock)) to list_for_each_entry_rcu()."),
     "workqueue_leaked_lock": Rule(
         "a work item's function returned with {lock} still held (taken in {taken}), or left preemption or RCU "
         "unbalanced",
@@ -76,31 +97,61 @@ RULES: dict[str, Rule] = {
 }
 
 
+#: Which rule a report gets when its kind has variants, read off the report: (kind, rule key,
+#: where to look: ``message`` (the RCU complaint) or ``stack`` (the backtrace's functions),
+#: pattern, whether the rule applies when the pattern is *absent*). First match wins.
+VARIANTS: tuple[tuple[str, str, str, re.Pattern[str], bool], ...] = tuple(
+    (kind, key, field, re.compile(p), absent) for kind, key, field, p, absent in (
+        ("suspicious_rcu", "suspicious_rcu:sleep", "message", r"Illegal context switch", False),
+        ("suspicious_rcu", "suspicious_rcu:list", "message", r"RCU-list traversed", False),
+        ("still_held", "still_held:freezer", "stack", r"^_*(?:try_to_freeze\w*|__refrigerator|freezer_\w+)$", False),
+        ("still_held", "still_held:freezer", "stack", r"^_*do_exit$|^_*do_group_exit$|^_*make_task_dead$", True),
+    ))
+
+
+def rule_of(splat: Splat) -> Rule:
+    """The rule ``splat`` broke: its kind's, or the variant its message or stack says."""
+    functions = [f.function for f in splat.backtrace if f.function and not f.unreliable]
+    for kind, key, field, pattern, absent in VARIANTS:
+        if kind != splat.kind:
+            continue
+        if field == "message":
+            found = bool(splat.rcu_message and pattern.search(splat.rcu_message))
+        else:
+            if not functions:
+                continue
+            found = any(pattern.match(f) for f in functions)
+        if found != absent:
+            return RULES[key]
+    return RULES[splat.kind]
+
+
 def _frame(frames: tuple[Frame, ...]) -> Frame | None:
     return stack_site(frames) if frames else None
 
 
 def explain_misuse(splat: Splat) -> Explanation:
     """Explain a report of a lock rule broken by one task (see :data:`RULES`)."""
-    rule = RULES[splat.kind]
+    rule = rule_of(splat)
     held = splat.held_locks
     lock = (splat.unheld_lock or splat.holding or splat.acquiring
             or (held[-1].lock if held else None))
-    where = _frame(splat.unheld_at) or (splat.acquiring.at if splat.acquiring else None) or stack_site(splat.backtrace)
+    where = acquired_site(splat, _frame(splat.unheld_at) or (splat.acquiring.at if splat.acquiring else None))
     taken = (splat.holding.at if splat.holding else None) or (held[-1].lock.at if held else None)
     fill = {
         "{task}": para(Code(str(splat.task))) if splat.task else para("the task"),
         "{lock}": para(Code(lock.name)) if lock else para("a lock"),
-        "{where}": site(where),
-        "{taken}": site(taken),
+        "{where}": held_site(splat, where),
+        "{taken}": held_site(splat, taken),
         "{source}": para(Code(splat.source_location)) if splat.source_location else para("a line the report does "
                                                                                             "not show"),
+        "{message}": para(Code(splat.rcu_message.rstrip("!"))) if splat.rcu_message else para("no message"),
     }
     summary = para("Lockdep found that ", _fill(rule.broke, fill), ".")
     details: list[Paragraph] = []
     if splat.kind == "nested_not_taken" and splat.unheld_lock is not None and splat.acquiring is not None:
         summary = para("Lockdep found that ", fill["{task}"], " took ", Code(splat.acquiring.name), " in ",
-                       site(splat.acquiring.at), " with nest lock ", Code(splat.unheld_lock.name),
+                       held_site(splat, acquired_site(splat, splat.acquiring.at)), " with nest lock ", Code(splat.unheld_lock.name),
                        ", which it does not hold.")
     if splat.kind == "held_lock_freed" and splat.memory_range:
         details.append(para("The memory freed runs from ", Code(splat.memory_range[0]), " to ",

@@ -13,7 +13,7 @@ from __future__ import annotations
 from ...model import Splat
 from ..acquisitions import acquisition
 from .circular import LEGEND
-from .common import finish, held_locks_section, site, stack_site
+from .common import acquired_site, finish, held_locks_section, held_site, site
 from .document import Code, Explanation, Scenario, Section, Step, para
 from .waits import holder_op
 
@@ -25,15 +25,15 @@ def explain_recursive(splat: Splat) -> Explanation:
     again, first = splat.acquiring, splat.holding
     name = (again or first).name if (again or first) else "the lock"
     found = acquisition(splat.backtrace)
-    second_site = (again.at if again and again.at else None) or stack_site(splat.backtrace)
+    second_site = acquired_site(splat, again.at if again else None)
     first_site = first.at if first else None
     same: bool | None = None
     if again is not None and first is not None and again.instance and first.instance:
         same = again.instance == first.instance
     kind = found.kind if found else None
     summary = para("Lockdep found ", Code(str(splat.task)) if splat.task else "a task", " taking ", Code(name),
-                   " in ", site(second_site), " while it already holds a lock of the same class, taken in ",
-                   site(first_site), ".")
+                   " in ", held_site(splat, second_site), " while it already holds a lock of the same class, taken in ",
+                   held_site(splat, first_site), ".")
     if same is True:
         verdict = para("Both acquisitions are of the same object (", Code(again.instance),
                        "): the task waits for itself, a real self-deadlock, unless the lock allows recursive "

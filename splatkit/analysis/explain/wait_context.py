@@ -10,12 +10,14 @@ PREEMPT_RT, where ``spinlock_t`` sleeps. The numbers depend on the config (``Spl
 
 from __future__ import annotations
 
+import re
+
 from ...model import LockUse, Splat
 from ...usage import wait_type_name
-from .common import finish, held_locks_section, site, stack_site
+from .common import acquired_site, finish, held_locks_section, held_site, site
 from .document import Code, Explanation, Paragraph, Section, para
 
-__all__ = ["WAIT_TYPES", "explain_invalid_wait"]
+__all__ = ["CONTEXTS", "NESTS", "WAIT_TYPES", "explain_invalid_wait"]
 
 #: Each wait type in words: (what it is, examples).
 WAIT_TYPES: dict[str, tuple[str, str]] = {
@@ -28,8 +30,60 @@ WAIT_TYPES: dict[str, tuple[str, str]] = {
 }
 
 
+#: What may be taken inside a held lock whose *inner* wait type is this (the inner number of
+#: ``-{OUTER:INNER}`` limits what nests inside the lock, not what the lock itself is).
+NESTS: dict[str, str] = {
+    "LD_WAIT_FREE": "nothing that waits may be taken inside it",
+    "LD_WAIT_SPIN": "only spinning locks may be taken inside it (raw_spinlock_t; spinlock_t too unless "
+                    "CONFIG_PROVE_RAW_LOCK_NESTING); sleeping is not allowed",
+    "LD_WAIT_SPIN@raw_lock_nesting": "only raw_spinlock_t may be taken inside it (spinlock_t sleeps on PREEMPT_RT); "
+                                     "sleeping is not allowed",
+    "LD_WAIT_SPIN@default": "only spinning locks (spinlock_t, raw_spinlock_t) may be taken inside it; sleeping is "
+                            "not allowed",
+    "LD_WAIT_CONFIG": "only spinning locks (spinlock_t, raw_spinlock_t) may be taken inside it; sleeping is not "
+                      "allowed",
+    "LD_WAIT_SLEEP": "any lock may be taken inside it, sleeping ones included",
+    "LD_WAIT_MAX": "any lock may be taken inside it, sleeping ones included",
+}
+
+#: The context a ``context-{X:Y}`` value means: lockdep sets it from hardirq, softirq or task
+#: context alone (local_irq_disable() does not change it). Keyed ``NAME@scale``, then ``NAME``.
+CONTEXTS: dict[str, str] = {
+    "LD_WAIT_SPIN@raw_lock_nesting": "hard interrupt context (not threaded)",
+    "LD_WAIT_SPIN": "interrupt context (a hard interrupt, or a softirq)",
+    "LD_WAIT_CONFIG": "softirq context",
+    "LD_WAIT_SLEEP": "task context",
+    "LD_WAIT_MAX": "task context",
+}
+
+#: Held-lock names whose ``{1:3}`` (an RCU read side with inner LD_WAIT_CONFIG at 3) exists only
+#: on the CONFIG_PROVE_RAW_LOCK_NESTING scale (without it LD_WAIT_CONFIG is 2).
+_RCU_READERS = re.compile(r"^rcu_read_lock(?:_bh|_sched)?$")
+
+#: Annotations: a "lock" these calls take is a lockdep annotation of what *may* happen there.
+_ANNOTATION = re.compile(r"^_*(?:might_fault|might_lock\w*)(?:\.\w+)*$")
+
+
+def _scale(splat: Splat) -> tuple[str | None, Paragraph | None]:
+    """The report's wait-type scale, and the evidence when the explanation inferred it."""
+    if splat.wait_scale:
+        return splat.wait_scale, None
+    for h in splat.held_locks:
+        if _RCU_READERS.match(h.lock.name) and h.lock.wait == (1, 3):
+            return "raw_lock_nesting", para("The wait types are read with CONFIG_PROVE_RAW_LOCK_NESTING on: the held ",
+                                            Code(h.lock.name), " prints {1:3}, which only that scale gives an RCU "
+                                            "read side (without it, it is {1:2}).")
+    return None, None
+
+
 def _name(value: int, scale: str | None) -> str | None:
     return wait_type_name(value, scale)
+
+
+def _keyed(table: dict[str, str], name: str | None, scale: str | None) -> str | None:
+    if name is None:
+        return None
+    return table.get(f"{name}@{scale}") or table.get(name)
 
 
 def _described(value: int, scale: str | None) -> Paragraph:
@@ -41,6 +95,21 @@ def _described(value: int, scale: str | None) -> Paragraph:
     return para(Code(name), f": {what}", f" ({examples})" if examples else "")
 
 
+def _nests(lock: LockUse, scale: str | None) -> Paragraph:
+    """``{1:2}: only spinning locks may be taken inside it``: the held lock's inner number in words."""
+    outer, inner = lock.wait
+    name = _name(inner, scale)
+    words = _keyed(NESTS, name, scale)
+    if words is None:
+        return para(Code(f"{{{outer}:{inner}}}"), f": inner wait type {inner} (which one depends on "
+                    "CONFIG_PROVE_RAW_LOCK_NESTING, and the report does not say)")
+    return para(Code(f"{{{outer}:{inner}}}"), ", inner ", Code(name), ": ", words)
+
+
+def _context_words(value: int, scale: str | None) -> str | None:
+    return _keyed(CONTEXTS, _name(value, scale), scale)
+
+
 def _strictest(splat: Splat) -> LockUse | None:
     """The held lock whose inner wait type is the lowest (the one that forbids the acquisition)."""
     held = [h.lock for h in splat.held_locks if h.lock.wait is not None and h.lock.wait[1] > 0]
@@ -50,29 +119,41 @@ def _strictest(splat: Splat) -> LockUse | None:
 def explain_invalid_wait(splat: Splat) -> Explanation:
     """Explain an ``invalid_wait`` report."""
     lock = splat.acquiring
-    scale = splat.wait_scale
+    scale, inferred = _scale(splat)
     name = lock.name if lock else "a lock"
-    where = (lock.at if lock and lock.at else None) or stack_site(splat.backtrace)
+    annotation = bool(lock and lock.at and lock.at.function and _ANNOTATION.match(lock.at.function))
+    where = acquired_site(splat, lock.at if lock else None)
     outer = lock.wait[0] if lock and lock.wait else None
     blocker = _strictest(splat)
     context = splat.wait_context[1] if splat.wait_context else None
     limit = min((v for v in (blocker.wait[1] if blocker else None, context) if v), default=None)
+    context_words = _context_words(context, scale) if context is not None else None
+    strict_context = context is not None and _name(context, scale) not in (None, "LD_WAIT_SLEEP", "LD_WAIT_MAX")
     inside: Paragraph
     if blocker is not None and (context is None or blocker.wait[1] <= context):
-        inside = para("while holding ", Code(blocker.name), " (", _described(blocker.wait[1], scale), ", taken in ",
-                      site(blocker.at), ")")
+        inside = para("while holding ", Code(blocker.name), " (", _nests(blocker, scale), "; taken in ",
+                      held_site(splat, blocker.at), ")")
     elif context is not None:
-        inside = para("in a context that allows no more than ", _described(context, scale),
-                      " (interrupt context, or interrupts disabled)" if context <= 2 else "")
+        inside = para("in ", context_words or "a context", f" (context-{{{splat.wait_context[0]}:{context}}}), "
+                      "which allows no more than ", _described(context, scale))
     else:
         inside = para("in a context the report does not describe")
     outer_text = _described(outer, scale) if outer is not None else para("a wait type the report does not show")
-    summary = para("Lockdep found a lock that may wait longer than its context allows: ", site(where), " takes ",
-                   Code(name), " (", outer_text, ") ", inside, ".")
+    if annotation:
+        taking = para(site(where), " may fault, and the fault handler would take ", Code(name), " (", outer_text,
+                      "; a lockdep annotation in ", Code(f"{lock.at.function}()"), ", not an acquisition)")
+    else:
+        taking = para(held_site(splat, where), " takes ", Code(name), " (", outer_text, ")")
+    summary = para("Lockdep found a lock that may wait longer than its context allows: ", taking, " ", inside, ".")
     outer_name = _name(outer, scale) if outer is not None else None
     limit_name = _name(limit, scale) if limit is not None else None
     consequences = []
-    if outer_name == "LD_WAIT_SLEEP" or outer_name == "LD_WAIT_MAX":
+    if blocker is not None and strict_context and inside.parts[0] == "while holding ":
+        consequences.append(para(site(where), " runs in ", context_words or "a stricter context",
+                                 f" (context-{{{splat.wait_context[0]}:{context}}}), where ", Code(name),
+                                 " is invalid even without ", Code(blocker.name), "."))
+    sleeping = outer_name in ("LD_WAIT_SLEEP", "LD_WAIT_MAX")
+    if sleeping:
         consequences.append(para("A sleeping lock inside a spinning one (or in atomic context) is a bug on every "
                                  "kernel: the task may sleep while it must not (\"BUG: sleeping function called "
                                  "from invalid context\" when it actually blocks)."))
@@ -85,10 +166,20 @@ def explain_invalid_wait(splat: Splat) -> Explanation:
     elif outer is None or outer_name is None:
         consequences.append(para("Which lock types these are depends on CONFIG_PROVE_RAW_LOCK_NESTING; the report "
                                  "does not show enough to tell, so the consequences are not spelt out."))
-    fixes = para("Take ", Code(name), " before entering the stricter context, move the work out of it (a "
-                 "workqueue, a threaded interrupt handler), or make the outer lock a sleeping one; for a ",
-                 Code("spinlock_t"), " that must be taken under a ", Code("raw_spinlock_t"),
-                 ", convert it to ", Code("raw_spinlock_t"), " only if its sections are short and bounded.")
+    if inferred is not None:
+        consequences.append(inferred)
+    if sleeping and strict_context and blocker is None:
+        fixes = para("Do not take ", Code(name), " in ", context_words or "this context", ": move the work to a "
+                     "threaded interrupt handler or a workqueue, or use a lock that spins.")
+    elif sleeping:
+        fixes = para("Take ", Code(name), " before entering the section that forbids sleeping (before ",
+                     Code(blocker.name) if blocker else "the spinning lock", "), or move the sleeping work out of "
+                     "it (after the unlock, a workqueue, a threaded interrupt handler).")
+    else:
+        fixes = para("Take ", Code(name), " before entering the stricter context or move the work out of it (a "
+                     "workqueue, a threaded interrupt handler); for a ", Code("spinlock_t"), " that must be taken "
+                     "under a ", Code("raw_spinlock_t"), ", convert it to ", Code("raw_spinlock_t"), " only if its "
+                     "sections are short and bounded.")
     sections = [
         Section("What breaks", tuple(consequences)),
         Section("What to do", (fixes,)),

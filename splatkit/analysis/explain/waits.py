@@ -35,6 +35,9 @@ class LockKind:
     """What the holder has been doing, after "has" (``been inside an SRCU read-side section``)."""
     waiting: str = ""
     """For acquisitions that wait for holders (``access == "wait"``): what the wait waits for."""
+    marker: bool = False
+    """Not a lock but lockdep's marker for a context (``fs_reclaim``: memory reclaim): entering it
+    never blocks and nothing waits for it; the wait is at the next lock taken inside it."""
 
 
 LOCK_KINDS: dict[str, LockKind] = {k.name: k for k in (
@@ -61,10 +64,11 @@ LOCK_KINDS: dict[str, LockKind] = {k.name: k for k in (
              waiting="waits until the work item has finished running"),
     LockKind("workqueue", holding="been running a work item of the workqueue",
              waiting="waits until every work item queued on the workqueue has finished running"),
-    LockKind("completion", holding="not completed it",
+    LockKind("completion", holder_op="will_complete", holding="not completed it",
              waiting="waits until the completion is completed"),
-    LockKind("fs_reclaim", holding="been in memory reclaim",
-             waiting="may have to wait for memory reclaim to make progress"),
+    LockKind("cpuhp state", holding="been running the CPU-hotplug state's callbacks",
+             waiting="waits until the CPU-hotplug thread of the CPU has run the state's callbacks"),
+    LockKind("fs_reclaim", holder_op="reclaim", holding="been in memory reclaim", marker=True),
     LockKind("queue usage counter", holder_op=None, holding="been using the queue",
              waiting="waits until every user of the request queue has left it (a queue freeze)"),
 )}
@@ -79,6 +83,7 @@ WRITERS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), w) for 
     (r"^namespace_sem", "a mount or unmount (namespace_lock())"),
     (r"^&sb->s_type->i_mutex_key|i_rwsem", "a writer of the inode (inode_lock())"),
     (r"q_usage_counter", "a queue freeze (blk_mq_freeze_queue())"),
+    (r"^&new->fa_lock$|^&fa->fa_lock$", "fasync_insert_entry() or fasync_remove_entry() (write_lock_irq(&fa->fa_lock))"),
 ))
 
 
@@ -114,11 +119,6 @@ def why(*, lock: str, kind: str | None, op: str, api: str | None, holder_cpu: in
         return para(Code(f"{api}()") if api else "waiting for the completion", " waits until someone calls ",
                     Code("complete()"), f", and CPU{holder_cpu}, which would, does so only after its step "
                     f"{holder_blocked}, where it is stuck in turn")
-    if kind == "fs_reclaim":
-        return para("the allocation ", f"at step {step} " if step else "", "may enter direct memory reclaim, and "
-                    f"reclaim does what CPU{holder_cpu} does after step {holder_step}: ", Code("fs_reclaim"),
-                    " stands for any task in reclaim, this CPU included, so it can block where CPU"
-                    f"{holder_cpu} blocks")
     if op == "sync":
         call = Code(f"{api}()") if api else "waiting for it"
         waiting = info.waiting if info and info.waiting else "waits until every holder has let it go"
@@ -140,6 +140,6 @@ def why(*, lock: str, kind: str | None, op: str, api: str | None, holder_cpu: in
         return para(Code(lock), f" is {a(info.name)} held for write there")
     if holder == "rlock":
         return para(Code(lock), f" is {a(info.name)} held for read there, and this step takes it for read: it "
-                    "blocks only behind a waiting writer (see the conditions)")
+                    "blocks only behind a waiting writer; see the conditions")
     return para(Code(lock), f" is {a(info.name)} and this step takes it for read: it blocks only if CPU"
-                f"{holder_cpu} took it for write, or behind a waiting writer (see the conditions)")
+                f"{holder_cpu} took it for write, or behind a waiting writer; see the conditions")
