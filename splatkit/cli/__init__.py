@@ -7,7 +7,7 @@ with ``--selftest`` runs the kernel's lockdep self-test cases and prints its tab
 one line, ``FILE:LINE: message``, with exit status 2: a file that cannot be read
 or written, a closed standard input or output, a pipe whose reader left early, a
 full disk, and input too big to parse at once (``--max-mb``; a big console log is
-for :func:`splatkit.scan.scan`, which reads it in chunks).
+for ``splatkit scan``, which reads it in chunks).
 
 This package holds :func:`main`, the parser and the options every command shares;
 :mod:`.io` reads input and writes output, :mod:`.reports` turns input into reports,
@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 
 from ..errors import SplatkitError
 from ..parse import parse
-from . import check_order, explain, graph, json, lab, report, show, sim, trim
+from . import check_order, explain, graph, json, lab, report, scan, show, sim, trim
 from .io import BIG_LOGS, MAX_INPUT_MB, OutputError, say
 
 __all__ = ["MAX_INPUT_MB", "OutputError", "main", "parse"]
@@ -83,6 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     check_order.register(add)
     sim.register(add)
     lab.register(sub)
+    scan.register(sub)
     return parser
 
 
