@@ -16,11 +16,13 @@ every report before the damage.
 from __future__ import annotations
 
 import bz2
+import errno
 import glob
 import gzip
 import io
 import lzma
 import os
+import sys
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -109,7 +111,7 @@ def _find_local(path: str) -> list[LogRef] | NotFound:
         elif os.path.lexists(match) or glob.has_magic(path):
             refs.append(_local_ref(match))
         else:
-            return NotFound(path, "no such file or directory")
+            return NotFound(path, os.strerror(errno.ENOENT))
     return refs
 
 
@@ -143,7 +145,7 @@ def _find_remote(path: str) -> list[LogRef] | NotFound:
     elif fs.exists(root):
         infos = {root: fs.info(root)}
     else:
-        return NotFound(path, "no such file or directory")
+        return NotFound(path, os.strerror(errno.ENOENT))
     refs = []
     for name, info in sorted(infos.items()):
         if info.get("type") == "directory":
@@ -156,21 +158,22 @@ def _find_remote(path: str) -> list[LogRef] | NotFound:
 
 # -- opening ------------------------------------------------------------------------------------------
 
-def _zstd_reader(raw: BinaryIO) -> BinaryIO:
+def _zstd_open(path: str) -> BinaryIO:
     try:
         import zstandard
     except ImportError as err:
         raise ImportError("reading a .zst log needs the zstandard package: pip install 'splatkit[dask]' "
                           "(or pip install zstandard)") from err
+    raw = open(path, "rb")
     return zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True, closefd=True)
 
 
-#: How a local log is opened, by the end of its name.
-_OPENERS: dict[str, Callable[[BinaryIO], BinaryIO]] = {
-    ".gz": lambda raw: gzip.GzipFile(fileobj=raw, mode="rb"),
-    ".xz": lambda raw: lzma.LZMAFile(raw, "rb"),
-    ".bz2": lambda raw: bz2.BZ2File(raw, "rb"),
-    ".zst": _zstd_reader,
+#: How a local log is opened, by the end of its name (each closes the file when it is closed).
+_OPENERS: dict[str, Callable[[str], BinaryIO]] = {
+    ".gz": lambda path: gzip.open(path, "rb"),
+    ".xz": lambda path: lzma.open(path, "rb"),
+    ".bz2": lambda path: bz2.open(path, "rb"),
+    ".zst": _zstd_open,
 }
 
 
@@ -180,15 +183,10 @@ def open_log(path: str) -> BinaryIO:
     if is_url(path):
         return _fsspec().open(path, "rb", compression="infer").open()
     path = _local(path)
-    raw = open(path, "rb")
     for ending, opener in _OPENERS.items():
         if path.endswith(ending):
-            try:
-                return opener(raw)
-            except BaseException:
-                raw.close()
-                raise
-    return raw
+            return opener(path)
+    return open(path, "rb")
 
 
 def data_errors() -> tuple[type[BaseException], ...]:
@@ -206,22 +204,31 @@ class LogStream(io.RawIOBase):
     read error in the middle ends the text there (``error`` says why, ``read_ok`` how much
     was read before it) rather than losing what came before.
 
+    The log is read :data:`PIECE` bytes at a time whatever the caller asks for, so that a
+    damaged log ends at the same byte on every pass (a decompressor loses what it had decoded
+    in the read that fails: at most a piece).
+
     >>> import tempfile, gzip
     >>> path = tempfile.mktemp(suffix=".log.gz")
     >>> with open(path, "wb") as f:
-    ...     _ = f.write(gzip.compress(b"".join(b"line %d\\n" % i for i in range(20000)))[:-300])  # cut short
+    ...     _ = f.write(gzip.compress(b"".join(b"line %d\\n" % i for i in range(200_000)))[:-300])  # cut short
     >>> with LogStream(path) as s:
     ...     text = b"".join(iter(lambda: s.read(4096), b"")); _ = s.seek(0)
-    ...     again = b"".join(iter(lambda: s.read(4096), b""))
-    >>> text == again, text.startswith(b"line 0"), type(s.error).__name__, s.read_ok == len(text) > 100_000
+    ...     again = b"".join(iter(lambda: s.read(1 << 20), b""))
+    >>> text == again, text.startswith(b"line 0"), type(s.error).__name__, s.read_ok == len(text) > 1_000_000
     (True, True, 'EOFError', True)
     """
+
+    #: Bytes read from the log at a time.
+    PIECE = 64 << 10
 
     def __init__(self, path: str, opener: Callable[[str], BinaryIO] = open_log) -> None:
         super().__init__()
         self.path, self._opener = path, opener
         self._stream: BinaryIO | None = None
+        self._buf = bytearray()
         self._pos = 0
+        self._eof = False
         self.error: BaseException | None = None
         self.read_ok = 0  # the most bytes read before an error or the end
         self._errors = (OSError, *data_errors())
@@ -230,7 +237,8 @@ class LogStream(io.RawIOBase):
     def _reopen(self) -> None:
         if self._stream is not None:
             self._stream.close()
-        self._stream, self._pos, self.error = None, 0, None
+        self._stream, self._pos, self._eof, self.error = None, 0, False, None
+        self._buf.clear()
         self._stream = self._opener(self.path)  # (an error opening it goes to the caller)
 
     def readable(self) -> bool:
@@ -249,14 +257,19 @@ class LogStream(io.RawIOBase):
             self._reopen()
         return self._pos
 
-    def read(self, size: int = -1) -> bytes:
-        if self.error is not None or self._stream is None:
-            return b""
-        try:
-            data = self._stream.read(size)
-        except self._errors as err:  # damaged or cut short: the text ends here
-            self.error = err
-            return b""
+    def read(self, size: int | None = -1) -> bytes:
+        want = sys.maxsize if size is None or size < 0 else size
+        while len(self._buf) < want and not self._eof and self._stream is not None:
+            try:
+                piece = self._stream.read(self.PIECE)
+            except self._errors as err:  # damaged or cut short: the text ends here
+                self.error, self._eof = err, True
+                break
+            if not piece:
+                self._eof = True
+            self._buf += piece
+        data = bytes(self._buf[:want])
+        del self._buf[:want]
         self._pos += len(data)
         self.read_ok = max(self.read_ok, self._pos)
         return data
@@ -271,4 +284,3 @@ class LogStream(io.RawIOBase):
             self._stream.close()
             self._stream = None
         super().close()
-

@@ -61,7 +61,7 @@ def scan_stream(origin: str, stream: BinaryIO, when: datetime | None, *, size: i
     splats: list[Splat] = []
     problems: list[Problem] = []
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+        warnings.simplefilter("always", UserWarning)
         try:
             for splat in scan(stream):
                 splats.append(splat)
@@ -75,7 +75,8 @@ def scan_stream(origin: str, stream: BinaryIO, when: datetime | None, *, size: i
             problems.append(Problem(origin, line, f"the parser failed {where} ({type(err).__name__}: {err}); "
                                     f"{len(splats)} report(s) before it are counted, the rest of this log is not "
                                     "read (a splatkit bug: please report it with this log)", "parser"))
-    problems.extend(Problem(origin, 0, f"warning: {w.message}", "warning") for w in caught)
+    problems.extend(Problem(origin, 0, f"warning: {w.message}", "warning") for w in caught
+                    if issubclass(w.category, UserWarning))
     error = getattr(stream, "error", None)
     read_ok = getattr(stream, "read_ok", size)
     if error is not None:
