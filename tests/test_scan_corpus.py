@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import collections
 import gzip
-import logging
 import lzma
 import os
 import signal
@@ -130,18 +129,15 @@ def test_the_lock_graph_merges_every_report(one_process, corpus):
 # -- the same on Dask --------------------------------------------------------------------------------------------
 
 def test_local_dask_scheduler_with_2_processes(corpus, one_process):
-    got = scan_corpus([str(corpus)], workers=2, partition_bytes=64 << 10)
+    seen = []
+    got = scan_corpus([str(corpus)], workers=2, partition_bytes=64 << 10, progress=seen.append)
     assert got.engine == "local Dask scheduler, 2 processes"
     assert_same_scan(got, one_process)
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  protocol="tcp", dashboard_address=None, silence_logs=logging.CRITICAL) as c, \
-            distributed.Client(c) as client:
-        yield client
+    # The progress callback heard of every partition: logs, bytes and reports add up.
+    assert len(seen) == 1 + len(engine.partitions(find_logs([str(corpus)])[0], 2, 64 << 10)) > 8
+    assert [p.logs for p in seen] == sorted(p.logs for p in seen)
+    last = seen[-1]
+    assert (last.logs, last.bytes, last.reports) == (LOGS, last.bytes_total, one_process.reports)
 
 
 def test_a_distributed_cluster_over_tcp(cluster, corpus, one_process):

@@ -96,7 +96,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     if show_progress:
         from ..corpus.progress import ProgressBar
 
-        bar = ProgressBar(file=sys.stderr, leave=False)
+        bar = ProgressBar(file=sys.stderr)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DaskMissing)
         try:

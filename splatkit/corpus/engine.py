@@ -283,7 +283,8 @@ def _on_local_dask(dask: Any, batches: list[list[LogRef]], workers: int, evidenc
             ticker.add(result)
 
     with Callback(posttask=posttask):
-        (found,) = dask.compute(total, scheduler="processes", num_workers=workers, optimize_graph=False)
+        found, _stats = dask.compute(total, stats, scheduler="processes", num_workers=workers,
+                                     optimize_graph=False)
     return found
 
 
