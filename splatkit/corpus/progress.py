@@ -3,7 +3,8 @@
 :class:`ProgressBar` is a ``progress`` callback for :func:`~splatkit.corpus.scan_corpus`.
 By default it draws tqdm's text bar (``splatkit scan`` shows it only on a terminal); in a
 notebook, give it ``tqdm.notebook.tqdm`` (a widget: :func:`splatkit.widgets.scan_progress`
-does). This module imports nothing of Jupyter.
+does). The bar closes when every log is scanned, showing the last figures. This module
+imports nothing of Jupyter.
 
 >>> import io
 >>> from splatkit.corpus.engine import Progress
@@ -43,10 +44,14 @@ class ProgressBar:
         self.bar.set_postfix_str(f"{progress.reports} reports, {progress.logs}/{progress.logs_total} logs{problems}",
                                  refresh=False)
         self.bar.update(progress.bytes - self.bar.n)
+        if progress.logs >= progress.logs_total:  # (the last figures drawn, whatever the interval)
+            self.close()
 
     def close(self) -> None:
         if self.bar is not None:
+            self.bar.refresh()
             self.bar.close()
+            self.bar = None
 
     def __enter__(self) -> ProgressBar:
         return self

@@ -5,6 +5,7 @@ shows it in a :class:`LockGraphWidget` beside the chain table, with the stack
 of the dependency you click below. The drawing code is the same JS the HTML
 report inlines (``splatkit/render/static/lock_graph.js``). ``compare_orderings(G, orderings)``
 draws one lock graph per ordering side by side above :func:`splatkit.compare`'s table.
+``scan_progress()`` shows a corpus scan's progress bar (:func:`splatkit.scan.scan_corpus`).
 """
 
 from __future__ import annotations
@@ -21,5 +22,6 @@ except ImportError as err:  # pragma: no cover - depends on the install
 from ._explore import Explorer, explore
 from ._graph import LockGraphWidget
 from ._ordering import OrderingView, compare_orderings
+from ._scan import scan_progress
 
-__all__ = ["Explorer", "LockGraphWidget", "OrderingView", "compare_orderings", "explore"]
+__all__ = ["Explorer", "LockGraphWidget", "OrderingView", "compare_orderings", "explore", "scan_progress"]
