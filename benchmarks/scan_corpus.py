@@ -13,6 +13,7 @@ with 0 to 3 reports of the shared syzkaller corpus put in, then in the same run:
   ways: the client process's own peak (``VmHWM``, read by the client itself as it exits: goal
   < 300 MB) and the largest process of the tree (``RUSAGE_CHILDREN`` of the small parent,
   which counts the worker processes too);
+- the engine: how much of the wall time a task was out to each of 2 workers;
 - the reduction: what merging partials costs (``merge_parts`` of 8 copies of the final
   partial of a sample of the corpus, the worst a merge task of this corpus can meet), and
   how big a partial is when it is sent (pickled);
@@ -60,16 +61,22 @@ with open(sys.argv[1], "w") as f:
     f.write(str(hwm))
 sys.exit(status)
 """
-#: The small parent: runs a command, then writes its wall time and the largest RSS of its tree.
+#: The small parent: runs a command, then writes its wall time, the CPU time of its tree, the
+#: largest RSS of its tree, and the CPU time the whole machine spent meanwhile (/proc/stat).
 PARENT = """\
-import json, resource, subprocess, sys, time
-t0 = time.perf_counter()
+import json, os, resource, subprocess, sys, time
+def busy():
+    with open("/proc/stat") as f:
+        ticks = [int(x) for x in f.readline().split()[1:]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+t0, b0 = time.perf_counter(), busy()
 with open(sys.argv[2], "wb") as out:
     status = subprocess.run(sys.argv[3:], stdout=out).returncode
-seconds = time.perf_counter() - t0
+seconds, machine = time.perf_counter() - t0, busy() - b0
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
 with open(sys.argv[1], "w") as f:
-    json.dump({"status": status, "seconds": seconds,
-               "maxrss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}, f)
+    json.dump({"status": status, "seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime,
+               "machine_cpu": machine, "maxrss_kb": usage.ru_maxrss}, f)
 """
 
 
@@ -144,9 +151,33 @@ def bench_reduction(root: Path, sample: int) -> list[str]:
         best = min(best, time.perf_counter() - t0)
     size = len(pickle.dumps(partial))
     return [f"reduction: the partial of {sample} logs holds {len(partial.groups)} titles, {len(partial.nodes)} lock "
-            f"classes, {len(partial.edges)} dependencies ({entries} entries), {size / 1024:.0f} KB pickled",
+            f"classes, {len(partial.edges)} dependencies ({entries} entries), {size / 1024:.0f} KB pickled "
+            f"({size / entries:.0f} bytes an entry)",
             f"  merging 8 of them (one merge task): {best * 1e3:.1f} ms (best of 5) = "
             f"{best / (8 * entries) * 1e6:.2f} us per entry merged"]
+
+
+def bench_occupancy(root: Path, workers: int = 2) -> list[str]:
+    """Whether the engine keeps its workers fed: the share of the scan's wall time during which
+    it had a task out to each worker (from Dask's callbacks in this process; other programs on
+    the machine slow the tasks down but do not change this)."""
+    from dask.callbacks import Callback
+
+    from splatkit.corpus import scan_corpus
+
+    events: list[tuple[float, int]] = []
+    with Callback(pretask=lambda *a: events.append((time.perf_counter(), 1)),
+                  posttask=lambda *a: events.append((time.perf_counter(), -1))):
+        t0 = time.perf_counter()
+        scan_corpus([str(root)], workers=workers)
+        wall = time.perf_counter() - t0
+    fed, out, last = 0.0, 0, t0
+    for at, step in sorted(events):
+        fed += min(out, workers) * (at - last)
+        out, last = out + step, at
+    tasks = len(events) // 2
+    return [f"engine: {tasks} tasks on {workers} local worker processes; a task was out to each worker "
+            f"{fed / (workers * wall) * 100:.0f}% of the {wall:.1f} s (start-up included)"]
 
 
 def main() -> None:
@@ -204,11 +235,18 @@ def main() -> None:
                        f"{mb / r['seconds'] / workers:.1f} MB/s per worker"
                        + (f" ({mb / r['seconds'] / (mb / runs['grep']['seconds']) * 100:.1f}% of grep's rate)"
                           if grep else ""))
+            others = max(r["machine_cpu"] - r["cpu"], 0.0)
+            out.append(f"  CPU: {r['cpu']:.1f} s in all its processes = {mb / r['cpu']:.1f} MB per CPU second; "
+                       f"the {os.cpu_count()} cores were busy {r['machine_cpu'] / (r['seconds'] * os.cpu_count()) * 100:.0f}"
+                       f"% of the time, {others:.0f} CPU s of it for other programs")
             out.append(f"  peak memory: client process {r['client_kb'] / 1024:.0f} MB (goal: < 300 MB); largest "
                        f"process of the tree {r['maxrss_kb'] / 1024:.0f} MB")
         speedup = runs[1]["seconds"] / runs[2]["seconds"]
-        out.append(f"speed-up from 1 to 2 workers: {speedup:.2f}x (goal: >= 1.8x)")
+        out.append(f"speed-up from 1 to 2 workers: {speedup:.2f}x wall-clock (goal: >= 1.8x); CPU seconds per MB "
+                   f"with 2 workers / with 1: {runs[2]['cpu'] / runs[1]['cpu']:.2f} (1.00: no work added by the "
+                   "second worker)")
         out.append("1 and 2 workers give the same groups: " + ("yes" if groups[1] == groups[2] else "NO"))
+        out += bench_occupancy(root)
         out += bench_reduction(root, min(args.logs, 64))
     text = "\n".join(out) + "\n"
     args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -92,7 +92,7 @@ def add_input_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="no warnings about unrecognised lines")
     p.add_argument("--max-mb", type=_megabytes, default=MAX_INPUT_MB, metavar="MB",
                    help=f"read at most this many megabytes (default {MAX_INPUT_MB}; for bigger logs use "
-                   "splatkit.scan from Python)")
+                   "splatkit scan)")
 
 
 def _megabytes(value: str) -> int:

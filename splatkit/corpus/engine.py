@@ -284,7 +284,7 @@ def _on_local_dask(dask: Any, batches: list[list[LogRef]], workers: int, evidenc
 
     with Callback(posttask=posttask):
         found, _stats = dask.compute(total, stats, scheduler="processes", num_workers=workers,
-                                     optimize_graph=False)
+                                     optimize_graph=False, chunksize=1)  # (one task at a time: no tail)
     return found
 
 
