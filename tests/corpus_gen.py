@@ -109,6 +109,21 @@ def read_text(path: Path) -> str:
     return data.decode("utf-8", errors="replace")
 
 
+def parsed_groups(paths) -> dict[str, tuple[int, int]]:
+    """title -> (reports, logs) of the logs at ``paths``, from :func:`splatkit.parse` on each
+    whole log (what a corpus scan must find)."""
+    import collections
+
+    import splatkit
+
+    counts: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0])
+    for path in paths:
+        for title, n in collections.Counter(s.title for s in splatkit.parse(read_text(path))).items():
+            counts[title][0] += n
+            counts[title][1] += 1
+    return {title: (n, logs) for title, (n, logs) in counts.items()}
+
+
 def _unzstd(data: bytes) -> bytes:
     import zstandard
 

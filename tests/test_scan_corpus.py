@@ -9,7 +9,6 @@ The expected groups come from splatkit.parse on each log's whole text, not from 
 
 from __future__ import annotations
 
-import collections
 import gzip
 import lzma
 import os
@@ -23,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import splatkit
-from corpus_gen import read_text, shared_reports, write_corpus
+from corpus_gen import parsed_groups, read_text, shared_reports, write_corpus
 from splatkit import scanner
 from splatkit.corpus import engine, merge_parts, scan_log
 from splatkit.corpus.logs import LogRef, find_logs
@@ -46,14 +45,7 @@ def corpus(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def expected(corpus) -> dict[str, tuple[int, int]]:
-    """title -> (reports, logs), from splatkit.parse on each whole log."""
-    counts: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0])
-    for path in sorted(corpus.rglob("*.log*")):
-        titles = collections.Counter(s.title for s in splatkit.parse(read_text(path)))
-        for title, n in titles.items():
-            counts[title][0] += n
-            counts[title][1] += 1
-    return {title: (n, logs) for title, (n, logs) in counts.items()}
+    return parsed_groups(sorted(corpus.rglob("*.log*")))
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..corpus.engine import DaskMissing, scan_corpus
 from ..errors import SplatkitError
-from .graph import graphml, node_link
+from .graph import graphml, node_link, whole
 from .io import say, write_file, write_stdout
 from .show import plain
 
@@ -58,21 +58,11 @@ def register(sub) -> None:
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="run on this Dask cluster (tcp://host:8786; default: DASK_SCHEDULER_ADDRESS, else this "
                    "machine)")
-    p.add_argument("--workers", type=_whole, metavar="N", help="processes on this machine (default: one per core)")
+    p.add_argument("--workers", type=whole(1), metavar="N", help="processes on this machine (default: one per core)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
     p.add_argument("-q", "--quiet", action="store_true",
                    help="no warnings (the logs that could not be read are still listed)")
     p.set_defaults(func=cmd_scan)
-
-
-def _whole(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number from 1 up, got {value!r}")
-    return n
 
 
 def _tty(stream: Any) -> bool:

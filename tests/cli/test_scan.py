@@ -22,7 +22,7 @@ import pytest
 from networkx.readwrite import json_graph
 
 import splatkit
-from corpus_gen import read_text, shared_reports, write_corpus
+from corpus_gen import parsed_groups, read_text, shared_reports, write_corpus
 from splatkit import scanner
 from splatkit.corpus import engine
 
@@ -41,13 +41,7 @@ def corpus(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def expected(corpus) -> dict[str, tuple[int, int]]:
-    """title -> (reports, logs), from splatkit.parse on each whole log."""
-    counts: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0])
-    for path in sorted(corpus.rglob("*.log*")):
-        for title, n in collections.Counter(s.title for s in splatkit.parse(read_text(path))).items():
-            counts[title][0] += n
-            counts[title][1] += 1
-    return {title: (n, logs) for title, (n, logs) in counts.items()}
+    return parsed_groups(sorted(corpus.rglob("*.log*")))
 
 
 def test_json_is_a_list_of_groups(cli, corpus, expected):
