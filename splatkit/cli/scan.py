@@ -93,8 +93,14 @@ def cmd_scan(args: argparse.Namespace) -> int:
             result = scan_corpus(args.paths, args.scheduler, workers=args.workers, progress=bar,
                                  stdin=_stdin())
         except OSError as err:  # (a cluster that cannot be reached)
-            raise SplatkitError(f"scan: cannot reach the Dask scheduler {args.scheduler or ''}: "
-                                f"{err.strerror or err}".replace("  ", " ")) from None
+            where = args.scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS")
+            if where:
+                raise SplatkitError(f"scan: cannot reach the Dask scheduler {where}: {err.strerror or err}; "
+                                    "check the address, or leave --scheduler out to scan on this machine") from None
+            raise SplatkitError(f"scan: {err.strerror or err}") from None
+        except KeyboardInterrupt:
+            say("splatkit: scan: interrupted; nothing printed")
+            return 130
         finally:
             if bar is not None:
                 bar.close()
