@@ -14,6 +14,9 @@ A text that ``normalize`` decodes as a whole (a quoted-printable mail, a UTF-7 a
 :class:`~splatkit.cuts.EncodingSniffer`) has no literal anchors to search for; it is read
 region by region, every line normalised, as parse reads it. Either way each splat is the one
 :func:`splatkit.parse` gives for the whole file, with the same line numbers.
+
+:func:`scan_corpus` scans many logs, on Dask when it is installed, and groups what it finds
+by syzbot title (:mod:`splatkit.corpus`).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from .cuts import Encodings, EncodingSniffer
 from .model import Splat
 from .scanner import Scanner
 
-__all__ = ["Located", "locate", "scan"]
+__all__ = ["Located", "locate", "scan", "scan_corpus"]
 
 CHUNK = 8 << 20
 
@@ -141,3 +144,12 @@ def scan(source: str | os.PathLike[str] | BinaryIO, *, chunk_size: int = CHUNK) 
     for splat in _chunks(source, chunk_size, parse=True):
         assert isinstance(splat, Splat)
         yield splat
+
+
+def scan_corpus(paths, client=None, **options):  # type: ignore[no-untyped-def]
+    """Every lockdep report in many logs, grouped by syzbot title, with the merged lock graph:
+    ``table, graph = scan_corpus(paths)``. See :func:`splatkit.corpus.scan_corpus`, which this
+    calls (the corpus package reads each log with :func:`scan`)."""
+    from .corpus import scan_corpus as run
+
+    return run(paths, client, **options)

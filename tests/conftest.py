@@ -71,6 +71,19 @@ def chromium() -> str:
     return path
 
 
+@pytest.fixture(scope="session")
+def cluster():
+    """A client of a real Dask cluster on this machine: a scheduler and 2 worker processes
+    (one thread each) over TCP on 127.0.0.1 (skips without distributed)."""
+    import logging
+
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  protocol="tcp", dashboard_address=None, silence_logs=logging.CRITICAL) as c, \
+            distributed.Client(c) as client:
+        yield client
+
+
 def assert_lossless(splat) -> None:
     """Every input line of the report's span is in exactly one place: a field, ``unrecognised``
     (with its reason) or ``interleaved``; nothing is dropped silently."""

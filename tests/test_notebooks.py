@@ -59,6 +59,13 @@ def test_notebook_runs(path, tmp_path):
         assert "<code>&amp;kvm-&gt;slots_lock</code>" in html
         markdown = "".join(str(o.get("data", {}).get("text/markdown", "")) for o in outputs)
         assert "`cpu_hotplug_lock`" in markdown
+    if path.name.startswith("05-"):
+        # The grouped table of 60 generated logs, drawn after a progress bar widget.
+        assert "in 60 logs" in text and "; 0 problems" in text and "possible deadlock in set_nx_huge_pages" in text
+        scan_cell = next(cell for cell in nb.cells if cell.cell_type == "code" and "progress=scan_progress()" in cell.source)
+        kinds = [list(o.get("data", {})) for o in scan_cell.outputs]
+        assert any("application/vnd.jupyter.widget-view+json" in k for k in kinds)  # (tqdm's widget)
+        assert any("text/html" in k for k in kinds)  # (the table)
     if path.name.startswith("01-"):
         assert "possible deadlock in set_nx_huge_pages" in text
         assert "CPU3" in text

@@ -8,7 +8,7 @@ and ``workshop`` serve the notebooks (JupyterLab, and the lockdep workshop in Vo
 one line, ``FILE:LINE: message``, with exit status 2: a file that cannot be read
 or written, a closed standard input or output, a pipe whose reader left early, a
 full disk, and input too big to parse at once (``--max-mb``; a big console log is
-for :func:`splatkit.scan.scan`, which reads it in chunks).
+for ``splatkit scan``, which reads it in chunks).
 
 This package holds :func:`main`, the parser and the options every command shares;
 :mod:`.io` reads input and writes output, :mod:`.reports` turns input into reports,
@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 
 from ..errors import SplatkitError
 from ..parse import parse
-from . import check_order, explain, graph, json, lab, report, show, sim, trim, workshop
+from . import check_order, explain, graph, json, lab, report, scan, show, sim, trim, workshop
 from .io import BIG_LOGS, MAX_INPUT_MB, OutputError, say
 
 __all__ = ["MAX_INPUT_MB", "OutputError", "main", "parse"]
@@ -85,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     sim.register(add)
     lab.register(sub)
     workshop.register(sub)
+    scan.register(sub)
     return parser
 
 
@@ -93,7 +94,7 @@ def add_input_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="no warnings about unrecognised lines")
     p.add_argument("--max-mb", type=_megabytes, default=MAX_INPUT_MB, metavar="MB",
                    help=f"read at most this many megabytes (default {MAX_INPUT_MB}; for bigger logs use "
-                   "splatkit.scan from Python)")
+                   "splatkit scan)")
 
 
 def _megabytes(value: str) -> int:

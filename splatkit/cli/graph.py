@@ -97,7 +97,8 @@ def export_graph(g: LockGraph, found: Cycles, *, rich: bool = False) -> nx.DiGra
     Node attributes: ``usage``, ``wait``, ``printed`` (names as printed, when other than the
     node's), ``new``, ``distance`` (``--around``), ``in_cycle``. Edge attributes: ``label``
     (the function that made the dependency, when a stack says), ``sources``, ``op``,
-    ``evidence`` (``FILE:LINE: what`` per piece, or the records), ``in_cycle``.
+    ``evidence`` (``FILE:LINE: what`` per piece, or the records), ``evidence_count`` (how many
+    pieces there were, when the graph kept only the first: a corpus scan), ``in_cycle``.
     """
     cycle_edges = {edge for cycle in found for edge in cycle.edges}
     cycle_nodes = {lock for cycle in found for lock in cycle.locks}
@@ -120,7 +121,9 @@ def export_graph(g: LockGraph, found: Cycles, *, rich: bool = False) -> nx.DiGra
         attrs["in_cycle"] = node in cycle_nodes
         out.add_node(str(node), **attrs)
     for held, acquired in sorted(src.edges, key=lambda e: (str(e[0]), str(e[1]))):
-        evidence = src.edges[held, acquired].get("evidence", [])
+        edge = src.edges[held, acquired]
+        evidence = edge.get("evidence", [])
+        total = edge.get("evidence_count", len(evidence))  # (a corpus scan keeps the first pieces)
         attrs = {}
         label = next((f.function for f, _via in map(establishing_frame, (ev.frames for ev in evidence))
                       if f is not None and f.function), None)
@@ -130,12 +133,14 @@ def export_graph(g: LockGraph, found: Cycles, *, rich: bool = False) -> nx.DiGra
         op = edge_op(evidence)
         if op is not None:
             attrs["op"] = op
+        if "evidence_count" in edge:
+            attrs["evidence_count"] = int(total)
         if rich:
             attrs["evidence"] = [_record(ev) for ev in evidence]
         else:
             shown = [describe(ev) for ev in evidence[:MAX_EVIDENCE]]
-            if len(evidence) > MAX_EVIDENCE:
-                shown.append(f"... {len(evidence) - MAX_EVIDENCE} more")
+            if total > len(shown):
+                shown.append(f"... {total - len(shown)} more")
             attrs["evidence"] = "; ".join(shown)
         attrs["in_cycle"] = (held, acquired) in cycle_edges
         out.add_edge(str(held), str(acquired), **attrs)

@@ -20,7 +20,8 @@ __all__ = ["BIG_LOGS", "MAX_INPUT_MB", "OutputError", "read_input", "say", "writ
 #: Commands that parse read at most this many megabytes: parse() holds the whole text and
 #: several times as much again while it reads it (use --max-mb for more, splatkit.scan for logs).
 MAX_INPUT_MB = 256
-BIG_LOGS = "for a big console log use splatkit.scan.scan(path) from Python, which reads it in chunks"
+BIG_LOGS = ("for a big console log use 'splatkit scan FILE' (or splatkit.scan.scan(path) from Python), which "
+            "reads it in chunks")
 
 
 class OutputError(SplatkitError):

@@ -7,6 +7,7 @@ report inlines (``splatkit/render/static/lock_graph.js``). ``compare_orderings(G
 draws one lock graph per ordering side by side above :func:`splatkit.compare`'s table.
 ``workshop()`` is the lockdep workshop: graded exercises whose predictions the simulator
 checks (:mod:`splatkit.sim.workshop`), and a scoreboard.
+``scan_progress()`` shows a corpus scan's progress bar (:func:`splatkit.scan.scan_corpus`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ except ImportError as err:  # pragma: no cover - depends on the install
 from ._explore import Explorer, explore
 from ._graph import LockGraphWidget
 from ._ordering import OrderingView, compare_orderings
+from ._scan import scan_progress
 from ._workshop import Exercise, Feedback, Scoreboard, Workshop, workshop
 
 __all__ = ["Exercise", "Explorer", "Feedback", "LockGraphWidget", "OrderingView", "Scoreboard", "Workshop",
-           "compare_orderings", "explore", "workshop"]
+           "compare_orderings", "explore", "scan_progress", "workshop"]

@@ -128,8 +128,8 @@ def test_input_too_big_to_parse_at_once_points_to_scan(tmp_path, seed_text, caps
     path.write_text(text)
     assert main(["json", "--max-mb", "1", str(path)]) == 2
     assert one_error(capsys) == (f"splatkit: {path}: 3.0 MB is more than the 1 MB splatkit parses at once "
-                                 "(--max-mb); for a big console log use splatkit.scan.scan(path) from Python, which "
-                                 "reads it in chunks, or raise --max-mb")
+                                 "(--max-mb); for a big console log use 'splatkit scan FILE' (or "
+                                 "splatkit.scan.scan(path) from Python), which reads it in chunks, or raise --max-mb")
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
     assert main(["json", "--max-mb", "1", "-"]) == 2  # (standard input is read to the cap and one byte more)
     assert one_error(capsys).startswith("splatkit: <stdin>: the input is more than the 1 MB splatkit parses at once")
@@ -144,7 +144,8 @@ def test_running_out_of_memory(seed_path, capsys, monkeypatch):
     monkeypatch.setattr(cli, "parse", exhausted)
     assert main(["json", str(seed_path)]) == 2
     assert one_error(capsys) == (f"splatkit: {seed_path}: out of memory parsing 0 MB; for a big console log use "
-                                 "splatkit.scan.scan(path) from Python, which reads it in chunks")
+                                 "'splatkit scan FILE' (or splatkit.scan.scan(path) from Python), which reads it in "
+                                 "chunks")
 
 
 def test_a_bad_size_is_a_usage_error(capsys):

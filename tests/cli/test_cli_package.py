@@ -24,7 +24,7 @@ RST = re.compile(r"``|:(?:func|class|meth|mod|data|attr|exc|ref|doc):|^\.\. \w+:
 
 
 def test_the_commands():
-    assert COMMANDS == ["check-order", "explain", "graph", "json", "lab", "report", "show", "sim", "trim",
+    assert COMMANDS == ["check-order", "explain", "graph", "json", "lab", "report", "scan", "show", "sim", "trim",
                         "workshop"]
 
 

@@ -1,0 +1,259 @@
+"""The corpus scan's benchmark: ``splatkit scan`` on 1 and 2 workers beside ``grep -c``.
+
+Run from the repository: ``.venv/bin/python benchmarks/scan_corpus.py`` (``--quick`` for a
+smoke run; ``--logs`` and ``--mb-per-log`` set the corpus size). It writes a corpus of console
+logs (default 2,000 logs of 1 MB: 2 GB) into a temporary directory, each one console noise
+with 0 to 3 reports of the shared syzkaller corpus put in, then in the same run:
+
+- ``grep -rcE`` for the lockdep banner lines over the same files (one process, the baseline:
+  what reading the bytes costs);
+- ``splatkit scan --format json --workers N`` for N = 1 and 2 (Dask's local process
+  scheduler), each as its own process, started by a small parent: wall time, throughput, the
+  throughput per worker, the speed-up from 1 to 2 workers (goal: >= 1.8x), and memory two
+  ways: the client process's own peak (``VmHWM``, read by the client itself as it exits: goal
+  < 300 MB) and the largest process of the tree (``RUSAGE_CHILDREN`` of the small parent,
+  which counts the worker processes too);
+- the engine: how much of the wall time a task was out to each of 2 workers;
+- the reduction: what merging partials costs (``merge_parts`` of 8 copies of the final
+  partial of a sample of the corpus, the worst a merge task of this corpus can meet), and
+  how big a partial is when it is sent (pickled);
+
+and checks that 1 and 2 workers give the same groups. The figures go to
+``benchmarks/results/scan_corpus.txt``; the generated corpus is removed afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+RESULTS = REPO / "benchmarks" / "results" / "scan_corpus.txt"
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))
+
+from conftest import CORPUS, read_log  # noqa: E402
+from corpus_gen import NOISE, RARE, RARE_EVERY  # noqa: E402
+
+#: grep's view of a banner line: the banner texts of the kinds, as one extended regex.
+GREP_BANNERS = ("possible circular locking|possible recursive locking|inconsistent lock state|"
+                "lock inversion dependency|-unsafe lock order detected|bad unlock balance|held lock freed|"
+                "still has locks held|returning to user space!|suspicious RCU usage|Invalid wait context|"
+                "Nested lock was not taken|non-static key")
+
+#: The client, run by the small parent: splatkit's command line, then its own peak RSS.
+CLIENT = """\
+import sys
+from splatkit.cli import main
+status = main(sys.argv[2:])
+with open("/proc/self/status") as f:
+    hwm = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+with open(sys.argv[1], "w") as f:
+    f.write(str(hwm))
+sys.exit(status)
+"""
+#: The small parent: runs a command, then writes its wall time, the CPU time of its tree, the
+#: largest RSS of its tree, and the CPU time the whole machine spent meanwhile (/proc/stat).
+PARENT = """\
+import json, os, resource, subprocess, sys, time
+def busy():
+    with open("/proc/stat") as f:
+        ticks = [int(x) for x in f.readline().split()[1:]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+t0, b0 = time.perf_counter(), busy()
+with open(sys.argv[2], "wb") as out:
+    status = subprocess.run(sys.argv[3:], stdout=out).returncode
+seconds, machine = time.perf_counter() - t0, busy() - b0
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+with open(sys.argv[1], "w") as f:
+    json.dump({"status": status, "seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime,
+               "machine_cpu": machine, "maxrss_kb": usage.ru_maxrss}, f)
+"""
+
+
+def noise_blocks(rng: random.Random, count: int, size: int) -> list[str]:
+    """``count`` blocks of console noise of about ``size`` bytes each."""
+    blocks = []
+    n = 0
+    for _ in range(count):
+        lines, total = [], 0
+        while total < size:
+            n += 1
+            text = rng.choice(RARE if n % RARE_EVERY == 0 else NOISE).format(n=n)
+            line = f"[{n // 1000:6d}.{n % 1000000:06d}] {text}\n"
+            lines.append(line)
+            total += len(line)
+        blocks.append("".join(lines))
+    return blocks
+
+
+def write_corpus(root: Path, logs: int, log_bytes: int, reports: list[str], seed: int = 1) -> tuple[int, int]:
+    """Write the corpus; returns (bytes, reports put in)."""
+    rng = random.Random(seed)
+    blocks = noise_blocks(rng, 64, 64 << 10)
+    written = put = 0
+    for i in range(logs):
+        parts, size = [], 0
+        inserts = sorted(rng.random() for _ in range(rng.randint(0, 3)))
+        while size < log_bytes:
+            block = rng.choice(blocks)
+            parts.append(block)
+            size += len(block)
+            while inserts and inserts[0] * log_bytes <= size:
+                inserts.pop(0)
+                report = rng.choice(reports)
+                parts.append(report)
+                size += len(report)
+                put += 1
+        path = root / f"host{i % 8}" / f"console-{i:05d}.log"
+        path.parent.mkdir(exist_ok=True)
+        data = "".join(parts).encode()
+        path.write_bytes(data)
+        written += len(data)
+    return written, put
+
+
+def measured(tmp: Path, name: str, command: list[str], client: bool = False) -> dict:
+    """Run ``command`` under the small parent; wall time, tree max RSS, client peak RSS."""
+    stats, out, hwm = tmp / f"{name}.json", tmp / f"{name}.out", tmp / f"{name}.hwm"
+    if client:
+        command = [sys.executable, "-c", CLIENT, str(hwm), *command]
+    subprocess.run([sys.executable, "-c", PARENT, str(stats), str(out), *command], check=True,
+                   env={**os.environ, "PYTHONPATH": str(REPO)})
+    result = json.loads(stats.read_text())
+    result["stdout"] = out.read_text()
+    if client:
+        result["client_kb"] = int(hwm.read_text())
+    return result
+
+
+def bench_reduction(root: Path, sample: int) -> list[str]:
+    """What a merge task costs at this corpus's number of titles and lock classes."""
+    from splatkit.corpus import merge_parts, scan_log
+    from splatkit.corpus.logs import find_logs
+
+    refs, _ = find_logs([str(root)])
+    partial = merge_parts(scan_log(ref) for ref in refs[:sample])
+    entries = len(partial.groups) + len(partial.nodes) + len(partial.edges)
+    best = float("inf")
+    for _ in range(5):
+        t0 = time.perf_counter()
+        merge_parts([partial] * 8)
+        best = min(best, time.perf_counter() - t0)
+    size = len(pickle.dumps(partial))
+    return [f"reduction: the partial of {sample} logs holds {len(partial.groups)} titles, {len(partial.nodes)} lock "
+            f"classes, {len(partial.edges)} dependencies ({entries} entries), {size / 1024:.0f} KB pickled "
+            f"({size / entries:.0f} bytes an entry)",
+            f"  merging 8 of them (one merge task): {best * 1e3:.1f} ms (best of 5) = "
+            f"{best / (8 * entries) * 1e6:.2f} us per entry merged"]
+
+
+def bench_occupancy(root: Path, workers: int = 2) -> list[str]:
+    """Whether the engine keeps its workers fed: the share of the scan's wall time during which
+    it had a task out to each worker (from Dask's callbacks in this process; other programs on
+    the machine slow the tasks down but do not change this)."""
+    from dask.callbacks import Callback
+
+    from splatkit.corpus import scan_corpus
+
+    events: list[tuple[float, int]] = []
+    with Callback(pretask=lambda *a: events.append((time.perf_counter(), 1)),
+                  posttask=lambda *a: events.append((time.perf_counter(), -1))):
+        t0 = time.perf_counter()
+        scan_corpus([str(root)], workers=workers)
+        wall = time.perf_counter() - t0
+    fed, out, last = 0.0, 0, t0
+    for at, step in sorted(events):
+        fed += min(out, workers) * (at - last)
+        out, last = out + step, at
+    tasks = len(events) // 2
+    return [f"engine: {tasks} tasks on {workers} local worker processes; a task was out to each worker "
+            f"{fed / (workers * wall) * 100:.0f}% of the {wall:.1f} s (start-up included)"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--logs", type=int, default=2000, help="logs in the corpus (default 2000)")
+    parser.add_argument("--mb-per-log", type=float, default=1.0, help="size of each log in MB (default 1)")
+    parser.add_argument("--quick", action="store_true", help="100 logs of 0.2 MB, for a smoke run")
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--tmp", type=Path, default=None, help="where to write the corpus (default: the temp dir)")
+    args = parser.parse_args()
+    if args.quick:
+        args.logs, args.mb_per_log = 100, 0.2
+    # The syzkaller corpus: console logs as syzbot keeps them.
+    reports = [read_log(p) for p in sorted((CORPUS / "report").iterdir())] if (CORPUS / "report").is_dir() else []
+    if not reports:
+        sys.exit("benchmarks: the shared corpus is not at ../shared/corpus; set SPLATKIT_SHARED")
+    need = args.logs * args.mb_per_log * 1.1 * (1 << 20)
+    tmp_root = args.tmp or Path(tempfile.gettempdir())
+    free = shutil.disk_usage(tmp_root).free
+    if free < need:
+        sys.exit(f"benchmarks: {need / 1e9:.1f} GB needed in {tmp_root}, {free / 1e9:.1f} GB free; use --tmp or "
+                 "fewer --logs")
+    out = [f"splatkit corpus scan benchmark, {time.strftime('%Y-%m-%d %H:%M')}, python {sys.version.split()[0]}, "
+           f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start", ""]
+    with tempfile.TemporaryDirectory(prefix="splatkit-corpus-", dir=tmp_root) as tmp_name:
+        tmp = Path(tmp_name)
+        root = tmp / "corpus"
+        root.mkdir()
+        t0 = time.perf_counter()
+        total, put = write_corpus(root, args.logs, int(args.mb_per_log * (1 << 20)), reports)
+        mb = total / 1e6
+        out.append(f"corpus: {args.logs} logs, {mb:,.0f} MB ({total / args.logs / 1e6:.2f} MB a log), {put} "
+                   f"syzkaller-corpus logs put in; written in {time.perf_counter() - t0:.0f} s")
+        grep = shutil.which("grep")
+        runs = {}
+        if grep:
+            runs["grep"] = measured(tmp, "grep", [grep, "-rcE", GREP_BANNERS, str(root)])
+        for workers in (1, 2):
+            runs[workers] = measured(tmp, f"scan{workers}", [
+                "scan", "--format", "json", "--workers", str(workers), str(root)], client=True)
+        if grep:
+            again = measured(tmp, "grep2", [grep, "-rcE", GREP_BANNERS, str(root)])
+            runs["grep"] = min(runs["grep"], again, key=lambda r: r["seconds"])
+            lines = sum(int(row.rsplit(":", 1)[1]) for row in runs["grep"]["stdout"].splitlines())
+            g = runs["grep"]
+            out.append(f"grep -rcE banners (one process, best of 2): {lines} banner lines in {g['seconds']:.1f} s "
+                       f"= {mb / g['seconds']:.0f} MB/s")
+        groups = {}
+        for workers in (1, 2):
+            r = runs[workers]
+            groups[workers] = json.loads(r["stdout"]) if r["status"] == 0 else None
+            reports_found = sum(g["count"] for g in groups[workers] or [])
+            out.append(f"splatkit scan --workers {workers}: {reports_found} reports, {len(groups[workers] or [])} "
+                       f"titles in {r['seconds']:.1f} s = {mb / r['seconds']:.1f} MB/s, "
+                       f"{mb / r['seconds'] / workers:.1f} MB/s per worker"
+                       + (f" ({mb / r['seconds'] / (mb / runs['grep']['seconds']) * 100:.1f}% of grep's rate)"
+                          if grep else ""))
+            others = max(r["machine_cpu"] - r["cpu"], 0.0)
+            out.append(f"  CPU: {r['cpu']:.1f} s in all its processes = {mb / r['cpu']:.1f} MB per CPU second; "
+                       f"the {os.cpu_count()} cores were busy {r['machine_cpu'] / (r['seconds'] * os.cpu_count()) * 100:.0f}"
+                       f"% of the time, {others:.0f} CPU s of it for other programs")
+            out.append(f"  peak memory: client process {r['client_kb'] / 1024:.0f} MB (goal: < 300 MB); largest "
+                       f"process of the tree {r['maxrss_kb'] / 1024:.0f} MB")
+        speedup = runs[1]["seconds"] / runs[2]["seconds"]
+        out.append(f"speed-up from 1 to 2 workers: {speedup:.2f}x wall-clock (goal: >= 1.8x); CPU seconds per MB "
+                   f"with 2 workers / with 1: {runs[2]['cpu'] / runs[1]['cpu']:.2f} (1.00: no work added by the "
+                   "second worker)")
+        out.append("1 and 2 workers give the same groups: " + ("yes" if groups[1] == groups[2] else "NO"))
+        out += bench_occupancy(root)
+        out += bench_reduction(root, min(args.logs, 64))
+    text = "\n".join(out) + "\n"
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(text)
+    print(text, end="")
+    print(f"(written to {args.output})")
+
+
+if __name__ == "__main__":
+    main()

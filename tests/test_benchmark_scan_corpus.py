@@ -1,0 +1,25 @@
+"""The corpus benchmark still runs (a quick smoke run: figures are not asserted, but the run
+must find what it put in and agree with itself)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_the_corpus_benchmark_runs_quick(corpus_dir, tmp_path):
+    out = tmp_path / "scan_corpus.txt"
+    result = subprocess.run([sys.executable, str(REPO / "benchmarks" / "scan_corpus.py"), "--quick", "--output",
+                             str(out), "--tmp", str(tmp_path)], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    text = out.read_text()
+    assert "1 and 2 workers give the same groups: yes" in text
+    put = int(re.search(r"(\d+) syzkaller-corpus logs put in", text).group(1))
+    found = [int(n) for n in re.findall(r"splatkit scan --workers \d: (\d+) reports", text)]
+    assert len(found) == 2 and found[0] == found[1] >= put  # (a corpus log may hold more than one report)
+    assert re.search(r"peak memory: client process \d+ MB", text) and "speed-up from 1 to 2 workers" in text
+    assert [p.name for p in tmp_path.iterdir()] == ["scan_corpus.txt"]  # (the corpus is removed)
