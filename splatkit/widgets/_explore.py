@@ -17,9 +17,11 @@ from .. import parse
 from ..graph import LockGraph
 from ..model import Splat
 from ..render.html import chain_edges, default_edge, dependency_stack, stack_caption, table_html
+from ..render.snapshot import snapshot_html
 from ..render.viewmodel import graph_view
 from ..tables import chain_table, frames_table
 from ._graph import LockGraphWidget
+from ._static import StaticFallback
 
 __all__ = ["Explorer", "explore"]
 
@@ -52,7 +54,7 @@ def _chain(splats: tuple[Splat, ...]) -> pd.DataFrame:
         ["splat", *chain_table(splats[0]).columns]]
 
 
-class Explorer(ipywidgets.VBox):
+class Explorer(StaticFallback, ipywidgets.VBox):
     """The lock graph beside the dependency chain, above the stack of the selected dependency.
 
     Click an arrow in the graph (or set :attr:`selected_edge`) and the stack table
@@ -109,6 +111,12 @@ class Explorer(ipywidgets.VBox):
     @selected_edge.setter
     def selected_edge(self, value: str) -> None:
         self.graph.selected_edge = value
+
+    def static_html(self) -> str:
+        """The graph as a picture and the tables as shown, for viewers without widgets."""
+        tables = [("", f'<div class="splatkit-tables">{view.value}</div>') for view in (self.chain_view,
+                                                                                      self.frames_view)]
+        return snapshot_html(self.graph.static_svg, tables, notes=[self.cycle_note])
 
     def _on_select(self, change: traitlets.Bunch) -> None:
         self._show(change["new"])

@@ -8,26 +8,19 @@ writes into the repository, with its settings, workspaces and runtime files ther
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
+from . import servers
+
 pytestmark = pytest.mark.browser
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent.parent / "notebooks"
+NOTEBOOKS = servers.REPO / "notebooks"
 NOTEBOOK = "01-explore-a-splat.ipynb"
 ORDERINGS_NOTEBOOK = "02-compare-orderings.ipynb"
 SRCU_CPUHP = "&kvm->srcu -> cpu_hotplug_lock"
-TIMEOUT_S = 60
 
 #: The notebook is open, its cells are loaded and its kernel is idle.
 _READY_JS = """() => {
@@ -66,48 +59,6 @@ _OUTPUT_HAS_JS = """(text) => [...document.querySelectorAll(".jp-OutputArea-outp
   .some((output) => output.textContent.includes(text))"""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _lab_env(home: Path) -> dict[str, str]:
-    """Environment that keeps JupyterLab's state in ``home`` and silences its news toast
-    (which can cover the canvas)."""
-    settings = home / "settings"
-    (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
-    (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
-        '{"fetchNews": "false", "checkForUpdates": false}')
-    return {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(settings),
-            "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
-            "JUPYTER_RUNTIME_DIR": str(home / "runtime"), "IPYTHONDIR": str(home / "ipython")}
-
-
-def _wait_until_serving(proc: subprocess.Popen, url: str, log: Path) -> None:
-    deadline = time.monotonic() + TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"jupyter lab exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/api/status", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.25)
-    pytest.fail(f"jupyter lab did not answer within {TIMEOUT_S}s:\n{log.read_text()[-3000:]}")
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    """SIGTERM lets the server shut its kernels down; kill its process group if it hangs."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def lab_url(chromium, tmp_path_factory) -> Iterator[str]:
     """Base URL of a JupyterLab serving a temporary copy of ``notebooks/`` (no token)."""
@@ -117,22 +68,11 @@ def lab_url(chromium, tmp_path_factory) -> Iterator[str]:
     home = tmp_path_factory.mktemp("lab")
     root = home / "notebooks"
     shutil.copytree(NOTEBOOKS, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    port = _free_port()
-    log = home / "jupyter.log"
-    command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-               f"--ServerApp.root_dir={root}", "--IdentityProvider.token=", "--ServerApp.password=",
-               "--LabApp.expose_app_in_browser=True"]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        command.append("--allow-root")
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=_lab_env(home),
-                                cwd=root, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
+    server = servers.start("lab", root, home)
     try:
-        _wait_until_serving(proc, url, log)
-        yield url
+        yield server.url
     finally:
-        _stop(proc)
+        server.stop()
 
 
 def _run_all(page, lab_url: str, notebook: str):

@@ -11,6 +11,7 @@ pytest.importorskip("anywidget")
 ipywidgets = pytest.importorskip("ipywidgets")
 traitlets = pytest.importorskip("traitlets")
 
+from conftest import static_pictures  # noqa: E402
 from splatkit.graph import LockGraph  # noqa: E402
 from splatkit.render.html import lock_graph_assets, vis_network_assets  # noqa: E402
 from splatkit.render.viewmodel import graph_view, network_options  # noqa: E402
@@ -103,11 +104,54 @@ def test_explore_refuses_what_it_cannot_show(source, error, message):
 
 
 def test_widget_esm_is_the_shared_lock_graph_js():
-    ours, vis = lock_graph_assets(), vis_network_assets()
     w = LockGraphWidget()
-    assert w._esm == ours.js + "\nexport default splatkitLockGraph.widget;\n"
-    assert w._css.startswith(vis.css) and w._css.endswith(ours.css)
-    assert w._vis_js == vis.js
+    code = [line.strip() for line in lock_graph_assets().js.splitlines()
+            if line.strip() and not line.strip().startswith(("/*", "*", "//"))]
+    assert w._esm.splitlines() == code + ["export default splatkitLockGraph.widget;"]
+    assert ".splatkit-graph" in w._css and ".splatkit-tables th" in w._css and ".splatkit-report" not in w._css
+
+
+def test_widget_state_carries_no_vis_network(explorer):
+    """vis-network is sent on request, once per page: none of it is state a notebook saves."""
+    vis = vis_network_assets()
+    state = json.dumps(explorer.graph.get_state())
+    assert vis.js[:200] not in state and ".vis-network-tooltip" not in state and "vis-tooltip" not in state
+    assert len(state) < 40_000
+
+
+def test_a_view_asking_for_vis_network_gets_it_in_a_custom_message(explorer, monkeypatch):
+    sent = []
+    monkeypatch.setattr(explorer.graph, "send", lambda content, buffers=None: sent.append(content))
+    explorer.graph._handle_custom_msg({"type": "something else"}, [])
+    assert sent == []
+    explorer.graph._handle_custom_msg({"type": "splatkit-need-vis"}, [])
+    vis = vis_network_assets()
+    assert sent == [{"type": "splatkit-vis", "js": vis.js, "css": vis.css}]
+
+
+def test_the_static_picture_is_the_view_model_drawn(explorer):
+    svg = explorer.graph.static_svg
+    assert svg.startswith('<svg class="splatkit-svg"') and svg.endswith("</svg>")
+    for node in explorer.graph.nodes:
+        assert f'data-sk-node="{html.escape(node["id"])}"' in svg
+    for edge in explorer.graph.edges:
+        assert f'data-sk-edge="{html.escape(edge["id"])}"' in svg
+    assert svg.count('stroke="#d62728"') == 4  # the four cycle edges, in red
+    explorer.graph.nodes = explorer.graph.nodes[:1]
+    explorer.graph.edges = []
+    assert explorer.graph.static_svg.count("data-sk-node=") == 1  # follows the traits
+
+
+def test_outputs_carry_the_static_rendering_as_html(explorer):
+    bundle = explorer._repr_mimebundle_()
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == explorer.model_id
+    page = bundle["text/html"]
+    assert static_pictures(page) == [explorer.graph.static_svg]  # an <img>: sanitisers keep it
+    assert "<svg" not in page and "<script" not in page
+    assert "Dependency chain" in page and "set_nx_huge_pages" in page
+    graph_bundle, _metadata = explorer.graph._repr_mimebundle_()  # (anywidget adds metadata)
+    assert "application/vnd.jupyter.widget-view+json" in graph_bundle
+    assert static_pictures(graph_bundle["text/html"]) == [explorer.graph.static_svg]
 
 
 def test_hostile_name_is_escaped_in_the_tables(seed_text):
@@ -120,6 +164,10 @@ def test_hostile_name_is_escaped_in_the_tables(seed_text):
     assert html.escape(HOSTILE) in tables
     explorer.selected_edge = f"cpu_hotplug_lock -> {HOSTILE}"
     assert html.escape(HOSTILE) in explorer.frames_view.value and "<img" not in explorer.frames_view.value
+    page = explorer.static_html()
+    assert "<script" not in page.replace("&lt;/script", "") and html.escape(HOSTILE) in page
+    for static in (explorer.graph.static_svg, *static_pictures(page)):
+        assert HOSTILE not in static and "<img" not in static and html.escape(HOSTILE) in static
 
 
 

@@ -1,0 +1,92 @@
+"""Jupyter servers for the browser tests: JupyterLab or Notebook 7 on a free port, no token,
+its settings, workspaces, runtime and data files in a temporary home, the checked-out
+splatkit first on the kernels' path (so a worktree tests its own code), stopped with its
+kernels at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent.parent
+TIMEOUT_S = 60
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_env(home: Path) -> dict[str, str]:
+    """Environment keeping Jupyter's state in ``home``, JupyterLab's news toast silenced (it can
+    cover the canvas), and this checkout of splatkit importable by the kernels."""
+    settings = home / "settings"
+    (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True, exist_ok=True)
+    (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
+        '{"fetchNews": "false", "checkForUpdates": false}')
+    path = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)
+    return {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(settings),
+            "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"), "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+            "JUPYTER_DATA_DIR": str(home / "data"), "IPYTHONDIR": str(home / "ipython"), "PYTHONPATH": path}
+
+
+@dataclass
+class Server:
+    """A running server: its base URL, the folder it serves, its process and log."""
+
+    app: str
+    url: str
+    root: Path
+    home: Path
+    proc: subprocess.Popen
+    log: Path
+
+    def stop(self) -> None:
+        """SIGTERM lets the server shut its kernels down; kill its process group if it hangs."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+
+
+def start(app: str, root: Path, home: Path, extra: Sequence[str] = ()) -> Server:
+    """Start ``jupyter lab`` or ``jupyter notebook`` (``app``) serving ``root``; wait until it answers."""
+    port = free_port()
+    log = home / f"{app}.log"
+    command = [sys.executable, "-m", "jupyter", app, "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+               f"--ServerApp.root_dir={root}", "--IdentityProvider.token=", "--ServerApp.password=",
+               "--LabApp.expose_app_in_browser=True", *extra]
+    if app == "notebook":
+        command[command.index("--LabApp.expose_app_in_browser=True")] = "--JupyterNotebookApp.expose_app_in_browser=True"
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=server_env(home), cwd=root,
+                                start_new_session=True)
+    server = Server(app, f"http://127.0.0.1:{port}", root, home, proc, log)
+    deadline = time.monotonic() + TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"jupyter {app} exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{server.url}/api/status", timeout=2):
+                return server
+        except OSError:
+            time.sleep(0.25)
+    server.stop()
+    pytest.fail(f"jupyter {app} did not answer within {TIMEOUT_S}s:\n{log.read_text()[-3000:]}")
