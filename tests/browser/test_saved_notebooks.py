@@ -78,13 +78,6 @@ def kernelless(request, chromium, saved, tmp_path_factory) -> Iterator[servers.S
         server.stop()
 
 
-def _own_errors(watched, server: servers.Server) -> list[str]:
-    """The page's uncaught errors, less the one Notebook 7 raises by itself when no kernel spec
-    exists at all (it happens on a notebook of one ``1+1`` cell too)."""
-    known = "Cannot read properties of undefined (reading 'schema')"
-    return [e for e in watched.errors if not (server.app == "notebook" and e == known)]
-
-
 def _open_without_kernel(page, server: servers.Server, name: str) -> None:
     app = "lab/tree" if server.app == "lab" else "notebooks"
     page.goto(f"{server.url}/{app}/{name}?reset")
@@ -111,7 +104,7 @@ def test_explorer_output_shows_its_static_rendering_without_a_kernel(kernelless,
     assert "Dependency chain" in text and "set_nx_huge_pages" in text and "&kvm->slots_lock" in text
     assert "Error displaying widget" not in page.content()
     output.screenshot(path=str(tmp_path / f"static-{kernelless.app}-{theme.split()[-1]}.png"))
-    assert _own_errors(watched_page, kernelless) == [] and watched_page.dialogs == []
+    assert servers.page_errors(watched_page, kernelless) == [] and watched_page.dialogs == []
     assert [u for u in watched_page.requests if u.startswith(("http:", "https:"))
             and not u.startswith(kernelless.url)] == []
 
@@ -127,7 +120,7 @@ def test_orderings_output_shows_three_pictures_without_a_kernel(kernelless, watc
     assert max(tops) - min(tops) < 60  # side by side, not wrapped under each other
     page.locator(".jp-OutputArea-output:has(img.sk-static-img)").screenshot(
         path=str(tmp_path / f"orderings-static-{kernelless.app}.png"))
-    assert _own_errors(watched_page, kernelless) == []
+    assert servers.page_errors(watched_page, kernelless) == []
 
 
 @pytest.fixture(scope="module")

@@ -179,6 +179,33 @@ const splatkitLockGraph = (() => {
   }
 
   /**
+   * The canvas colours of the page's theme: JupyterLab's CSS variables as seen from `el`
+   * (light and dark themes, Notebook 7, Voila), light defaults elsewhere. A canvas cannot use
+   * CSS variables, so the labels on arrows get the resolved text colour and a halo of the
+   * background colour; lock class boxes keep their light fills and dark text in every theme.
+   */
+  function themeOptions(el) {
+    const css = getComputedStyle(el);
+    const pick = (name, fallback) => css.getPropertyValue(name).trim() || fallback;
+    return {
+      edges: { font: { color: pick("--jp-ui-font-color1", "#1f2328"), strokeColor: pick("--jp-layout-color0", "#ffffff") } },
+      nodes: { font: { color: "#1f2328" } },
+    };
+  }
+
+  /** `options` with the theme's colours (themeOptions) merged in. */
+  function themed(options, el) {
+    const theme = themeOptions(el);
+    const edges = options.edges || {};
+    const nodes = options.nodes || {};
+    return {
+      ...options,
+      edges: { ...edges, font: { ...(edges.font || {}), ...theme.edges.font } },
+      nodes: { ...nodes, font: { ...(nodes.font || {}), ...theme.nodes.font } },
+    };
+  }
+
+  /**
    * anywidget render(): the static picture at once, then the live drawing once vis-network
    * is there (it replaces the picture); the selection is synced both ways.
    */
@@ -197,7 +224,10 @@ const splatkitLockGraph = (() => {
       else div.replaceChildren(staticPicture(model.get("static_svg")));
     };
     const onSelection = () => graph && graph.select(model.get("selected_edge"), model.get("selected_node"));
-    const onOptions = () => graph && graph.network.setOptions(model.get("options"));
+    const onOptions = () => graph && graph.network.setOptions(themed(model.get("options"), div));
+    // JupyterLab switches themes by changing attributes of <body>: follow it.
+    const themeWatch = new MutationObserver(onOptions);
+    themeWatch.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-name", "data-jp-theme-light"] });
     const onHeight = () => {
       div.style.height = model.get("height");
     };
@@ -217,7 +247,7 @@ const splatkitLockGraph = (() => {
           vis,
           div,
           { nodes: model.get("nodes"), edges: model.get("edges") },
-          model.get("options"),
+          themed(model.get("options"), div),
           (sel) => {
             model.set("selected_edge", sel.edge);
             model.set("selected_node", sel.node);
@@ -234,6 +264,7 @@ const splatkitLockGraph = (() => {
 
     return () => {
       disposed = true;
+      themeWatch.disconnect();
       for (const [events, handler] of handlers) model.off(events, handler);
       if (graph) graph.network.destroy();
     };
