@@ -53,7 +53,7 @@ div.splatkit-static.splatkit-static table tr.sk-selected td { background: color-
   transparent); }
 div.splatkit-static.splatkit-static table tr.sk-blamed td { background: color-mix(in srgb, var(--jp-error-color0, #d32f2f) 14%,
   transparent); }
-div.splatkit-static .sk-dim { color: var(--jp-ui-font-color2, #59636e); }
+div.splatkit-static.splatkit-static table tr.sk-dim td { color: var(--jp-ui-font-color2, #59636e); }
 """
 
 

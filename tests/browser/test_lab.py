@@ -104,6 +104,25 @@ def test_clicking_an_edge_in_lab_updates_python(lab_url, watched_page, click_edg
     assert [u for u in watched_page.requests if u.startswith(("http:", "https:")) and not u.startswith(lab_url)] == []
 
 
+def test_the_internals_toggle_shows_lockdep_frames(lab_url, watched_page, tmp_path):
+    """Stacks start at the code; one click on the toggle shows lockdep's and the locking API's
+    frames, greyed, in the page and in Python; the frame syzbot blames stays marked."""
+    page = _run_all(watched_page.page, lab_url, NOTEBOOK)
+    page.wait_for_selector(".splatkit-graph[data-sk-state=live] canvas")
+    stack = page.locator(".splatkit-tables:has(h4:text('Stack of the selected dependency'))")
+    stack.scroll_into_view_if_needed()
+    assert stack.locator("tr.sk-blamed td").first.text_content() == "set_nx_huge_pages"
+    assert "__lock_acquire" not in stack.text_content() and "3 frames hidden" in stack.text_content()
+    page.locator(".splatkit-internals input[type=checkbox]").click()
+    page.wait_for_function("() => [...document.querySelectorAll('.splatkit-tables tr.sk-dim td:first-child')]"
+                           ".map((td) => td.textContent).join(',') === '__lock_acquire,lock_acquire,__mutex_lock'")
+    page.evaluate(_RUN_NEW_CELL_JS, "print('INTERNALS=%s %d %s' % (explorer.show_internals, len(explorer.frames),"
+                                    " explorer.frames['role'].iloc[0]))")
+    page.wait_for_function(_OUTPUT_HAS_JS, arg="INTERNALS=True 14 lockdep")
+    stack.screenshot(path=str(tmp_path / "stack-internals.png"))
+    assert watched_page.errors == []
+
+
 def test_clicking_an_edge_in_an_ordering_column_updates_python(lab_url, watched_page, click_edge):
     page = _run_all(watched_page.page, lab_url, ORDERINGS_NOTEBOOK)
     # The widget is the last cell of a long notebook: bring it into view (Lab renders cells lazily).

@@ -32,9 +32,8 @@ def test_explore_text_builds_an_explorer(explorer, seed_splat):
     assert isinstance(explorer, ipywidgets.VBox)
     assert explorer.splat == seed_splat and explorer.splats == (seed_splat,)
     assert isinstance(explorer.graph, LockGraphWidget)
-    assert explorer.graph in explorer.children[0].children  # beside the chain table
-    assert explorer.chain_view in explorer.children[0].children
-    assert explorer.children[1] is explorer.frames_view  # the stack below
+    # The graph across the width, the chain below it, the internals toggle, the stack.
+    assert explorer.children == (explorer.graph, explorer.chain_view, explorer.internals, explorer.frames_view)
 
 
 def test_graph_traits_are_the_view_model(explorer, seed_splat):
@@ -47,15 +46,45 @@ def test_graph_traits_are_the_view_model(explorer, seed_splat):
 
 def test_first_selection_is_the_new_dependency(explorer):
     assert explorer.selected_edge == NEW
-    assert len(explorer.frames) == 14
-    assert explorer.frames["function"].tolist()[4] == "set_nx_huge_pages"
+    # Chain entry #0's stack has 14 frames; lockdep's two and __mutex_lock are hidden, the
+    # call that takes the lock stays, marked with how, and the function syzbot blames is marked.
+    assert explorer.frames["function"].tolist()[:3] == ["mutex_lock_nested", "set_nx_huge_pages", "param_attr_store"]
+    assert len(explorer.frames) == 11 and explorer.frames.attrs["hidden"] == {"lockdep": 2, "locking": 1}
+    assert explorer.frames["note"].tolist()[:2] == ["takes it: mutex for write", "syzbot blames it"]
+    assert explorer.frames["module"].tolist()[1] == "kvm"
+    shown = explorer.frames_view.value
+    assert "__lock_acquire" not in shown and "3 frames hidden: 2 of lockdep, 1 of the locking API." in shown
+    assert '<tr class="sk-blamed"><td>set_nx_huge_pages</td><td>+0x179/0x1e0</td><td>kvm</td>' in shown
+
+
+def test_the_toggle_shows_the_internals_greyed(explorer):
+    assert explorer.internals.value is False and explorer.show_internals is False
+    explorer.internals.value = True  # what a click on the checkbox does
+    assert explorer.show_internals is True
+    assert explorer.frames["function"].tolist()[:5] == [
+        "__lock_acquire", "lock_acquire", "__mutex_lock", "mutex_lock_nested", "set_nx_huge_pages"]
+    assert explorer.frames["role"].tolist()[:5] == ["lockdep", "lockdep", "locking", "takes it", "code"]
+    assert explorer.frames_view.value.count('<tr class="sk-dim">') == 3 and "hidden" not in explorer.frames_view.value
+    explorer.show_internals = False
+    assert explorer.internals.value is False and len(explorer.frames) == 11
+
+
+def test_tables_hold_no_missing_value_markers(explorer):
+    for edge in explorer.graph.edges:
+        explorer.selected_edge = edge["id"]
+        for table in (explorer.chain, explorer.frames):
+            assert not table.isna().any().any()
+            assert not table.map(lambda v: v is None or str(v) in ("nan", "None", "NaN", "<NA>")).any().any()
+        for view in (explorer.chain_view, explorer.frames_view):
+            assert not any(f"<td>{marker}</td>" in view.value for marker in ("None", "nan", "NaN", "<NA>"))
 
 
 def test_selecting_an_edge_switches_the_frames(explorer):
     explorer.graph.selected_edge = SRCU_CPUHP  # what a click in the browser does
     assert explorer.selected_edge == SRCU_CPUHP
-    assert len(explorer.frames) == 13
-    assert explorer.frames["function"].iloc[0] == "cpus_read_lock"
+    # The percpu-rwsem taken for read, the static-key call the code made, then the code.
+    assert explorer.frames["function"].tolist()[:3] == ["cpus_read_lock", "static_key_slow_inc", "kvm_lapic_set_base"]
+    assert explorer.frames["note"].iloc[0] == "takes it: percpu-rwsem for read"
     shown = explorer.frames_view.value
     assert "&amp;kvm-&gt;srcu \u2192 cpu_hotplug_lock" in shown and "kvm_lapic_set_base" in shown
     assert '<tr data-sk-edge="&amp;kvm-&gt;srcu -&gt; cpu_hotplug_lock" class="sk-selected">' in (
@@ -65,7 +94,7 @@ def test_selecting_an_edge_switches_the_frames(explorer):
 def test_selected_edge_property_sets_the_trait(explorer):
     explorer.selected_edge = "cpu_hotplug_lock -> kvm_lock"
     assert explorer.graph.selected_edge == "cpu_hotplug_lock -> kvm_lock"
-    assert explorer.frames["function"].tolist()[:3] == ["__mutex_lock", "mutex_lock_nested", "kvm_dev_ioctl"]
+    assert explorer.frames["function"].tolist()[:2] == ["mutex_lock_nested", "kvm_dev_ioctl"]
 
 
 def test_held_order_edge_has_no_stack(explorer):
@@ -176,11 +205,29 @@ def test_explore_a_dense_held_lock_list_says_what_the_drawing_left_out():
 
     explorer = explore(dense_held_locks_report())
     assert explorer.cycle_note.startswith("the lock graph has more than 100 dependency cycles")
-    (note, drawing, stacks) = explorer.children
+    (note, *rest) = explorer.children
     assert isinstance(note, ipywidgets.Label) and note.value == explorer.cycle_note
-    assert drawing.children == (explorer.graph, explorer.chain_view) and stacks is explorer.frames_view
+    assert rest == [explorer.graph, explorer.chain_view, explorer.internals, explorer.frames_view]
     assert len([n for n in explorer.graph.nodes if n["cycle"]]) >= 1
 
 
 def test_explore_the_seed_leaves_nothing_out(explorer):
     assert explorer.cycle_note == ""
+
+
+def test_a_decoded_stack_shows_file_and_line(seed_text):
+    """A trace decoded as syzbot and decode_stacktrace.sh print it: ``file:line`` after the
+    frame, and the inlined callers marked ``[inline]``."""
+    decoded = seed_text.replace(
+        "] set_nx_huge_pages+0x179/0x1e0 [kvm]\n",
+        "] kvm_mmu_zap_all_fast arch/x86/kvm/mmu/mmu.c:6315 [inline]\n"
+        "[48419.504521] set_nx_huge_pages+0x179/0x1e0 [kvm] arch/x86/kvm/mmu/mmu.c:7044\n", 1)
+    explorer = explore(decoded)
+    assert explorer.splat.notes == ()
+    rows = explorer.frames.set_index("function")
+    assert rows.loc["kvm_mmu_zap_all_fast", "file:line"] == "arch/x86/kvm/mmu/mmu.c:6315 [inline]"
+    assert rows.loc["set_nx_huge_pages", "file:line"] == "arch/x86/kvm/mmu/mmu.c:7044"
+    assert rows.loc["set_nx_huge_pages", "module"] == "kvm"
+    assert "<th>file:line</th>" in explorer.frames_view.value
+    # Not decoded: the column is left out rather than shown empty.
+    assert "file:line" not in explore(seed_text).frames_view.value
