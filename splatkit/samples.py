@@ -10,7 +10,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["ORDERINGS", "SEED", "data_path", "ordering_names", "ordering_text", "program_names", "program_path",
+__all__ = ["ORDERINGS", "SEED", "data_path", "notebook_paths", "ordering_names", "ordering_text", "program_names", "program_path",
            "program_text", "sample_names", "sample_path", "sample_text"]
 
 #: The seed case: a 2024 KVM splat with a 4-lock cycle (kvm_lock, &kvm->slots_lock,
@@ -28,6 +28,21 @@ def _data_dir(kind: str) -> Path:
     except ModuleNotFoundError:  # editable installs: data/ is beside the package
         path = Path(__file__).resolve().parent.parent / "data" / kind
     return path
+
+
+def notebook_paths() -> list[Path]:
+    """The notebooks installed with splatkit (the repository's ``notebooks/``, installed as the
+    package ``splatkit._notebooks``), sorted by name; ``splatkit lab`` copies them to work in.
+
+    >>> [p.name for p in notebook_paths()][:2]
+    ['01-explore-a-splat.ipynb', '02-compare-orderings.ipynb']
+    """
+    try:
+        # (A namespace package: iterate it, its str() is no path.)
+        found = [Path(str(item)) for item in resources.files("splatkit._notebooks").iterdir()]
+    except ModuleNotFoundError:  # editable installs: notebooks/ is beside the package
+        found = list((Path(__file__).resolve().parent.parent / "notebooks").iterdir())
+    return sorted((p for p in found if p.suffix == ".ipynb"), key=lambda p: p.name)
 
 
 def _splats_dir() -> Path:
