@@ -19,6 +19,7 @@ from .. import parse
 from ..graph import LockGraph
 from ..model import Splat
 from ..render.html import chain_edges, default_edge, dependency_stack, stack_caption, stack_html, table_html
+from ..render.lock_class import lock_class_html, lock_class_view
 from ..render.snapshot import snapshot_html
 from ..render.viewmodel import graph_view
 from ..stacks import blamed_function
@@ -93,6 +94,12 @@ class Explorer(StaticFallback, ipywidgets.VBox):
         The toggle bound to :attr:`show_internals`.
     chain_view, frames_view : ipywidgets.HTML
         The chain table (the selected dependency's row marked) and the stack table, as shown.
+    lock_class : dict
+        What the reports say about the lock class clicked last
+        (:func:`splatkit.render.lock_class.lock_class_view`); empty before any click.
+    lock_view : ipywidgets.HTML
+        That lock class's panel: name parts, usage per irq state, wait type, dependencies in
+        and out with the function that made each, held-lock entries naming it.
     cycle_note : str
         What the drawing could not show (the lock graph has more cycles than a bounded
         search looked at), shown above it; empty when nothing was left out.
@@ -116,17 +123,22 @@ class Explorer(StaticFallback, ipywidgets.VBox):
         self.frames_view = ipywidgets.HTML(layout=ipywidgets.Layout(width="100%", overflow="auto"))
         for table in (self.chain_view, self.frames_view):
             table.add_class("splatkit-tables")
+        self.lock_class: dict = {}
+        self.lock_view = ipywidgets.HTML(layout=ipywidgets.Layout(width="100%", overflow="auto"))
+        self.lock_view.add_class("splatkit-tables")
         self.internals = ipywidgets.Checkbox(value=False, description=INTERNALS_LABEL, indent=False,
                                              layout=ipywidgets.Layout(width="auto"))
         self.internals.add_class("splatkit-internals")
         traitlets.link((self.internals, "value"), (self, "show_internals"))
         self.graph.observe(self._on_select, names="selected_edge")
+        self.graph.observe(lambda change: self._show_lock(change["new"]), names="selected_node")
+        self._show_lock("")
         self.observe(lambda _change: self._show(self.graph.selected_edge), names="show_internals")
         self._show(self.graph.selected_edge)
         self.cycle_note = view["cycle_note"]
         # A Label puts its value in the page as text (textContent): no escaping needed.
         notes = [ipywidgets.Label(self.cycle_note)] if self.cycle_note else []
-        self.children = [*notes, self.graph, self.chain_view, self.internals, self.frames_view]
+        self.children = [*notes, self.graph, self.lock_view, self.chain_view, self.internals, self.frames_view]
 
     @property
     def selected_edge(self) -> str:
@@ -142,6 +154,19 @@ class Explorer(StaticFallback, ipywidgets.VBox):
         tables = [("", f'<div class="splatkit-tables">{view.value}</div>') for view in (self.chain_view,
                                                                                       self.frames_view)]
         return snapshot_html(self.graph.static_svg, tables, notes=[self.cycle_note])
+
+    def select_lock(self, name: str) -> None:
+        """Show lock class ``name``'s panel, as a click on its box does."""
+        self.graph.selected_node = name
+
+    def _show_lock(self, name: str) -> None:
+        if not name:
+            self.lock_class = {}
+            self.lock_view.value = ('<p class="sk-note">Click a lock class (a box) to see its usage, wait type, '
+                                    "dependencies and the held-lock entries that name it.</p>")
+            return
+        self.lock_class = lock_class_view(self.splats, self.lock_graph, name)
+        self.lock_view.value = lock_class_html(self.lock_class)
 
     def _on_select(self, change: traitlets.Bunch) -> None:
         self._show(change["new"])

@@ -123,6 +123,37 @@ def test_the_internals_toggle_shows_lockdep_frames(lab_url, watched_page, tmp_pa
     assert watched_page.errors == []
 
 
+#: Page coordinates of the centre of node `id` of the first lock graph.
+_NODE_POINT_JS = """(id) => {
+  const div = document.querySelector(".splatkit-graph"), net = div.splatkitNetwork, r = div.getBoundingClientRect();
+  const dom = net.canvasToDOM(net.getPositions([id])[id]);
+  return {x: r.left + dom.x, y: r.top + dom.y};
+}"""
+
+
+def test_clicking_a_lock_class_shows_its_panel(lab_url, watched_page, tmp_path):
+    page = _run_all(watched_page.page, lab_url, NOTEBOOK)
+    page.wait_for_selector(".splatkit-graph[data-sk-state=live] canvas")
+    page.locator(".splatkit-graph").first.scroll_into_view_if_needed()
+    # A click that activates the cell can scroll the notebook under the pointer: click again
+    # (at the node's new place) until the drawing has selected it.
+    for _attempt in range(3):
+        page.wait_for_timeout(400)
+        point = page.evaluate(_NODE_POINT_JS, "kvm_lock")
+        page.mouse.click(point["x"], point["y"])
+        if page.evaluate("document.querySelector('.splatkit-graph').splatkitNetwork.getSelectedNodes()") == ["kvm_lock"]:
+            break
+    page.wait_for_function("() => [...document.querySelectorAll('.sk-lock-class h4')]"
+                           ".some((h) => h.textContent === 'Lock class kvm_lock')")
+    panel = page.locator(".sk-lock-class")
+    assert "irq-unsafe" in panel.text_content() and "set_nx_huge_pages" in panel.text_content()
+    page.evaluate(_RUN_NEW_CELL_JS, "print('LOCK=' + explorer.lock_class['name'], explorer.graph.selected_node)")
+    page.wait_for_function(_OUTPUT_HAS_JS, arg="LOCK=kvm_lock kvm_lock")
+    panel.scroll_into_view_if_needed()
+    panel.screenshot(path=str(tmp_path / "lock-class.png"))
+    assert watched_page.errors == []
+
+
 def test_clicking_an_edge_in_an_ordering_column_updates_python(lab_url, watched_page, click_edge):
     page = _run_all(watched_page.page, lab_url, ORDERINGS_NOTEBOOK)
     # The widget is the last cell of a long notebook: bring it into view (Lab renders cells lazily).

@@ -32,8 +32,9 @@ def test_explore_text_builds_an_explorer(explorer, seed_splat):
     assert isinstance(explorer, ipywidgets.VBox)
     assert explorer.splat == seed_splat and explorer.splats == (seed_splat,)
     assert isinstance(explorer.graph, LockGraphWidget)
-    # The graph across the width, the chain below it, the internals toggle, the stack.
-    assert explorer.children == (explorer.graph, explorer.chain_view, explorer.internals, explorer.frames_view)
+    # The graph across the width, the clicked lock class, the chain, the internals toggle, the stack.
+    assert explorer.children == (explorer.graph, explorer.lock_view, explorer.chain_view, explorer.internals,
+                                 explorer.frames_view)
 
 
 def test_graph_traits_are_the_view_model(explorer, seed_splat):
@@ -207,7 +208,7 @@ def test_explore_a_dense_held_lock_list_says_what_the_drawing_left_out():
     assert explorer.cycle_note.startswith("the lock graph has more than 100 dependency cycles")
     (note, *rest) = explorer.children
     assert isinstance(note, ipywidgets.Label) and note.value == explorer.cycle_note
-    assert rest == [explorer.graph, explorer.chain_view, explorer.internals, explorer.frames_view]
+    assert rest == [explorer.graph, explorer.lock_view, explorer.chain_view, explorer.internals, explorer.frames_view]
     assert len([n for n in explorer.graph.nodes if n["cycle"]]) >= 1
 
 
@@ -231,3 +232,33 @@ def test_a_decoded_stack_shows_file_and_line(seed_text):
     assert "<th>file:line</th>" in explorer.frames_view.value
     # Not decoded: the column is left out rather than shown empty.
     assert "file:line" not in explore(seed_text).frames_view.value
+
+
+def test_clicking_a_lock_class_shows_its_panel(explorer):
+    assert explorer.lock_class == {} and "Click a lock class" in explorer.lock_view.value
+    explorer.graph.selected_node = "kvm_lock"  # what a click on its box does
+    view = explorer.lock_class
+    assert view["name"] == "kvm_lock" and view["taken"] == ["mutex for write"]
+    # {+.+.} in a 4.14+ report: irq-unsafe for write in both irq states, never read.
+    assert [(u["state"], u["access"], u["meaning"]) for u in view["usage"]] == [
+        ("HARDIRQ", "W", "irq-unsafe"), ("HARDIRQ", "R", "unused"), ("SOFTIRQ", "W", "irq-unsafe"),
+        ("SOFTIRQ", "R", "unused")]
+    assert view["wait"].startswith("3:3: LD_WAIT_SLEEP:LD_WAIT_SLEEP, or LD_WAIT_CONFIG")
+    assert [(d["lock"], d["function"]) for d in view["in"]] == [("&mod->param_lock", ""),
+                                                               ("cpu_hotplug_lock", "kvm_dev_ioctl")]
+    assert [(d["lock"], d["function"]) for d in view["out"]] == [("&kvm->slots_lock", "set_nx_huge_pages")]
+    assert view["held"] == [{"report": "0", "task": "tee/27085", "entry": "4",
+                             "at": "set_nx_huge_pages+0x14a/0x1e0 [kvm]"}]
+    panel = explorer.lock_view.value
+    assert "Lock class <code>kvm_lock</code>" in panel and "irq-unsafe" in panel and "tee/27085" in panel
+    explorer.select_lock("kn->active#257")
+    assert ("#257", "key version: the 257th class lockdep registered under this name") in explorer.lock_class["parts"]
+    assert "None: nothing was taken while it was held." not in explorer.lock_view.value  # it has one out
+    explorer.select_lock("sb_writers#4")
+    assert "None: nothing was held when it was taken." in explorer.lock_view.value  # a sentence, no empty table
+
+
+def test_the_lock_panel_escapes_names(seed_text):
+    explorer = explore(seed_text.replace("kvm_lock", HOSTILE))
+    explorer.select_lock(HOSTILE)
+    assert HOSTILE not in explorer.lock_view.value and html.escape(HOSTILE) in explorer.lock_view.value
