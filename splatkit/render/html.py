@@ -38,7 +38,7 @@ from ..stacks import HIDDEN_ROLES, blamed_function
 from ..tables import chain_table, held_locks_table, stack_table
 from ..analysis.explain import Bullets, Code, Explanation, Paragraph, Preformatted, Scenario
 from ..analysis.explain import explain as explain_data
-from .viewmodel import edge_id, graph_view, network_options
+from .viewmodel import edge_id, graph_view, legend, network_options
 
 __all__ = [
     "Assets",
@@ -48,6 +48,7 @@ __all__ = [
     "explanation_fragment",
     "explanation_html",
     "hidden_summary",
+    "legend_html",
     "lock_graph_assets",
     "report_html",
     "stack_caption",
@@ -385,7 +386,7 @@ def _graph_pane(view: dict[str, Any]) -> str:
     if not view["nodes"]:
         return _note("Nothing to draw: this report prints no dependency chain and no held locks.")
     note = view.get("cycle_note")
-    return (f'<div id="sk-graph" class="splatkit-graph"></div>{_LEGEND}'
+    return (f'<div id="sk-graph" class="splatkit-graph"></div>{legend_html(view)}'
             + (_note(f"{note[0].upper()}{note[1:]}; the cycle drawn in red is the shortest of those found.")
                if note else ""))
 
@@ -394,15 +395,19 @@ def _raw_lines(splat: Splat) -> str:
     return "\n".join(f'<span class="sk-ln">{line.no}</span>{_text(line.raw)}' for line in splat.lines)
 
 
-_LEGEND = (
-    '<ul class="sk-legend">'
-    '<li><span class="sk-swatch"></span>the deadlock cycle</li>'
-    '<li><span class="sk-swatch sk-plain"></span>other dependency</li>'
-    '<li><span class="sk-swatch sk-held"></span>order of held locks (no stack)</li>'
-    "</ul>"
-    '<p class="sk-hint">An arrow A \u2192 B means B was acquired while A was held; its label is the '
-    "function that did it. Click an arrow, or a chain row, to see its stack.</p>"
-)
+def legend_html(view: dict[str, Any], *, lock_panel: bool = False) -> str:
+    """The legend of what the drawing shows (:func:`splatkit.render.viewmodel.legend`), and how to
+    read an arrow. Swatches are styled inline: the legend reads the same in the report, the
+    notebook widget and a sanitised static output. ``lock_panel``: the view shows a lock class
+    when its box is clicked (the notebook explorer), and the hint says so."""
+    items = "".join(
+        f'<li><span class="sk-swatch" style="display: inline-block; width: 22px; height: 0; margin-right: 6px; '
+        f'vertical-align: middle; border-top: {e["width"]}px {"dashed" if e["dashed"] else "solid"} {e["color"]}">'
+        f"</span>{_text(e['label'])}</li>" for e in legend(view))
+    return (f'<ul class="sk-legend">{items}</ul>'
+            '<p class="sk-hint">An arrow A \u2192 B means B was acquired while A was held; its label is the '
+            "function that did it. Click an arrow, or a chain row, to see its stack"
+            + ("; click a lock class for what the reports say about it." if lock_panel else ".") + "</p>")
 
 
 def _body(splat: Splat, source: str | None, graph: LockGraph, view: dict[str, Any], selected: str) -> str:

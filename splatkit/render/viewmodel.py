@@ -16,7 +16,7 @@ from ..analysis.acquisitions import establishing_frame
 from ..graph import LockGraph
 from .layout import positions
 
-__all__ = ["ROUNDNESS", "VIEW_CYCLE_LIMIT", "changed_edges", "edge_id", "graph_view", "network_options"]
+__all__ = ["ROUNDNESS", "VIEW_CYCLE_LIMIT", "legend", "changed_edges", "edge_id", "graph_view", "network_options"]
 
 #: A drawing highlights one cycle, the shortest among the first this many a search finds:
 #: enough to pick a short one, and it bounds the time a dense graph can take.
@@ -132,6 +132,29 @@ def graph_view(graph: LockGraph, *, cycle: tuple[str, ...] | None = None,
             "evidence": evidence,
         })
     return {"nodes": nodes, "edges": edges, "cycle": list(cycle), "cycle_note": note}
+
+
+def legend(view: dict[str, Any]) -> list[dict[str, Any]]:
+    """The legend of a drawing: one entry per kind of arrow it draws, and no other (a report
+    without a cycle gets no "cycle" entry). Each entry: ``kind``, ``label``, ``color``, ``width``,
+    ``dashed``.
+
+    >>> [e["kind"] for e in legend(graph_view(LockGraph.from_splats(parse(seed_text))))]
+    ['cycle', 'held']
+    """
+    edges = view["edges"]
+    kinds = [
+        ("cycle", any(e["cycle"] for e in edges), "a dependency cycle: the deadlock lockdep warns about",
+         CYCLE_COLOR, 3, False),
+        ("marked", any(e["marked"] and not e["cycle"] for e in edges), "declared or moved by the ordering",
+         MARKED_COLOR, 2, True),
+        ("plain", any(not (e["cycle"] or e["marked"] or e["held_order"]) for e in edges),
+         "dependency lockdep recorded (click it for its stack)", EDGE_COLOR, 1, False),
+        ("held", any(e["held_order"] and not (e["cycle"] or e["marked"]) for e in edges),
+         "order of held locks (no stack)", HELD_COLOR, 2, True),
+    ]
+    return [{"kind": k, "label": label, "color": color, "width": width, "dashed": dashed}
+            for k, shown, label, color, width, dashed in kinds if shown]
 
 
 def network_options() -> dict[str, Any]:

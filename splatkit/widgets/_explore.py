@@ -18,7 +18,8 @@ import traitlets
 from .. import parse
 from ..graph import LockGraph
 from ..model import Splat
-from ..render.html import chain_edges, default_edge, dependency_stack, stack_caption, stack_html, table_html
+from ..render.html import (chain_edges, default_edge, dependency_stack, legend_html, stack_caption, stack_html,
+                           table_html)
 from ..render.lock_class import lock_class_html, lock_class_view
 from ..render.snapshot import snapshot_html
 from ..render.viewmodel import graph_view
@@ -103,6 +104,11 @@ class Explorer(StaticFallback, ipywidgets.VBox):
     cycle_note : str
         What the drawing could not show (the lock graph has more cycles than a bounded
         search looked at), shown above it; empty when nothing was left out.
+    notes : list of str
+        What is shown above the graph: ``cycle_note`` and what the parser could not read or
+        had to guess in each report (``Splat.notes``).
+    legend_view : ipywidgets.HTML
+        The legend of the kinds of arrow drawn, and only those.
     """
 
     show_internals = traitlets.Bool(False)
@@ -136,9 +142,15 @@ class Explorer(StaticFallback, ipywidgets.VBox):
         self.observe(lambda _change: self._show(self.graph.selected_edge), names="show_internals")
         self._show(self.graph.selected_edge)
         self.cycle_note = view["cycle_note"]
+        self.notes = [n for n in (self.cycle_note,) if n] + [
+            (f"report {i}: {note}" if len(self.splats) > 1 else note)
+            for i, splat in enumerate(self.splats) for note in splat.notes]
         # A Label puts its value in the page as text (textContent): no escaping needed.
-        notes = [ipywidgets.Label(self.cycle_note)] if self.cycle_note else []
-        self.children = [*notes, self.graph, self.lock_view, self.chain_view, self.internals, self.frames_view]
+        notes = [ipywidgets.Label(note) for note in self.notes]
+        self.legend_view = ipywidgets.HTML(legend_html(view, lock_panel=True), layout=ipywidgets.Layout(width="100%"))
+        self.legend_view.add_class("splatkit-legend")
+        self.children = [*notes, self.graph, self.legend_view, self.lock_view, self.chain_view, self.internals,
+                         self.frames_view]
 
     @property
     def selected_edge(self) -> str:
@@ -153,7 +165,7 @@ class Explorer(StaticFallback, ipywidgets.VBox):
         """The graph as a picture and the tables as shown, for viewers without widgets."""
         tables = [("", f'<div class="splatkit-tables">{view.value}</div>') for view in (self.chain_view,
                                                                                       self.frames_view)]
-        return snapshot_html(self.graph.static_svg, tables, notes=[self.cycle_note])
+        return snapshot_html(self.graph.static_svg, [("", self.legend_view.value), *tables], notes=self.notes)
 
     def select_lock(self, name: str) -> None:
         """Show lock class ``name``'s panel, as a click on its box does."""

@@ -33,8 +33,8 @@ def test_explore_text_builds_an_explorer(explorer, seed_splat):
     assert explorer.splat == seed_splat and explorer.splats == (seed_splat,)
     assert isinstance(explorer.graph, LockGraphWidget)
     # The graph across the width, the clicked lock class, the chain, the internals toggle, the stack.
-    assert explorer.children == (explorer.graph, explorer.lock_view, explorer.chain_view, explorer.internals,
-                                 explorer.frames_view)
+    assert explorer.children == (explorer.graph, explorer.legend_view, explorer.lock_view, explorer.chain_view,
+                                 explorer.internals, explorer.frames_view)
 
 
 def test_graph_traits_are_the_view_model(explorer, seed_splat):
@@ -206,9 +206,10 @@ def test_explore_a_dense_held_lock_list_says_what_the_drawing_left_out():
 
     explorer = explore(dense_held_locks_report())
     assert explorer.cycle_note.startswith("the lock graph has more than 100 dependency cycles")
-    (note, *rest) = explorer.children
-    assert isinstance(note, ipywidgets.Label) and note.value == explorer.cycle_note
-    assert rest == [explorer.graph, explorer.lock_view, explorer.chain_view, explorer.internals, explorer.frames_view]
+    labels = [child for child in explorer.children if isinstance(child, ipywidgets.Label)]
+    assert [label.value for label in labels] == explorer.notes and explorer.notes[0] == explorer.cycle_note
+    assert explorer.children[len(labels):] == (explorer.graph, explorer.legend_view, explorer.lock_view,
+                                               explorer.chain_view, explorer.internals, explorer.frames_view)
     assert len([n for n in explorer.graph.nodes if n["cycle"]]) >= 1
 
 
@@ -262,3 +263,26 @@ def test_the_lock_panel_escapes_names(seed_text):
     explorer = explore(seed_text.replace("kvm_lock", HOSTILE))
     explorer.select_lock(HOSTILE)
     assert HOSTILE not in explorer.lock_view.value and html.escape(HOSTILE) in explorer.lock_view.value
+
+
+def test_the_legend_lists_what_is_drawn(explorer):
+    legend = explorer.legend_view.value
+    assert "a dependency cycle" in legend and "order of held locks" in legend
+    assert "declared or moved" not in legend and "dependency lockdep recorded" not in legend  # none drawn
+    assert legend in explorer.static_html()
+
+
+def test_reports_without_a_cycle_have_no_cycle_in_their_legend_and_show_their_notes(corpus_file, corpus_dir):
+    from conftest import read_log
+
+    from splatkit import parse
+
+    for splat in parse(read_log(corpus_dir / "report" / corpus_file)):
+        if not splat.chain and not splat.held_locks:
+            continue
+        explorer = explore(splat)
+        drawn_cycle = any(e["cycle"] for e in explorer.graph.edges)
+        assert ("a dependency cycle" in explorer.legend_view.value) == drawn_cycle
+        assert all(note in explorer.notes for note in splat.notes)
+        shown = [c.value for c in explorer.children if isinstance(c, ipywidgets.Label)]
+        assert shown == explorer.notes
