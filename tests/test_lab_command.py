@@ -6,33 +6,22 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from browser.servers import splatkit_lab
 from splatkit.cli.lab import MANIFEST, copy_notebooks
 from splatkit.samples import notebook_paths
 
 REPO = Path(__file__).resolve().parent.parent
-NEWS_PROMPT = "Would you like to get notified about official Jupyter news?"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
-    """A fresh home (no JupyterLab settings: the news prompt would show by default), this
-    checkout's splatkit first on the path."""
-    return {"HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO),
-            "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt"), "JUPYTER_DATA_DIR": str(tmp_path / "data")}
+    return {"HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)}
 
 
 def test_the_notebooks_are_installed_with_the_package():
@@ -90,29 +79,10 @@ def test_copy_only_says_what_it_kept(tmp_path):
 
 @pytest.fixture
 def lab(tmp_path):
-    """``splatkit lab`` run from an empty folder outside any clone, on a free port: the URL it prints."""
+    """``splatkit lab`` run from an empty folder outside any clone: the URL it prints, the folder."""
     pytest.importorskip("jupyterlab")
-    port = _free_port()
-    log = tmp_path / "lab.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "splatkit", "lab", "--port", str(port)],
-                                stdout=out, stderr=subprocess.STDOUT, env=_env(tmp_path), cwd=tmp_path)
-    try:
-        pattern = re.compile(rf"http://127\.0\.0\.1:{port}/lab/tree/01-explore-a-splat\.ipynb\?token=\w+")
-        deadline = time.monotonic() + 90
-        url = None
-        while url is None and time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.5)
-            m = pattern.search(log.read_text())
-            url = m.group(0) if m else None
-        assert url, f"no notebook URL printed:\n{log.read_text()[-2000:]}"
-        yield url, tmp_path / "splatkit-notebooks"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with splatkit_lab(tmp_path) as started:
+        yield started
 
 
 def test_lab_serves_the_copied_notebooks_without_the_news_prompt(lab):
@@ -128,23 +98,3 @@ def test_lab_serves_the_copied_notebooks_without_the_news_prompt(lab):
     api = url.replace("/lab/tree/", "/api/contents/").replace("?token=", "?content=0&token=")
     with urllib.request.urlopen(api, timeout=30) as response:
         assert json.loads(response.read())["type"] == "notebook"
-
-
-@pytest.mark.browser
-def test_no_news_prompt_covers_the_page(lab, chromium, tmp_path):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    from conftest import CHROMIUM_ARGS
-
-    url, _folder = lab
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1440, "height": 1000})
-            page.goto(url)
-            page.wait_for_selector(".jp-Notebook .jp-Cell")
-            page.wait_for_timeout(4000)  # the prompt shows once the app is restored
-            assert NEWS_PROMPT not in page.content()
-            assert page.locator(".jp-Notification-Toast").count() == 0
-            page.screenshot(path=str(tmp_path / "lab.png"))
-        finally:
-            browser.close()

@@ -7,13 +7,15 @@ kernels at the end.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,3 +102,33 @@ NOTEBOOK7_OWN_ERROR = "Cannot read properties of undefined (reading 'schema')"
 def page_errors(watched, server: Server) -> list[str]:
     """The page's uncaught errors, less the one Notebook 7 raises on its own."""
     return [e for e in watched.errors if not (server.app == "notebook" and e == NOTEBOOK7_OWN_ERROR)]
+
+
+@contextmanager
+def splatkit_lab(tmp: Path) -> Iterator[tuple[str, Path]]:
+    """``splatkit lab`` run from the empty folder ``tmp`` (outside any clone) on a free port,
+    with a fresh home (no JupyterLab settings: its news prompt would show by default) and this
+    checkout of splatkit on the path: the notebook URL it prints, and the folder it copied to."""
+    port = free_port()
+    log = tmp / "splatkit-lab.log"
+    env = {"HOME": str(tmp / "home"), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO),
+           "JUPYTER_RUNTIME_DIR": str(tmp / "rt"), "JUPYTER_DATA_DIR": str(tmp / "data")}
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "splatkit", "lab", "--port", str(port)],
+                                stdout=out, stderr=subprocess.STDOUT, env=env, cwd=tmp)
+    try:
+        pattern = re.compile(rf"http://127\.0\.0\.1:{port}/lab/tree/01-explore-a-splat\.ipynb\?token=\w+")
+        deadline = time.monotonic() + 90
+        url = None
+        while url is None and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.5)
+            m = pattern.search(log.read_text())
+            url = m.group(0) if m else None
+        assert url, f"no notebook URL printed:\n{log.read_text()[-2000:]}"
+        yield url, tmp / "splatkit-notebooks"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
