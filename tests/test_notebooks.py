@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import static_pictures
 
+from splatkit.render.snapshot import image_svg
+
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 
 
@@ -90,10 +92,10 @@ def _check_saved_widgets(nb, nbformat) -> None:
     del no_state.metadata["widgets"]
     page, _ = nbconvert.HTMLExporter().from_notebook_node(no_state)
     pictures = static_pictures(page)
-    assert sorted(pictures) == sorted(m["state"]["static_svg"] for m in drawn)
+    assert sorted(pictures) == sorted(image_svg(m["state"]["static_svg"]) for m in drawn)
     names = {node["id"] for m in drawn for node in m["state"]["nodes"]}
     for name in names:
-        assert any(f'data-sk-node="{html.escape(name)}"' in svg for svg in pictures)
+        assert any(f"data-sk-node='{html.escape(name)}'" in svg for svg in pictures)
     # With the state, nbconvert embeds the widgets, whose state carries the same pictures.
     page, _ = nbconvert.HTMLExporter().from_notebook_node(nb)
     embedded = re.search(r'<script type="application/vnd.jupyter.widget-state\+json">(.*?)</script>', page, re.S)

@@ -407,7 +407,8 @@ def legend_html(view: dict[str, Any], *, lock_panel: bool = False) -> str:
     return (f'<ul class="sk-legend">{items}</ul>'
             '<p class="sk-hint">An arrow A \u2192 B means B was acquired while A was held; its label is the '
             "function that did it. Click an arrow, or a chain row, to see its stack"
-            + ("; click a lock class for what the reports say about it." if lock_panel else ".") + "</p>")
+            + ("; click a lock class (a box) for its usage, wait type, dependencies and the held-lock "
+               "entries naming it." if lock_panel else ".") + "</p>")
 
 
 def _body(splat: Splat, source: str | None, graph: LockGraph, view: dict[str, Any], selected: str) -> str:

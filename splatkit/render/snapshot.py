@@ -25,7 +25,7 @@ import re
 from collections.abc import Sequence
 from urllib.parse import quote
 
-__all__ = ["SNAPSHOT_CSS", "STATIC_NOTE", "snapshot_html", "svg_img"]
+__all__ = ["SNAPSHOT_CSS", "STATIC_NOTE", "image_svg", "snapshot_html", "svg_img"]
 
 #: What the static rendering says about itself.
 STATIC_NOTE = ("A static picture saved with the notebook; run the cell to explore it "
@@ -57,21 +57,38 @@ div.splatkit-static.splatkit-static table tr.sk-dim td { color: var(--jp-ui-font
 """
 
 
+#: What the SVG's data: URL keeps as it is: nothing the src="..." attribute or a URL reads
+#: otherwise (no ", &, <, >, #, %).
+_URL_SAFE = " ':/=;,.-_()!*~@$+?"
+
+
+def image_svg(svg: str) -> str:
+    """The SVG as :func:`svg_img` puts it in an image: an image shows no tooltips, so its
+    ``<title>`` elements go, and attributes take ``'`` (their values are escaped, so they hold
+    neither quote), which a double-quoted ``src`` keeps as it is.
+
+    >>> image_svg('<svg a="1"><title>t</title><g b="&quot;"/></svg>')
+    "<svg a='1'><g b='&quot;'/></svg>"
+    """
+    return re.sub(r"<title>[^<]*</title>", "", svg).replace('"', "'")
+
+
 def svg_img(svg: str, alt: str = "lock graph", *, fill: bool = False) -> str:
     """The SVG as an ``<img>`` (a ``data:`` URL), at its own width and never wider than its box
     (``fill``: as wide as its box).
 
-    >>> svg_img('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="5"></svg>', alt="a <b>")
-    '<img class="sk-static-img" alt="a &lt;b&gt;" width="10" style="max-width: 100%; height: auto" \
-src="data:image/svg+xml;charset=utf-8,%3Csvg%20xmlns=%22http://www.w3.org/2000/svg%22%20width=%2210%22%20height=%225%22%3E%3C/svg%3E">'
+    >>> print(svg_img('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="5"></svg>', alt="a <b>"))
+    <img class="sk-static-img" alt="a &lt;b&gt;" width="10" style="max-width: 100%; height: auto" \
+src="data:image/svg+xml;charset=utf-8,%3Csvg xmlns='http://www.w3.org/2000/svg' width='10' height='5'%3E%3C/svg%3E">
     """
     if not svg:
         return ""
     width = re.search(r'\swidth="([\d.]+)"', svg)
     size = f' width="{width.group(1)}"' if width else ""
+    svg = image_svg(svg)
     style = "width: 100%; height: auto" if fill else "max-width: 100%; height: auto"
     return (f'<img class="sk-static-img" alt="{html.escape(alt)}"{size} style="{style}" '
-            f'src="data:image/svg+xml;charset=utf-8,{quote(svg, safe=":/=;,.-_()!*~@$+")}">')
+            f'src="data:image/svg+xml;charset=utf-8,{quote(svg, safe=_URL_SAFE)}">')
 
 
 def snapshot_html(svg: str, sections: Sequence[tuple[str, str]] = (), *, note: str = STATIC_NOTE,

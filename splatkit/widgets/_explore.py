@@ -99,7 +99,7 @@ class Explorer(StaticFallback, ipywidgets.VBox):
         What the reports say about the lock class clicked last
         (:func:`splatkit.render.lock_class.lock_class_view`); empty before any click.
     lock_view : ipywidgets.HTML
-        That lock class's panel: name parts, usage per irq state, wait type, dependencies in
+        The legend, then that lock class's panel: name parts, usage per irq state, wait type, dependencies in
         and out with the function that made each, held-lock entries naming it.
     cycle_note : str
         What the drawing could not show (the lock graph has more cycles than a bounded
@@ -107,8 +107,9 @@ class Explorer(StaticFallback, ipywidgets.VBox):
     notes : list of str
         What is shown above the graph: ``cycle_note`` and what the parser could not read or
         had to guess in each report (``Splat.notes``).
-    legend_view : ipywidgets.HTML
-        The legend of the kinds of arrow drawn, and only those.
+    legend : str
+        The legend of the kinds of arrow drawn, and only those (HTML, shown above the lock
+        class panel).
     """
 
     show_internals = traitlets.Bool(False)
@@ -129,6 +130,7 @@ class Explorer(StaticFallback, ipywidgets.VBox):
         self.frames_view = ipywidgets.HTML(layout=ipywidgets.Layout(width="100%", overflow="auto"))
         for table in (self.chain_view, self.frames_view):
             table.add_class("splatkit-tables")
+        self.legend = f'<div class="splatkit-legend">{legend_html(view, lock_panel=True)}</div>'
         self.lock_class: dict = {}
         self.lock_view = ipywidgets.HTML(layout=ipywidgets.Layout(width="100%", overflow="auto"))
         self.lock_view.add_class("splatkit-tables")
@@ -147,10 +149,7 @@ class Explorer(StaticFallback, ipywidgets.VBox):
             for i, splat in enumerate(self.splats) for note in splat.notes]
         # A Label puts its value in the page as text (textContent): no escaping needed.
         notes = [ipywidgets.Label(note) for note in self.notes]
-        self.legend_view = ipywidgets.HTML(legend_html(view, lock_panel=True), layout=ipywidgets.Layout(width="100%"))
-        self.legend_view.add_class("splatkit-legend")
-        self.children = [*notes, self.graph, self.legend_view, self.lock_view, self.chain_view, self.internals,
-                         self.frames_view]
+        self.children = [*notes, self.graph, self.lock_view, self.chain_view, self.internals, self.frames_view]
 
     @property
     def selected_edge(self) -> str:
@@ -165,7 +164,7 @@ class Explorer(StaticFallback, ipywidgets.VBox):
         """The graph as a picture and the tables as shown, for viewers without widgets."""
         tables = [("", f'<div class="splatkit-tables">{view.value}</div>') for view in (self.chain_view,
                                                                                       self.frames_view)]
-        return snapshot_html(self.graph.static_svg, [("", self.legend_view.value), *tables], notes=self.notes)
+        return snapshot_html(self.graph.static_svg, [("", self.legend), *tables], notes=self.notes)
 
     def select_lock(self, name: str) -> None:
         """Show lock class ``name``'s panel, as a click on its box does."""
@@ -174,11 +173,10 @@ class Explorer(StaticFallback, ipywidgets.VBox):
     def _show_lock(self, name: str) -> None:
         if not name:
             self.lock_class = {}
-            self.lock_view.value = ('<p class="sk-note">Click a lock class (a box) to see its usage, wait type, '
-                                    "dependencies and the held-lock entries that name it.</p>")
+            self.lock_view.value = self.legend
             return
         self.lock_class = lock_class_view(self.splats, self.lock_graph, name)
-        self.lock_view.value = lock_class_html(self.lock_class)
+        self.lock_view.value = self.legend + lock_class_html(self.lock_class)
 
     def _on_select(self, change: traitlets.Bunch) -> None:
         self._show(change["new"])

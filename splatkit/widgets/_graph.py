@@ -48,8 +48,18 @@ def _without_comments(js: str) -> str:
 
 #: The widget's ESM: the shared drawing code, exported for anywidget.
 ESM = _without_comments(_OURS.js) + "\nexport default splatkitLockGraph.widget;\n"
+def _compact_css(css: str) -> str:
+    r"""A style sheet without comments and indentation (it is saved with every graph).
+
+    >>> _compact_css("/* doc */\n.a {\n  color: red;\n}\n")
+    '.a {color: red;}'
+    """
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    return "".join(line.strip() for line in css.splitlines())
+
+
 #: The widget's styles (graph frame, tables), themed with JupyterLab's variables.
-CSS = resources.files("splatkit.render").joinpath("static", "widget.css").read_text(encoding="utf-8")
+CSS = _compact_css(resources.files("splatkit.render").joinpath("static", "widget.css").read_text(encoding="utf-8"))
 #: What the view asks the kernel for (see ``loadVis`` in lock_graph.js).
 NEED_VIS = "splatkit-need-vis"
 

@@ -13,6 +13,7 @@ traitlets = pytest.importorskip("traitlets")
 
 from conftest import static_pictures  # noqa: E402
 from splatkit.graph import LockGraph  # noqa: E402
+from splatkit.render.snapshot import image_svg  # noqa: E402
 from splatkit.render.html import lock_graph_assets, vis_network_assets  # noqa: E402
 from splatkit.render.viewmodel import graph_view, network_options  # noqa: E402
 from splatkit.widgets import Explorer, LockGraphWidget, explore  # noqa: E402
@@ -33,8 +34,8 @@ def test_explore_text_builds_an_explorer(explorer, seed_splat):
     assert explorer.splat == seed_splat and explorer.splats == (seed_splat,)
     assert isinstance(explorer.graph, LockGraphWidget)
     # The graph across the width, the clicked lock class, the chain, the internals toggle, the stack.
-    assert explorer.children == (explorer.graph, explorer.legend_view, explorer.lock_view, explorer.chain_view,
-                                 explorer.internals, explorer.frames_view)
+    assert explorer.children == (explorer.graph, explorer.lock_view, explorer.chain_view, explorer.internals,
+                                 explorer.frames_view)
 
 
 def test_graph_traits_are_the_view_model(explorer, seed_splat):
@@ -176,12 +177,12 @@ def test_outputs_carry_the_static_rendering_as_html(explorer):
     bundle = explorer._repr_mimebundle_()
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == explorer.model_id
     page = bundle["text/html"]
-    assert static_pictures(page) == [explorer.graph.static_svg]  # an <img>: sanitisers keep it
+    assert static_pictures(page) == [image_svg(explorer.graph.static_svg)]  # an <img>: sanitisers keep it
     assert "<svg" not in page and "<script" not in page
     assert "Dependency chain" in page and "set_nx_huge_pages" in page
     graph_bundle, _metadata = explorer.graph._repr_mimebundle_()  # (anywidget adds metadata)
     assert "application/vnd.jupyter.widget-view+json" in graph_bundle
-    assert static_pictures(graph_bundle["text/html"]) == [explorer.graph.static_svg]
+    assert static_pictures(graph_bundle["text/html"]) == [image_svg(explorer.graph.static_svg)]
 
 
 def test_hostile_name_is_escaped_in_the_tables(seed_text):
@@ -208,8 +209,8 @@ def test_explore_a_dense_held_lock_list_says_what_the_drawing_left_out():
     assert explorer.cycle_note.startswith("the lock graph has more than 100 dependency cycles")
     labels = [child for child in explorer.children if isinstance(child, ipywidgets.Label)]
     assert [label.value for label in labels] == explorer.notes and explorer.notes[0] == explorer.cycle_note
-    assert explorer.children[len(labels):] == (explorer.graph, explorer.legend_view, explorer.lock_view,
-                                               explorer.chain_view, explorer.internals, explorer.frames_view)
+    assert explorer.children[len(labels):] == (explorer.graph, explorer.lock_view, explorer.chain_view,
+                                               explorer.internals, explorer.frames_view)
     assert len([n for n in explorer.graph.nodes if n["cycle"]]) >= 1
 
 
@@ -236,7 +237,8 @@ def test_a_decoded_stack_shows_file_and_line(seed_text):
 
 
 def test_clicking_a_lock_class_shows_its_panel(explorer):
-    assert explorer.lock_class == {} and "Click a lock class" in explorer.lock_view.value
+    assert explorer.lock_class == {} and explorer.lock_view.value == explorer.legend
+    assert "click a lock class (a box)" in explorer.legend
     explorer.graph.selected_node = "kvm_lock"  # what a click on its box does
     view = explorer.lock_class
     assert view["name"] == "kvm_lock" and view["taken"] == ["mutex for write"]
@@ -266,7 +268,7 @@ def test_the_lock_panel_escapes_names(seed_text):
 
 
 def test_the_legend_lists_what_is_drawn(explorer):
-    legend = explorer.legend_view.value
+    legend = explorer.legend
     assert "a dependency cycle" in legend and "order of held locks" in legend
     assert "declared or moved" not in legend and "dependency lockdep recorded" not in legend  # none drawn
     assert legend in explorer.static_html()
@@ -282,7 +284,7 @@ def test_reports_without_a_cycle_have_no_cycle_in_their_legend_and_show_their_no
             continue
         explorer = explore(splat)
         drawn_cycle = any(e["cycle"] for e in explorer.graph.edges)
-        assert ("a dependency cycle" in explorer.legend_view.value) == drawn_cycle
+        assert ("a dependency cycle" in explorer.legend) == drawn_cycle
         assert all(note in explorer.notes for note in splat.notes)
         shown = [c.value for c in explorer.children if isinstance(c, ipywidgets.Label)]
         assert shown == explorer.notes
