@@ -10,8 +10,8 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["ORDERINGS", "SEED", "data_dir", "data_path", "ordering_names", "ordering_text", "program_names",
-           "program_path", "program_text", "sample_names", "sample_path", "sample_text"]
+__all__ = ["ORDERINGS", "SEED", "data_dir", "data_path", "notebook_paths", "ordering_names", "ordering_text",
+           "program_names", "program_path", "program_text", "sample_names", "sample_path", "sample_text"]
 
 #: The seed case: a 2024 KVM splat with a 4-lock cycle (kvm_lock, &kvm->slots_lock,
 #: &kvm->srcu, cpu_hotplug_lock), as it appeared in Sean Christopherson's mail.
@@ -39,6 +39,19 @@ def data_dir(kind: str) -> Path:
     return path
 
 
+def notebook_paths() -> list[Path]:
+    """The notebooks installed with splatkit (the repository's ``notebooks/``, installed as the
+    package ``splatkit._notebooks``), sorted by name; ``splatkit lab`` copies them to work in.
+
+    >>> [p.name for p in notebook_paths()][:2]
+    ['01-explore-a-splat.ipynb', '02-compare-orderings.ipynb']
+    """
+    try:
+        # (A namespace package: iterate it, its str() is no path.)
+        found = [Path(str(item)) for item in resources.files("splatkit._notebooks").iterdir()]
+    except ModuleNotFoundError:  # editable installs: notebooks/ is beside the package
+        found = list((Path(__file__).resolve().parent.parent / "notebooks").iterdir())
+    return sorted((p for p in found if p.suffix == ".ipynb"), key=lambda p: p.name)
 
 
 def _splats_dir() -> Path:

@@ -173,3 +173,15 @@ def dense_held_locks_report(held: int = 400, classes: int = 30, seed: int = 1) -
         "other info that might help us debug this:", f"{held} locks held by demo/3310:", *entries, "",
         "stack backtrace:", "CPU: 3 PID: 3310 Comm: demo Not tainted 5.15.0-demo #4", "Call Trace:", " <TASK>",
         " dump_stack_lvl+0x45/0x59", " lock_release+0x3a4/0x6b0", " </TASK>"]) + "\n"
+
+
+def static_pictures(page: str) -> list[str]:
+    """The SVG pictures of a widget's static rendering (``text/html``), decoded from the
+    ``data:`` URLs of its ``<img class="sk-static-img">`` elements, in order."""
+    import html
+    import re
+    from urllib.parse import unquote
+
+    prefix = "data:image/svg+xml;charset=utf-8,"
+    tags = re.findall(r'<img\s[^>]*class="sk-static-img"[^>]*>', page)  # (nbconvert reorders attributes)
+    return [unquote(html.unescape(re.search(r'\ssrc="([^"]*)"', tag).group(1))[len(prefix):]) for tag in tags]

@@ -34,10 +34,11 @@ import pandas as pd
 from ..errors import DependencyError
 from ..graph import Evidence, LockGraph
 from ..model import Splat
-from ..tables import chain_table, frames_table, held_locks_table
+from ..stacks import HIDDEN_ROLES, blamed_function
+from ..tables import chain_table, held_locks_table, stack_table
 from ..analysis.explain import Bullets, Code, Explanation, Paragraph, Preformatted, Scenario
 from ..analysis.explain import explain as explain_data
-from .viewmodel import edge_id, graph_view, network_options
+from .viewmodel import edge_id, graph_view, legend, network_options
 
 __all__ = [
     "Assets",
@@ -46,9 +47,12 @@ __all__ = [
     "dependency_stack",
     "explanation_fragment",
     "explanation_html",
+    "hidden_summary",
+    "legend_html",
     "lock_graph_assets",
     "report_html",
     "stack_caption",
+    "stack_html",
     "table_html",
     "vis_network_assets",
     "write_report",
@@ -99,12 +103,13 @@ def _inline(source: str) -> str:
 
 
 def table_html(df: pd.DataFrame, *, caption: str | None = None, row_edges: Sequence[str] | None = None,
-               selected: str | None = None) -> str:
+               selected: str | None = None, row_classes: Sequence[str] | None = None) -> str:
     """An HTML table of ``df`` with every header and cell escaped; the notebook uses it too.
 
     ``row_edges`` gives each row a ``data-sk-edge`` dependency id (the report's
     script selects that dependency when the row is clicked); the rows whose id is
-    ``selected`` get the class ``sk-selected``.
+    ``selected`` get the class ``sk-selected``. ``row_classes`` adds CSS classes to each
+    row (plain class names made by the caller, escaped all the same).
 
     >>> table_html(pd.DataFrame({"lock": ["</script>"]}))
     '<table><thead><tr><th>lock</th></tr></thead><tbody><tr><td>&lt;/script&gt;</td></tr></tbody></table>'
@@ -113,9 +118,11 @@ def table_html(df: pd.DataFrame, *, caption: str | None = None, row_edges: Seque
     rows = []
     for i, values in enumerate(df.itertuples(index=False, name=None)):
         attr = ""
+        classes = row_classes[i].split() if row_classes is not None and row_classes[i] else []
         if row_edges is not None:
             attr = f' data-sk-edge="{_text(row_edges[i])}"'
-            attr += ' class="sk-selected"' if selected and row_edges[i] == selected else ""
+            classes += ["sk-selected"] if selected and row_edges[i] == selected else []
+        attr += f' class="{_text(" ".join(classes))}"' if classes else ""
         rows.append(f"<tr{attr}>" + "".join(f"<td>{_text(v)}</td>" for v in values) + "</tr>")
     cap = f"<caption>{_text(caption)}</caption>" if caption else ""
     return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
@@ -311,12 +318,48 @@ def stack_caption(edge: dict[str, Any], evidence: Evidence | None) -> str:
     return f"From {entry}: {kind}{where}. Innermost frame first."
 
 
+#: How a caption names the frames a stack table left out, by role.
+_HIDDEN_NAMES = {"lockdep": "of lockdep", "locking": "of the locking API", "unreliable": "unreliable (?)"}
+
+
+def hidden_summary(hidden: dict[str, int]) -> str:
+    """What a stack table left out, as a sentence (empty when nothing was).
+
+    >>> hidden_summary({"lockdep": 2, "unreliable": 1})
+    '3 frames hidden: 2 of lockdep, 1 unreliable (?).'
+    """
+    total = sum(hidden.values())
+    if not total:
+        return ""
+    parts = ", ".join(f"{n} {_HIDDEN_NAMES.get(role, role)}" for role, n in hidden.items())
+    return f"{total} frame{'s' if total != 1 else ''} hidden: {parts}."
+
+
+def stack_html(frames: Sequence[Any], *, internals: bool = False, blamed: str | None = None,
+               caption: str | None = None) -> tuple[pd.DataFrame, str]:
+    """A stack as a developer reads it (:func:`splatkit.tables.stack_table`) and its HTML table.
+
+    Rows of internals, when shown, have the class ``sk-dim``; the frame syzbot blames
+    ``sk-blamed``. The ``role`` column becomes those classes; columns that are empty for the
+    whole stack (no module, not decoded, no note) are left out. The caption ends with what
+    was hidden (:func:`hidden_summary`).
+    """
+    table = stack_table(frames, internals=internals, blamed=blamed)
+    classes = [" ".join(c for c in ("sk-dim" if role in HIDDEN_ROLES else "",
+                                    "sk-blamed" if "syzbot blames" in note else "") if c)
+               for role, note in zip(table["role"], table["note"])]
+    shown = table.drop(columns=["role"])
+    shown = shown.drop(columns=[c for c in ("module", "file:line", "note") if not shown[c].astype(bool).any()])
+    text = " ".join(p for p in (caption or "", hidden_summary(table.attrs["hidden"])) if p)
+    return table, table_html(shown, caption=text or None, row_classes=classes)
+
+
 def _stack_sections(graph: LockGraph, view: dict[str, Any], selected: str) -> str:
     """One section per dependency with its stack table; only ``selected`` is visible."""
     parts = []
     for edge in view["edges"]:
         evidence = dependency_stack(graph, edge["from"], edge["to"])
-        table = table_html(frames_table(evidence.frames)) if evidence else ""
+        table = stack_html(evidence.frames, internals=True, blamed=blamed_function(evidence.title))[1] if evidence else ""
         hidden = "" if edge["id"] == selected else " hidden"
         parts.append(f'<div data-sk-frames="{_text(edge["id"])}"{hidden}>'
                      f"<h3>{_text(edge['from'])} \u2192 {_text(edge['to'])}</h3>"
@@ -327,7 +370,7 @@ def _stack_sections(graph: LockGraph, view: dict[str, Any], selected: str) -> st
 
 def chain_edges(df: pd.DataFrame) -> list[str]:
     """The dependency id of each row of a :func:`splatkit.tables.chain_table` (``""`` without a held lock)."""
-    return ["" if pd.isna(h) else edge_id(h, a) for h, a in zip(df["held"], df["acquired"])]
+    return ["" if not h or pd.isna(h) else edge_id(h, a) for h, a in zip(df["held"], df["acquired"])]
 
 
 def _note(text: str) -> str:
@@ -343,7 +386,7 @@ def _graph_pane(view: dict[str, Any]) -> str:
     if not view["nodes"]:
         return _note("Nothing to draw: this report prints no dependency chain and no held locks.")
     note = view.get("cycle_note")
-    return (f'<div id="sk-graph" class="splatkit-graph"></div>{_LEGEND}'
+    return (f'<div id="sk-graph" class="splatkit-graph"></div>{legend_html(view)}'
             + (_note(f"{note[0].upper()}{note[1:]}; the cycle drawn in red is the shortest of those found.")
                if note else ""))
 
@@ -352,15 +395,20 @@ def _raw_lines(splat: Splat) -> str:
     return "\n".join(f'<span class="sk-ln">{line.no}</span>{_text(line.raw)}' for line in splat.lines)
 
 
-_LEGEND = (
-    '<ul class="sk-legend">'
-    '<li><span class="sk-swatch"></span>the deadlock cycle</li>'
-    '<li><span class="sk-swatch sk-plain"></span>other dependency</li>'
-    '<li><span class="sk-swatch sk-held"></span>order of held locks (no stack)</li>'
-    "</ul>"
-    '<p class="sk-hint">An arrow A \u2192 B means B was acquired while A was held; its label is the '
-    "function that did it. Click an arrow, or a chain row, to see its stack.</p>"
-)
+def legend_html(view: dict[str, Any], *, lock_panel: bool = False) -> str:
+    """The legend of what the drawing shows (:func:`splatkit.render.viewmodel.legend`), and how to
+    read an arrow. Swatches are styled inline: the legend reads the same in the report, the
+    notebook widget and a sanitised static output. ``lock_panel``: the view shows a lock class
+    when its box is clicked (the notebook explorer), and the hint says so."""
+    items = "".join(
+        f'<li><span class="sk-swatch" style="display: inline-block; width: 22px; height: 0; margin-right: 6px; '
+        f'vertical-align: middle; border-top: {e["width"]}px {"dashed" if e["dashed"] else "solid"} {e["color"]}">'
+        f"</span>{_text(e['label'])}</li>" for e in legend(view))
+    return (f'<ul class="sk-legend">{items}</ul>'
+            '<p class="sk-hint">An arrow A \u2192 B means B was acquired while A was held; its label is the '
+            "function that did it. Click an arrow, or a chain row, to see its stack"
+            + ("; click a lock class (a box) for its usage, wait type, dependencies and the held-lock "
+               "entries naming it." if lock_panel else ".") + "</p>")
 
 
 def _body(splat: Splat, source: str | None, graph: LockGraph, view: dict[str, Any], selected: str) -> str:

@@ -14,8 +14,9 @@ from typing import Any
 from ..analysis.cycles import bounded_cycles
 from ..analysis.acquisitions import establishing_frame
 from ..graph import LockGraph
+from .layout import positions
 
-__all__ = ["VIEW_CYCLE_LIMIT", "changed_edges", "edge_id", "graph_view", "network_options"]
+__all__ = ["ROUNDNESS", "VIEW_CYCLE_LIMIT", "legend", "changed_edges", "edge_id", "graph_view", "network_options"]
 
 #: A drawing highlights one cycle, the shortest among the first this many a search finds:
 #: enough to pick a short one, and it bounds the time a dense graph can take.
@@ -28,6 +29,9 @@ NODE_COLOR = "#9ecae1"
 CYCLE_NODE_COLOR = "#fdae6b"
 MARKED_COLOR = "#1f77b4"
 MARKED_DASHES = [10, 6]
+#: How far an edge bends (vis-network's ``smooth.roundness`` for ``curvedCW``): enough to draw
+#: two opposite dependencies apart, little enough to read as a straight arrow.
+ROUNDNESS = 0.25
 
 
 def edge_id(held: str, acquired: str) -> str:
@@ -89,6 +93,8 @@ def graph_view(graph: LockGraph, *, cycle: tuple[str, ...] | None = None,
         cycle, note = (found[0].locks if found else ()), found.note
     cycle_edges = {(cycle[i], cycle[(i + 1) % len(cycle)]) for i in range(len(cycle))} if cycle else set()
     g = graph.nx
+    made = {(held, acquired): _edge_label(graph, held, acquired) for held, acquired in sorted(g.edges)}
+    where = positions(g, edge_labels={edge: label for edge, (label, _ev) in made.items()})
     nodes = []
     for name in sorted(g.nodes):
         data = g.nodes[name]
@@ -96,6 +102,8 @@ def graph_view(graph: LockGraph, *, cycle: tuple[str, ...] | None = None,
         nodes.append({
             "id": name,
             "label": name,
+            "x": where[name][0],
+            "y": where[name][1],
             "title": "\n".join(p for p in (name, f"usage {{{data['usage']}}}" if data.get("usage") else "",
                                            f"wait {{{data['wait']}}}" if data.get("wait") else "") if p),
             "cycle": in_cycle,
@@ -103,7 +111,7 @@ def graph_view(graph: LockGraph, *, cycle: tuple[str, ...] | None = None,
         })
     edges = []
     for held, acquired in sorted(g.edges):
-        label, evidence = _edge_label(graph, held, acquired)
+        label, evidence = made[held, acquired]
         in_cycle = (held, acquired) in cycle_edges
         held_only = all(ev["source"] == "held" for ev in evidence)
         is_marked = (held, acquired) in marked
@@ -126,16 +134,40 @@ def graph_view(graph: LockGraph, *, cycle: tuple[str, ...] | None = None,
     return {"nodes": nodes, "edges": edges, "cycle": list(cycle), "cycle_note": note}
 
 
+def legend(view: dict[str, Any]) -> list[dict[str, Any]]:
+    """The legend of a drawing: one entry per kind of arrow it draws, and no other (a report
+    without a cycle gets no "cycle" entry). Each entry: ``kind``, ``label``, ``color``, ``width``,
+    ``dashed``.
+
+    >>> [e["kind"] for e in legend(graph_view(LockGraph.from_splats(parse(seed_text))))]
+    ['cycle', 'held']
+    """
+    edges = view["edges"]
+    kinds = [
+        ("cycle", any(e["cycle"] for e in edges), "a dependency cycle: the deadlock lockdep warns about",
+         CYCLE_COLOR, 3, False),
+        ("marked", any(e["marked"] and not e["cycle"] for e in edges), "declared or moved by the ordering",
+         MARKED_COLOR, 2, True),
+        ("plain", any(not (e["cycle"] or e["marked"] or e["held_order"]) for e in edges),
+         "dependency lockdep recorded (click it for its stack)", EDGE_COLOR, 1, False),
+        ("held", any(e["held_order"] and not (e["cycle"] or e["marked"]) for e in edges),
+         "order of held locks (no stack)", HELD_COLOR, 2, True),
+    ]
+    return [{"kind": k, "label": label, "color": color, "width": width, "dashed": dashed}
+            for k, shown, label, color, width, dashed in kinds if shown]
+
+
 def network_options() -> dict[str, Any]:
-    """vis-network options shared by the widget and the HTML export."""
+    """vis-network options shared by the widget and the HTML export.
+
+    The nodes come with their positions (:mod:`splatkit.render.layout`), so no physics runs in
+    the page: the drawing is settled from the first frame and is the static SVG's picture.
+    """
     return {
         "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.7}},
                   "font": {"size": 12, "align": "horizontal", "strokeWidth": 4, "strokeColor": "#ffffff"},
-                  "smooth": {"enabled": True, "type": "dynamic"}},
-        # A fixed seed: the same splat is drawn the same way every time.
-        "layout": {"randomSeed": 7},
+                  "smooth": {"enabled": True, "type": "curvedCW", "roundness": ROUNDNESS}},
         "nodes": {"shape": "box", "font": {"size": 14}, "margin": 8},
-        "physics": {"enabled": True, "solver": "forceAtlas2Based",
-                    "forceAtlas2Based": {"springLength": 160, "avoidOverlap": 0.5}, "stabilization": {"iterations": 200}},
+        "physics": {"enabled": False},
         "interaction": {"hover": True, "selectConnectedEdges": False},
     }

@@ -1,4 +1,4 @@
-"""``explore()``: the lock graph beside the chain, and the stack of the dependency you click.
+"""``explore()``: the lock graph, the chain below it, and the stack of the dependency you click.
 
 The notebook counterpart of :func:`splatkit.render.html.report_html`; both show
 the same view-model and the same tables, and both escape through
@@ -7,6 +7,8 @@ the same view-model and the same tables, and both escape through
 
 from __future__ import annotations
 
+import html
+import os
 from collections.abc import Sequence
 
 import ipywidgets
@@ -16,10 +18,16 @@ import traitlets
 from .. import parse
 from ..graph import LockGraph
 from ..model import Splat
-from ..render.html import chain_edges, default_edge, dependency_stack, stack_caption, table_html
+from ..render.html import (chain_edges, default_edge, dependency_stack, legend_html, stack_caption, stack_html,
+                           table_html)
+from ..render.lock_class import lock_class_html, lock_class_view
+from ..render.snapshot import snapshot_html
 from ..render.viewmodel import graph_view
-from ..tables import chain_table, frames_table
+from ..stacks import blamed_function
+from ..symbolize import symbolize
+from ..tables import chain_table, stack_table
 from ._graph import LockGraphWidget
+from ._static import StaticFallback
 
 __all__ = ["Explorer", "explore"]
 
@@ -44,6 +52,12 @@ def _as_splats(source: Splat | Sequence[Splat] | str) -> tuple[Splat, ...]:
     return splats
 
 
+#: The chain table's columns as shown (the DataFrame, :attr:`Explorer.chain`, has them all).
+CHAIN_SHOWN = ["entry", "held", "acquired", "op", "function", "module"]
+#: The label of the toggle that shows the frames a stack table hides.
+INTERNALS_LABEL = "Show lockdep and locking-API frames and unreliable (?) frames"
+
+
 def _chain(splats: tuple[Splat, ...]) -> pd.DataFrame:
     """The chain table; with several splats, one block per splat and a leading ``splat`` column."""
     if len(splats) == 1:
@@ -52,12 +66,15 @@ def _chain(splats: tuple[Splat, ...]) -> pd.DataFrame:
         ["splat", *chain_table(splats[0]).columns]]
 
 
-class Explorer(ipywidgets.VBox):
-    """The lock graph beside the dependency chain, above the stack of the selected dependency.
+class Explorer(StaticFallback, ipywidgets.VBox):
+    """The lock graph, the dependency chain below it, and the stack of the selected dependency.
 
     Click an arrow in the graph (or set :attr:`selected_edge`) and the stack table
     below switches to that dependency; the first one shown is the new dependency
-    (chain entry #0), as in the HTML report.
+    (chain entry #0), as in the HTML report. Stacks start at the code: lockdep's frames,
+    the locking API below the code and unreliable ``?`` frames are hidden until
+    :attr:`show_internals` (the checkbox above the stack) is set; the frame syzbot's title
+    blames is marked.
 
     Attributes
     ----------
@@ -69,37 +86,70 @@ class Explorer(ipywidgets.VBox):
         The merged lock graph the drawing and the stacks come from.
     graph : LockGraphWidget
         The drawing; its ``selected_edge`` trait is the selection.
+    chain : pandas.DataFrame
+        The chain table (:func:`splatkit.tables.chain_table`; with several splats, a
+        ``splat`` column first), of which :data:`CHAIN_SHOWN` are shown.
     frames : pandas.DataFrame
-        The stack table currently shown (:func:`splatkit.tables.frames_table`).
+        The stack table currently shown (:func:`splatkit.tables.stack_table`).
+    internals : ipywidgets.Checkbox
+        The toggle bound to :attr:`show_internals`.
     chain_view, frames_view : ipywidgets.HTML
         The chain table (the selected dependency's row marked) and the stack table, as shown.
+    lock_class : dict
+        What the reports say about the lock class clicked last
+        (:func:`splatkit.render.lock_class.lock_class_view`); empty before any click.
+    lock_view : ipywidgets.HTML
+        The legend, then that lock class's panel: name parts, usage per irq state, wait type, dependencies in
+        and out with the function that made each, held-lock entries naming it.
     cycle_note : str
         What the drawing could not show (the lock graph has more cycles than a bounded
         search looked at), shown above it; empty when nothing was left out.
+    notes : list of str
+        What is shown above the graph: ``cycle_note`` and what the parser could not read or
+        had to guess in each report (``Splat.notes``).
+    legend : str
+        The legend of the kinds of arrow drawn, and only those (HTML, shown above the lock
+        class panel).
     """
 
-    def __init__(self, splats: Sequence[Splat], *, height: str = "520px") -> None:
+    show_internals = traitlets.Bool(False)
+    """Show the frames a stack table hides (lockdep's, the locking API's, unreliable ones)."""
+
+    def __init__(self, splats: Sequence[Splat], *, height: str = "460px") -> None:
         super().__init__()
         self.splats = tuple(splats)
         self.splat = self.splats[0]
         self.lock_graph = LockGraph.from_splats(self.splats)
         view = graph_view(self.lock_graph, cycle=self.splat.cycle or None)
         self._edges = {e["id"]: e for e in view["edges"]}
-        self._chain_df = _chain(self.splats)
+        self.chain = _chain(self.splats)
         self.graph = LockGraphWidget.from_view(view, height=height, selected_edge=default_edge(view))
-        self.frames = frames_table(())
-        self.chain_view = ipywidgets.HTML(layout=ipywidgets.Layout(flex="1 1 45%", overflow="auto",
-                                                                   margin="0 0 0 12px"))
-        self.frames_view = ipywidgets.HTML(layout=ipywidgets.Layout(overflow="auto"))
+        self.graph.layout = ipywidgets.Layout(width="100%")
+        self.frames = stack_table(())
+        self.chain_view = ipywidgets.HTML(layout=ipywidgets.Layout(width="100%", overflow="auto"))
+        self.frames_view = ipywidgets.HTML(layout=ipywidgets.Layout(width="100%", overflow="auto"))
         for table in (self.chain_view, self.frames_view):
             table.add_class("splatkit-tables")
-        self.graph.layout = ipywidgets.Layout(flex="1 1 55%", min_width="360px")
+        self.legend = f'<div class="splatkit-legend">{legend_html(view, lock_panel=True)}</div>'
+        self.lock_class: dict = {}
+        self.lock_view = ipywidgets.HTML(layout=ipywidgets.Layout(width="100%", overflow="auto"))
+        self.lock_view.add_class("splatkit-tables")
+        self.internals = ipywidgets.Checkbox(value=False, description=INTERNALS_LABEL, indent=False,
+                                             layout=ipywidgets.Layout(width="auto"))
+        self.internals.add_class("splatkit-internals")
+        traitlets.link((self.internals, "value"), (self, "show_internals"))
         self.graph.observe(self._on_select, names="selected_edge")
+        self.graph.observe(lambda change: self._show_lock(change["new"]), names="selected_node")
+        self._show_lock("")
+        self.observe(lambda _change: self._show(self.graph.selected_edge), names="show_internals")
         self._show(self.graph.selected_edge)
         self.cycle_note = view["cycle_note"]
+        self.notes = [n for n in (self.cycle_note,) if n] + [
+            (f"report {i}: {note}" if len(self.splats) > 1 else note)
+            for i, splat in enumerate(self.splats) for note in splat.notes]
         # A Label puts its value in the page as text (textContent): no escaping needed.
-        notes = [ipywidgets.Label(self.cycle_note)] if self.cycle_note else []
-        self.children = [*notes, ipywidgets.HBox([self.graph, self.chain_view]), self.frames_view]
+        notes = [ipywidgets.Label(note) for note in self.notes]
+        self.children = [*notes, self.graph, self.lock_view, self.chain_view, self.internals, self.frames_view]
 
     @property
     def selected_edge(self) -> str:
@@ -110,22 +160,48 @@ class Explorer(ipywidgets.VBox):
     def selected_edge(self, value: str) -> None:
         self.graph.selected_edge = value
 
+    def static_html(self) -> str:
+        """The graph as a picture and the tables as shown, for viewers without widgets."""
+        tables = [("", f'<div class="splatkit-tables">{view.value}</div>') for view in (self.chain_view,
+                                                                                      self.frames_view)]
+        return snapshot_html(self.graph.static_svg, [("", self.legend), *tables], notes=self.notes)
+
+    def select_lock(self, name: str) -> None:
+        """Show lock class ``name``'s panel, as a click on its box does."""
+        self.graph.selected_node = name
+
+    def _show_lock(self, name: str) -> None:
+        if not name:
+            self.lock_class = {}
+            self.lock_view.value = self.legend
+            return
+        self.lock_class = lock_class_view(self.splats, self.lock_graph, name)
+        self.lock_view.value = self.legend + lock_class_html(self.lock_class)
+
     def _on_select(self, change: traitlets.Bunch) -> None:
         self._show(change["new"])
 
     def _show(self, edge_id: str) -> None:
-        """Point the tables at dependency ``edge_id`` ("" shows an empty stack)."""
+        """Point the tables at dependency ``edge_id`` ("" shows no stack)."""
         edge = self._edges.get(edge_id)
         evidence = dependency_stack(self.lock_graph, edge["from"], edge["to"]) if edge else None
-        self.frames = frames_table(evidence.frames if evidence else ())
         caption = (f"{edge['from']} \u2192 {edge['to']}. {stack_caption(edge, evidence)}" if edge
                    else "No dependency selected: click an arrow in the graph.")
-        self.frames_view.value = "<h4>Stack of the selected dependency</h4>" + table_html(self.frames, caption=caption)
-        self.chain_view.value = "<h4>Dependency chain</h4>" + table_html(
-            self._chain_df, row_edges=chain_edges(self._chain_df), selected=edge_id)
+        if evidence is not None:
+            self.frames, table = stack_html(evidence.frames, internals=self.show_internals,
+                                            blamed=blamed_function(evidence.title), caption=caption)
+        else:
+            self.frames, table = stack_table(()), f'<p class="sk-note">{html.escape(caption)}</p>'
+        self.frames_view.value = "<h4>Stack of the selected dependency</h4>" + table
+        shown = self.chain[[c for c in ["splat", *CHAIN_SHOWN] if c in self.chain.columns]]
+        self.chain_view.value = ("<h4>Dependency chain</h4>" + table_html(
+            shown, row_edges=chain_edges(self.chain), selected=edge_id) if len(self.chain) else
+            '<h4>Dependency chain</h4><p class="sk-note">This report prints no dependency chain.</p>')
 
 
-def explore(source: Splat | Sequence[Splat] | str) -> Explorer:
+def explore(source: Splat | Sequence[Splat] | str, *, vmlinux: str | os.PathLike[str] | None = None,
+            modules: str | os.PathLike[str] | None = None,
+            kernel_tree: str | os.PathLike[str] | None = None) -> Explorer:
     """Explore a splat in the notebook: the lock graph, the chain, the stack of a clicked arrow.
 
     Parameters
@@ -133,6 +209,9 @@ def explore(source: Splat | Sequence[Splat] | str) -> Explorer:
     source : Splat, list of Splat, or str
         A parsed splat, several (their graphs are merged), or report text to parse
         (a dmesg, console log or mail; the first report's cycle is highlighted).
+    vmlinux, modules, kernel_tree : path, optional
+        The build that printed the report: the stacks then show each frame's ``file:line``
+        (:func:`splatkit.symbolize`, which says what it could not decode).
 
     Returns
     -------
@@ -146,4 +225,7 @@ def explore(source: Splat | Sequence[Splat] | str) -> Explorer:
     TypeError
         When ``source`` is none of the above.
     """
-    return Explorer(_as_splats(source))
+    splats = _as_splats(source)
+    if vmlinux is not None or modules is not None or kernel_tree is not None:
+        splats = tuple(symbolize(splats, vmlinux=vmlinux, modules=modules, kernel_tree=kernel_tree))
+    return Explorer(splats)

@@ -9,6 +9,7 @@ below as a table escaped by :func:`splatkit.render.html.table_html`.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 
 import ipywidgets
@@ -18,8 +19,10 @@ import traitlets
 from ..analysis.ordering import Ordering, compare
 from ..graph import LockGraph
 from ..render.html import table_html
+from ..render.snapshot import snapshot_html, svg_img
 from ..render.viewmodel import changed_edges, graph_view
 from ._graph import LockGraphWidget
+from ._static import StaticFallback
 
 __all__ = ["OrderingView", "compare_orderings"]
 
@@ -41,7 +44,7 @@ def _cell(value: object) -> object:
     return "; ".join(map(str, value)) if isinstance(value, (list, tuple)) else value
 
 
-class OrderingView(ipywidgets.VBox):
+class OrderingView(StaticFallback, ipywidgets.VBox):
     """Orderings side by side: one lock graph per ordering, the comparison table below.
 
     Click an arrow in any column: :attr:`selected` becomes that ordering's name and
@@ -97,6 +100,20 @@ class OrderingView(ipywidgets.VBox):
                                           layout=ipywidgets.Layout(overflow="auto"))
         self.table_view.add_class("splatkit-tables")
         self.children = [self.columns, self.table_view]
+
+    def static_html(self) -> str:
+        """Each ordering's graph as a picture under its name and verdict, side by side, and the
+        table below, for viewers without widgets."""
+        # Inline styles (besides the snapshot's sheet): JupyterLab's sanitiser drops <style> from
+        # untrusted outputs but keeps these, so the columns stay side by side there too.
+        columns = "".join(
+            f'<div style="flex: 1 0 360px; min-width: 0"><h4>{html.escape(name)}</h4>'
+            f'<p class="sk-static-note">{html.escape(self.verdicts[name])}</p>'
+            f'<div class="sk-static-graph">{svg_img(widget.static_svg, f"lock graph with {name}", fill=True)}'
+            "</div></div>"
+            for name, widget in self.graphs.items())
+        row = f'<div class="sk-static-columns" style="display: flex; gap: 12px; overflow-x: auto">{columns}</div>'
+        return snapshot_html("", [("", row), ("", f'<div class="splatkit-tables">{self.table_view.value}</div>')])
 
     def _on_click(self, name: str, edge: str) -> None:
         if not edge:  # another column was cleared below, or the selection was reset

@@ -8,26 +8,19 @@ writes into the repository, with its settings, workspaces and runtime files ther
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
+from . import servers
+
 pytestmark = pytest.mark.browser
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent.parent / "notebooks"
+NOTEBOOKS = servers.REPO / "notebooks"
 NOTEBOOK = "01-explore-a-splat.ipynb"
 ORDERINGS_NOTEBOOK = "02-compare-orderings.ipynb"
 SRCU_CPUHP = "&kvm->srcu -> cpu_hotplug_lock"
-TIMEOUT_S = 60
 
 #: The notebook is open, its cells are loaded and its kernel is idle.
 _READY_JS = """() => {
@@ -66,48 +59,6 @@ _OUTPUT_HAS_JS = """(text) => [...document.querySelectorAll(".jp-OutputArea-outp
   .some((output) => output.textContent.includes(text))"""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _lab_env(home: Path) -> dict[str, str]:
-    """Environment that keeps JupyterLab's state in ``home`` and silences its news toast
-    (which can cover the canvas)."""
-    settings = home / "settings"
-    (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
-    (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
-        '{"fetchNews": "false", "checkForUpdates": false}')
-    return {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(settings),
-            "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
-            "JUPYTER_RUNTIME_DIR": str(home / "runtime"), "IPYTHONDIR": str(home / "ipython")}
-
-
-def _wait_until_serving(proc: subprocess.Popen, url: str, log: Path) -> None:
-    deadline = time.monotonic() + TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"jupyter lab exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/api/status", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.25)
-    pytest.fail(f"jupyter lab did not answer within {TIMEOUT_S}s:\n{log.read_text()[-3000:]}")
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    """SIGTERM lets the server shut its kernels down; kill its process group if it hangs."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def lab_url(chromium, tmp_path_factory) -> Iterator[str]:
     """Base URL of a JupyterLab serving a temporary copy of ``notebooks/`` (no token)."""
@@ -117,22 +68,11 @@ def lab_url(chromium, tmp_path_factory) -> Iterator[str]:
     home = tmp_path_factory.mktemp("lab")
     root = home / "notebooks"
     shutil.copytree(NOTEBOOKS, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    port = _free_port()
-    log = home / "jupyter.log"
-    command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-               f"--ServerApp.root_dir={root}", "--IdentityProvider.token=", "--ServerApp.password=",
-               "--LabApp.expose_app_in_browser=True"]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        command.append("--allow-root")
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=_lab_env(home),
-                                cwd=root, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
+    server = servers.start("lab", root, home)
     try:
-        _wait_until_serving(proc, url, log)
-        yield url
+        yield server.url
     finally:
-        _stop(proc)
+        server.stop()
 
 
 def _run_all(page, lab_url: str, notebook: str):
@@ -162,6 +102,56 @@ def test_clicking_an_edge_in_lab_updates_python(lab_url, watched_page, click_edg
     assert watched_page.errors == []
     # Nothing leaves the host (anywidget imports the ESM from a blob: URL of the page).
     assert [u for u in watched_page.requests if u.startswith(("http:", "https:")) and not u.startswith(lab_url)] == []
+
+
+def test_the_internals_toggle_shows_lockdep_frames(lab_url, watched_page, tmp_path):
+    """Stacks start at the code; one click on the toggle shows lockdep's and the locking API's
+    frames, greyed, in the page and in Python; the frame syzbot blames stays marked."""
+    page = _run_all(watched_page.page, lab_url, NOTEBOOK)
+    page.wait_for_selector(".splatkit-graph[data-sk-state=live] canvas")
+    stack = page.locator(".splatkit-tables:has(h4:text('Stack of the selected dependency'))")
+    stack.scroll_into_view_if_needed()
+    assert stack.locator("tr.sk-blamed td").first.text_content() == "set_nx_huge_pages"
+    assert "__lock_acquire" not in stack.text_content() and "3 frames hidden" in stack.text_content()
+    page.locator(".splatkit-internals input[type=checkbox]").click()
+    page.wait_for_function("() => [...document.querySelectorAll('.splatkit-tables tr.sk-dim td:first-child')]"
+                           ".map((td) => td.textContent).join(',') === '__lock_acquire,lock_acquire,__mutex_lock'")
+    page.evaluate(_RUN_NEW_CELL_JS, "print('INTERNALS=%s %d %s' % (explorer.show_internals, len(explorer.frames),"
+                                    " explorer.frames['role'].iloc[0]))")
+    page.wait_for_function(_OUTPUT_HAS_JS, arg="INTERNALS=True 14 lockdep")
+    stack.screenshot(path=str(tmp_path / "stack-internals.png"))
+    assert watched_page.errors == []
+
+
+#: Page coordinates of the centre of node `id` of the first lock graph.
+_NODE_POINT_JS = """(id) => {
+  const div = document.querySelector(".splatkit-graph"), net = div.splatkitNetwork, r = div.getBoundingClientRect();
+  const dom = net.canvasToDOM(net.getPositions([id])[id]);
+  return {x: r.left + dom.x, y: r.top + dom.y};
+}"""
+
+
+def test_clicking_a_lock_class_shows_its_panel(lab_url, watched_page, tmp_path):
+    page = _run_all(watched_page.page, lab_url, NOTEBOOK)
+    page.wait_for_selector(".splatkit-graph[data-sk-state=live] canvas")
+    page.locator(".splatkit-graph").first.scroll_into_view_if_needed()
+    # A click that activates the cell can scroll the notebook under the pointer: click again
+    # (at the node's new place) until the drawing has selected it.
+    for _attempt in range(3):
+        page.wait_for_timeout(400)
+        point = page.evaluate(_NODE_POINT_JS, "kvm_lock")
+        page.mouse.click(point["x"], point["y"])
+        if page.evaluate("document.querySelector('.splatkit-graph').splatkitNetwork.getSelectedNodes()") == ["kvm_lock"]:
+            break
+    page.wait_for_function("() => [...document.querySelectorAll('.sk-lock-class h4')]"
+                           ".some((h) => h.textContent === 'Lock class kvm_lock')")
+    panel = page.locator(".sk-lock-class")
+    assert "irq-unsafe" in panel.text_content() and "set_nx_huge_pages" in panel.text_content()
+    page.evaluate(_RUN_NEW_CELL_JS, "print('LOCK=' + explorer.lock_class['name'], explorer.graph.selected_node)")
+    page.wait_for_function(_OUTPUT_HAS_JS, arg="LOCK=kvm_lock kvm_lock")
+    panel.scroll_into_view_if_needed()
+    panel.screenshot(path=str(tmp_path / "lock-class.png"))
+    assert watched_page.errors == []
 
 
 def test_clicking_an_edge_in_an_ordering_column_updates_python(lab_url, watched_page, click_edge):

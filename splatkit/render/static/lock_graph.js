@@ -12,7 +12,8 @@
  *
  * Names in the view-model are untrusted (they come from a kernel log). Text goes
  * into the page through textContent only, never innerHTML; vis-network draws labels
- * on the canvas and shows string tooltips with innerText.
+ * on the canvas and shows string tooltips with innerText. The widget's static picture
+ * is an SVG escaped in Python (splatkit/render/svg.py), parsed as XML and imported.
  */
 const splatkitLockGraph = (() => {
   "use strict";
@@ -105,58 +106,167 @@ const splatkitLockGraph = (() => {
 
   // ---- host 2: the anywidget view (splatkit.widgets.LockGraphWidget) ----------
 
+  /** How long a view waits for the kernel to send vis-network before it keeps its static picture. */
+  const VIS_TIMEOUT_MS = 15000;
+  /** A view asks the kernel itself when no other view's request was answered within this time. */
+  const VIS_ASK_AGAIN_MS = 1500;
+
   /**
-   * Evaluate the vis-network UMD bundle once per page. anywidget imports the ESM
-   * once per widget, so the result is cached on globalThis; shadowing
-   * exports/module/define makes the bundle take its CommonJS branch and leave
-   * `window.vis` (and any AMD loader on the page) alone.
+   * vis-network, loaded once per page. The bundle is not part of the widget's state (a saved
+   * notebook would carry a copy per graph): a view asks its kernel for it with a custom
+   * message, and the first answer is evaluated and cached on globalThis for every view of the
+   * page. Shadowing exports/module/define makes the UMD bundle take its CommonJS branch and
+   * leave `window.vis` (and any AMD loader on the page) alone. Rejects when no kernel answers
+   * (a notebook reopened without one): the view then keeps its static picture.
    */
-  function loadVis(source) {
-    if (!globalThis.__splatkitVis) {
-      const module = { exports: {} };
-      new Function("exports", "module", "define", source)(module.exports, module, undefined);
-      globalThis.__splatkitVis = module.exports;
-    }
-    return globalThis.__splatkitVis;
+  function loadVis(model) {
+    const g = globalThis;
+    if (g.__splatkitVis) return Promise.resolve(g.__splatkitVis);
+    return new Promise((resolve, reject) => {
+      const onMessage = (msg) => {
+        if (!msg || msg.type !== "splatkit-vis") return;
+        if (!g.__splatkitVis) {
+          const module = { exports: {} };
+          new Function("exports", "module", "define", msg.js)(module.exports, module, undefined);
+          const style = document.createElement("style");
+          style.dataset.splatkitVis = "";
+          style.textContent = msg.css;
+          document.head.appendChild(style);
+          g.__splatkitVis = module.exports;
+        }
+        const waiting = g.__splatkitVisWaiters || [];
+        g.__splatkitVisWaiters = [];
+        for (const w of waiting) w.resolve(g.__splatkitVis);
+      };
+      const done = () => model.off("msg:custom", onMessage);
+      const waiter = {
+        resolve: (vis) => (done(), resolve(vis)),
+        reject: (err) => (done(), reject(err)),
+      };
+      (g.__splatkitVisWaiters ||= []).push(waiter);
+      model.on("msg:custom", onMessage);
+      const ask = () => {
+        if (g.__splatkitVis) return;
+        g.__splatkitVisAsked = Date.now();
+        model.send({ type: "splatkit-need-vis" });
+      };
+      const since = Date.now() - (g.__splatkitVisAsked || 0);
+      if (since > VIS_ASK_AGAIN_MS) ask();
+      else setTimeout(ask, VIS_ASK_AGAIN_MS - since);
+      setTimeout(() => {
+        if (g.__splatkitVis) return;
+        g.__splatkitVisWaiters = (g.__splatkitVisWaiters || []).filter((w) => w !== waiter);
+        waiter.reject(new Error("no kernel sent vis-network"));
+      }, VIS_TIMEOUT_MS);
+    });
   }
 
-  /** anywidget render(): draw the model's traits, and sync the selection both ways. */
+  /**
+   * The static picture (an SVG made and escaped by splatkit.render.svg) as a node, parsed as
+   * XML: a malformed picture is refused, not repaired, and nothing in it runs.
+   */
+  function staticPicture(svgText) {
+    const wrap = document.createElement("div");
+    wrap.className = "sk-static-picture";
+    if (!svgText) return wrap;
+    const doc = new DOMParser().parseFromString(svgText, "image/svg+xml");
+    const svg = doc.documentElement;
+    if (svg.nodeName !== "svg" || doc.getElementsByTagName("parsererror").length) return wrap;
+    svg.setAttribute("width", "100%");
+    svg.setAttribute("height", "100%");
+    wrap.appendChild(document.importNode(svg, true));
+    return wrap;
+  }
+
+  /**
+   * The canvas colours of the page's theme: JupyterLab's CSS variables as seen from `el`
+   * (light and dark themes, Notebook 7, Voila), light defaults elsewhere. A canvas cannot use
+   * CSS variables, so the labels on arrows get the resolved text colour and a halo of the
+   * background colour; lock class boxes keep their light fills and dark text in every theme.
+   */
+  function themeOptions(el) {
+    const css = getComputedStyle(el);
+    const pick = (name, fallback) => css.getPropertyValue(name).trim() || fallback;
+    return {
+      edges: { font: { color: pick("--jp-ui-font-color1", "#1f2328"), strokeColor: pick("--jp-layout-color0", "#ffffff") } },
+      nodes: { font: { color: "#1f2328" } },
+    };
+  }
+
+  /** `options` with the theme's colours (themeOptions) merged in. */
+  function themed(options, el) {
+    const theme = themeOptions(el);
+    const edges = options.edges || {};
+    const nodes = options.nodes || {};
+    return {
+      ...options,
+      edges: { ...edges, font: { ...(edges.font || {}), ...theme.edges.font } },
+      nodes: { ...nodes, font: { ...(nodes.font || {}), ...theme.nodes.font } },
+    };
+  }
+
+  /**
+   * anywidget render(): the static picture at once, then the live drawing once vis-network
+   * is there (it replaces the picture); the selection is synced both ways.
+   */
   function render({ model, el }) {
-    const vis = loadVis(model.get("_vis_js"));
     const div = document.createElement("div");
     div.className = "splatkit-graph";
     div.style.height = model.get("height");
+    div.dataset.skState = "static";
+    div.appendChild(staticPicture(model.get("static_svg")));
     el.appendChild(div);
 
-    const graph = draw(
-      vis,
-      div,
-      { nodes: model.get("nodes"), edges: model.get("edges") },
-      model.get("options"),
-      (sel) => {
-        model.set("selected_edge", sel.edge);
-        model.set("selected_node", sel.node);
-        model.save_changes();
-      },
-    );
-    const onData = () => graph.setData({ nodes: model.get("nodes"), edges: model.get("edges") });
-    const onSelection = () => graph.select(model.get("selected_edge"), model.get("selected_node"));
-    const onOptions = () => graph.network.setOptions(model.get("options"));
+    let graph = null;
+    let disposed = false;
+    const onData = () => {
+      if (graph) graph.setData({ nodes: model.get("nodes"), edges: model.get("edges") });
+      else div.replaceChildren(staticPicture(model.get("static_svg")));
+    };
+    const onSelection = () => graph && graph.select(model.get("selected_edge"), model.get("selected_node"));
+    const onOptions = () => graph && graph.network.setOptions(themed(model.get("options"), div));
+    // JupyterLab switches themes by changing attributes of <body>: follow it.
+    const themeWatch = new MutationObserver(onOptions);
+    themeWatch.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-name", "data-jp-theme-light"] });
     const onHeight = () => {
       div.style.height = model.get("height");
     };
     const handlers = [
-      ["change:nodes change:edges", onData],
+      ["change:nodes change:edges change:static_svg", onData],
       ["change:selected_edge change:selected_node", onSelection],
       ["change:options", onOptions],
       ["change:height", onHeight],
     ];
     for (const [events, handler] of handlers) model.on(events, handler);
-    onSelection();
+
+    loadVis(model).then(
+      (vis) => {
+        if (disposed) return;
+        div.replaceChildren();
+        graph = draw(
+          vis,
+          div,
+          { nodes: model.get("nodes"), edges: model.get("edges") },
+          themed(model.get("options"), div),
+          (sel) => {
+            model.set("selected_edge", sel.edge);
+            model.set("selected_node", sel.node);
+            model.save_changes();
+          },
+        );
+        div.dataset.skState = "live";
+        onSelection();
+      },
+      () => {
+        div.dataset.skState = "static-no-kernel";
+      },
+    );
 
     return () => {
+      disposed = true;
+      themeWatch.disconnect();
       for (const [events, handler] of handlers) model.off(events, handler);
-      graph.network.destroy();
+      if (graph) graph.network.destroy();
     };
   }
 

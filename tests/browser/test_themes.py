@@ -1,0 +1,113 @@
+"""The explorer in JupyterLab's light and dark themes, in JupyterLab and Notebook 7 (issue 11,
+item 2): table headers, cells and the selected row readable (WCAG contrast measured on the
+rendered colours), and the canvas following the theme (its frame, the labels on arrows).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+
+import pytest
+
+from . import servers
+
+pytestmark = pytest.mark.browser
+
+NOTEBOOK = "01-explore-a-splat.ipynb"
+THEMES = ("JupyterLab Light", "JupyterLab Dark")
+
+#: The WCAG contrast ratio between an element's text colour and the colour behind it (the
+#: backgrounds of it and its ancestors composited, semi-transparent ones included).
+CONTRAST_JS = """(el) => {
+  const parse = (c) => {
+    const nums = (c.match(/[\\d.]+/g) || []).map(Number);
+    if (c.startsWith("color(")) return [nums[0] * 255, nums[1] * 255, nums[2] * 255, nums.length > 3 ? nums[3] : 1];
+    return [nums[0], nums[1], nums[2], nums.length > 3 ? nums[3] : 1];
+  };
+  const layers = [];
+  for (let e = el; e; e = e.parentElement) {
+    const bg = parse(getComputedStyle(e).backgroundColor);
+    if (bg[3] > 0) layers.push(bg);
+    if (bg[3] >= 1) break;
+  }
+  let back = [255, 255, 255];
+  for (const [r, g, b, a] of layers.reverse()) back = [r * a + back[0] * (1 - a), g * a + back[1] * (1 - a), b * a + back[2] * (1 - a)];
+  const fg = parse(getComputedStyle(el).color);
+  const lum = (rgb) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(rgb[0]) + 0.7152 * f(rgb[1]) + 0.0722 * f(rgb[2]);
+  };
+  const [hi, lo] = [lum(fg), lum(back)].sort((a, b) => b - a);
+  return (hi + 0.05) / (lo + 0.05);
+}"""
+
+_READY_JS = """() => {
+  const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  const kernel = panel && panel.sessionContext && panel.sessionContext.session && panel.sessionContext.session.kernel;
+  return Boolean(kernel && kernel.status === "idle" && panel.context.isReady && panel.content.widgets.length);
+}"""
+
+_ALL_RUN_JS = """() => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  const kernel = panel && panel.sessionContext.session && panel.sessionContext.session.kernel;
+  if (!kernel || kernel.status !== "idle") return false;
+  const code = panel.content.widgets.filter((cell) => cell.model.type === "code");
+  return code.length > 0 && code.every((cell) => cell.model.executionCount !== null);
+}"""
+
+
+@pytest.fixture(scope="module", params=["lab", "notebook"])
+def server(request, chromium, tmp_path_factory) -> Iterator[servers.Server]:
+    pytest.importorskip("jupyterlab" if request.param == "lab" else "notebook")
+    home = tmp_path_factory.mktemp(f"themes-{request.param}")
+    root = home / "notebooks"
+    shutil.copytree(servers.REPO / "notebooks", root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    srv = servers.start(request.param, root, home)
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_explorer_reads_in_both_themes(server, watched_page, theme, tmp_path):
+    page = watched_page.page
+    path = "lab/tree" if server.app == "lab" else "notebooks"
+    page.goto(f"{server.url}/{path}/{NOTEBOOK}?reset")
+    page.wait_for_function(_READY_JS)
+    page.evaluate(f"window.jupyterapp.commands.execute('apputils:change-theme', {{theme: '{theme}'}})")
+    page.wait_for_function("(t) => document.body.dataset.jpThemeName === t", arg=theme)
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_function(_ALL_RUN_JS)
+    page.evaluate("""() => { const nb = window.jupyterapp.shell.currentWidget.content;
+      const i = nb.widgets.findIndex((c) => c.model.sharedModel.getSource().includes("explore(splat)"));
+      return nb.scrollToItem(i, "start"); }""")
+    page.wait_for_selector(".splatkit-graph[data-sk-state=live] canvas")
+
+    # The tables: every header, a cell and the selected row read at WCAG AA (4.5:1) or better.
+    for selector in (".splatkit-tables th", ".splatkit-tables td", ".splatkit-tables tr.sk-selected td",
+                     ".splatkit-tables caption", ".splatkit-tables h4"):
+        element = page.locator(selector).first
+        ratio = element.evaluate(CONTRAST_JS)
+        assert ratio >= 4.5, f"{selector} contrast {ratio:.2f} in {theme}"
+
+    # The canvas follows the theme: its frame is the page's background, arrow labels its text colour.
+    colours = page.evaluate("""() => {
+      const div = document.querySelector(".splatkit-graph"), css = getComputedStyle(div);
+      const net = div.splatkitNetwork, edge = Object.values(net.body.edges)[0];
+      const probe = document.createElement("span");
+      probe.style.color = css.getPropertyValue("--jp-ui-font-color1"); div.appendChild(probe);
+      const text = getComputedStyle(probe).color; probe.remove();
+      probe.style.color = edge.options.font.color; div.appendChild(probe);
+      const label = getComputedStyle(probe).color; probe.remove();
+      return {background: css.backgroundColor, text, label, halo: edge.options.font.strokeColor,
+              layout0: css.getPropertyValue("--jp-layout-color0").trim()};
+    }""")
+    assert colours["label"] == colours["text"] and colours["halo"] == colours["layout0"]
+    dark = theme.endswith("Dark")
+    channels = [int(v) for v in colours["background"].strip("rgba()").split(",")[:3]]
+    assert (sum(channels) < 200) if dark else (sum(channels) > 600), colours["background"]
+    page.locator(".jp-OutputArea-output:has(.splatkit-graph)").screenshot(
+        path=str(tmp_path / f"explorer-{server.app}-{theme.split()[-1]}.png"))
+    assert servers.page_errors(watched_page, server) == []
