@@ -80,7 +80,7 @@ def stack_table(frames: Sequence[Frame], *, internals: bool = False, blamed: str
     >>> entry = parse(seed_text)[0].chain[-1]  # #0, the new dependency
     >>> t = stack_table(entry.frames, blamed="set_nx_huge_pages")
     >>> t[["function", "note"]].head(2).values.tolist(), t.attrs["hidden"]
-    ([['mutex_lock_nested', 'takes it: mutex for write'], ['set_nx_huge_pages', 'syzbot blames it']], {'lockdep': 2, 'locking': 1})
+    ([['mutex_lock_nested', 'takes it: mutex'], ['set_nx_huge_pages', 'syzbot blames it']], {'lockdep': 2, 'locking': 1})
     """
     roles = frame_roles(frames)
     found = acquisition(frames)

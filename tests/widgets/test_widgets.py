@@ -52,7 +52,7 @@ def test_first_selection_is_the_new_dependency(explorer):
     # call that takes the lock stays, marked with how, and the function syzbot blames is marked.
     assert explorer.frames["function"].tolist()[:3] == ["mutex_lock_nested", "set_nx_huge_pages", "param_attr_store"]
     assert len(explorer.frames) == 11 and explorer.frames.attrs["hidden"] == {"lockdep": 2, "locking": 1}
-    assert explorer.frames["note"].tolist()[:2] == ["takes it: mutex for write", "syzbot blames it"]
+    assert explorer.frames["note"].tolist()[:2] == ["takes it: mutex", "syzbot blames it"]
     assert explorer.frames["module"].tolist()[1] == "kvm"
     shown = explorer.frames_view.value
     assert "__lock_acquire" not in shown and "3 frames hidden: 2 of lockdep, 1 of the locking API." in shown
@@ -241,7 +241,7 @@ def test_clicking_a_lock_class_shows_its_panel(explorer):
     assert "click a lock class (a box)" in explorer.legend
     explorer.graph.selected_node = "kvm_lock"  # what a click on its box does
     view = explorer.lock_class
-    assert view["name"] == "kvm_lock" and view["taken"] == ["mutex for write"]
+    assert view["name"] == "kvm_lock" and view["taken"] == ["mutex"]
     # {+.+.} in a 4.14+ report: irq-unsafe for write in both irq states, never read.
     assert [(u["state"], u["access"], u["meaning"]) for u in view["usage"]] == [
         ("HARDIRQ", "W", "irq-unsafe"), ("HARDIRQ", "R", "unused"), ("SOFTIRQ", "W", "irq-unsafe"),
