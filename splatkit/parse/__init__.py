@@ -6,7 +6,9 @@ the rules in :mod:`splatkit.grammar.sections`. The package holds the code that
 acts on each rule and no kernel text: what a report looks like is in the
 grammar tables.
 
-- this module finds the reports (banners) and where each one may end;
+- this module finds the reports (banners) and where the next one of each one's printk
+  context starts;
+- :mod:`.extent` says where a report ends, for the reader, the title and the scanner;
 - :mod:`.reader` reads one report line by line, section by section;
 - :mod:`.rules` stores what each line rule read;
 - :mod:`.build` builds the :class:`~splatkit.model.Splat`, with the notes on what
@@ -29,7 +31,8 @@ from ..grammar.kinds import ReportKind, match_banner
 from ..grammar.sections import ABOVE_BANNER
 from ..lines import normalize
 from ..model import Line, Splat
-from .reader import MAX_UNRECOGNISED_RUN, ReportReader
+from .extent import MAX_UNRECOGNISED_RUN, same_context
+from .reader import ReportReader
 from .terminal import cut_lines, cut_width
 
 __all__ = ["MAX_UNRECOGNISED_RUN", "parse", "parse_file", "parse_lines"]
@@ -72,11 +75,9 @@ def parse_lines(lines: list[Line]) -> list[Splat]:
             starts.append((i, kind, m, above))
     splats = []
     for n, (i, kind, m, above) in enumerate(starts):
-        # A report ends where the next one of its own printk context starts: with caller ids,
-        # another task's or CPU's report may be printed in the middle of this one.
+        # A report ends where the next one of its own printk context starts (.extent).
         caller = lines[i].caller
-        nxt = next((s for s in starts[n + 1:]
-                    if caller is None or lines[s[0]].caller in (None, caller)), None)
+        nxt = next((s for s in starts[n + 1:] if same_context(caller, lines[s[0]].caller)), None)
         limit = max(len(lines) if nxt is None else nxt[0] - (1 if nxt[3] is not None else 0), i + 1)
         first = i if above is None else i - 1
         splat = ReportReader(kind, m.group(0).strip(), lines, first, i, limit).read(m, above)

@@ -4,7 +4,7 @@
 section's header (the kind's sections, :mod:`splatkit.grammar.sections`), a line its
 current section's body accepts (handed to :mod:`.rules`), a line of another printk
 context (``interleaved``), or unrecognised, with the reason. The report ends at its
-last section's end, at the next report, or after a run of unrecognised lines.
+last section's end, at the next report, or after a run of unrecognised lines (:mod:`.extent`).
 """
 
 from __future__ import annotations
@@ -22,12 +22,10 @@ from ..grammar.tokens import MAX_LINE
 from ..model import Frame, HeldLock, IrqContext, KernelIdent, Line, LockUse, ScenarioStep, Span, Splat, Task, Unrecognised
 from ..rejoin import shape as line_shape
 from .build import build_splat
+from .extent import MAX_UNRECOGNISED_RUN, same_context
 from .rules import ENTER_HANDLERS, FRAME_FIRST, FRAME_SINKS, RULE_HANDLERS
 
-__all__ = ["MAX_UNRECOGNISED_RUN", "ReportReader"]
-
-#: This many unrecognised lines in a row, before the last section, end a report as truncated.
-MAX_UNRECOGNISED_RUN = 40
+__all__ = ["ReportReader"]
 
 _PIECE_OF = operator.attrgetter("piece")
 
@@ -84,6 +82,8 @@ class ReportReader:
     #: (task, printed count, held locks by index) of each task of a held-locks dump.
     dumps: list[tuple[Task, int, dict[int, HeldLock]]] = field(default_factory=list)
     finished: bool = False
+    #: Index in ``lines`` of the report's last line, the last a rule accepted (set by read).
+    last: int = -1
     #: Whether the last line not read was one a poster wrote for lines left out (``...``).
     elided: bool = False
     #: Indexes in ``unrecognised`` of the lines whose reason :meth:`_explain` tells.
@@ -110,7 +110,7 @@ class ReportReader:
         ended = False
         for index in range(self.first, self.banner_index + 1):
             line = lines[index]
-            if caller is not None and line.caller is not None and line.caller != caller:
+            if not same_context(caller, line.caller):
                 self.interleaved.append(line.no)
             elif index < self.banner_index and above is not None:
                 name, value = above
@@ -127,7 +127,7 @@ class ReportReader:
         marks = (len(self.line_fields), len(self.unrecognised), len(self.interleaved))
         for index in range(self.banner_index + 1, self.limit):
             line = lines[index]
-            if caller is not None and line.caller is not None and line.caller != caller:
+            if not same_context(caller, line.caller):
                 self.interleaved.append(line.no)
                 continue
             outcome = self._read_line(line)
@@ -149,6 +149,7 @@ class ReportReader:
         # The span ends at the last line a rule accepted: trailing blanks, foreign text and
         # lines after a cut-off are outside it (so are the later pieces of that line, when a
         # tool had joined several console lines into it).
+        self.last = last
         end_no = self.lines[last].no
         if pieces:
             del self.line_fields[marks[0]:], self.unrecognised[marks[1]:], self.interleaved[marks[2]:]

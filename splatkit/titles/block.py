@@ -1,11 +1,14 @@
 """The report block: the lines of a log that syzkaller's title rules read for one report.
 
 From the banner on, only the lines of the banner's printk context
-(:mod:`.console`), cut before a second report (:mod:`.oops`) or a panic; the
-title rules read the block, the corrupted check reads it whole. Mirrors
+(:mod:`.console`), cut before a second report (:mod:`.oops`) or a panic. Mirrors
 google/syzkaller ``pkg/report/linux.go``'s ``findReport`` (syzkaller-titles.md
-§2.1-§2.4), except that the block starts at *this* report's banner and ends
-:data:`MAX_BLOCK_LINES` lines after it.
+§2.1-§2.4), except that the block holds *this* report's lines only (syzkaller reads to
+the end of the log): it starts at this report's banner, ends at this report's end (where
+the parser says it ends, :mod:`splatkit.parse.extent`; at most :data:`MAX_BLOCK_LINES`
+lines after the banner), and the corrupted check, like the title rules, reads it up to a
+second report (syzkaller's reads past it, where another crash's stack may vouch for
+this report).
 """
 
 from __future__ import annotations
@@ -25,22 +28,23 @@ from .oops import _ANY_REPORT_START_QUICK, _starts_report
 
 __all__ = ["CONSOLE_HANGUP", "MAX_BLOCK_LINES", "report_block"]
 
-#: How many lines after the banner the title rules may read (syzkaller reads to the end of the
-#: log). The longest reports of the shared corpus need about 400 lines; this leaves room for
-#: other contexts' lines between a report's own. Titling costs O(MAX_BLOCK_LINES) per report.
+#: How many lines from the banner the title rules read at most, when the report's end is
+#: further (syzkaller reads to the end of the log). The longest reports of the shared corpus
+#: need about 400 lines; this leaves room for other contexts' lines between a report's own.
 MAX_BLOCK_LINES = 2000
 
 #: In any line of the log, it means the console was cut off (``gceConsoleHangup``).
 CONSOLE_HANGUP = "serialport: VM disconnected."
 
 
-def report_block(lines: Sequence[Line], start: int) -> tuple[list[str], int, bool]:
-    """The lines syzkaller's title rules read for the report starting at ``lines[start]``.
+def report_block(lines: Sequence[Line], start: int, end: int | None = None) -> tuple[list[str], int, bool]:
+    """The lines syzkaller's title rules read for the report starting at ``lines[start]`` and
+    ending before ``lines[end]`` (by default, with the lines given; at most MAX_BLOCK_LINES).
 
     Returns ``(block, cut, hangup)``: the block's lines without their console prefix,
-    the number of leading lines the title rules may use (those before a second
-    report), and whether the console connection was lost. The corrupted check reads
-    the whole block. (syzkaller-titles.md §2.1-§2.4; upstream ``findReport``.)
+    the number of leading lines the title rules and the corrupted check read (those
+    before a second report), and whether the console connection was lost.
+    (syzkaller-titles.md §2.1-§2.4; upstream ``findReport``.)
 
     - Only lines of the banner's context are kept: with printk caller ids, the
       banner's id (and, after "Sending NMI from CPU", any CPU's); with timestamps
@@ -64,7 +68,7 @@ def report_block(lines: Sequence[Line], start: int) -> tuple[list[str], int, boo
     >>> block, cut
     (['WARNING: x', ' g+0x1/0x2'], 2)
     """
-    window = lines[start:start + MAX_BLOCK_LINES]
+    window = lines[start:min(start + MAX_BLOCK_LINES, len(lines) if end is None else end)]
     # Each line's tuple of wrapper names (most lines share one of a few), then the names.
     wrapper_tuples = set(map(_WRAPPERS_OF, window))
     wrappers = set(itertools.chain.from_iterable(wrapper_tuples))

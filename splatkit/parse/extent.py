@@ -1,0 +1,74 @@
+"""Where a report ends: one rule for the reader, the title and the scanner.
+
+A report's lines start at its banner (with the line above it that belongs to it) and
+end at the first of:
+
+1. the next report of its printk context (:func:`same_context`): the next banner on a
+   line with the report's caller id, or with none (the line above that banner goes with
+   it). With caller ids, another task's or CPU's report may be printed in the middle of
+   this one, so its banner ends nothing;
+2. a run of :data:`MAX_UNRECOGNISED_RUN` non-blank lines of the report's context, after
+   its last read line, none of which holds a stack's frame or start (:func:`report_end`).
+   The reader gives up on a report after that many lines it cannot read (sooner when the
+   grammar says the report is over); a stack it could not read (a part of another
+   kernel's format, another crash that broke the report off) is still the report's for
+   its title, and a run of other text is not.
+
+The reader (:mod:`.reader`) reads sections up to the end. syzkaller's title rules
+(:func:`splatkit.titles.syzkaller_title`) read the lines up to it too, and no more than
+:data:`~splatkit.titles.MAX_BLOCK_LINES` from the banner: so a report's title is the same
+alone and in a log of many reports, and costs what the report costs (syzkaller reads to
+the end of the log; the lines after a report's last one are where it finds the stack of a
+report that another crash broke off). The scanner (:mod:`splatkit.scanner`) gives out a
+report once the region it parsed holds the end.
+
+>>> from splatkit.lines import normalize
+>>> lines = normalize("[ 1.0][ T1] WARNING: x\\n[ 1.1][ T2] other\\n[ 1.2][ T1] y\\n[ 1.3][ T1] z")
+>>> report_end(lines, caller="T1", last=0, limit=len(lines), run=2)  # after the second T1 line
+4
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..grammar.tokens import MAX_LINE
+from ..model import Line
+from ..titles.stack import in_stack
+
+__all__ = ["MAX_UNRECOGNISED_RUN", "report_end", "same_context"]
+
+#: This many unrecognised lines in a row, before the last section, end a report as truncated.
+MAX_UNRECOGNISED_RUN = 40
+
+
+def same_context(caller: str | None, other: str | None) -> bool:
+    """Whether a line whose caller id is ``other`` may be a line of a report whose banner's is
+    ``caller``: the same id, or either line has none.
+
+    >>> same_context("T1", "T1"), same_context("T1", None), same_context("T1", "T2")
+    (True, True, False)
+    """
+    return caller is None or other is None or other == caller
+
+
+def report_end(lines: Sequence[Line], caller: str | None, last: int, limit: int,
+               run: int = MAX_UNRECOGNISED_RUN) -> int:
+    """Index after the end of a report (rule 2 of the module docstring): after ``run``
+    non-blank lines in a row of the context of ``caller`` that hold no stack
+    (:func:`splatkit.titles.stack.in_stack`),
+    after ``lines[last]``, the report's last line; or ``limit`` (where the next report of its
+    context starts) when that comes first."""
+    count = 0
+    for index in range(last + 1, limit):
+        line = lines[index]
+        if not same_context(caller, line.caller):
+            continue
+        text = line.text
+        if in_stack(text):
+            count = 0
+        elif len(text) > MAX_LINE or (text and not text.isspace()):
+            count += 1
+            if count >= run:
+                return index + 1
+    return limit
