@@ -14,6 +14,7 @@ from conftest import CORPUS, WILD, corpus_files, read_log
 from splatkit import scanner
 from splatkit.grammar.kinds import match_banner
 from splatkit.lines import normalize
+from splatkit.parse import MAX_UNRECOGNISED_RUN
 from splatkit.scan import locate, scan
 from test_lines import WRAPS
 
@@ -89,12 +90,15 @@ def test_a_log_with_many_reports_is_read_about_once(seed_text, monkeypatch):
 
 
 def test_reports_far_apart_are_read_in_windows(seed_text, monkeypatch):
-    """A big log: only the regions around its banners are normalised."""
+    """A big log: only the regions around its banners are normalised, each from a few lines
+    before the report to a little after where it ends (splatkit.parse.extent), not 2,000
+    lines on as the title once read."""
     noise = "[    1.000000] usb 1-1: new high-speed USB device number 3 using ehci-pci\n" * 20_000
     text = noise + seed_text + noise + seed_text + noise
     counting = _Counting(monkeypatch)
     assert len(list(scan(io.BytesIO(text.encode()), chunk_size=1 << 16))) == 2
-    assert counting.lines <= 2 * (scanner.WINDOW_LINES + 300)
+    after = scanner.LEAD_LINES + MAX_UNRECOGNISED_RUN + scanner.HINT_SLACK + 2
+    assert counting.lines <= 2 * (seed_text.count("\n") + after)
 
 
 # -- a report the scanner cannot settle at once is read in a longer region ---------------------------
