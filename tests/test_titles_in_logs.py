@@ -148,3 +148,40 @@ def test_the_seed_interleaved_with_itself(seed_text):
     titles = _titles("\n".join(lines))
     assert len(titles) == 2
     assert {t[2:] for t in titles} == {("possible deadlock in set_nx_huge_pages", "")}
+
+
+# -- each line is read about once ------------------------------------------------------------------
+
+def test_reports_of_many_tasks_are_read_about_once(corpus_dir, monkeypatch):
+    """A log of 200 reports, each another task's: the reader and the title read each line a
+    few times, not once per later report (they read on to the next report of their printk
+    context: here the log's end)."""
+    from splatkit.parse import reader
+    from splatkit.parse.reader import ReportReader
+    from splatkit.titles import block
+
+    text = read_log(corpus_dir / "report" / "466").rstrip("\n")  # every line is task T3699's
+    log = "\n".join(re.sub(r"\[ *T3699\]", f"[T{9000 + i}]", text) for i in range(200))
+    read, looked, blocks = [0], [0], [0]
+    read_line, same_context, views = ReportReader._read_line, reader.same_context, block._Views
+
+    def counting_read_line(self, line):
+        read[0] += 1
+        return read_line(self, line)
+
+    def counting_same_context(caller, other):
+        looked[0] += 1
+        return same_context(caller, other)
+
+    def counting_views(window, *args):
+        blocks[0] += len(window)
+        return views(window, *args)
+
+    monkeypatch.setattr(ReportReader, "_read_line", counting_read_line)
+    monkeypatch.setattr(reader, "same_context", counting_same_context)
+    monkeypatch.setattr(block, "_Views", counting_views)
+    titles = _titles(log)
+    assert len(titles) == 200 and {t[2:] for t in titles} == {t[2:] for t in _titles(text)}
+    n_lines = log.count("\n") + 1
+    # (lines read by a section's rules, lines whose context the reader looked at, lines of title blocks)
+    assert max(read[0], looked[0], blocks[0]) <= 2 * n_lines, (read[0], looked[0], blocks[0], n_lines)

@@ -30,13 +30,15 @@ report once the region it parsed holds the end.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import bisect
+import operator
+from collections.abc import Iterator, Sequence
 
 from ..grammar.tokens import MAX_LINE
 from ..model import Line
 from ..titles.stack import in_stack
 
-__all__ = ["MAX_UNRECOGNISED_RUN", "report_end", "same_context"]
+__all__ = ["MAX_UNRECOGNISED_RUN", "Contexts", "report_end", "same_context"]
 
 #: This many unrecognised lines in a row, before the last section, end a report as truncated.
 MAX_UNRECOGNISED_RUN = 40
@@ -53,18 +55,17 @@ def same_context(caller: str | None, other: str | None) -> bool:
 
 
 def report_end(lines: Sequence[Line], caller: str | None, last: int, limit: int,
-               run: int = MAX_UNRECOGNISED_RUN) -> int:
+               run: int = MAX_UNRECOGNISED_RUN, contexts: Contexts | None = None) -> int:
     """Index after the end of a report (rule 2 of the module docstring): after ``run``
     non-blank lines in a row of the context of ``caller`` that hold no stack
-    (:func:`splatkit.titles.stack.in_stack`),
-    after ``lines[last]``, the report's last line; or ``limit`` (where the next report of its
-    context starts) when that comes first."""
+    (:func:`splatkit.titles.stack.in_stack`), after ``lines[last]``, the report's last line;
+    or ``limit`` (where the next report of its context starts) when that comes first.
+    ``contexts`` (of ``lines``) spares reading the lines of other contexts."""
     count = 0
-    for index in range(last + 1, limit):
-        line = lines[index]
-        if not same_context(caller, line.caller):
-            continue
-        text = line.text
+    indexes = (contexts.own(caller, last + 1, limit) if contexts is not None else
+               (i for i in range(last + 1, limit) if same_context(caller, lines[i].caller)))
+    for index in indexes:
+        text = lines[index].text
         if in_stack(text):
             count = 0
         elif len(text) > MAX_LINE or (text and not text.isspace()):
@@ -72,3 +73,53 @@ def report_end(lines: Sequence[Line], caller: str | None, last: int, limit: int,
             if count >= run:
                 return index + 1
     return limit
+
+
+_CALLER_OF = operator.attrgetter("caller")
+
+
+class Contexts:
+    """Where the lines of each printk context are in a list of lines.
+
+    A report's reader and :func:`report_end` read the lines of the report's context
+    (:func:`same_context`) and pass over the others'. In a log where every report is another
+    task's, each would otherwise pass over all the lines after it, up to the next report of
+    its context: the log's end.
+    """
+
+    def __init__(self, lines: Sequence[Line]) -> None:
+        #: Indexes of the lines of each caller id (None: lines without one); None when no line
+        #: has a caller id, and every line is of every context.
+        self.by_caller: dict[str | None, list[int]] | None = None
+        if any(map(_CALLER_OF, lines)):
+            by_caller: dict[str | None, list[int]] = {}
+            for index, line in enumerate(lines):
+                indexes = by_caller.get(line.caller)
+                if indexes is None:
+                    by_caller[line.caller] = [index]
+                else:
+                    indexes.append(index)
+            self.by_caller = by_caller
+
+    def own(self, caller: str | None, start: int, stop: int) -> Iterator[int]:
+        """Indexes from ``start`` to ``stop`` of the lines that may be of a report whose banner
+        has the caller id ``caller`` (:func:`same_context`), in order."""
+        if caller is None or self.by_caller is None:
+            return iter(range(start, stop))
+        return _merged(self.by_caller.get(caller, []), self.by_caller.get(None, []), start, stop)
+
+
+def _merged(first: list[int], second: list[int], start: int, stop: int) -> Iterator[int]:
+    """The items of two sorted lists from ``start`` to ``stop``, in order."""
+    i, j = bisect.bisect_left(first, start), bisect.bisect_left(second, start)
+    while True:
+        a = min(first[i], stop) if i < len(first) else stop
+        b = min(second[j], stop) if j < len(second) else stop
+        if a < b:
+            yield a
+            i += 1
+        elif b < stop:
+            yield b
+            j += 1
+        else:
+            return

@@ -22,7 +22,7 @@ from ..encodings import TO_BLANK, utf7_decode
 from ..grammar.tokens import MAX_LINE
 from ..grammar.wrappers import BASE64, NO_BREAK_SPACE, UTF7
 from ..model import Line
-from .console import _CPU_CONTEXT, CONSOLE, _Views
+from .console import _CPU_CONTEXT, CONSOLE, _console_view, _Views
 from .joined import _lines_holding
 from .oops import _ANY_REPORT_START_QUICK, _starts_report
 
@@ -94,12 +94,16 @@ def report_block(lines: Sequence[Line], start: int, end: int | None = None) -> t
             if _shares_its_raw(window, i):
                 raws[i] = line.text[:MAX_LINE]
     joined = "\n".join(raws)
-    views = _Views(window, joined, wrappers, wrapper_tuples,
-                   pieces or any(map(_JOINED_OF, window)), cut_lines)
+    hangup = CONSOLE_HANGUP in joined
+    merged = pieces or any(map(_JOINED_OF, window))
+    context = _console_view(window[0])[0]
+    if context not in ("", CONSOLE):
+        window, raws = _of_context(window, raws, context)
+        joined = "\n".join(raws)
+    views = _Views(window, joined, wrappers, wrapper_tuples, merged, cut_lines)
     context, banner_text, _ = views.view(0)
     tagged = context not in ("", CONSOLE)
     min_lines = 16 if "BUG: KMSAN:" in raws[0] else 22
-    hangup = CONSOLE_HANGUP in joined
     after_banner = len(raws[0]) + 1
     # The lines after the banner where more than the context rule may apply.
     events = (list(_lines_holding(_BLOCK_MARKERS, joined, after_banner))
@@ -159,6 +163,23 @@ _BLOCK_MARKER_TEXTS = ("Disabling lock debugging due to kernel taint", "Sending 
 _BLOCK_MARKERS = re.compile("|".join(re.escape(text) for text in _BLOCK_MARKER_TEXTS))
 
 
+def _of_context(window: Sequence[Line], raws: list[str], context: str) -> tuple[Sequence[Line], list[str]]:
+    """The lines of ``window`` (and their ``raws``) that may be of the printk context
+    ``context``, a caller id, or of a CPU: all but other tasks' lines. None of those can be in
+    the block, so they are dropped before anything is read of them: in a log where each report
+    is another task's, a report's window is mostly other tasks' lines.
+
+    A line is another task's when splatkit read another task's caller id in its raw line and
+    not ``context`` (syzkaller reads its context from the raw line)."""
+    others = {caller for caller in set(map(_CALLER_OF, window))
+              if caller is not None and caller != context and caller[0] != "C"}
+    if not others:
+        return window, raws
+    keep = [i for i, (line, raw) in enumerate(zip(window, raws))
+            if line.caller not in others or context in raw or line.caller not in raw]
+    return [window[i] for i in keep], [raws[i] for i in keep]
+
+
 def _shares_its_raw(lines: Sequence[Line], i: int) -> bool:
     """Whether ``lines[i]`` is one of several pieces of one input line (see ``Line.piece``)."""
     return lines[i].piece > 0 or (i + 1 < len(lines) and lines[i + 1].piece > 0 and lines[i + 1].no == lines[i].no)
@@ -174,6 +195,7 @@ def _second_report(raws: list[str], joined: str, pos: int) -> int | None:
 
 
 _WRAPPERS_OF = operator.attrgetter("wrappers")
+_CALLER_OF = operator.attrgetter("caller")
 _RAW_OF = operator.attrgetter("raw")
 _JOINED_OF = operator.attrgetter("joined")
 _PIECE_OF = operator.attrgetter("piece")
