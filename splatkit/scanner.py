@@ -37,7 +37,7 @@ from .grammar.wrappers import HARD_WRAP_MAX_LINES
 from .lines import normalize
 from .model import Line, Splat
 from .parse import parse_lines
-from .parse.extent import MAX_UNRECOGNISED_RUN, report_end, same_context
+from .parse.extent import MAX_UNRECOGNISED_RUN, Contexts, report_end, same_context
 from .titles.stack import in_stack
 
 __all__ = ["LEAD_LINES", "MAX_WINDOW", "REGION_LINES", "WINDOW_LINES", "Scanner"]
@@ -54,6 +54,8 @@ REGION_LINES = 16 * 1024
 #: frame (`` </TASK>``, ``---[ end trace ]---``): the hinted end of a region reads this many
 #: lines more (:meth:`Scanner._hinted_end`).
 HINT_SLACK = 16
+#: The hinted end of a region is at most this many lines after its last banner.
+HINT_LINES = 4 * WINDOW_LINES
 #: A report still running this many bytes after its banner is given out as read so far (with
 #: a warning): what the scanner holds in memory stays bounded by this plus the chunk size.
 MAX_WINDOW = 16 << 20
@@ -289,6 +291,7 @@ class Scanner:
         """
         lines = self._region(start, end)
         splats = parse_lines(lines)
+        contexts = Contexts(lines)
         nos = [line.no for line in lines]
         starts = _banner_indexes(lines, nos, splats)
         whole_start = start == 0 and self.at_start
@@ -301,7 +304,7 @@ class Scanner:
             above = i > 0 or whole_start
             ok = above and (eof or any(same_context(caller, lines[j].caller) for j in starts[n + 1:])
                             or report_end(lines, caller, bisect.bisect_right(nos, splat.span.last_line) - 1,
-                                          len(lines)) < len(lines))
+                                          len(lines), contexts=contexts) < len(lines))
             if not ok and above and not settled and end - start >= MAX_WINDOW:
                 warnings.warn(f"line {lines[i].no}: {splat.kind} report still runs {MAX_WINDOW >> 20} MB after "
                               "its banner; scan gives it as read so far (splatkit.parse reads it whole)",
@@ -364,7 +367,8 @@ class Scanner:
         """Start of the line after where the report whose anchor is on the line at ``at`` ends,
         as its raw lines suggest: after MAX_UNRECOGNISED_RUN + HINT_SLACK lines in a row that
         are not blank (but for a console prefix) and hold no stack
-        (:func:`splatkit.titles.stack.in_stack`); None when the whole lines held end first.
+        (:func:`splatkit.titles.stack.in_stack`), at most HINT_LINES lines on; None when the
+        whole lines held end first.
 
         :func:`splatkit.parse.extent.report_end` says the same of the normalised lines of the
         report's context; these are all the raw lines, so the hint ends no later unless lines
@@ -373,18 +377,19 @@ class Scanner:
         """
         count = 0
         start = self._next(at)
-        while start < self.limit:
+        for _ in range(HINT_LINES // WINDOW_LINES):
             m = _lines_after(WINDOW_LINES).match(self.buf, start, self.limit)
-            end = self.limit if m is None else m.end()
-            for k, raw in enumerate(self.buf[start:end].decode("utf-8", errors="replace").split("\n")):
+            if m is None:
+                return None
+            for k, raw in enumerate(self.buf[start:m.end()].decode("utf-8", errors="replace").split("\n")):
                 if in_stack(raw):
                     count = 0
                 elif _BLANK_CONSOLE_LINE.fullmatch(raw) is None:
                     count += 1
                     if count >= MAX_UNRECOGNISED_RUN + HINT_SLACK:
                         return _lines_after(k + 1).match(self.buf, start).end()
-            start = end
-        return None
+            start = m.end()
+        return start  # (reports one after another: the region's reports settle or are read again)
 
     def _scan_step(self) -> Iterator[Splat]:
         """A plain log, parsing: parse the region of a cluster of anchors once it is held."""

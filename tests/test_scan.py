@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,6 +16,7 @@ from splatkit import scanner
 from splatkit.grammar.kinds import match_banner
 from splatkit.lines import normalize
 from splatkit.parse import MAX_UNRECOGNISED_RUN
+from splatkit.parse.extent import MAX_FOREIGN_RUN
 from splatkit.scan import locate, scan
 from test_lines import WRAPS
 
@@ -47,10 +49,13 @@ class _Counting:
 
     def __init__(self, monkeypatch):
         self.lines = 0
+        self.largest = 0  # lines of the largest region
         monkeypatch.setattr(scanner, "normalize", self)
 
     def __call__(self, text, **kwargs):
-        self.lines += text.count("\n") + 1
+        lines = text.count("\n") + 1
+        self.lines += lines
+        self.largest = max(self.largest, lines)
         return normalize(text, **kwargs)
 
 
@@ -110,6 +115,31 @@ def test_a_report_interleaved_with_another_context(seed_text):
     text = "\n".join(lines[:40] + noise + lines[40:])
     (splat,) = assert_scan_is_parse(text)
     assert splat.span.last_line > 3040 and len(splat.interleaved) == 3000
+
+
+def test_a_report_ends_after_so_many_lines_of_another_task(seed_text):
+    """MAX_FOREIGN_RUN lines of another task in a row end a report (splatkit.parse.extent):
+    whether it goes on does not hang on whether its task ever prints again."""
+    lines = _with_caller(seed_text, "T1").split("\n")
+    for run, ends in ((MAX_FOREIGN_RUN - 1, False), (MAX_FOREIGN_RUN, True)):
+        noise = [f"[    9.{i:06d}][    T2] another task's line {i}" for i in range(run)]
+        (splat,) = assert_scan_is_parse("\n".join(lines[:40] + noise + lines[40:]), chunks=(4096, 1 << 20))
+        assert (splat.span.last_line <= 40) == ends, run
+
+
+def test_reports_of_many_tasks_are_read_about_once(corpus_dir, monkeypatch):
+    """A log where each report is another task's: no report waits for its task to print again
+    (up to the log's end, held whole, or MAX_WINDOW bytes and a warning)."""
+    text = read_log(corpus_dir / "report" / "466").rstrip("\n")  # every line is task T3699's
+    log = "\n".join(re.sub(r"\[ *T3699\]", f"[T{9000 + i}]", text) for i in range(300))
+    monkeypatch.setattr(scanner, "MAX_WINDOW", 512 << 10)  # (the log is 2.6 MB)
+    counting = _Counting(monkeypatch)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        splats = list(scan(io.BytesIO(log.encode()), chunk_size=1 << 16))
+    assert _dicts(splats) == _dicts(splatkit.parse(log)) and len(splats) == 300
+    assert counting.lines <= 1.5 * (log.count("\n") + 1)
+    assert counting.largest <= scanner.REGION_LINES + MAX_FOREIGN_RUN + scanner.HINT_LINES
 
 
 def test_a_report_across_a_run_of_blank_lines(seed_text):

@@ -12,7 +12,12 @@ end at the first of:
    The reader gives up on a report after that many lines it cannot read (sooner when the
    grammar says the report is over); a stack it could not read (a part of another
    kernel's format, another crash that broke the report off) is still the report's for
-   its title, and a run of other text is not.
+   its title, and a run of other text is not;
+3. a run of :data:`MAX_FOREIGN_RUN` lines of other printk contexts after a line of its
+   own: a report is printed in one go, and another task that prints that much meanwhile
+   is not in the middle of it. (Without this, whether a report goes on would depend on
+   whether its task ever prints again, up to the log's end: a scan could not tell a
+   report from a log where each report is another task's without reading to the end.)
 
 The reader (:mod:`.reader`) reads sections up to the end. syzkaller's title rules
 (:func:`splatkit.titles.syzkaller_title`) read the lines up to it too, and no more than
@@ -38,10 +43,13 @@ from ..grammar.tokens import MAX_LINE
 from ..model import Line
 from ..titles.stack import in_stack
 
-__all__ = ["MAX_UNRECOGNISED_RUN", "Contexts", "report_end", "same_context"]
+__all__ = ["MAX_FOREIGN_RUN", "MAX_UNRECOGNISED_RUN", "Contexts", "report_end", "same_context"]
 
 #: This many unrecognised lines in a row, before the last section, end a report as truncated.
 MAX_UNRECOGNISED_RUN = 40
+#: This many lines of other printk contexts in a row end a report (another task's report, all
+#: the CPUs' backtraces fit in between).
+MAX_FOREIGN_RUN = 4096
 
 
 def same_context(caller: str | None, other: str | None) -> bool:
@@ -56,15 +64,20 @@ def same_context(caller: str | None, other: str | None) -> bool:
 
 def report_end(lines: Sequence[Line], caller: str | None, last: int, limit: int,
                run: int = MAX_UNRECOGNISED_RUN, contexts: Contexts | None = None) -> int:
-    """Index after the end of a report (rule 2 of the module docstring): after ``run``
-    non-blank lines in a row of the context of ``caller`` that hold no stack
-    (:func:`splatkit.titles.stack.in_stack`), after ``lines[last]``, the report's last line;
-    or ``limit`` (where the next report of its context starts) when that comes first.
-    ``contexts`` (of ``lines``) spares reading the lines of other contexts."""
+    """Index after the end of a report whose last line is ``lines[last]`` (rules 2 and 3 of
+    the module docstring): after ``run`` non-blank lines in a row of the context of
+    ``caller`` that hold no stack (:func:`splatkit.titles.stack.in_stack`), or after
+    MAX_FOREIGN_RUN lines in a row of other contexts; or ``limit`` (where the next report
+    of its context starts) when that comes first. ``contexts`` (of ``lines``) spares reading
+    the lines of other contexts."""
     count = 0
+    previous = last  # the last line of the context
     indexes = (contexts.own(caller, last + 1, limit) if contexts is not None else
                (i for i in range(last + 1, limit) if same_context(caller, lines[i].caller)))
     for index in indexes:
+        if index - previous > MAX_FOREIGN_RUN:
+            return previous + 1 + MAX_FOREIGN_RUN
+        previous = index
         text = lines[index].text
         if in_stack(text):
             count = 0
@@ -72,7 +85,7 @@ def report_end(lines: Sequence[Line], caller: str | None, last: int, limit: int,
             count += 1
             if count >= run:
                 return index + 1
-    return limit
+    return min(limit, previous + 1 + MAX_FOREIGN_RUN)
 
 
 _CALLER_OF = operator.attrgetter("caller")

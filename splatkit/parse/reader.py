@@ -22,7 +22,7 @@ from ..grammar.tokens import MAX_LINE
 from ..model import Frame, HeldLock, IrqContext, KernelIdent, Line, LockUse, ScenarioStep, Span, Splat, Task, Unrecognised
 from ..rejoin import shape as line_shape
 from .build import build_splat
-from .extent import MAX_UNRECOGNISED_RUN, Contexts, same_context
+from .extent import MAX_FOREIGN_RUN, MAX_UNRECOGNISED_RUN, Contexts, same_context
 from .rules import ENTER_HANDLERS, FRAME_FIRST, FRAME_SINKS, RULE_HANDLERS
 
 __all__ = ["ReportReader"]
@@ -127,7 +127,11 @@ class ReportReader:
         # The lines of the report's context only (the others' are listed once its end is known).
         if self.contexts is None:
             self.contexts = Contexts(lines)
+        previous = self.banner_index  # the last line of the context
         for index in self.contexts.own(caller, self.banner_index + 1, self.limit):
+            if index - previous > MAX_FOREIGN_RUN:
+                break  # (so many lines of other contexts end the report: .extent)
+            previous = index
             line = lines[index]
             outcome = self._read_line(line)
             if outcome == "ok":
