@@ -5,10 +5,10 @@ splat and wrong for a 1 GB console log with a few reports in it. The scanner rea
 in chunks and looks for the kinds' anchors (:data:`splatkit.grammar.kinds.SCAN_ANCHORS`)
 with literal searches at memory speed. Around the lines that may hold a banner it
 normalises and parses one *region*, once: from a line where parse's line state starts
-afresh (:mod:`splatkit.cuts`) before the first banner, to one well after the last (a
-report's title reads :data:`~splatkit.titles.MAX_BLOCK_LINES` lines), so that 400 banners
-in a row are read as one region, not 400 windows. A report is given out once nothing the
-region lacks could change it; otherwise the next region starts before it.
+afresh (:mod:`splatkit.cuts`) before the first banner, to one after the last, so that 400
+banners in a row are read as one region, not 400 windows. A report is given out once the
+region holds its end (:mod:`splatkit.parse.extent`), so that nothing the region lacks
+could change it; otherwise the next region starts before it and reads further.
 
 A text that ``normalize`` decodes as a whole (a quoted-printable mail, a UTF-7 archive: see
 :class:`~splatkit.cuts.EncodingSniffer`) has no literal anchors to search for; it is read

@@ -6,9 +6,10 @@ last byte read, and reads it one of three ways:
 
 - a plain log, parsing: the lines that may hold a banner (:func:`splatkit.anchors.anchor_lines`)
   are gathered into clusters (each within :data:`WINDOW_LINES` of the last); a cluster's
-  region runs from a reset line before its first to one :data:`WINDOW_LINES` lines after its
-  last, and is normalised and parsed once. A report the region cannot settle (it runs on:
-  another context's lines, blanks) is read again in a region twice as long;
+  region runs from a reset line before its first to one after where the raw lines suggest
+  its last report ends (:meth:`Scanner._hinted_end`), and is normalised and parsed once. A
+  report the region cannot settle (it runs on: another context's lines, blanks) is read
+  again in a region twice as long;
 - a plain log, locating: a banner that is one console line is given out as found; another
   is read in a small region around it;
 - a text decoded as a whole: every line is read, region after region of
@@ -32,21 +33,29 @@ from typing import BinaryIO
 from .anchors import Located, anchor_lines, plain_banner
 from .cuts import GUARD_LINES, Encodings, lead_lines, may_run_into, starts_afresh
 from .grammar.kinds import match_banner
-from .grammar.tokens import MAX_LINE
 from .grammar.wrappers import HARD_WRAP_MAX_LINES
 from .lines import normalize
 from .model import Line, Splat
-from .parse import MAX_UNRECOGNISED_RUN, parse_lines
-from .titles import MAX_BLOCK_LINES
+from .parse import parse_lines
+from .parse.extent import MAX_UNRECOGNISED_RUN, Contexts, report_end, same_context
+from .titles.stack import in_stack
 
 __all__ = ["LEAD_LINES", "MAX_WINDOW", "REGION_LINES", "WINDOW_LINES", "Scanner"]
 
-#: Lines read after a banner before its region is parsed: the title reads MAX_BLOCK_LINES of
-#: them, and a report ends MAX_UNRECOGNISED_RUN lines after its last one.
-WINDOW_LINES = MAX_BLOCK_LINES + MAX_UNRECOGNISED_RUN + 2
+#: Banners this many lines apart or closer are read in one region; a report the region
+#: cannot settle is read again with at least twice this many lines after its banner. Most
+#: reports end within a few hundred lines (:mod:`splatkit.parse.extent`); text far from any
+#: banner is never normalised.
+WINDOW_LINES = 128
 #: A region holds at most about this many lines before it is parsed, however many banners it
 #: has (a report that runs on doubles it).
-REGION_LINES = 8 * WINDOW_LINES
+REGION_LINES = 16 * 1024
+#: A report's end is counted from its last line, which may come a few lines after its last
+#: frame (`` </TASK>``, ``---[ end trace ]---``): the hinted end of a region reads this many
+#: lines more (:meth:`Scanner._hinted_end`).
+HINT_SLACK = 16
+#: The hinted end of a region is at most this many lines after its last banner.
+HINT_LINES = 4 * WINDOW_LINES
 #: A report still running this many bytes after its banner is given out as read so far (with
 #: a warning): what the scanner holds in memory stays bounded by this plus the chunk size.
 MAX_WINDOW = 16 << 20
@@ -64,25 +73,6 @@ def _banner_indexes(lines: list[Line], nos: list[int], splats: list[Splat]) -> l
             i += 1
         indexes.append(i)
     return indexes
-
-
-def _own_lines_after(lines: list[Line], nos: list[int], i: int, splat: Splat) -> int:
-    """Non-blank lines of report ``i``'s printk context after its span (at most enough to tell).
-
-    The report reader skips blank lines and other contexts' lines and stops after
-    MAX_UNRECOGNISED_RUN others in a row after its last line: with that many in the region,
-    the report ended inside it.
-    """
-    caller = lines[i].caller
-    count = 0
-    for line in lines[bisect.bisect_right(nos, splat.span.last_line):]:
-        if caller is not None and line.caller is not None and line.caller != caller:
-            continue
-        if len(line.text) > MAX_LINE or not (not line.text or line.text.isspace()):
-            count += 1
-            if count >= MAX_UNRECOGNISED_RUN:
-                break
-    return count
 
 
 class _Intervals:
@@ -112,6 +102,10 @@ class _Intervals:
         self.los, self.his = [lo for lo, _ in kept], [hi for _, hi in kept]
 
 
+#: A raw line with nothing but (at most) a console prefix: a blank line of a report.
+_BLANK_CONSOLE_LINE = re.compile(r"(?:\[[^\]\n]*\]){0,2}\s*")
+
+
 @functools.lru_cache(maxsize=64)
 def _lines_after(count: int) -> re.Pattern[bytes]:
     """``count`` whole lines (matched in C: a region's end is thousands of lines on)."""
@@ -137,7 +131,8 @@ class Scanner:
         self.scanned = 0  # anchors were looked for in buf[:scanned]
         self.pending: list[int] = []  # starts of lines that may hold a banner, not read yet
         self.done = (0, 0)  # (line number, piece) of the last banner handled, or past all of a line
-        self.reach = REGION_LINES if encodings.any else WINDOW_LINES  # lines a region reads on (doubles in vain)
+        self.reach = REGION_LINES  # lines a decoded text's region reads on (doubles in vain)
+        self.after: int | None = None  # lines a region reads after its last banner (None: to the hinted end)
         self._marks: list[tuple[int, int]] = [(0, 1)]  # (offset, line number) where each read began
         self._mark = (0, 1)  # where _no last counted to
         self._no_reset = _Intervals()  # starts of lines known not to be reset lines
@@ -289,13 +284,14 @@ class Scanner:
         the banner of the first that is not, if any).
 
         A report is settled when the whole log cannot give another one: the region holds
-        the line above its banner, MAX_BLOCK_LINES lines from its banner (its title reads
-        them) and either the next banner of its printk context (where parse ends it) or
-        enough of its context's lines after it to have ended it; or the region runs to the
+        the line above its banner and the report's end (:mod:`splatkit.parse.extent`: the
+        next banner of its printk context, or the run of its context's lines after it that
+        ends it), up to which the reader and the title read; or the region runs to the
         log's end.
         """
         lines = self._region(start, end)
         splats = parse_lines(lines)
+        contexts = Contexts(lines)
         nos = [line.no for line in lines]
         starts = _banner_indexes(lines, nos, splats)
         whole_start = start == 0 and self.at_start
@@ -306,9 +302,9 @@ class Scanner:
                 continue
             caller = lines[i].caller
             above = i > 0 or whole_start
-            ok = above and (eof or len(lines) - i >= MAX_BLOCK_LINES and (
-                any(caller is None or lines[j].caller in (None, caller) for j in starts[n + 1:])
-                or _own_lines_after(lines, nos, i, splat) >= MAX_UNRECOGNISED_RUN))
+            ok = above and (eof or any(same_context(caller, lines[j].caller) for j in starts[n + 1:])
+                            or report_end(lines, caller, bisect.bisect_right(nos, splat.span.last_line) - 1,
+                                          len(lines), contexts=contexts) < len(lines))
             if not ok and above and not settled and end - start >= MAX_WINDOW:
                 warnings.warn(f"line {lines[i].no}: {splat.kind} report still runs {MAX_WINDOW >> 20} MB after "
                               "its banner; scan gives it as read so far (splatkit.parse reads it whole)",
@@ -340,45 +336,83 @@ class Scanner:
             self.pending.extend(anchor_lines(self.buf, self.scanned, safe, self.limit))
             self.scanned = safe
 
-    def _cluster_end(self) -> int | None:
-        """Where the region of the first pending anchors should end: at a reset line ``reach``
-        lines after the last of the anchors that follow each other within WINDOW_LINES lines
-        (and within REGION_LINES of the first). None until the log holds it."""
-        if self.eof:
-            return len(self.buf)
+    def _cluster_end(self) -> tuple[int, int] | None:
+        """Where the region of the first pending anchors should end, and how many lines it reads
+        after the last of the anchors that follow each other within WINDOW_LINES lines (and
+        within REGION_LINES of the first): up to a reset line ``after`` lines after it, or at
+        least to its hinted end. None until the log holds it."""
         last_at = self.pending[0]
-        first = last = self._no(last_at)
+        lines = 0  # from the first anchor to the last
         for at in self.pending[1:]:
-            no = self._no(at)
-            if no - last >= WINDOW_LINES or no - first >= REGION_LINES:
+            if _lines_after(WINDOW_LINES).match(self.buf, last_at, at) is not None:
+                break  # (the lines between far anchors are not counted)
+            lines += self.buf.count(b"\n", last_at, at)
+            if lines >= REGION_LINES:
                 break
-            last, last_at = no, at
-        m = _lines_after(self.reach).match(self.buf, last_at, self.limit)
-        if m is None or m.end() >= self.limit:
-            return None
-        return m.end() if self._is_reset(m.end()) else self._next_reset(m.end())
+            last_at = at
+        if self.eof:
+            return len(self.buf), self.buf.count(b"\n", last_at)
+        if self.after is None:
+            end = self._hinted_end(last_at)
+        else:
+            m = _lines_after(self.after).match(self.buf, last_at, self.limit)
+            end = m.end() if m is not None else None
+        if end is not None and end >= self.limit:
+            end = None
+        if end is not None and not self._is_reset(end):
+            end = self._next_reset(end)
+        return None if end is None else (end, self.buf.count(b"\n", last_at, end))
+
+    def _hinted_end(self, at: int) -> int | None:
+        """Start of the line after where the report whose anchor is on the line at ``at`` ends,
+        as its raw lines suggest: after MAX_UNRECOGNISED_RUN + HINT_SLACK lines in a row that
+        are not blank (but for a console prefix) and hold no stack
+        (:func:`splatkit.titles.stack.in_stack`), at most HINT_LINES lines on; None when the
+        whole lines held end first.
+
+        :func:`splatkit.parse.extent.report_end` says the same of the normalised lines of the
+        report's context; these are all the raw lines, so the hint ends no later unless lines
+        of the report lost their marks to normalisation. Either way the region's reports are
+        only given out when the region holds their end.
+        """
+        count = 0
+        start = self._next(at)
+        for _ in range(HINT_LINES // WINDOW_LINES):
+            m = _lines_after(WINDOW_LINES).match(self.buf, start, self.limit)
+            if m is None:
+                return None
+            for k, raw in enumerate(self.buf[start:m.end()].decode("utf-8", errors="replace").split("\n")):
+                if in_stack(raw):
+                    count = 0
+                elif _BLANK_CONSOLE_LINE.fullmatch(raw) is None:
+                    count += 1
+                    if count >= MAX_UNRECOGNISED_RUN + HINT_SLACK:
+                        return _lines_after(k + 1).match(self.buf, start).end()
+            start = m.end()
+        return start  # (reports one after another: the region's reports settle or are read again)
 
     def _scan_step(self) -> Iterator[Splat]:
         """A plain log, parsing: parse the region of a cluster of anchors once it is held."""
         self._find_pending()
         while self.pending:
-            end = self._cluster_end()
-            if end is None:
+            found = self._cluster_end()
+            if found is None:
                 return  # read on
+            end, after = found
             start = self._last_reset(self._back(self.pending[0], LEAD_LINES)) or 0
             settled, unsettled = self._read_region(start, end)
             yield from settled
             if unsettled is None:
                 self._done_before(end)
                 self.pending = [p for p in self.pending if p >= end]
-                self.reach = WINDOW_LINES
+                self.after = None
                 self._keep_before(self.pending[0] if self.pending else end)
                 continue
             at = self._offset_of(unsettled, start)
             if self.eof and at == start and not settled:
                 raise AssertionError(f"scan: no region can hold line {unsettled} with the line above it")
             self.pending = [at] + [p for p in self.pending if p > at]
-            self.reach = WINDOW_LINES if settled else 2 * self.reach  # a report that runs on
+            self.after = 2 * max(after, WINDOW_LINES)  # a report that runs on
             self._keep_before(at)
         self._keep_before(self.scanned)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,6 +15,8 @@ from conftest import CORPUS, WILD, corpus_files, read_log
 from splatkit import scanner
 from splatkit.grammar.kinds import match_banner
 from splatkit.lines import normalize
+from splatkit.parse import MAX_UNRECOGNISED_RUN
+from splatkit.parse.extent import MAX_FOREIGN_RUN
 from splatkit.scan import locate, scan
 from test_lines import WRAPS
 
@@ -46,10 +49,13 @@ class _Counting:
 
     def __init__(self, monkeypatch):
         self.lines = 0
+        self.largest = 0  # lines of the largest region
         monkeypatch.setattr(scanner, "normalize", self)
 
     def __call__(self, text, **kwargs):
-        self.lines += text.count("\n") + 1
+        lines = text.count("\n") + 1
+        self.lines += lines
+        self.largest = max(self.largest, lines)
         return normalize(text, **kwargs)
 
 
@@ -89,12 +95,15 @@ def test_a_log_with_many_reports_is_read_about_once(seed_text, monkeypatch):
 
 
 def test_reports_far_apart_are_read_in_windows(seed_text, monkeypatch):
-    """A big log: only the regions around its banners are normalised."""
+    """A big log: only the regions around its banners are normalised, each from a few lines
+    before the report to a little after where it ends (splatkit.parse.extent), not 2,000
+    lines on as the title once read."""
     noise = "[    1.000000] usb 1-1: new high-speed USB device number 3 using ehci-pci\n" * 20_000
     text = noise + seed_text + noise + seed_text + noise
     counting = _Counting(monkeypatch)
     assert len(list(scan(io.BytesIO(text.encode()), chunk_size=1 << 16))) == 2
-    assert counting.lines <= 2 * (scanner.WINDOW_LINES + 300)
+    after = scanner.LEAD_LINES + MAX_UNRECOGNISED_RUN + scanner.HINT_SLACK + 2
+    assert counting.lines <= 2 * (seed_text.count("\n") + after)
 
 
 # -- a report the scanner cannot settle at once is read in a longer region ---------------------------
@@ -106,6 +115,31 @@ def test_a_report_interleaved_with_another_context(seed_text):
     text = "\n".join(lines[:40] + noise + lines[40:])
     (splat,) = assert_scan_is_parse(text)
     assert splat.span.last_line > 3040 and len(splat.interleaved) == 3000
+
+
+def test_a_report_ends_after_so_many_lines_of_another_task(seed_text):
+    """MAX_FOREIGN_RUN lines of another task in a row end a report (splatkit.parse.extent):
+    whether it goes on does not hang on whether its task ever prints again."""
+    lines = _with_caller(seed_text, "T1").split("\n")
+    for run, ends in ((MAX_FOREIGN_RUN - 1, False), (MAX_FOREIGN_RUN, True)):
+        noise = [f"[    9.{i:06d}][    T2] another task's line {i}" for i in range(run)]
+        (splat,) = assert_scan_is_parse("\n".join(lines[:40] + noise + lines[40:]), chunks=(4096, 1 << 20))
+        assert (splat.span.last_line <= 40) == ends, run
+
+
+def test_reports_of_many_tasks_are_read_about_once(corpus_dir, monkeypatch):
+    """A log where each report is another task's: no report waits for its task to print again
+    (up to the log's end, held whole, or MAX_WINDOW bytes and a warning)."""
+    text = read_log(corpus_dir / "report" / "466").rstrip("\n")  # every line is task T3699's
+    log = "\n".join(re.sub(r"\[ *T3699\]", f"[T{9000 + i}]", text) for i in range(300))
+    monkeypatch.setattr(scanner, "MAX_WINDOW", 512 << 10)  # (the log is 2.6 MB)
+    counting = _Counting(monkeypatch)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        splats = list(scan(io.BytesIO(log.encode()), chunk_size=1 << 16))
+    assert _dicts(splats) == _dicts(splatkit.parse(log)) and len(splats) == 300
+    assert counting.lines <= 1.5 * (log.count("\n") + 1)
+    assert counting.largest <= scanner.REGION_LINES + MAX_FOREIGN_RUN + scanner.HINT_LINES
 
 
 def test_a_report_across_a_run_of_blank_lines(seed_text):

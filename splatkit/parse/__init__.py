@@ -6,7 +6,9 @@ the rules in :mod:`splatkit.grammar.sections`. The package holds the code that
 acts on each rule and no kernel text: what a report looks like is in the
 grammar tables.
 
-- this module finds the reports (banners) and where each one may end;
+- this module finds the reports (banners) and where the next one of each one's printk
+  context starts;
+- :mod:`.extent` says where a report ends, for the reader, the title and the scanner;
 - :mod:`.reader` reads one report line by line, section by section;
 - :mod:`.rules` stores what each line rule read;
 - :mod:`.build` builds the :class:`~splatkit.model.Splat`, with the notes on what
@@ -29,7 +31,8 @@ from ..grammar.kinds import ReportKind, match_banner
 from ..grammar.sections import ABOVE_BANNER
 from ..lines import normalize
 from ..model import Line, Splat
-from .reader import MAX_UNRECOGNISED_RUN, ReportReader
+from .extent import MAX_UNRECOGNISED_RUN, Contexts
+from .reader import ReportReader
 from .terminal import cut_lines, cut_width
 
 __all__ = ["MAX_UNRECOGNISED_RUN", "parse", "parse_file", "parse_lines"]
@@ -71,21 +74,38 @@ def parse_lines(lines: list[Line]) -> list[Splat]:
             above = _above_banner(kind, lines, i)
             starts.append((i, kind, m, above))
     splats = []
-    for n, (i, kind, m, above) in enumerate(starts):
-        # A report ends where the next one of its own printk context starts: with caller ids,
-        # another task's or CPU's report may be printed in the middle of this one.
-        caller = lines[i].caller
-        nxt = next((s for s in starts[n + 1:]
-                    if caller is None or lines[s[0]].caller in (None, caller)), None)
+    contexts = Contexts(lines) if starts else None
+    for (i, kind, m, above), nxt in zip(starts, _next_of_context(lines, starts)):
+        # A report ends where the next one of its own printk context starts (.extent).
         limit = max(len(lines) if nxt is None else nxt[0] - (1 if nxt[3] is not None else 0), i + 1)
         first = i if above is None else i - 1
-        splat = ReportReader(kind, m.group(0).strip(), lines, first, i, limit).read(m, above)
+        splat = ReportReader(kind, m.group(0).strip(), lines, first, i, limit, contexts=contexts).read(m, above)
         width = cut_width(list(splat.lines))
         if width is not None:  # read again, the lines a terminal cut mended (see .terminal)
             mended = cut_lines(lines, first, limit, width)
-            splat = ReportReader(kind, m.group(0).strip(), mended, first, i, limit).read(m, above)
+            splat = ReportReader(kind, m.group(0).strip(), mended, first, i, limit, contexts=contexts).read(m, above)
         splats.append(splat)
     return splats
+
+
+def _next_of_context(lines: list[Line], starts: list[tuple[Any, ...]]) -> list[tuple[Any, ...] | None]:
+    """For each report start (its line index first), the next start of its printk context
+    (:func:`.extent.same_context`), or None: found from the last start back, once each."""
+    nexts: list[tuple[Any, ...] | None] = []
+    after: tuple[Any, ...] | None = None  # the next start
+    after_none: tuple[Any, ...] | None = None  # the next start on a line without a caller id
+    after_caller: dict[str, tuple[Any, ...]] = {}  # the next start of each caller id
+    for start in reversed(starts):
+        caller = lines[start[0]].caller
+        if caller is None:
+            nexts.append(after)
+            after_none = start
+        else:
+            found = [s for s in (after_caller.get(caller), after_none) if s is not None]
+            nexts.append(min(found, key=lambda s: s[0]) if found else None)
+            after_caller[caller] = start
+        after = start
+    return nexts[::-1]
 
 
 def _above_banner(kind: ReportKind, lines: list[Line], i: int) -> tuple[str, Any] | None:

@@ -23,8 +23,9 @@ from ..model import (
     Task,
 )
 from ..grammar.locks import lock_from_name
-from ..titles import syzkaller_title
+from ..titles import MAX_BLOCK_LINES, syzkaller_title
 from ..usage import WaitEvidence, detect_usage_layout, detect_wait_scale
+from .extent import report_end
 from .notes import report_notes
 
 if TYPE_CHECKING:
@@ -59,16 +60,17 @@ def build_splat(reader: ReportReader, span: Span, ended: bool) -> Splat:
     )
     stacks = [tuple(stack) for stack in reader.stacks if stack]
     truncated = not ended and bool(reader.kind.stack_sections) and not stacks
-    lines = reader.lines[reader.first:reader.limit]
-    while lines and lines[-1].no > span.last_line:  # (lines are in input order)
-        lines.pop()
-    lines = tuple(lines)
+    lines = tuple(reader.lines[reader.first:reader.through(span.last_line)])
     # Every wrapper name once, in the order of first appearance (most lines share a tuple).
     wrappers = list(dict.fromkeys(itertools.chain.from_iterable(dict.fromkeys(map(_WRAPPERS_OF, lines)))))
     held_locks = tuple(reader.held_locks[i] for i in sorted(reader.held_locks))
-    # syzkaller's title, from the raw report text (the banner line and the lines after it,
-    # which may decide where the report ends).
-    title = syzkaller_title(reader.lines, reader.banner_index, reader.kind)
+    # syzkaller's title, from the raw report text: the banner line and the lines after it up
+    # to the report's end (.extent), which is where syzkaller finds what a report broken off
+    # by another crash lacks.
+    start = reader.banner_index
+    end = report_end(reader.lines, reader.lines[start].caller, reader.last,
+                     min(reader.limit, start + MAX_BLOCK_LINES), contexts=reader.contexts)
+    title = syzkaller_title(reader.lines, start, reader.kind, end)
     # Every lock the report prints: the era and the wait-type scale are read from them.
     locks = _locks(f, chain, held_locks, reader.other_locks, reader.dumps, reader.paths)
     usage_layout = detect_usage_layout(reader.banner, f.get("kernel"), f.get("usage_change"),

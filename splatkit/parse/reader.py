@@ -4,7 +4,7 @@
 section's header (the kind's sections, :mod:`splatkit.grammar.sections`), a line its
 current section's body accepts (handed to :mod:`.rules`), a line of another printk
 context (``interleaved``), or unrecognised, with the reason. The report ends at its
-last section's end, at the next report, or after a run of unrecognised lines.
+last section's end, at the next report, or after a run of unrecognised lines (:mod:`.extent`).
 """
 
 from __future__ import annotations
@@ -22,14 +22,10 @@ from ..grammar.tokens import MAX_LINE
 from ..model import Frame, HeldLock, IrqContext, KernelIdent, Line, LockUse, ScenarioStep, Span, Splat, Task, Unrecognised
 from ..rejoin import shape as line_shape
 from .build import build_splat
+from .extent import MAX_FOREIGN_RUN, MAX_UNRECOGNISED_RUN, Contexts, same_context
 from .rules import ENTER_HANDLERS, FRAME_FIRST, FRAME_SINKS, RULE_HANDLERS
 
-__all__ = ["MAX_UNRECOGNISED_RUN", "ReportReader"]
-
-#: This many unrecognised lines in a row, before the last section, end a report as truncated.
-MAX_UNRECOGNISED_RUN = 40
-
-_PIECE_OF = operator.attrgetter("piece")
+__all__ = ["ReportReader"]
 
 #: The reason given for a line a poster wrote for lines left out.
 _ELIDED = "lines elided by the poster"
@@ -84,6 +80,10 @@ class ReportReader:
     #: (task, printed count, held locks by index) of each task of a held-locks dump.
     dumps: list[tuple[Task, int, dict[int, HeldLock]]] = field(default_factory=list)
     finished: bool = False
+    #: Index in ``lines`` of the report's last line, the last a rule accepted (set by read).
+    last: int = -1
+    #: Where the lines of each printk context are in ``lines`` (made by read when not given).
+    contexts: Contexts | None = None
     #: Whether the last line not read was one a poster wrote for lines left out (``...``).
     elided: bool = False
     #: Indexes in ``unrecognised`` of the lines whose reason :meth:`_explain` tells.
@@ -113,7 +113,7 @@ class ReportReader:
         ended = False
         for index in range(self.first, self.banner_index + 1):
             line = lines[index]
-            if caller is not None and line.caller is not None and line.caller != caller:
+            if not same_context(caller, line.caller):
                 self.interleaved.append(line.no)
             elif index < self.banner_index and above is not None:
                 name, value = above
@@ -124,21 +124,23 @@ class ReportReader:
                     self.line_fields.append((line.no, "banner"))
             else:
                 self.line_fields.append((line.no, "banner"))
-        # How long the three lists were after the last line a rule accepted; kept only when
-        # some input line holds several pieces (which share its number).
-        pieces = any(map(_PIECE_OF, lines[self.banner_index:self.limit]))
-        marks = (len(self.line_fields), len(self.unrecognised), len(self.interleaved))
-        for index in range(self.banner_index + 1, self.limit):
+        # How long the lists were after the last line a rule accepted (an input line that holds
+        # several pieces gives them one number: the lists cannot be cut by number).
+        marks = (len(self.line_fields), len(self.unrecognised))
+        # The lines of the report's context only (the others' are listed once its end is known).
+        if self.contexts is None:
+            self.contexts = Contexts(lines)
+        previous = self.banner_index  # the last line of the context
+        for index in self.contexts.own(caller, self.banner_index + 1, self.limit):
+            if index - previous > MAX_FOREIGN_RUN:
+                break  # (so many lines of other contexts end the report: .extent)
+            previous = index
             line = lines[index]
-            if caller is not None and line.caller is not None and line.caller != caller:
-                self.interleaved.append(line.no)
-                continue
             outcome = self._read_line(line)
             if outcome == "ok":
                 run = 0
                 last = index
-                if pieces:
-                    marks = (len(self.line_fields), len(self.unrecognised), len(self.interleaved))
+                marks = (len(self.line_fields), len(self.unrecognised))
                 if self.finished:
                     ended = True
                     break
@@ -152,17 +154,12 @@ class ReportReader:
         # The span ends at the last line a rule accepted: trailing blanks, foreign text and
         # lines after a cut-off are outside it (so are the later pieces of that line, when a
         # tool had joined several console lines into it).
-        end_no = self.lines[last].no
-        if pieces:
-            del self.line_fields[marks[0]:], self.unrecognised[marks[1]:], self.interleaved[marks[2]:]
-        else:  # (each list is in line order: cut after its last line at or before end_no)
-            while self.line_fields and self.line_fields[-1][0] > end_no:
-                self.line_fields.pop()
-            while self.unrecognised and self.unrecognised[-1].line > end_no:
-                self.unrecognised.pop()
-            while self.interleaved and self.interleaved[-1] > end_no:
-                self.interleaved.pop()
-        end_no = self._account_joined(end_no)
+        self.last = last
+        del self.line_fields[marks[0]:], self.unrecognised[marks[1]:]
+        if caller is not None:
+            self.interleaved += [line.no for line in lines[self.banner_index + 1:last + 1]
+                                 if not same_context(caller, line.caller)]
+        end_no = self._account_joined(self.lines[last].no)
         self._explain()
         return build_splat(self, Span(self.lines[self.first].no, end_no), ended)
 
@@ -170,7 +167,7 @@ class ReportReader:
         """Give the input lines that normalisation joined onto a line (a mailer's hard wrap, a
         quoted-printable soft break) the same place as that line (``joined`` when that line is
         unrecognised, which lists the joined text); returns the span's last input line."""
-        span = self.lines[self.first:self.limit]
+        span = self.lines[self.first:self.through(end_no)]
         if not any(map(_JOINED_OF, span)):  # the usual case, checked at C speed
             return end_no
         joined = {line.no: line for line in span if line.no <= end_no and line.joined}
@@ -192,6 +189,13 @@ class ReportReader:
                 self.interleaved.extend(no + k for k in range(1, len(joined[no].joined) + 1))
         last = joined.get(end_no)
         return end_no + len(last.joined) if last is not None else end_no
+
+    def through(self, no: int) -> int:
+        """Index after the last line numbered ``no`` or less (from the report's last line on)."""
+        index = self.last
+        while index < self.limit and self.lines[index].no <= no:
+            index += 1
+        return index
 
     def _banner_facts(self, groups: dict[str, Any]) -> None:
         """What a banner itself says: the task (still_held), the table (lockdep_limit), the WARN site."""

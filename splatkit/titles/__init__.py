@@ -9,9 +9,9 @@ splat: it runs syzkaller's own algorithm on the report's text, step by step
 runs the steps, one module each:
 
 1. :func:`report_block` (:mod:`.block`) - the lines syzkaller reads: from the
-   banner on, only the banner's printk context, without the console prefix
-   (:mod:`.console`), cut before a second report (:mod:`.oops`) or a panic
-   (§2.1-§2.4; upstream ``findReport``).
+   banner to the report's end, only the banner's printk context, without the
+   console prefix (:mod:`.console`), cut before a second report (:mod:`.oops`) or a
+   panic (§2.1-§2.4; upstream ``findReport``).
 2. :mod:`.describe` - the first row of syzkaller's table that matches the
    block (``ReportKind.title_rules``), its report regex, and the blamed function
    (:mod:`.stack`): the lines the row names (``at:``, a trap's RIP), then frame
@@ -37,10 +37,16 @@ Where splatkit departs from syzkaller, and why:
   syzbot would give it had it come first.
 - Only the rows of syzkaller's table that can title the kind's banner are tried
   (``ReportKind.title_rules``); the others match other crashes' first lines.
-- The block ends :data:`MAX_BLOCK_LINES` lines after the banner (syzkaller reads
-  to the end of the log), and every line is cut to
-  :data:`~splatkit.grammar.tokens.MAX_LINE` characters before a regex sees it, so
-  that titling every report of a long log stays linear.
+- The block ends where the report ends (syzkaller reads to the end of the log):
+  before the next report of the banner's printk context, or after a run of
+  :data:`~splatkit.parse.extent.MAX_UNRECOGNISED_RUN` lines of that context without
+  a stack after the report's last line (:mod:`splatkit.parse.extent`), and at most
+  :data:`MAX_BLOCK_LINES` lines after the banner. So a report's title is the same
+  alone and in a log of many reports, and titling a report costs what reading it
+  costs. For the same reason the corrupted check stops at a second report, as the
+  title rules do (syzkaller's reads on: another crash's stack would vouch for this
+  report). Every line is cut to :data:`~splatkit.grammar.tokens.MAX_LINE` characters
+  before a regex sees it.
 - A console line that a mailer quoted or syslog prefixed (recognised by
   :mod:`splatkit.grammar.wrappers`) counts as a console line; syzkaller only
   knows its own ``[  123.456789][ T123]`` prefix.
@@ -118,18 +124,22 @@ class Title:
         return bool(self.corrupted_reason)
 
 
-def syzkaller_title(lines: Sequence[Line], start: int, kind: ReportKind) -> Title:
+def syzkaller_title(lines: Sequence[Line], start: int, kind: ReportKind, end: int | None = None) -> Title:
     """The title syzbot gives the report whose banner is ``lines[start]``.
 
     Parameters
     ----------
     lines : sequence of Line
         The normalised input lines (:func:`splatkit.lines.normalize`), at least from the
-        banner to the end of the report; lines after it may decide where the report ends.
+        banner to the end of the report.
     start : int
         Index of the banner line in ``lines``.
     kind : ReportKind
         The report's kind; its ``title_rules`` are the rows of syzkaller's table to try.
+    end : int, optional
+        Index after the report's end (:func:`splatkit.parse.extent.report_end`; the parser
+        passes it); by default the report runs to the end of ``lines``. At most
+        :data:`MAX_BLOCK_LINES` lines are read.
 
     Returns
     -------
@@ -144,7 +154,7 @@ def syzkaller_title(lines: Sequence[Line], start: int, kind: ReportKind) -> Titl
     >>> syzkaller_title(lines, start, kind_by_id("circular")).text
     'possible deadlock in set_nx_huge_pages'
     """
-    block, cut, hangup = report_block(lines, start)
+    block, cut, hangup = report_block(lines, start, end)
     own_raw = not _shares_its_raw(lines, start) and BASE64 not in lines[start].wrappers
     header = _oops_header(lines[start].raw[:MAX_LINE] if own_raw else block[0])
     if header is None:  # a banner without "BUG:"/"WARNING:"/"INFO:" (none is known to exist)
@@ -152,7 +162,7 @@ def syzkaller_title(lines: Sequence[Line], start: int, kind: ReportKind) -> Titl
     rules = tuple(rule for rule in kind.title_rules if rule.header == header)
     text, reason, rule = _describe(block[:cut], header, rules)
     if not reason:
-        reason = _corrupted_reason(text, block, rule)
+        reason = _corrupted_reason(text, block[:cut], rule)
     if hangup and not reason:
         reason = f"the console was cut off ({CONSOLE_HANGUP})"
     return Title(normalize_title(text), reason)

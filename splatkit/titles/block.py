@@ -1,11 +1,14 @@
 """The report block: the lines of a log that syzkaller's title rules read for one report.
 
 From the banner on, only the lines of the banner's printk context
-(:mod:`.console`), cut before a second report (:mod:`.oops`) or a panic; the
-title rules read the block, the corrupted check reads it whole. Mirrors
+(:mod:`.console`), cut before a second report (:mod:`.oops`) or a panic. Mirrors
 google/syzkaller ``pkg/report/linux.go``'s ``findReport`` (syzkaller-titles.md
-§2.1-§2.4), except that the block starts at *this* report's banner and ends
-:data:`MAX_BLOCK_LINES` lines after it.
+§2.1-§2.4), except that the block holds *this* report's lines only (syzkaller reads to
+the end of the log): it starts at this report's banner, ends at this report's end (where
+the parser says it ends, :mod:`splatkit.parse.extent`; at most :data:`MAX_BLOCK_LINES`
+lines after the banner), and the corrupted check, like the title rules, reads it up to a
+second report (syzkaller's reads past it, where another crash's stack may vouch for
+this report).
 """
 
 from __future__ import annotations
@@ -19,28 +22,29 @@ from ..encodings import TO_BLANK, utf7_decode
 from ..grammar.tokens import MAX_LINE
 from ..grammar.wrappers import BASE64, NO_BREAK_SPACE, UTF7
 from ..model import Line
-from .console import _CPU_CONTEXT, CONSOLE, _Views
+from .console import _CPU_CONTEXT, CONSOLE, _console_view, _Views
 from .joined import _lines_holding
 from .oops import _ANY_REPORT_START_QUICK, _starts_report
 
 __all__ = ["CONSOLE_HANGUP", "MAX_BLOCK_LINES", "report_block"]
 
-#: How many lines after the banner the title rules may read (syzkaller reads to the end of the
-#: log). The longest reports of the shared corpus need about 400 lines; this leaves room for
-#: other contexts' lines between a report's own. Titling costs O(MAX_BLOCK_LINES) per report.
+#: How many lines from the banner the title rules read at most, when the report's end is
+#: further (syzkaller reads to the end of the log). The longest reports of the shared corpus
+#: need about 400 lines; this leaves room for other contexts' lines between a report's own.
 MAX_BLOCK_LINES = 2000
 
 #: In any line of the log, it means the console was cut off (``gceConsoleHangup``).
 CONSOLE_HANGUP = "serialport: VM disconnected."
 
 
-def report_block(lines: Sequence[Line], start: int) -> tuple[list[str], int, bool]:
-    """The lines syzkaller's title rules read for the report starting at ``lines[start]``.
+def report_block(lines: Sequence[Line], start: int, end: int | None = None) -> tuple[list[str], int, bool]:
+    """The lines syzkaller's title rules read for the report starting at ``lines[start]`` and
+    ending before ``lines[end]`` (by default, with the lines given; at most MAX_BLOCK_LINES).
 
     Returns ``(block, cut, hangup)``: the block's lines without their console prefix,
-    the number of leading lines the title rules may use (those before a second
-    report), and whether the console connection was lost. The corrupted check reads
-    the whole block. (syzkaller-titles.md §2.1-§2.4; upstream ``findReport``.)
+    the number of leading lines the title rules and the corrupted check read (those
+    before a second report), and whether the console connection was lost.
+    (syzkaller-titles.md §2.1-§2.4; upstream ``findReport``.)
 
     - Only lines of the banner's context are kept: with printk caller ids, the
       banner's id (and, after "Sending NMI from CPU", any CPU's); with timestamps
@@ -64,7 +68,7 @@ def report_block(lines: Sequence[Line], start: int) -> tuple[list[str], int, boo
     >>> block, cut
     (['WARNING: x', ' g+0x1/0x2'], 2)
     """
-    window = lines[start:start + MAX_BLOCK_LINES]
+    window = lines[start:min(start + MAX_BLOCK_LINES, len(lines) if end is None else end)]
     # Each line's tuple of wrapper names (most lines share one of a few), then the names.
     wrapper_tuples = set(map(_WRAPPERS_OF, window))
     wrappers = set(itertools.chain.from_iterable(wrapper_tuples))
@@ -90,12 +94,16 @@ def report_block(lines: Sequence[Line], start: int) -> tuple[list[str], int, boo
             if _shares_its_raw(window, i):
                 raws[i] = line.text[:MAX_LINE]
     joined = "\n".join(raws)
-    views = _Views(window, joined, wrappers, wrapper_tuples,
-                   pieces or any(map(_JOINED_OF, window)), cut_lines)
+    hangup = CONSOLE_HANGUP in joined
+    merged = pieces or any(map(_JOINED_OF, window))
+    context = _console_view(window[0])[0]
+    if context not in ("", CONSOLE):
+        window, raws = _of_context(window, raws, context)
+        joined = "\n".join(raws)
+    views = _Views(window, joined, wrappers, wrapper_tuples, merged, cut_lines)
     context, banner_text, _ = views.view(0)
     tagged = context not in ("", CONSOLE)
     min_lines = 16 if "BUG: KMSAN:" in raws[0] else 22
-    hangup = CONSOLE_HANGUP in joined
     after_banner = len(raws[0]) + 1
     # The lines after the banner where more than the context rule may apply.
     events = (list(_lines_holding(_BLOCK_MARKERS, joined, after_banner))
@@ -155,6 +163,23 @@ _BLOCK_MARKER_TEXTS = ("Disabling lock debugging due to kernel taint", "Sending 
 _BLOCK_MARKERS = re.compile("|".join(re.escape(text) for text in _BLOCK_MARKER_TEXTS))
 
 
+def _of_context(window: Sequence[Line], raws: list[str], context: str) -> tuple[Sequence[Line], list[str]]:
+    """The lines of ``window`` (and their ``raws``) that may be of the printk context
+    ``context``, a caller id, or of a CPU: all but other tasks' lines. None of those can be in
+    the block, so they are dropped before anything is read of them: in a log where each report
+    is another task's, a report's window is mostly other tasks' lines.
+
+    A line is another task's when splatkit read another task's caller id in its raw line and
+    not ``context`` (syzkaller reads its context from the raw line)."""
+    others = {caller for caller in set(map(_CALLER_OF, window))
+              if caller is not None and caller != context and caller[0] != "C"}
+    if not others:
+        return window, raws
+    keep = [i for i, (line, raw) in enumerate(zip(window, raws))
+            if line.caller not in others or context in raw or line.caller not in raw]
+    return [window[i] for i in keep], [raws[i] for i in keep]
+
+
 def _shares_its_raw(lines: Sequence[Line], i: int) -> bool:
     """Whether ``lines[i]`` is one of several pieces of one input line (see ``Line.piece``)."""
     return lines[i].piece > 0 or (i + 1 < len(lines) and lines[i + 1].piece > 0 and lines[i + 1].no == lines[i].no)
@@ -170,6 +195,7 @@ def _second_report(raws: list[str], joined: str, pos: int) -> int | None:
 
 
 _WRAPPERS_OF = operator.attrgetter("wrappers")
+_CALLER_OF = operator.attrgetter("caller")
 _RAW_OF = operator.attrgetter("raw")
 _JOINED_OF = operator.attrgetter("joined")
 _PIECE_OF = operator.attrgetter("piece")

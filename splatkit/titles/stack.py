@@ -17,7 +17,7 @@ from ..grammar.kinds import STACK, STACK_PART_TEXTS, TitleRule, syz_compile
 from .blame import _functions, _skip_regex, strip_frame_prefix
 from .joined import _lines_holding, _quick_alternation
 
-__all__ = ["CORRUPTED_LINES", "FRAME_LINES", "STACK_START"]
+__all__ = ["CORRUPTED_LINES", "FRAME_LINES", "STACK_START", "in_stack"]
 
 #: Lines that start a stack trace and so end a stack walk (``linuxStackParams.stackStartRes``).
 #: "stack backtrace:" is not one: the character before " backtrace" must not be "k".
@@ -73,6 +73,17 @@ _FRAME_LINES_ANY = re.compile("|".join(f"(?:{p.pattern})" for p in FRAME_LINES),
 #: The lines that may start a stack or hold a fault-injection frame (all the lines that do).
 _STACK_START_HINT = _quick_alternation([text.strip() for text, _ in _STACK_START_TEXTS])
 _CORRUPTED_HINT = re.compile(re.escape(_CORRUPTED_TEXT))
+
+
+def in_stack(text: str) -> bool:
+    """Whether a line holds a stack frame with its offset (``func+0x1f/0x30``, an ``at:``
+    line) or starts a stack (:data:`STACK_START`): what the title rules look for after a
+    report's last line, where its end is (:func:`splatkit.parse.extent.report_end`).
+
+    >>> in_stack(" lock_acquire+0x1a2/0x4b0"), in_stack("Call Trace:"), in_stack("usb 1-1: new device")
+    (True, True, False)
+    """
+    return "+0x" in text or (_STACK_START_HINT.search(text) is not None and _STACK_START_ANY.search(text) is not None)
 
 
 def _blamed_functions(rule: TitleRule, block: list[str], position: tuple[int, int]) -> tuple[list[str], bool]:
