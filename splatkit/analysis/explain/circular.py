@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from ...model import Splat
 from ..acquisitions import OPS, acquisition, establishing_frame, lock_kind_by_name, recorded_by
-from .common import finish, held_locks_section, names, site
+from .common import acquired_site, finish, held_locks_section, held_site, names, site
 from .document import Bullets, Code, Dependency, Explanation, Paragraph, Scenario, Section, Step, Wait, a, para
 from .waits import holder_op, kind_info, why, writer_of
 
@@ -189,10 +189,13 @@ def _waits(scenario: Scenario, deps: list[Dependency], kinds: dict[str, str | No
             continue
         holder = scenario.step(step.waits_for)
         blocked = next(s.number for s in scenario.steps if s.cpu == holder.cpu and s.waits_for is not None)
-        api = next((d.acquisition.api for d in deps if d.acquired == step.lock and d.acquisition
-                    and d.site == step.site), None)
-        reason = why(lock=step.lock, kind=kinds[step.lock], op=step.op, api=api, holder_cpu=holder.cpu,
-                     holder_step=holder.number, holder=holder.op, holder_blocked=blocked, step=step.number)
+        found = next((d.acquisition for d in deps if d.acquired == step.lock and d.acquisition
+                      and d.site == step.site), None)
+        inside = next((d.acquisition.inside for d in deps if d.acquired == step.lock and d.acquisition
+                       and d.acquisition.inside), None)
+        reason = why(lock=step.lock, kind=kinds[step.lock], op=step.op, api=found.api if found else None,
+                     holder_cpu=holder.cpu, holder_step=holder.number, holder=holder.op, holder_blocked=blocked,
+                     step=step.number, inside=inside)
         out.append(Wait(step.number, holder.number, step.lock, reason))
     return out
 
@@ -397,8 +400,8 @@ def _partial(splat: Splat) -> Explanation:
     sections = []
     if splat.acquiring is not None and splat.holding is not None:
         sections.append(Section("The new dependency", (para(
-            Code(str(splat.task)) if splat.task else "The task", " took ", Code(splat.acquiring.name), " in ",
-            site(splat.acquiring.at), " while holding ", Code(splat.holding.name), "."),)))
+            Code(str(splat.task)) if splat.task else "The task", " tried to take ", Code(splat.acquiring.name), " in ",
+            held_site(splat, acquired_site(splat, splat.acquiring.at)), " while holding ", Code(splat.holding.name), "."),)))
     if splat.chain:
         items = []
         for entry in splat.chain:
