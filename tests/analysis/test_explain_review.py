@@ -68,3 +68,81 @@ def test_a_lock_taken_by_a_spinlock_call_inside_a_wrapper_is_the_wrappers_intern
 def test_the_innermost_spinlock_call_decides_the_kind(frames, expect):
     stack = (Frame("lock_acquire"), *(Frame(f) for f in frames))
     assert str(acquisition(stack)) == expect
+
+
+# -- A12: lockdep's self-checks say what the check prints and means ----------------------------
+
+
+def test_a_lockdep_warning_is_read_by_its_check():
+    from splatkit.analysis.explain.messages import check_of
+
+    seen = set()
+    for where, splat in all_reports():
+        if splat.kind != "lockdep_warning":
+            continue
+        e = explain(splat)
+        text = _flat(splat)
+        function = (splat.warn_at.function if splat.warn_at else None) or ""
+        check = check_of(splat)
+        if function.startswith("lockdep_init_map") and splat.condition == "1":
+            seen.add("key")
+            assert "has not been registered!" in text and "lockdep_register_key()" in text, where
+            assert "static key" in plain(e.section("What to do").blocks[0]), where
+        if function.startswith(("lock_downgrade", "__lock_downgrade")) and not splat.condition:
+            seen.add("downgrade")
+            assert "\u201cdowngrading a read lock\u201d" in text, where
+            assert "downgrade_write()" in plain(e.section("What it usually means").blocks[0]), where
+        if splat.condition and "MAX_LOCKDEP_KEYS" in splat.condition or (function == "hlock_class"
+                                                                         and splat.condition == "1"):
+            seen.add("garbage")
+            assert "class index is garbage" in text and "use-after-free" in text, where
+        if check is None:
+            assert "The report names no condition splatkit knows" in text, where
+    if _corpus_present():
+        assert seen == {"key", "downgrade", "garbage"}, seen
+
+
+@pytest.mark.parametrize("release,expect,absent", [
+    ("6.1.0", "has not been registered!", "not in .data!"), ("4.19.0", "not in .data!", "has not been registered!")])
+def test_the_unregistered_key_message_follows_the_kernel_version(release, expect, absent):
+    """wild-019's warning given a kernel ident line: the message quoted is this kernel's."""
+    import dataclasses
+
+    from splatkit.model import KernelIdent
+
+    splat = next((s for w, s in all_reports() if s.kind == "lockdep_warning" and s.warn_at
+                  and (s.warn_at.function or "").startswith("lockdep_init_map")), None)
+    if splat is None:
+        pytest.skip("no unregistered-key warning in the corpora")
+    text = " ".join(explain_text(dataclasses.replace(splat, kernel=KernelIdent(release)), trimmed=False).split())
+    assert expect in text and absent not in text
+
+
+# -- A11: a backtrace of another task interleaved -----------------------------------------------
+
+
+def test_a_stack_dumped_by_another_task_is_not_named():
+    from splatkit.analysis.explain.common import foreign_stack
+
+    seen = 0
+    for where, splat in all_reports():
+        pids = [(line.no, m.group(1)) for line in splat.lines
+                if (m := re.search(r"CPU: \d+ PID: (\d+) Comm:", line.text))]
+        first = next((f.line_no for f in splat.backtrace if f.line_no is not None), None)
+        if splat.task is None or first is None:
+            continue
+        above = [pid for no, pid in pids if no < first]
+        other = (above[-1] != str(splat.task.pid)) if above else any(
+            pid == str(splat.task.pid) and no > first for no, pid in pids)
+        assert bool(foreign_stack(splat)) == other, where
+        if not other:
+            continue
+        seen += 1
+        e = explain(splat)
+        functions = {f.function for f in splat.backtrace if f.function}
+        named = {p[:-2] for p in e.summary.parts if p.endswith("()")}
+        assert not (named & functions - ({splat.warn_at.function} if splat.warn_at else set())), where
+        assert e.section("Where lockdep caught it") is None, where
+        assert any("another task's" in plain(u) for u in e.unknowns), where
+    if _corpus_present():
+        assert seen >= 2

@@ -22,7 +22,7 @@ from ...model import Frame, LockUse, Splat, StateTrace
 from ...usage import lock_usage
 from ..acquisitions import ALLOCATOR, PseudoLock, pseudo_lock
 from .circular import LEGEND
-from .common import acquired_site, finish, held_locks_section, held_site, site, stack_site
+from .common import acquired_site, backtrace, finish, held_locks_section, held_site, site, stack_site
 from .document import Bullets, Code, Explanation, Paragraph, Scenario, Section, Step, para
 from .waits import writer_of
 
@@ -136,7 +136,7 @@ def explain_inconsistent_state(splat: Splat) -> Explanation:
     context, enabled, short, fix = _STATES[state]
     before = _trace(splat, "registered")
     pseudo = pseudo_lock(name)
-    now_site = stack_site(splat.backtrace) if pseudo is not None else None
+    now_site = stack_site(backtrace(splat)) if pseudo is not None else None
     now_site = now_site or acquired_site(splat, lock.at if lock else None)
     before_site = _trace_site(before)
     in_site, on_site = (now_site, before_site) if _is_in(new) else (before_site, now_site)

@@ -10,12 +10,13 @@ later reports are missing. The knowledge is data: :data:`LIMITS` and :data:`CHEC
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from ...model import Splat
-from .common import finish, held_locks_section, site, stack_site
-from .document import Bullets, Code, Explanation, Paragraph, Section, para
+from .common import backtrace, finish, held_locks_section, kernel_version, site, stack_site
+from .document import Bullets, Code, Explanation, Paragraph, Section, para, prose
 
-__all__ = ["CHECKS", "LIMITS", "explain_message"]
+__all__ = ["CHECKS", "LIMITS", "Check", "check_of", "explain_message"]
 
 #: Each table lockdep can exhaust: (what it holds, what to do).
 LIMITS: dict[str, tuple[str, str]] = {
@@ -35,25 +36,73 @@ LIMITS: dict[str, tuple[str, str]] = {
                       "find the loop that takes a lock per object without releasing it; the limit is fixed"),
 }
 
-#: Lockdep's self-checks (``DEBUG_LOCKS_WARN_ON(condition)``): (condition pattern, what it usually means).
-CHECKS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), m) for p, m in (
-    (r"depth\s*<=\s*0|!\s*depth|curr->lockdep_depth\s*<=\s*0",
-     "a lock was released while the task held none: an unbalanced unlock, like a bad unlock balance report"),
-    (r"irqs_disabled|hardirqs_enabled|softirqs_enabled|hardirq_context|softirq_context|irq_context",
-     "lockdep's record of the interrupt state disagrees with the real one: code that enables or disables "
-     "interrupts without telling lockdep (a missing trace_hardirqs_on()/off() in architecture or entry code)"),
-    (r"class_idx|hlock_class|id\s*>=|chain_key|prev_hlock",
-     "a held-lock entry is inconsistent: memory corruption, or a lock used after it was freed"),
-    (r"lock->magic|magic\s*!=",
-     "the lock was never initialised or was overwritten (its magic does not match)"),
-    (r"owner|current",
-     "the lock was released by a task other than its owner"),
-))
+@dataclass(frozen=True)
+class Check:
+    """One of lockdep's self-checks: where it fires, what it prints, what it means, what to do."""
+
+    condition: str | None
+    """Pattern of the ``DEBUG_LOCKS_WARN_ON(condition)`` it prints; ``""``: it prints none (a
+    plain ``WARN()``); None: any."""
+    meaning: str
+    function: str | None = None
+    """Pattern of the function the WARN fires in (``lock_downgrade``); None: any."""
+    printed: str | None = None
+    """The message lockdep prints at this check just before the WARN (``downgrading a read lock``)."""
+    printed_before: tuple[tuple[int, int], str] | None = None
+    """(version, message): what kernels older than ``version`` print instead."""
+    fix: str | None = None
+    """What to do, when more precise than "look at the first frames outside lockdep"."""
+
+    def matches(self, condition: str | None, function: str | None) -> bool:
+        if self.condition == "" and condition:
+            return False
+        if self.condition and not (condition and re.search(self.condition, condition)):
+            return False
+        return self.function is None or bool(function and re.match(self.function, function))
+
+
+#: Lockdep's self-checks, first match wins.
+CHECKS: tuple[Check, ...] = (
+    Check(r"^1$", "a lock was initialised with a lock class key (struct lock_class_key) that is neither in static "
+          "memory nor registered: a key in allocated memory that lockdep_register_key() never saw, or one "
+          "unregistered or freed before this use",
+          function=r"^_*lockdep_init_map\w*$",
+          printed="BUG: key \u2026 has not been registered!", printed_before=((5, 1), "BUG: key \u2026 not in .data!"),
+          fix="Register a key that lives in allocated memory with lockdep_register_key() before the lock is "
+              "initialised (and unregister it with lockdep_unregister_key() before freeing it), or use a static "
+              "key"),
+    Check("", "the task called downgrade_write() on an rwsem it holds for read: only a write hold can be "
+          "downgraded", function=r"^_*lock_downgrade(?:\.\w+)*$", printed="downgrading a read lock",
+          fix="Find the path that reaches downgrade_write() after down_read() instead of down_write()"),
+    Check(r"class_idx|id\s*>=?\s*MAX_LOCKDEP_KEYS", "the held lock's class index is garbage: the lock's memory is "
+          "corrupted, was freed (a use-after-free) or was never initialised",
+          fix="Look for a use-after-free or a missing init of the lock used by the code in the stack (KASAN "
+              "finds the first); the lock operation touched memory that is not a live lock"),
+    Check(r"^1$", "the held lock's class index is garbage (no class in use has it): the lock's memory is "
+          "corrupted, was freed (a use-after-free) or was never initialised", function=r"^_*hlock_class$",
+          fix="Look for a use-after-free or a missing init of the lock used by the code in the stack (KASAN "
+              "finds the first); the lock operation touched memory that is not a live lock"),
+    Check(r"depth\s*<=\s*0|!\s*depth|curr->lockdep_depth\s*<=\s*0",
+          "a lock was released while the task held none: an unbalanced unlock, like a bad unlock balance report"),
+    Check(r"irqs_disabled|hardirqs_enabled|softirqs_enabled|hardirq_context|softirq_context|irq_context",
+          "lockdep's record of the interrupt state disagrees with the real one: code that enables or disables "
+          "interrupts without telling lockdep (a missing trace_hardirqs_on()/off() in architecture or entry code)"),
+    Check(r"hlock_class|chain_key|prev_hlock",
+          "a held-lock entry is inconsistent: memory corruption, or a lock used after it was freed"),
+    Check(r"lock->magic|magic\s*!=", "the lock was never initialised or was overwritten (its magic does not match)"),
+    Check(r"owner|current", "the lock was released by a task other than its owner"),
+)
+
+
+def check_of(splat: Splat) -> Check | None:
+    """The self-check a ``lockdep_warning`` report failed, from its condition and the WARN's function."""
+    function = splat.warn_at.function if splat.warn_at else None
+    return next((c for c in CHECKS if c.matches(splat.condition, function)), None)
 
 
 def explain_message(splat: Splat) -> Explanation:
     """Explain ``lockdep_limit``, ``lockdep_warning``, ``non_static_key`` and ``chain_key_collision``."""
-    where = stack_site(splat.backtrace)
+    where = stack_site(backtrace(splat))
     off = any("turning off the locking correctness validator" in m for m in splat.messages)
     sections: list[Section | None] = []
     if splat.kind == "lockdep_limit":
@@ -93,26 +142,46 @@ def explain_message(splat: Splat) -> Explanation:
                                                     "check for memory corruption first."),)))
     else:  # lockdep_warning
         condition = splat.condition
-        meaning = next((m for pattern, m in CHECKS if condition and pattern.search(condition)), None)
+        check = check_of(splat)
         at = site(splat.warn_at) if splat.warn_at else para("lockdep")
         summary = para("One of lockdep's own consistency checks failed",
                        para(": ", Code(condition)) if condition else "", " in ", at,
                        para(" (", Code(splat.source_location), ")") if splat.source_location else "",
-                       ", while running ", site(where), ".")
-        sections.append(Section("What it usually means", (para(meaning[0].upper() + meaning[1:] + ".")
-                                                           if meaning else
-                                                           para("The condition names lockdep's internal state; "
-                                                                "read it at the source line in the kernel that "
-                                                                "printed it."),)))
-        sections.append(Section("What to do", (para("Look at the first frames outside lockdep (", site(where),
-                                                    ") for the lock operation that broke the invariant; an "
-                                                    "earlier lockdep report in the same log is often the cause."),)))
+                       ", while running ", site(where), ".",
+                       _printed(splat, check))
+        sections.append(Section("What it usually means", (para(prose(check.meaning[0].upper() + check.meaning[1:] + "."))
+                                                           if check else
+                                                           para("The report names no condition splatkit knows; "
+                                                                "read the check at the source line in the kernel "
+                                                                "that printed it."),)))
+        todo = para(prose(check.fix + ".")) if check and check.fix else para(
+            "Look at the first frames outside lockdep (", site(where), ") for the lock operation that broke the "
+            "invariant; an earlier lockdep report in the same log is often the cause.")
+        sections.append(Section("What to do", (todo,)))
     if off:
         sections.append(Section("Lockdep is off", (para("Lockdep printed that it turned the locking correctness "
                                                         "validator off: no further lockdep report is printed in "
                                                         "this boot."),)))
     sections.append(held_locks_section(splat))
     return finish(splat, summary, sections)
+
+
+def _printed(splat: Splat, check: Check | None) -> Paragraph | str:
+    """What lockdep prints at the check just before the WARN, for this kernel's version (both
+    messages when the version is unknown)."""
+    if check is None or not check.printed:
+        return ""
+    messages = [check.printed]
+    if check.printed_before is not None:
+        version = kernel_version(splat)
+        since, older = check.printed_before
+        messages = [check.printed] if version and version >= since else [older] if version else [check.printed, older]
+    quoted: list[str | Paragraph] = []
+    for i, message in enumerate(messages):
+        quoted += [" (before " + ".".join(map(str, check.printed_before[0])) + ": " if i else "", "\u201c",
+                   Code(message), "\u201d"]
+    return para(" At this check lockdep prints ", *quoted, ")" if len(messages) > 1 else "", " just before the "
+                "warning (the line above it in the log).")
 
 
 def _names(items: list[str]) -> list[str | Paragraph]:

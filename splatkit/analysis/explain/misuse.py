@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ...model import Frame, Splat
 from ..acquisitions import LOCKDEP_INTERNAL, LOCKING_API
-from .common import acquired_site, finish, held_locks_section, held_site, site, stack_site
+from .common import acquired_site, backtrace, finish, held_locks_section, held_site, site, stack_site
 from .document import Bullets, Code, Explanation, Paragraph, Section, para
 
 __all__ = ["RULES", "Rule", "explain_misuse"]
@@ -111,7 +111,7 @@ VARIANTS: tuple[tuple[str, str, str, re.Pattern[str], bool], ...] = tuple(
 
 def rule_of(splat: Splat) -> Rule:
     """The rule ``splat`` broke: its kind's, or the variant its message or stack says."""
-    functions = [f.function for f in splat.backtrace if f.function and not f.unreliable]
+    functions = [f.function for f in backtrace(splat) if f.function and not f.unreliable]
     for kind, key, field, pattern, absent in VARIANTS:
         if kind != splat.kind:
             continue
@@ -191,7 +191,7 @@ _FREEING = re.compile(r"^_*(?:kfree|kvfree|kfree_sensitive|vfree|kmem_cache_free
 
 def _detected(splat: Splat) -> Section | None:
     """The code that was running when lockdep caught it: the first frames of the stack outside lockdep."""
-    frames = [f for f in splat.backtrace if not f.unreliable and f.function
+    frames = [f for f in backtrace(splat) if not f.unreliable and f.function
               and not LOCKDEP_INTERNAL.match(f.function) and not LOCKING_API.match(f.function)
               and not _FREEING.match(f.function)]
     if not frames:

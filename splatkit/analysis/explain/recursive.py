@@ -13,7 +13,7 @@ from __future__ import annotations
 from ...model import Splat
 from ..acquisitions import acquisition
 from .circular import LEGEND
-from .common import acquired_site, finish, held_locks_section, held_site, site
+from .common import acquired_site, backtrace, finish, held_locks_section, held_site, site
 from .document import Code, Explanation, Scenario, Section, Step, para
 from .waits import holder_op
 
@@ -24,7 +24,7 @@ def explain_recursive(splat: Splat) -> Explanation:
     """Explain a ``recursive`` report."""
     again, first = splat.acquiring, splat.holding
     name = (again or first).name if (again or first) else "the lock"
-    found = acquisition(splat.backtrace)
+    found = acquisition(backtrace(splat))
     second_site = acquired_site(splat, again.at if again else None)
     first_site = first.at if first else None
     same: bool | None = None
