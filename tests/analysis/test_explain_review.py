@@ -146,3 +146,54 @@ def test_a_stack_dumped_by_another_task_is_not_named():
         assert any("another task's" in plain(u) for u in e.unknowns), where
     if _corpus_present():
         assert seen >= 2
+
+
+# -- A13: irq reports keep every lock of lockdep's chain, and name what the report names -------
+
+
+def test_irq_scenarios_keep_the_chain_and_merge_only_on_evidence():
+    seen = 0
+    for where, splat in all_reports():
+        if splat.kind not in ("irq_safe_unsafe", "irq_inversion") or len(splat.chain_exists) < 3:
+            continue
+        e = explain(splat)
+        if e.scenario is None:
+            continue
+        chain = splat.chain_exists
+        cpu1 = [s.lock for s in e.scenario.steps if s.cpu == 1 and s.lock]
+        if cpu1[0] != chain[0] or cpu1[-1] != chain[-1]:
+            continue
+        seen += 1
+        assert cpu1 == list(chain), where  # (every lock of the chain, in order)
+        text = _flat(splat)
+        held = {h.lock.name for h in splat.held_locks}
+        evidence = {chain[0], chain[1]} <= held
+        assert ("recorded earlier" in text and "one more CPU" in text) is not evidence, where
+        wants = next(s for s in e.scenario.steps if s.cpu == 1 and s.lock == chain[-1])
+        assert f"CPU1 at step {wants.number} waits for CPU0's step 1" in text, where
+        if splat.holding is not None:
+            assert f"The dependency {splat.holding.name} \u2192 {chain[-1]}" in text, where
+    if _corpus_present():
+        assert seen >= 2
+
+
+def test_irq_reports_cut_before_naming_a_lock_use_the_name_they_have_and_a_letter():
+    seen = 0
+    for where, splat in all_reports():
+        if splat.kind not in ("irq_safe_unsafe", "irq_inversion"):
+            continue
+        text = _flat(splat)
+        assert "an irq-safe lock" not in text and "an irq-unsafe lock" not in text, where
+        if splat.other_locks or splat.new_dependency or splat.acquiring is None:
+            continue
+        seen += 1
+        e = explain(splat)
+        assert splat.acquiring.name in plain(e.summary), where
+        assert "inferred from its usage" in plain(e.summary), where
+        letters = [s.lock for s in e.scenario.steps if s.lock in ("S", "U")]
+        assert letters, where
+        assert any("the report is cut before lockdep names it" in plain(u) for u in e.unknowns), where
+        if not splat.irq_class and splat.kind == "irq_inversion":
+            assert "hardirq or softirq" in text and "softirq-safe" not in text, where
+    if _corpus_present():
+        assert seen >= 2
