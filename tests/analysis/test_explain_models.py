@@ -240,7 +240,7 @@ def test_the_code_a_summary_names_is_outside_lockdep_locking_and_warn_machinery(
             if WARN_MACHINERY.match(name) or LOCKDEP_INTERNAL.match(name):
                 if not (splat.warn_at and splat.warn_at.function == name):  # (the WARN's own function)
                     bad.append((where, name))
-            elif LOCKING_API.match(name) and not (before.endswith(("via ", "annotation in ", "(", "calls "))
+            elif LOCKING_API.match(name) and not (before.endswith(("via ", "annotation in ", "(", "calls ", " without "))
                                                   or "only the locking call is printed" in after):
                 bad.append((where, name))
     assert not bad, bad[:10]

@@ -197,3 +197,116 @@ def test_irq_reports_cut_before_naming_a_lock_use_the_name_they_have_and_a_lette
             assert "hardirq or softirq" in text and "softirq-safe" not in text, where
     if _corpus_present():
         assert seen >= 2
+
+
+# -- A16: hashed pointers are no range -----------------------------------------------------------
+
+
+def test_a_freed_range_of_hashed_pointers_is_not_read_as_a_range():
+    seen = 0
+    for where, splat in all_reports():
+        if splat.kind != "held_lock_freed" or not splat.memory_range:
+            continue
+        start, end = splat.memory_range
+        hashed = (start.startswith("00000000") and end.startswith("00000000")) or int(start, 16) > int(end, 16)
+        text = _flat(splat)
+        seen += hashed
+        assert ("runs from" in text) is not hashed, where
+        assert ("hashed by this kernel" in text) is hashed, where
+    assert seen >= 1
+
+
+@pytest.mark.parametrize("start,end,hashed", [("000000007fcba654", "00000000499fef26", True),
+                                              ("ffff888003a1b000", "ffff888003a1b0ff", False),
+                                              ("ffff888003a1b0ff", "ffff888003a1b000", True)])
+def test_the_hashed_range_rule(start, end, hashed):
+    from splatkit.analysis.explain.misuse import _hashed
+
+    assert _hashed(start, end) is hashed
+
+
+# -- A17: chain key collisions show what differs ------------------------------------------------
+
+
+def test_a_chain_key_collision_shows_the_ids_and_what_differs():
+    seen = 0
+    for where, splat in all_reports():
+        if splat.kind != "chain_key_collision":
+            continue
+        ids = {}
+        for role, lock in splat.other_locks:
+            line = next(l.text for l in splat.lines if l.no == lock.line_no)
+            ids.setdefault(role, []).append((lock.name, int(re.search(r"hlock_id:(\d+)", line).group(1))))
+        seen += 1
+        chains = plain(explain(splat).section("The two chains").blocks[0].items[0]) + " " + \
+            plain(explain(splat).section("The two chains").blocks[0].items[1])
+        for name, hid in ids["held"] + ids["cached"]:
+            assert f"{name} (id {hid})" in chains, where
+        text = _flat(splat)
+        for (name, hid), (other, cid) in zip(ids["held"], ids["cached"]):
+            if name == other and hid != cid:
+                assert f"{name} has id {hid} in the held chain and {cid} in the cached one: two distinct lock " \
+                       "classes with the same name" in text, where
+    assert seen >= 1
+
+
+def test_a_generated_collision_with_equal_ids_says_so():
+    """The golden case with the cached chain's ids made equal to the held chain's."""
+    import splatkit
+    from conftest import REPO
+
+    path = next((REPO / "tests" / "cases").glob("chain_key_collision-*.splat"))
+    text = path.read_text().split("\n\n", 1)[1]
+    held, cached = text.split("Locks in cached chain:", 1)
+    ids = iter(re.findall(r"hlock_id:(\d+)", held))
+    cached = re.sub(r"hlock_id:\d+", lambda m: f"hlock_id:{next(ids)}", cached)
+    assert cached != text.split("Locks in cached chain:", 1)[1]
+    (splat,) = splatkit.parse(held + "Locks in cached chain:" + cached)
+    flat = " ".join(explain_text(splat, trimmed=False).split())
+    assert "two distinct lock classes" not in flat
+    assert "the report shows no difference" in flat
+
+
+# -- A18: a held-lock dump claims only what lockdep tracks --------------------------------------
+
+
+def test_a_dump_without_shared_locks_claims_only_lockdep_tracked_waits():
+    seen = 0
+    for where, splat in all_reports():
+        if splat.kind != "held_locks_dump":
+            continue
+        text = _flat(splat)
+        assert "the dump shows no task waiting for a lock another task holds" not in text, where
+        if "No lock is listed by two tasks" in text:
+            seen += 1
+            assert "lockdep-tracked lock" in text and "waits lockdep does not track" in text, where
+    assert seen >= 1
+
+
+# -- A19: a leaked lock says what the header shows and names the work function -----------------
+
+
+def test_a_leaked_lock_report_says_what_its_header_shows():
+    seen = set()
+    for where, splat in all_reports():
+        if splat.kind != "workqueue_leaked_lock":
+            continue
+        header = " ".join(line.text for line in splat.lines[:3])
+        text = _flat(splat)
+        summary = plain(explain(splat).summary)
+        assert "or left preemption or RCU unbalanced" not in text, where
+        workfn = re.search(r"(?:workfn=|last function: )([\w.]+)", header)
+        if workfn:
+            seen.add("workfn")
+            assert f"work function {workfn.group(1)}()" in summary, where
+        if re.search(r"preempt=0x0+\b|/0x0+/\d+", header):
+            seen.add("preempt")
+            assert "preemption balanced" in text, where
+        m = re.search(r"lock=(\d+)->(\d+)", header)
+        if m:
+            assert f"{int(m.group(2)) - int(m.group(1))} lock" in text, where
+        if any(h.lock.name.startswith("rcu_read_lock") for h in splat.held_locks):
+            seen.add("rcu")
+            name = next(h.lock.name for h in splat.held_locks if h.lock.name.startswith("rcu_read_lock"))
+            assert "RCU read-side section" in summary and name.replace("_lock", "_unlock", 1) + "()" in summary, where
+    assert seen >= {"workfn", "preempt", "rcu"}

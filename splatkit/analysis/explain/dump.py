@@ -14,7 +14,7 @@ from collections import defaultdict
 
 from ...model import HeldLock, Splat
 from .common import finish, site
-from .document import Bullets, Code, Explanation, Paragraph, Section, para
+from .document import Bullets, Code, Explanation, Paragraph, Section, para, prose
 
 __all__ = ["explain_held_locks_dump"]
 
@@ -55,8 +55,10 @@ def explain_held_locks_dump(splat: Splat) -> Explanation:
             para("A task lists a lock from the moment it starts to take it, so the last lock a blocked task lists "
                  "is often the one it waits for."), Bullets(tuple(waits)))))
     elif dumps:
-        sections.append(Section("Tasks that wait on each other", (para(
-            "No lock is listed by two tasks: the dump shows no task waiting for a lock another task holds."),)))
+        sections.append(Section("Tasks that wait on each other", (prose(
+            "No lock is listed by two tasks, so no task in the dump is waiting for a lockdep-tracked lock another "
+            "task holds. A hang may still involve waits lockdep does not track (page and folio locks, I/O, bit "
+            "locks, wait_event(), completions without a lockdep map), and tasks that hold no lock are not listed."),)))
     unknowns = [para(f"{d.task} counts {d.count} locks but {len(d.held_locks)} are listed.")
                 for d in dumps if d.count != len(d.held_locks)]
     return finish(splat, summary, sections, unknowns=unknowns)

@@ -133,11 +133,13 @@ def explain_message(splat: Splat) -> Explanation:
         summary = para("Lockdep's debug checks (CONFIG_DEBUG_LOCKDEP) found two different chains of held locks "
                        "with the same chain key, in ", site(where), ". This is a problem in lockdep's hashing or "
                        "a corrupted held-lock stack, not a locking bug of the code.")
-        held = [lock.name for role, lock in splat.other_locks if role == "held"]
-        cached = [lock.name for role, lock in splat.other_locks if role == "cached"]
+        held = [(lock.name, _hlock_id(splat, lock.line_no)) for role, lock in splat.other_locks if role == "held"]
+        cached = [(lock.name, _hlock_id(splat, lock.line_no)) for role, lock in splat.other_locks
+                  if role == "cached"]
         if held or cached:
-            sections.append(Section("The two chains", (Bullets((
-                para("Held: ", *_names(held)), para("Cached: ", *_names(cached)))),)))
+            blocks: list[Bullets | Paragraph] = [Bullets((para("Held: ", *_ids(held)), para("Cached: ", *_ids(cached))))]
+            blocks += _collision_differences(held, cached)
+            sections.append(Section("The two chains", tuple(blocks)))
         sections.append(Section("What to do", (para("Report it to the lockdep maintainers with the full report; "
                                                     "check for memory corruption first."),)))
     else:  # lockdep_warning
@@ -182,6 +184,50 @@ def _printed(splat: Splat, check: Check | None) -> Paragraph | str:
                    Code(message), "\u201d"]
     return para(" At this check lockdep prints ", *quoted, ")" if len(messages) > 1 else "", " just before the "
                 "warning (the line above it in the log).")
+
+
+#: The id lockdep prints for each lock of a chain key collision: ``hlock_id:13 -> chain_key:...``.
+_HLOCK_ID = re.compile(r"hlock_id:(\d+)")
+
+#: hlock_id() is the class index with the read flag above MAX_LOCKDEP_KEYS_BITS (13).
+_KEYS_BITS = 13
+
+
+def _hlock_id(splat: Splat, line_no: int | None) -> int | None:
+    text = next((line.text for line in splat.lines if line.no == line_no), "")
+    m = _HLOCK_ID.search(text)
+    return int(m.group(1)) if m else None
+
+
+def _ids(items: list[tuple[str, int | None]]) -> list[str | Paragraph]:
+    out: list[str | Paragraph] = []
+    for i, (name, hid) in enumerate(items):
+        out += [", " if i else "", Code(name), f" (id {hid})" if hid is not None else ""]
+    return out or ["(not shown)"]
+
+
+def _collision_differences(held: list[tuple[str, int | None]], cached: list[tuple[str, int | None]]
+                           ) -> list[Paragraph]:
+    """Where the two chains differ: the same name with another id is another class (or the
+    same class taken for read in one chain and for write in the other)."""
+    out = []
+    for (name, hid), (other, cid) in zip(held, cached):
+        if hid is None or cid is None or hid == cid:
+            continue
+        if name != other:
+            out.append(para(Code(name), f" (id {hid}) is held where the cached chain has ", Code(other),
+                            f" (id {cid})."))
+        elif abs(hid - cid) == 1 << _KEYS_BITS and hid % (1 << _KEYS_BITS) == cid % (1 << _KEYS_BITS):
+            out.append(para(Code(name), f" is the same class in both (ids {hid} and {cid} differ only in the read "
+                            "flag): it is taken for read in one chain and for write in the other."))
+        else:
+            out.append(para(Code(name), f" has id {hid} in the held chain and {cid} in the cached one: two distinct "
+                            "lock classes with the same name (a key reused for two classes, or freed and registered "
+                            "again). The chains differ in class, not in name."))
+    if not out and held and cached and len(held) == len(cached):
+        out.append(para("The two chains list the same names and ids; the report shows no difference, which points "
+                        "to a corrupted held-lock stack or a hash collision."))
+    return out
 
 
 def _names(items: list[str]) -> list[str | Paragraph]:

@@ -90,15 +90,26 @@ RULES: dict[str, Rule] = {
         "Take rcu_read_lock() around the traversal, or pass the protecting lock's lockdep condition "
         "(lockdep_is_held(&lock)) to list_for_each_entry_rcu()."),
     "workqueue_leaked_lock": Rule(
-        "a work item's function returned with {lock} still held (taken in {taken}), or left preemption or RCU "
-        "unbalanced",
+        "the work function {workfn} returned with {lock} still held (taken in {taken})",
         ("a missing unlock on some path of the work function (an early return)",),
         "Find the path of the work function that returns without the matching unlock."),
+    "workqueue_leaked_lock:rcu": Rule(
+        "the work function {workfn} returned still inside an RCU read-side section: {lock} (taken in {taken}) "
+        "was never ended ({lockcall} without {unlockcall})",
+        ("a missing RCU read unlock on some path of the work function (an early return inside the read-side "
+         "section)",),
+        "Find the path of the work function that returns without the matching RCU read unlock."),
+    "workqueue_leaked_lock:atomic": Rule(
+        "the work function {workfn} returned with preemption still disabled (no lock is listed)",
+        ("a preempt_disable(), spin_lock() or local_irq_save() whose counterpart is skipped on some path",
+         "a per-CPU access (get_cpu(), get_cpu_var()) without its put"),
+        "Find the path of the work function that returns without re-enabling preemption."),
 }
 
 
 #: Which rule a report gets when its kind has variants, read off the report: (kind, rule key,
-#: where to look: ``message`` (the RCU complaint) or ``stack`` (the backtrace's functions),
+#: where to look: ``message`` (the RCU complaint), ``stack`` (the backtrace's functions) or
+#: ``lock`` (the held locks' names),
 #: pattern, whether the rule applies when the pattern is *absent*). First match wins.
 VARIANTS: tuple[tuple[str, str, str, re.Pattern[str], bool], ...] = tuple(
     (kind, key, field, re.compile(p), absent) for kind, key, field, p, absent in (
@@ -106,6 +117,8 @@ VARIANTS: tuple[tuple[str, str, str, re.Pattern[str], bool], ...] = tuple(
         ("suspicious_rcu", "suspicious_rcu:list", "message", r"RCU-list traversed", False),
         ("still_held", "still_held:freezer", "stack", r"^_*(?:try_to_freeze\w*|__refrigerator|freezer_\w+)$", False),
         ("still_held", "still_held:freezer", "stack", r"^_*do_exit$|^_*do_group_exit$|^_*make_task_dead$", True),
+        ("workqueue_leaked_lock", "workqueue_leaked_lock:rcu", "lock", r"^rcu_read_lock\w*$", False),
+        ("workqueue_leaked_lock", "workqueue_leaked_lock:atomic", "lock", r".", True),
     ))
 
 
@@ -117,6 +130,10 @@ def rule_of(splat: Splat) -> Rule:
             continue
         if field == "message":
             found = bool(splat.rcu_message and pattern.search(splat.rcu_message))
+        elif field == "lock":
+            found = any(pattern.search(h.lock.name) for h in splat.held_locks)
+            if absent and (splat.held_locks_count or (_leak(splat).get("preempt") or "0") in ("0", "")):
+                continue  # (no lock listed only means 'atomic' when the count and the preempt count say so)
         else:
             if not functions:
                 continue
@@ -146,7 +163,11 @@ def explain_misuse(splat: Splat) -> Explanation:
         "{source}": para(Code(splat.source_location)) if splat.source_location else para("a line the report does "
                                                                                             "not show"),
         "{message}": para(Code(splat.rcu_message.rstrip("!"))) if splat.rcu_message else para("no message"),
+        "{workfn}": para(Code(_leak(splat)["workfn"] + "()")) if _leak(splat).get("workfn") else para("(not named)"),
     }
+    if lock is not None and lock.name.startswith("rcu_read_lock"):
+        fill["{lockcall}"] = para(Code(lock.name + "()"))
+        fill["{unlockcall}"] = para(Code(lock.name.replace("_lock", "_unlock", 1) + "()"))
     summary = para("Lockdep found that ", _fill(rule.broke, fill), ".")
     details: list[Paragraph] = []
     if splat.kind == "nested_not_taken" and splat.unheld_lock is not None and splat.acquiring is not None:
@@ -154,8 +175,14 @@ def explain_misuse(splat: Splat) -> Explanation:
                        held_site(splat, acquired_site(splat, splat.acquiring.at)), " with nest lock ", Code(splat.unheld_lock.name),
                        ", which it does not hold.")
     if splat.kind == "held_lock_freed" and splat.memory_range:
-        details.append(para("The memory freed runs from ", Code(splat.memory_range[0]), " to ",
-                            Code(splat.memory_range[1]), "; the held lock lies inside it."))
+        start, end = splat.memory_range
+        if _hashed(start, end):
+            details.append(para("Lockdep says the held lock lies inside the freed memory. The addresses it prints (",
+                                Code(start), ", ", Code(end), ") are hashed by this kernel, so the range cannot be "
+                                "read from them."))
+        else:
+            details.append(para("The memory freed runs from ", Code(start), " to ", Code(end), "; the held lock "
+                                "lies inside it."))
     if splat.kind == "suspicious_rcu":
         if splat.rcu_message:
             details.append(para("The check says: ", Code(splat.rcu_message)))
@@ -163,6 +190,8 @@ def explain_misuse(splat: Splat) -> Explanation:
         if splat.debug_locks == 0:
             details.append(para("debug_locks = 0: lockdep had already turned itself off, so the held-lock list "
                                 "below may be incomplete and the report may be a false positive."))
+    if splat.kind == "workqueue_leaked_lock":
+        details += _leak_header(splat)
     if splat.kind in ("bad_unlock", "bad_contention") and splat.messages:
         details += [para("Lockdep adds: \u201c", message, "\u201d") for message in splat.messages]
     causes = Bullets(tuple(para(c[0].upper() + c[1:], ".") for c in rule.causes))
@@ -181,6 +210,71 @@ def explain_misuse(splat: Splat) -> Explanation:
     if splat.kind in ("still_held", "held_on_return", "workqueue_leaked_lock") and taken is None:
         unknowns.append(para("Where the lock was taken: the held-lock list is not in the report."))
     return finish(splat, summary, sections, unknowns=unknowns)
+
+
+#: What the header of a leaked-lock report says: 6.x ``preempt=0x00000000 lock=0->1 RCU=0->0
+#: workfn=demo_work_fn``; before, the preempt count in the banner (``kworker/0:1/0x00000000/353``)
+#: and ``last function: addrconf_dad_work``.
+_LEAK_FIELDS = (("preempt", re.compile(r"preempt=0x([0-9a-f]+)")),
+                ("lock", re.compile(r"\block=(\d+->\d+)")),
+                ("rcu", re.compile(r"\bRCU=(\d+->\d+)")),
+                ("workfn", re.compile(r"(?:workfn=|last function: )([\w.]+)")),
+                ("preempt", re.compile(r"/0x([0-9a-f]+)/\d+\s*$")))
+
+
+def _leak(splat: Splat) -> dict[str, str]:
+    """The facts of a leaked-lock report's header (see :data:`_LEAK_FIELDS`)."""
+    out: dict[str, str] = {}
+    header = [line.text for line in splat.lines[:4]]
+    for name, pattern in _LEAK_FIELDS:
+        for text in header:
+            m = pattern.search(text)
+            if m and name not in out:
+                out[name] = m.group(1).lstrip("0") or "0" if name == "preempt" else m.group(1)
+    return out
+
+
+def _leak_header(splat: Splat) -> list[Paragraph]:
+    """What the header shows, in words: which of preemption, locks and RCU the work function left
+    unbalanced."""
+    leak = _leak(splat)
+    said: list[str | Paragraph] = []
+    if "preempt" in leak:
+        said.append(para("preemption balanced (preempt count 0)") if leak["preempt"] == "0"
+                    else para("preemption left disabled (preempt count ", Code("0x" + leak["preempt"]), ")"))
+    if "lock" in leak:
+        before, after = leak["lock"].split("->")
+        n = int(after) - int(before)
+        said.append(para(f"{n} lock{'s' if n != 1 else ''} more held than when it started (", Code(
+            "lock=" + leak["lock"]), ")") if n else para("no lock leaked (", Code("lock=" + leak["lock"]), ")"))
+    if "rcu" in leak:
+        before, after = leak["rcu"].split("->")
+        said.append(para("RCU balanced (", Code("RCU=" + leak["rcu"]), ")") if before == after else
+                    para("an RCU read-side section left open (", Code("RCU=" + leak["rcu"]), ")"))
+    if not said:
+        return []
+    parts: list[str | Paragraph] = []
+    for i, part in enumerate(said):
+        parts += [(" and " if i == len(said) - 1 else ", ") if i else "", part]
+    return [para("The header shows ", *parts, ".")]
+
+
+#: A pointer printed hashed (``%p`` since 4.15): 32 random bits behind 8 zeros on 64-bit kernels.
+_HASHED_POINTER = re.compile(r"^(?:0x)?0{8}[0-9a-f]{8}$")
+
+
+def _hashed(start: str, end: str) -> bool:
+    """The freed range's addresses are hashed: both look hashed, or the range runs backwards.
+
+    >>> _hashed("000000007fcba654", "00000000499fef26"), _hashed("ffff888003a1b000", "ffff888003a1b0ff")
+    (True, False)
+    """
+    if _HASHED_POINTER.match(start) and _HASHED_POINTER.match(end):
+        return True
+    try:
+        return int(start, 16) > int(end, 16)
+    except ValueError:
+        return False
 
 
 #: Functions that free memory: a held_lock_freed stack names the code that called them.
