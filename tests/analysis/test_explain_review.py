@@ -310,3 +310,41 @@ def test_a_leaked_lock_report_says_what_its_header_shows():
             name = next(h.lock.name for h in splat.held_locks if h.lock.name.startswith("rcu_read_lock"))
             assert "RCU read-side section" in summary and name.replace("_lock", "_unlock", 1) + "()" in summary, where
     assert seen >= {"workfn", "preempt", "rcu"}
+
+
+# -- B1: recursive verdicts follow the addresses, the lock's kind and its name --------------------
+
+
+def test_recursive_verdicts_follow_what_the_report_shows():
+    from splatkit.analysis.acquisitions import acquisition
+    from splatkit.trim import trim
+
+    seen = set()
+    for where, splat in all_reports():
+        if splat.kind != "recursive" or splat.acquiring is None or splat.holding is None:
+            continue
+        e = explain(splat)
+        saw = " ".join(plain(b) for b in e.section("What lockdep saw").blocks if hasattr(b, "parts"))
+        todo = plain(e.section("What to do").blocks[0])
+        name = splat.acquiring.name
+        same = splat.acquiring.instance and splat.acquiring.instance == splat.holding.instance
+        assert "unless the lock allows recursive readers" not in saw, where
+        if same:
+            seen.add("same")
+            assert "when the objects are the same" not in saw, where
+            assert "takes the same lock twice" in todo and not todo.startswith("If the objects differ"), where
+            trimmed = "\n".join(trim(splat))
+            assert splat.acquiring.instance in trimmed, where  # (the evidence stays in the trimmed splat)
+            found = acquisition(splat.backtrace)
+            if found is not None and found.access == "read" and found.kind in ("rwsem", "percpu-rwsem"):
+                seen.add("read")
+                assert "not recursive" in saw or "Likely reading" in saw, where
+        elif not splat.acquiring.instance and re.fullmatch(r"[A-Za-z_]\w*", name):
+            seen.add("static")
+            assert "static lock" in saw and "inference" in saw, where
+            assert todo.startswith("Most likely the code takes the same lock twice"), where
+        elif splat.acquiring.instance and not same:
+            seen.add("different")
+            assert "annotate" in todo, where
+    if _corpus_present():
+        assert seen >= {"same", "static"}, seen
