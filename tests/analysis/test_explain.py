@@ -74,8 +74,9 @@ def test_seed_scenario_reads_as_a_reviewer_would_write_it(seed_splat):
     assert "synchronize_srcu_expedited()" in waits[6] and "SRCU read-side section" in waits[6]
     assert "percpu-rwsem" in waits[7] and "for read" in waits[7]
     # The condition a reviewer must state first, in the explanation itself.
-    (condition,) = e.conditions
+    condition, objects = e.conditions  # (the writer first; then that the cycle is between classes)
     assert "needs a writer" in plain(condition) and "cpus_write_lock()" in plain(condition)
+    assert "same objects" in plain(objects) and "&kvm->slots_lock" in plain(objects)
     # cpu_hotplug_lock's holder at step 4 is not shown: written as unknown, never as lock().
     assert any("cpu_hotplug_lock" in plain(u) and "step 4" in plain(u) for u in e.unknowns)
 

@@ -348,3 +348,47 @@ def test_recursive_verdicts_follow_what_the_report_shows():
             assert "annotate" in todo, where
     if _corpus_present():
         assert seen >= {"same", "static"}, seen
+
+
+# -- B2: what lockdep's own chain line leaves out; classes versus objects -----------------------
+
+
+def test_circular_explanations_name_the_locks_lockdeps_chain_line_leaves_out(seed_splat):
+    e = explain(seed_splat)
+    note = plain(e.section("The cycle").blocks[-1])
+    assert "Chain exists of:" in note and "&kvm->srcu is the other lock of the cycle of 4" in note
+    for where, splat in circular_reports():
+        e = explain(splat)
+        left = [lock for lock in splat.cycle if lock not in splat.chain_exists]
+        text = " ".join(plain(b) for b in e.section("The cycle").blocks if hasattr(b, "parts"))
+        assert ("Chain exists of:" in text) is (len(splat.chain_exists) >= 3 and bool(left)), where
+        for lock in left if len(splat.chain_exists) >= 3 else ():
+            assert lock in text.split("Chain exists of:", 1)[1], where
+
+
+def test_circular_conditions_say_the_deadlock_needs_the_same_objects():
+    seen = 0
+    for where, splat in circular_reports():
+        e = explain(splat)
+        caveat = [plain(c) for c in e.conditions if "same objects" in plain(c)]
+        per_object = [lock for lock in splat.cycle if lock.startswith("&") or "->" in lock]
+        if per_object:
+            seen += 1
+            (text,) = caveat
+            assert all(lock in text for lock in per_object), where
+        if all(re.fullmatch(r"[A-Za-z_]\w*", lock) for lock in splat.cycle):
+            assert not caveat, where
+    assert seen >= 1
+
+
+# -- B17: function names in conditions are code, wherever the text comes from --------------------
+
+
+def test_function_names_in_conditions_are_code():
+    from splatkit.analysis.explain import Code
+
+    for where, splat in all_reports():
+        for condition in explain(splat).conditions:
+            for part in condition.parts:
+                if not isinstance(part, Code):
+                    assert not re.search(r"\b\w+\(\)", part), (where, part)

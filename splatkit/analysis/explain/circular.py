@@ -17,10 +17,12 @@ lock was held, a chain entry that was cut) is written as unknown, never guessed.
 
 from __future__ import annotations
 
+import re
+
 from ...model import Splat
-from ..acquisitions import OPS, acquisition, establishing_frame, lock_kind_by_name, recorded_by
+from ..acquisitions import OPS, acquisition, establishing_frame, lock_kind_by_name, pseudo_lock, recorded_by
 from .common import acquired_site, finish, held_locks_section, held_site, names, site
-from .document import Bullets, Code, Dependency, Explanation, Paragraph, Scenario, Section, Step, Wait, a, para
+from .document import Bullets, Code, Dependency, Explanation, Paragraph, Scenario, Section, Step, Wait, a, para, prose
 from .waits import holder_op, kind_info, why, writer_of
 
 __all__ = ["LEGEND", "explain_circular"]
@@ -220,7 +222,7 @@ def _conditions(scenario: Scenario, kinds: dict[str, str | None]) -> list[Paragr
         if step.op == "rlock" and info is not None and info.shared and holder.op != "lock":
             writer = writer_of(step.lock)
             third = para("a third task waiting to take ", Code(step.lock), " for write",
-                         para(", such as ", writer) if writer else "", f", queued after step {holder.number} and "
+                         para(", such as ", prose(writer)) if writer else "", f", queued after step {holder.number} and "
                          f"before step {step.number}: ", info.queues_readers, ".")
             if holder.op == "rlock":
                 text = para(f"The deadlock needs a writer. CPU{holder.cpu} holds ", Code(step.lock),
@@ -375,15 +377,47 @@ def explain_circular(splat: Splat) -> Explanation:
     if merges:
         how += [para("Why a CPU takes more than one lock of the cycle:"), Bullets(tuple(merges))]
     sections = [
-        Section("The cycle", (para(f"Each lock class is acquired while the one before it is held:"), cycle_text)),
+        Section("The cycle", tuple(b for b in (para(f"Each lock class is acquired while the one before it is held:"),
+                                               cycle_text, _chain_exists_note(splat, cycle)) if b is not None)),
         Section("How it deadlocks", tuple(how)),
         Section("Where each dependency was established",
                 (Bullets(tuple(_dependency_item(d, kinds) for d in sorted(deps, key=lambda d: d.chain_index))),)),
         held_locks_section(splat),
     ]
-    return finish(splat, summary, sections, conditions=_conditions(scenario, kinds),
+    return finish(splat, summary, sections, conditions=_conditions(scenario, kinds) + _same_objects(cycle),
                   unknowns=_unknowns(scenario, deps, kinds, splat), cycle=cycle, dependencies=tuple(deps),
                   scenario=scenario, waits=tuple(waits))
+
+
+def _chain_exists_note(splat: Splat, cycle: tuple[str, ...]) -> Paragraph | None:
+    """For a cycle longer than lockdep's "Chain exists of:" line: which locks that line (and
+    lockdep's scenario, drawn from it) leave out."""
+    shown = splat.chain_exists
+    left = [lock for lock in cycle if lock not in shown]
+    if len(shown) < 3 or not left:
+        return None
+    return para("Lockdep's own \u201cChain exists of:\u201d line and its scenario show only the first, next-to-last "
+                "and last lock (", names(shown), "); ", names(left), f" {'is' if len(left) == 1 else 'are'} the "
+                f"other lock{'s' if len(left) > 1 else ''} of the cycle of {len(cycle)}.")
+
+
+#: A class name that is a plain identifier (``kvm_lock``), or a member of a static object
+#: (``cpu_hotplug_lock.rw_sem``, ``(console_sem).lock``), names a static lock: one instance.
+_STATIC = re.compile(r"^\(?[A-Za-z_]\w*\)?(?:\.[A-Za-z_]\w*)*(?:#\d+)?$")
+
+
+def _same_objects(cycle: tuple[str, ...]) -> list[Paragraph]:
+    """The classes-versus-objects caveat: lockdep's cycle is between classes, a deadlock needs objects."""
+    many = [lock for lock in dict.fromkeys(cycle) if not _STATIC.match(lock)
+            and (kind_info(lock_kind_by_name(lock)) is None or not kind_info(lock_kind_by_name(lock)).marker)
+            and lock_kind_by_name(lock) != "cpuhp state" and lock != "mmu_notifier_invalidate_range_start"]
+    if not many:
+        return []
+    return [para("The deadlock needs the same objects on each side: the cycle is between lock classes, and ",
+                 names(many), f" {'is a class' if len(many) == 1 else 'are classes'} with an instance per object. "
+                 "Lockdep recorded each dependency on whatever objects it saw then; the paths deadlock only if they "
+                 "can meet on the same ", "one" if len(many) == 1 else "ones",
+                 " (a false positive is usually two paths that never share an object).")]
 
 
 def _partial(splat: Splat) -> Explanation:

@@ -15,7 +15,7 @@ from ...model import Frame, HeldLock, LockUse, Splat
 from ...trim import trim
 from ...grammar.frames import parse_frame
 from ..acquisitions import LOCKDEP_INTERNAL, LOCKING_API, WARN_MACHINERY, establishing_frame
-from .document import Bullets, Code, Explanation, Paragraph, Section, a, para
+from .document import Bullets, Code, Explanation, Paragraph, Section, a, para, prose
 
 __all__ = ["acquired_site", "backtrace", "foreign_stack", "facts", "finish", "held_locks_section", "held_site", "kernel_version", "lock_site", "names",
            "notes", "site", "stack_site"]
@@ -203,6 +203,12 @@ def notes(splat: Splat) -> tuple[Paragraph, ...]:
     return tuple(out)
 
 
+def _calls_as_code(paragraph: Paragraph) -> Paragraph:
+    """The paragraph with each ``function()`` in its own words (not in a name from the splat)
+    marked as code, as the names from the splat are."""
+    return para(*(part if isinstance(part, Code) else prose(part) for part in paragraph.parts))
+
+
 def _foreign(splat: Splat) -> tuple[Paragraph, ...]:
     other = foreign_stack(splat)
     if other is None:
@@ -241,6 +247,7 @@ def finish(splat: Splat, summary: Paragraph, sections: Iterable[Section | None],
     reader looks for them; what is unknown goes last.
     """
     unknowns = tuple(unknowns) + _foreign(splat) + notes(splat)
+    conditions = tuple(_calls_as_code(c) for c in conditions)
     kept = [s for s in sections if s is not None]
     if conditions:
         at = next((i for i, s in enumerate(kept) if s.heading in _BREAKS), 0)

@@ -23,7 +23,7 @@ from ...usage import lock_usage
 from ..acquisitions import ALLOCATOR, PseudoLock, pseudo_lock
 from .circular import LEGEND
 from .common import acquired_site, backtrace, finish, held_locks_section, held_site, site, stack_site
-from .document import Bullets, Code, Explanation, Paragraph, Scenario, Section, Step, a, para
+from .document import Bullets, Code, Explanation, Paragraph, Scenario, Section, Step, a, para, prose
 from .waits import writer_of
 
 __all__ = ["explain_inconsistent_state", "explain_irq_dependency", "usage_words"]
@@ -347,7 +347,7 @@ def explain_irq_dependency(splat: Splat) -> Explanation:
         conditions.append(para("The deadlock needs a writer. ", Code(unsafe_name), " has only been read-acquired "
                                f"so far (its usage shows read use only), so CPU1's read acquisition at step {wants} does not wait "
                                "for CPU0's read hold. It waits only behind a third CPU waiting to take ",
-                               Code(unsafe_name), " for write after step 1", para(" (", writer, ")") if writer else "",
+                               Code(unsafe_name), " for write after step 1", para(" (", prose(writer), ")") if writer else "",
                                ": a queued rwlock makes a new reader outside interrupt context wait behind a waiting "
                                "writer."))
     if safe_read:
