@@ -95,7 +95,7 @@ def test_every_line_of_prose_is_within_the_width(width):
     for where, splat in all_reports():
         text = explain_text(splat, width=width)
         prose = text.partition("The splat, trimmed:")[0]
-        long = [line for line in prose.splitlines() if len(line) > width]
+        long = [line for line in prose.splitlines()[1:] if len(line) > width]  # (the heading is a subject line)
         assert not long, f"{where}: {long[:2]}"
 
 

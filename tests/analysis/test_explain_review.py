@@ -392,3 +392,21 @@ def test_function_names_in_conditions_are_code():
             for part in condition.parts:
                 if not isinstance(part, Code):
                     assert not re.search(r"\b\w+\(\)", part), (where, part)
+
+
+# -- B16: the heading is a subject line; step numbers right-aligned --------------------------------
+
+
+def test_headings_are_one_line_and_step_numbers_are_right_aligned():
+    seen = 0
+    for where, splat in all_reports():
+        text = explain_text(splat, trimmed=False)
+        lines = text.splitlines()
+        assert lines[0] == f"lockdep: {explain(splat).title}", where
+        assert all(len(line) <= 72 for line in lines[1:]), where
+        steps = [line for line in lines if re.match(r"^\s*\d+\. CPU\d+: ", line)]
+        if len(steps) >= 10:
+            seen += 1
+            assert len({line.index(".") for line in steps}) == 1, where
+    if _corpus_present():
+        assert seen >= 1
