@@ -410,3 +410,26 @@ def test_headings_are_one_line_and_step_numbers_are_right_aligned():
             assert len({line.index(".") for line in steps}) == 1, where
     if _corpus_present():
         assert seen >= 1
+
+
+# -- B11: the advice for a full lockdep table fits the kernel's version ----------------------------
+
+
+def test_lockdep_limit_advice_fits_the_kernels_version():
+    import dataclasses
+
+    from splatkit.analysis.explain.common import kernel_version
+    from splatkit.analysis.explain.messages import LIMITS
+    from splatkit.model import KernelIdent
+
+    seen = set()
+    for where, splat in all_reports():
+        if splat.kind != "lockdep_limit" or LIMITS.get(splat.limit or "", (0, 0, None))[2] is None:
+            continue
+        for release in ("5.1.0", "6.6.0"):
+            variant = dataclasses.replace(splat, kernel=KernelIdent(release))
+            todo = plain(explain(variant).section("What to do").blocks[0])
+            old = kernel_version(variant) < (5, 13)
+            seen.add(old)
+            assert ("lockdep_internals.h" in todo and not todo.startswith("Raise CONFIG_")) is old, (where, release)
+    assert seen == {True, False}

@@ -160,8 +160,13 @@ def kernel_version(splat: Splat) -> tuple[int, int] | None:
     (5, 9)
     """
     release = splat.kernel.release if splat.kernel is not None else None
+    if release is None:  # (the stack dump's "CPU: 0 PID: 809 Comm: demo Not tainted 5.1.0 #1" says it too)
+        release = next((m.group(1) for line in splat.lines if (m := _DUMP_RELEASE.search(line.text))), None)
     m = re.match(r"(\d+)\.(\d+)", release or "")
     return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+_DUMP_RELEASE = re.compile(r"\bCPU: \d+ .*?(?:Not tainted|Tainted: [A-Z ]+?) (\d+\.\d+\S*)")
 
 
 def facts(splat: Splat) -> tuple[tuple[str, str], ...]:

@@ -18,23 +18,32 @@ from .document import Bullets, Code, Explanation, Paragraph, Section, para, pros
 
 __all__ = ["CHECKS", "LIMITS", "Check", "check_of", "explain_message"]
 
-#: Each table lockdep can exhaust: (what it holds, what to do).
-LIMITS: dict[str, tuple[str, str]] = {
-    "MAX_LOCKDEP_ENTRIES": ("the dependencies between lock classes",
-                           "raise CONFIG_LOCKDEP_BITS (5.13 and later; before, MAX_LOCKDEP_ENTRIES in "
-                           "kernel/locking/lockdep_internals.h)"),
-    "MAX_LOCKDEP_CHAINS": ("the distinct chains of held locks",
-                          "raise CONFIG_LOCKDEP_CHAINS_BITS (5.13 and later)"),
-    "MAX_LOCKDEP_CHAIN_HLOCKS": ("the held locks of all recorded chains",
-                                "raise CONFIG_LOCKDEP_CHAINS_BITS (5.13 and later)"),
+#: Each table lockdep can exhaust: (what it holds, what to do on 5.13 and later, what to do before
+#: 5.13 (when the CONFIG_LOCKDEP_*_BITS options did not exist), or None when the advice is the same).
+LIMITS: dict[str, tuple[str, str, str | None]] = {
+    "MAX_LOCKDEP_ENTRIES": ("the dependencies between lock classes", "raise CONFIG_LOCKDEP_BITS",
+                            "raise MAX_LOCKDEP_ENTRIES in kernel/locking/lockdep_internals.h (CONFIG_LOCKDEP_BITS "
+                            "exists from 5.13), or test on 5.13 or later"),
+    "MAX_LOCKDEP_CHAINS": ("the distinct chains of held locks", "raise CONFIG_LOCKDEP_CHAINS_BITS",
+                           "raise MAX_LOCKDEP_CHAINS_BITS in kernel/locking/lockdep_internals.h "
+                           "(CONFIG_LOCKDEP_CHAINS_BITS exists from 5.13), or test on 5.13 or later"),
+    "MAX_LOCKDEP_CHAIN_HLOCKS": ("the held locks of all recorded chains", "raise CONFIG_LOCKDEP_CHAINS_BITS",
+                                 "raise MAX_LOCKDEP_CHAINS_BITS in kernel/locking/lockdep_internals.h "
+                                 "(CONFIG_LOCKDEP_CHAINS_BITS exists from 5.13), or test on 5.13 or later"),
     "MAX_STACK_TRACE_ENTRIES": ("the saved stack traces of every dependency and usage",
-                               "raise CONFIG_LOCKDEP_STACK_TRACE_BITS (5.13 and later)"),
+                                "raise CONFIG_LOCKDEP_STACK_TRACE_BITS",
+                                "raise MAX_STACK_TRACE_ENTRIES in kernel/locking/lockdep_internals.h "
+                                "(CONFIG_LOCKDEP_STACK_TRACE_BITS exists from 5.13), or test on 5.13 or later"),
     "MAX_LOCKDEP_KEYS": ("the lock classes",
-                        "look for a class leak (lock keys registered with lockdep_register_key() and never "
-                        "unregistered, or a class per dynamically created object); the table size is fixed"),
+                         "look for a class leak (lock keys registered with lockdep_register_key() and never "
+                         "unregistered, or a class per dynamically created object); the table size is fixed", None),
     "MAX_LOCK_DEPTH": ("the locks one task may hold at once (48)",
-                      "find the loop that takes a lock per object without releasing it; the limit is fixed"),
+                       "find the loop that takes a lock per object without releasing it; the limit is fixed", None),
 }
+
+#: The release that made lockdep's table sizes config options.
+_BITS_SINCE = (5, 13)
+
 
 @dataclass(frozen=True)
 class Check:
@@ -107,13 +116,18 @@ def explain_message(splat: Splat) -> Explanation:
     sections: list[Section | None] = []
     if splat.kind == "lockdep_limit":
         table = splat.limit or "a lockdep table"
-        holds, todo = LIMITS.get(splat.limit or "", ("one of its tables", "raise the matching CONFIG_LOCKDEP_* "
-                                                                            "option"))
+        holds, todo, before = LIMITS.get(splat.limit or "", ("one of its tables", "raise the matching "
+                                                                         "CONFIG_LOCKDEP_* option", None))
+        version = kernel_version(splat)
+        if before is not None and version is not None and version < _BITS_SINCE:
+            todo = before
+        elif before is not None and version is None:
+            todo = f"{todo} (5.13 and later; before, {before.split(' (')[0][len('raise '):]})"
         summary = para("Lockdep ran out of room in ", Code(table), f", which holds {holds}, and turned itself off. "
                        "This is not a bug in the code that hit it", para(" (", site(where), ")") if where else "",
                        "; it means the kernel exercised more locking than the table was sized for.")
-        sections.append(Section("What to do", (para(todo[0].upper() + todo[1:], ", then run the test again: every "
-                                                    "lockdep report after this point is missing."),)))
+        sections.append(Section("What to do", (para(prose(todo[0].upper() + todo[1:]), ", then run the test again: "
+                                                    "every lockdep report after this point is missing."),)))
         if splat.lock_depth:
             sections.append(Section("Depth", (para(f"The task held {splat.lock_depth[0]} locks; the maximum is "
                                                    f"{splat.lock_depth[1]}."),)))
