@@ -433,3 +433,31 @@ def test_lockdep_limit_advice_fits_the_kernels_version():
             seen.add(old)
             assert ("lockdep_internals.h" in todo and not todo.startswith("Raise CONFIG_")) is old, (where, release)
     assert seen == {True, False}
+
+
+# -- B12, B14: bad unlock of RCU or in an annotation; bad contention --------------------------------
+
+
+def test_bad_unlock_and_contention_advice_fits_what_was_released():
+    seen = set()
+    for where, splat in all_reports():
+        if splat.kind not in ("bad_unlock", "bad_contention"):
+            continue
+        text = _flat(splat)
+        summary = plain(explain(splat).summary)
+        lock = splat.unheld_lock.name if splat.unheld_lock else ""
+        annotation = any(f.function and re.match(r"^_*(?:might_fault|might_lock\w*)$", f.function)
+                         for f in splat.unheld_at)
+        if splat.kind == "bad_contention":
+            seen.add("contention")
+            assert "lock_contended()" in summary and "no matching lock_acquire()" in summary, where
+        elif lock.startswith("rcu_read_lock"):
+            seen.add("rcu")
+            assert "RCU read-side section" in summary and "completion or a semaphore" not in text, where
+        elif annotation:
+            seen.add("annotation")
+            assert "not a double unlock" in summary and "completion or a semaphore" not in text, where
+        else:
+            assert "holds no such lock" in summary, where
+    if _corpus_present():
+        assert seen == {"contention", "rcu", "annotation"}, seen

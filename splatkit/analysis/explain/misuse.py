@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from ...model import Frame, Splat
 from ..acquisitions import LOCKDEP_INTERNAL, LOCKING_API
 from .common import acquired_site, backtrace, finish, held_locks_section, held_site, site, stack_site
-from .document import Bullets, Code, Explanation, Paragraph, Section, para
+from .document import Bullets, Code, Explanation, Paragraph, Section, para, prose
 
 __all__ = ["RULES", "Rule", "explain_misuse"]
 
@@ -38,10 +38,27 @@ RULES: dict[str, Rule] = {
          "their owner)"),
         "Find the path that reaches the unlock without the matching lock; to hand a lock over between tasks, use "
         "a completion or a semaphore instead."),
+    "bad_unlock:rcu": Rule(
+        "{task} ended an RCU read-side section ({lock}) in {where} that it had not entered",
+        ("an rcu_read_unlock() without its rcu_read_lock() on some path (an error path, or the unlock done twice)",
+         "a read-side section entered and ended in different functions whose paths do not pair up"),
+        "Find the path that reaches the read unlock without the matching read lock; a read-side section starts and "
+        "ends in the same task, properly nested."),
+    "bad_unlock:annotation": Rule(
+        "a lockdep annotation (might_fault() or might_lock(): an acquire of {lock} and its immediate release), "
+        "reached from {where}, found {task}'s held-lock stack out of step: the release found no lock to release. "
+        "This is not a double unlock in the code",
+        ("lockdep was off (lockdep_off(), or debug_locks cleared) when a lock was taken, so the stack lacks it",
+         "the task's held-lock depth was corrupted (an earlier lockdep warning in the log, or memory corruption)"),
+        "Look earlier in the log for a lockdep warning or a lockdep_off() section on this task's path; the "
+        "annotation itself is not the bug."),
     "bad_contention": Rule(
-        "lock statistics saw {task} contend {lock} in {where} without holding any lock",
+        "lockdep's lock-statistics hook lock_contended() was called for {lock} in {where}, but {task}'s held-lock stack has no matching "
+        "lock_acquire() for it (lock statistics, CONFIG_LOCK_STAT, record contention only for a lock being taken)",
         ("custom locking code whose lockdep annotations (lock_contended(), lock_acquired()) do not pair with "
-         "lock_acquire()",),
+         "lock_acquire()",
+         "a lock_acquire() skipped because lockdep was off for this lock or task (lockdep_off(), a trylock path "
+         "without its annotation)"),
         "Check the annotations of the lock implementation named in the stack."),
     "held_lock_freed": Rule(
         "{task} freed memory that holds {lock}, which it still holds (taken in {taken})",
@@ -109,7 +126,8 @@ RULES: dict[str, Rule] = {
 
 #: Which rule a report gets when its kind has variants, read off the report: (kind, rule key,
 #: where to look: ``message`` (the RCU complaint), ``stack`` (the backtrace's functions) or
-#: ``lock`` (the held locks' names),
+#: ``lock`` (the held locks' names), ``unheld``/``unheld_at`` (the lock released unheld, and
+#: the frame that released it),
 #: pattern, whether the rule applies when the pattern is *absent*). First match wins.
 VARIANTS: tuple[tuple[str, str, str, re.Pattern[str], bool], ...] = tuple(
     (kind, key, field, re.compile(p), absent) for kind, key, field, p, absent in (
@@ -118,6 +136,8 @@ VARIANTS: tuple[tuple[str, str, str, re.Pattern[str], bool], ...] = tuple(
         ("still_held", "still_held:freezer", "stack", r"^_*(?:try_to_freeze\w*|__refrigerator|freezer_\w+)$", False),
         ("still_held", "still_held:freezer", "stack", r"^_*do_exit$|^_*do_group_exit$|^_*make_task_dead$", True),
         ("workqueue_leaked_lock", "workqueue_leaked_lock:rcu", "lock", r"^rcu_read_lock\w*$", False),
+        ("bad_unlock", "bad_unlock:rcu", "unheld", r"^rcu_read_lock\w*$|^rcu_callback$|srcu$", False),
+        ("bad_unlock", "bad_unlock:annotation", "unheld_at", r"^_*(?:might_fault|might_lock\w*)(?:\.\w+)*$", False),
         ("workqueue_leaked_lock", "workqueue_leaked_lock:atomic", "lock", r".", True),
     ))
 
@@ -130,6 +150,10 @@ def rule_of(splat: Splat) -> Rule:
             continue
         if field == "message":
             found = bool(splat.rcu_message and pattern.search(splat.rcu_message))
+        elif field == "unheld":
+            found = bool(splat.unheld_lock and pattern.search(splat.unheld_lock.name))
+        elif field == "unheld_at":
+            found = any(f.function and pattern.match(f.function) for f in splat.unheld_at)
         elif field == "lock":
             found = any(pattern.search(h.lock.name) for h in splat.held_locks)
             if absent and (splat.held_locks_count or (_leak(splat).get("preempt") or "0") in ("0", "")):
@@ -194,11 +218,11 @@ def explain_misuse(splat: Splat) -> Explanation:
         details += _leak_header(splat)
     if splat.kind in ("bad_unlock", "bad_contention") and splat.messages:
         details += [para("Lockdep adds: \u201c", message, "\u201d") for message in splat.messages]
-    causes = Bullets(tuple(para(c[0].upper() + c[1:], ".") for c in rule.causes))
+    causes = Bullets(tuple(prose(c[0].upper() + c[1:] + ".") for c in rule.causes))
     sections = [
         Section("What happened", (*details, para("Usual causes:"), causes)) if details
         else Section("Usual causes", (causes,)),
-        Section("What to do", (para(rule.fix),)),
+        Section("What to do", (prose(rule.fix),)),
         held_locks_section(splat),
         _detected(splat),
     ]
@@ -303,9 +327,9 @@ def _fill(template: str, fill: dict[str, Paragraph]) -> Paragraph:
     while rest:
         starts = [(rest.find(key), key) for key in fill if key in rest]
         if not starts:
-            parts.append(rest)
+            parts.append(prose(rest))
             break
         at, key = min(starts)
-        parts += [rest[:at], fill[key]]
+        parts += [prose(rest[:at]), fill[key]]
         rest = rest[at + len(key):]
     return para(*parts)
