@@ -461,3 +461,31 @@ def test_bad_unlock_and_contention_advice_fits_what_was_released():
             assert "holds no such lock" in summary, where
     if _corpus_present():
         assert seen == {"contention", "rcu", "annotation"}, seen
+
+
+# -- B6, B3: several writers are needed together; a writer read off the holder's stack -------------
+
+
+def test_writer_conditions_are_joined_and_read_off_the_holders_stack():
+    from splatkit.analysis.explain.circular import WRITE_HOLDERS
+
+    seen = set()
+    for where, splat in circular_reports():
+        e = explain(splat)
+        conditions = [plain(c) for c in e.conditions]
+        writers = [c for c in conditions if "blocks only behind" in c]
+        assert sum("The deadlock needs a writer." in c for c in conditions) <= 1, where
+        if len(writers) > 1:
+            seen.add("several")
+            assert any(f"needs {len(writers)} writers at once" in c for c in conditions), where
+            assert all(c.startswith("For ") for c in writers), where
+        for dep in e.dependencies:
+            functions = [f.function for f in dep.frames if f.function]
+            for lock, fn, how in WRITE_HOLDERS:
+                hit = next((f for f in functions if fn.match(f)), None)
+                if lock.search(dep.held) and hit and any(dep.held in c for c in writers):
+                    seen.add("inferred")
+                    assert any(f"runs under {hit}()" in c and "an inference from the function names" in c
+                               for c in writers), where
+    if _corpus_present():
+        assert seen == {"several", "inferred"}, seen

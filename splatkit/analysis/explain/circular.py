@@ -212,8 +212,43 @@ def _wait_sentence(scenario: Scenario, wait: Wait) -> Paragraph:
                 ").")
 
 
-def _conditions(scenario: Scenario, kinds: dict[str, str | None]) -> list[Paragraph]:
+#: Functions that run with a read-mostly lock held for write: when a dependency's stack (recorded
+#: while holding the lock) runs under one, its holder most likely holds the lock for write.
+WRITE_HOLDERS: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = tuple(
+    (re.compile(lock), re.compile(fn), how) for lock, fn, how in (
+        (r"^cpu_hotplug_lock", r"^_*(?:_cpu_up|_cpu_down|cpu_up|cpu_down|bringup_nonboot_cpus|freeze_secondary_cpus"
+                               r"|thaw_secondary_cpus|cpu_device_up|cpu_device_down)(?:\.\w+)*$", "cpus_write_lock()"),
+        (r"^sb_writers|^sb_pagefaults|^sb_internal", r"^_*(?:freeze_super|thaw_super)(?:\.\w+)*$",
+         "sb_wait_write()"),
+        (r"mmap_lock$|mmap_sem$", r"^_*(?:vm_mmap_pgoff|do_mmap|__do_munmap|do_vmi_munmap|vm_munmap|do_brk_flags"
+                                  r"|mprotect_fixup|do_mprotect_pkey)(?:\.\w+)*$", "mmap_write_lock()"),
+    ))
+
+
+def _write_holder(lock: str, deps: list[Dependency]) -> tuple[str, str] | None:
+    """(function, locking call) when a stack recorded while ``lock`` was held runs under a function
+    that holds it for write (see :data:`WRITE_HOLDERS`)."""
+    for lock_pattern, fn_pattern, how in WRITE_HOLDERS:
+        if not lock_pattern.search(lock):
+            continue
+        for dep in deps:
+            if dep.held != lock:
+                continue
+            fn = next((f.function for f in dep.frames if f.function and fn_pattern.match(f.function)), None)
+            if fn is not None:
+                return fn, how
+    return None
+
+
+def _conditions(scenario: Scenario, kinds: dict[str, str | None], deps: list[Dependency] = ()) -> list[Paragraph]:
     out = []
+    writers = [s for s in scenario.steps if s.waits_for is not None and s.op == "rlock"
+               and kind_info(kinds[s.lock]) is not None and kind_info(kinds[s.lock]).shared
+               and scenario.step(s.waits_for).op != "lock"]
+    many = len(writers) > 1
+    if many:
+        out.append(para(f"The deadlock needs {len(writers)} writers at once, one for each lock below that is "
+                        "taken for read where the cycle waits: all of them, not one of them."))
     for step in scenario.steps:
         if step.waits_for is None:
             continue
@@ -224,15 +259,21 @@ def _conditions(scenario: Scenario, kinds: dict[str, str | None]) -> list[Paragr
             third = para("a third task waiting to take ", Code(step.lock), " for write",
                          para(", such as ", prose(writer)) if writer else "", f", queued after step {holder.number} and "
                          f"before step {step.number}: ", info.queues_readers, ".")
+            head = f"For {step.lock}: " if many else "The deadlock needs a writer. "
             if holder.op == "rlock":
-                text = para(f"The deadlock needs a writer. CPU{holder.cpu} holds ", Code(step.lock),
+                text = para(head, f"CPU{holder.cpu} holds ", Code(step.lock),
                             f" ({a(info.name)}) for read and CPU{step.cpu} takes it for read at step "
                             f"{step.number}, which blocks only behind ", third)
             else:
-                text = para(f"The deadlock needs a writer. CPU{step.cpu} takes ", Code(step.lock),
+                held_for_write = _write_holder(step.lock, deps)
+                how = para(" (probably so: the stack recorded while it held the lock runs under ",
+                           Code(f"{held_for_write[0]}()"), ", which takes it with ", Code(held_for_write[1]),
+                           "; an inference from the function names)") if held_for_write else \
+                    " (the splat does not show how)"
+                text = para(head, f"CPU{step.cpu} takes ", Code(step.lock),
                             f" ({a(info.name)}) for read at step {step.number}, which blocks only behind a "
-                            f"writer: CPU{holder.cpu}, if it took it for write at step {holder.number} (the "
-                            "splat does not show how), or else ", third)
+                            f"writer: CPU{holder.cpu}, if it took it for write at step {holder.number}", how,
+                            ", or else ", third)
             out.append(text)
     crossed = [lock for lock, kind in kinds.items() if kind == "completion" and lock.startswith("(completion)")]
     if crossed:
@@ -384,7 +425,7 @@ def explain_circular(splat: Splat) -> Explanation:
                 (Bullets(tuple(_dependency_item(d, kinds) for d in sorted(deps, key=lambda d: d.chain_index))),)),
         held_locks_section(splat),
     ]
-    return finish(splat, summary, sections, conditions=_conditions(scenario, kinds) + _same_objects(cycle),
+    return finish(splat, summary, sections, conditions=_conditions(scenario, kinds, deps) + _same_objects(cycle),
                   unknowns=_unknowns(scenario, deps, kinds, splat), cycle=cycle, dependencies=tuple(deps),
                   scenario=scenario, waits=tuple(waits))
 
