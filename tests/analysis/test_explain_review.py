@@ -489,3 +489,30 @@ def test_writer_conditions_are_joined_and_read_off_the_holders_stack():
                                for c in writers), where
     if _corpus_present():
         assert seen == {"several", "inferred"}, seen
+
+
+# -- B10: held-lock dumps put the likely reading first, hedge what is inferred ---------------------
+
+
+def test_dump_readings_lead_with_the_likely_one():
+    seen = set()
+    for where, splat in all_reports():
+        if splat.kind != "held_locks_dump":
+            continue
+        e = explain(splat)
+        section = e.section("Tasks that wait on each other")
+        items = [plain(i) for b in section.blocks if hasattr(b, "items") for i in b.items] if section else []
+        for item in items:
+            assert "maybe two objects" not in item and ": held by" not in item, where
+            if "(no address printed)" in item:
+                seen.add("class")
+                assert item.index("probably different objects") < item.index("else"), where
+            if "lists it last" in item or "list it last" in item:
+                seen.add("wait")
+                assert "probably held by" in item, where
+                assert ("lists it last, so most likely waits" in item) or ("list it last, so most likely wait " in item)
+            if "usage shows read use only" in item:
+                seen.add("read")
+                assert "waiting" not in item, where
+    if _corpus_present():
+        assert seen == {"class", "wait", "read"}, seen

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ...model import HeldLock, Splat
+from ...usage import decode_usage, lock_usage
 from .common import finish, site
 from .document import Bullets, Code, Explanation, Paragraph, Section, para, prose
 
@@ -39,13 +40,22 @@ def explain_held_locks_dump(splat: Splat) -> Explanation:
     for (name, instance), tasks in sorted(shared.items(), key=lambda item: item[0][0]):
         holders = [t for t, last, _ in tasks if not last]
         waiters = [t for t, last, _ in tasks if last]
-        what = para(Code(name), para(" (", Code(instance), ")") if instance else " (no address printed: maybe "
-                    "two objects of one class)")
-        if holders and waiters:
-            waits.append(para(what, ": held by ", *_tasks(holders), "; ", *_tasks(waiters),
-                              " list it last, so most likely wait for it."))
+        read_only = _read_only(splat, [h for _, _, h in tasks])
+        listed = _tasks([t for t, _, _ in tasks])
+        if not instance:
+            waits.append(para(Code(name), " (no address printed) is listed by ", *listed, ": probably different "
+                              "objects of one class, one per task", "; else it is held for read by all of them"
+                              if read_only else "; else it is shared (a read lock) or one of them waits for it", "."))
+        elif read_only:
+            waits.append(para(Code(name), " (", Code(instance), ") is listed by ", *listed, ": shared, as its usage "
+                              "shows read use only."))
+        elif holders and waiters:
+            one = len(dict.fromkeys(waiters)) == 1
+            waits.append(para(Code(name), " (", Code(instance), "): probably held by ", *_tasks(holders), "; ",
+                              *_tasks(waiters), " list" + ("s" if one else ""), " it last, so most likely ",
+                              "waits" if one else "wait", " for it."))
         else:
-            waits.append(para(what, " is listed by ", *_tasks([t for t, _, _ in tasks]),
+            waits.append(para(Code(name), " (", Code(instance), ") is listed by ", *listed,
                               ": shared (a read lock), or one of them is waiting for it."))
     sections = [Section("Who holds what", (Bullets(tuple(
         para(Code(str(d.task)), f" ({d.count} lock{'s' if d.count != 1 else ''}): ",
@@ -62,6 +72,24 @@ def explain_held_locks_dump(splat: Splat) -> Explanation:
     unknowns = [para(f"{d.task} counts {d.count} locks but {len(d.held_locks)} are listed.")
                 for d in dumps if d.count != len(d.held_locks)]
     return finish(splat, summary, sections, unknowns=unknowns)
+
+
+def _read_only(splat: Splat, held: list[HeldLock]) -> bool:
+    """Every listing's usage shows read use only (``{.+.+}``): the lock is shared, nobody waits on it here."""
+    seen = False
+    for h in held:
+        bits = lock_usage(splat, h.lock)
+        if bits is None and h.lock.usage and h.lock.wait is not None:
+            # (A lock printed with its wait types, {0:0}, is from 5.x: the 4.14 usage layout.)
+            try:
+                bits = decode_usage(h.lock.usage, "v4.14")
+            except ValueError:
+                bits = None
+        used = [b for b in bits or () if b.meaning != "unused"]
+        if not used or any(b.access != "R" for b in used):
+            return False
+        seen = True
+    return seen
 
 
 def _tasks(tasks: list[str]) -> list[str | Paragraph]:
