@@ -516,3 +516,21 @@ def test_dump_readings_lead_with_the_likely_one():
                 assert "waiting" not in item, where
     if _corpus_present():
         assert seen == {"class", "wait", "read"}, seen
+
+
+# -- B13: invalid_wait advice fits the context ----------------------------------------------------
+
+
+def test_a_sleeping_lock_in_interrupt_context_is_not_advised_to_be_taken_earlier():
+    seen = 0
+    for where, splat in all_reports():
+        if splat.kind != "invalid_wait":
+            continue
+        e = explain(splat)
+        breaks = " ".join(plain(b) for b in e.section("What breaks").blocks)
+        todo = plain(e.section("What to do").blocks[0])
+        if "interrupt context" in breaks and "sleeping lock" in breaks:
+            seen += 1
+            assert todo.startswith("Do not take") and "before entering" not in todo, where
+            assert "raw_spinlock_t" not in todo, where
+    assert seen >= 1
