@@ -317,6 +317,7 @@ def test_a_leaked_lock_report_says_what_its_header_shows():
 
 def test_recursive_verdicts_follow_what_the_report_shows():
     from splatkit.analysis.acquisitions import acquisition
+    from splatkit.analysis.explain.common import STATIC_CLASS
     from splatkit.trim import trim
 
     seen = set()
@@ -339,7 +340,7 @@ def test_recursive_verdicts_follow_what_the_report_shows():
             if found is not None and found.access == "read" and found.kind in ("rwsem", "percpu-rwsem"):
                 seen.add("read")
                 assert "not recursive" in saw or "Likely reading" in saw, where
-        elif not splat.acquiring.instance and re.fullmatch(r"[A-Za-z_]\w*", name):
+        elif not splat.acquiring.instance and STATIC_CLASS.match(name):
             seen.add("static")
             assert "static lock" in saw and "inference" in saw, where
             assert todo.startswith("Most likely the code takes the same lock twice"), where

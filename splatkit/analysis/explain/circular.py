@@ -21,7 +21,7 @@ import re
 
 from ...model import Splat
 from ..acquisitions import OPS, acquisition, establishing_frame, lock_kind_by_name, pseudo_lock, recorded_by
-from .common import acquired_site, finish, held_locks_section, held_site, names, site
+from .common import STATIC_CLASS, acquired_site, finish, held_locks_section, held_site, names, site
 from .document import Bullets, Code, Dependency, Explanation, Paragraph, Scenario, Section, Step, Wait, a, para, prose
 from .waits import holder_op, kind_info, why, writer_of
 
@@ -442,14 +442,9 @@ def _chain_exists_note(splat: Splat, cycle: tuple[str, ...]) -> Paragraph | None
                 f"other lock{'s' if len(left) > 1 else ''} of the cycle of {len(cycle)}.")
 
 
-#: A class name that is a plain identifier (``kvm_lock``), or a member of a static object
-#: (``cpu_hotplug_lock.rw_sem``, ``(console_sem).lock``), names a static lock: one instance.
-_STATIC = re.compile(r"^\(?[A-Za-z_]\w*\)?(?:\.[A-Za-z_]\w*)*(?:#\d+)?$")
-
-
 def _same_objects(cycle: tuple[str, ...]) -> list[Paragraph]:
     """The classes-versus-objects caveat: lockdep's cycle is between classes, a deadlock needs objects."""
-    many = [lock for lock in dict.fromkeys(cycle) if not _STATIC.match(lock)
+    many = [lock for lock in dict.fromkeys(cycle) if not STATIC_CLASS.match(lock)
             and (kind_info(lock_kind_by_name(lock)) is None or not kind_info(lock_kind_by_name(lock)).marker)
             and lock_kind_by_name(lock) != "cpuhp state" and lock != "mmu_notifier_invalidate_range_start"]
     if not many:

@@ -17,8 +17,8 @@ from ...grammar.frames import parse_frame
 from ..acquisitions import LOCKDEP_INTERNAL, LOCKING_API, WARN_MACHINERY, establishing_frame
 from .document import Bullets, Code, Explanation, Paragraph, Section, a, para, prose
 
-__all__ = ["acquired_site", "backtrace", "foreign_stack", "facts", "finish", "held_locks_section", "held_site", "kernel_version", "lock_site", "names",
-           "notes", "site", "stack_site"]
+__all__ = ["STATIC_CLASS", "acquired_site", "backtrace", "facts", "finish", "foreign_stack", "held_locks_section",
+           "held_site", "kernel_version", "lock_site", "names", "notes", "site", "stack_site"]
 
 
 def site(frame: Frame | None) -> Paragraph:
@@ -150,6 +150,11 @@ def names(items: Iterable[str], conjunction: str = "and") -> Paragraph:
             parts.append(f" {conjunction} " if i == len(items) - 1 else ", ")
         parts.append(Code(item))
     return para(*parts)
+
+
+#: A class name that is a plain identifier (``kvm_lock``), or a member of a static object
+#: (``cpu_hotplug_lock.rw_sem``, ``(console_sem).lock``), names a static lock: one instance.
+STATIC_CLASS = re.compile(r"^\(?[A-Za-z_]\w*\)?(?:\.[A-Za-z_]\w*)*(?:#\d+)?$")
 
 
 def kernel_version(splat: Splat) -> tuple[int, int] | None:

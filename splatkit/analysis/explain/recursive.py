@@ -15,15 +15,11 @@ import re
 from ...model import Splat
 from ..acquisitions import acquisition
 from .circular import LEGEND
-from .common import acquired_site, backtrace, finish, held_locks_section, held_site, site
+from .common import STATIC_CLASS, acquired_site, backtrace, finish, held_locks_section, held_site, site
 from .document import Code, Explanation, Scenario, Section, Step, para, prose
 from .waits import holder_op
 
 __all__ = ["PROXY_HOLDERS", "explain_recursive"]
-
-#: A class name that is a plain identifier (``cpu_bitmask_lock``, ``audit_cmd_mutex``) names a
-#: static lock: one instance. ``&x->lock`` and ``(name)`` forms name a lock in an object.
-_STATIC = re.compile(r"^[A-Za-z_]\w*$")
 
 #: Locks held on another task's behalf, where a recursive report's first acquisition is
 #: really a different holder: (lock class, the function lockdep names for the first
@@ -67,7 +63,7 @@ def explain_recursive(splat: Splat) -> Explanation:
     summary = para("Lockdep found ", Code(str(splat.task)) if splat.task else "a task", " taking ", Code(name),
                    " in ", held_site(splat, second_site), " while it already holds a lock of the same class, taken in ",
                    held_site(splat, first_site), ".")
-    static = same is None and _STATIC.match(name) is not None
+    static = same is None and STATIC_CLASS.match(name) is not None
     proxy = next((text for lock, held_in, text in PROXY_HOLDERS
                   if lock.search(name) and first_site is not None and first_site.function
                   and held_in.match(first_site.function)), None)
@@ -83,9 +79,9 @@ def explain_recursive(splat: Splat) -> Explanation:
                        "them, this is a missing nesting annotation; if the two can ever be the same object, "
                        "it is a real self-deadlock.")
     elif static:
-        verdict = para("The report does not print the objects' addresses, but ", Code(name), " is a plain "
-                       "identifier, the class name of a static lock, which has one instance: almost certainly the "
-                       "same object taken twice, a real self-deadlock", _reads(kind, read_again),
+        verdict = para("The report does not print the objects' addresses, but ", Code(name), " names a static "
+                       "lock (a plain identifier, or a member of a static object), which has one instance: almost "
+                       "certainly the same object taken twice, a real self-deadlock", _reads(kind, read_again),
                        " (an inference from the name).")
     else:
         verdict = para("The report does not print the objects' addresses, so whether the same object is taken "
