@@ -4,7 +4,8 @@ The kernel's submitting-patches guidance on backtraces in commit messages asks f
 lines that help the reader and nothing else: no timestamps, no addresses, no register
 dumps, no ``?`` frames the unwinder only guessed, no frames of the reporting machinery.
 Lockdep reports add their own noise (lockdep's frames at the top of every stack, lock
-instance addresses before every lock name). Two levels:
+instance addresses before every lock name, except in recursive reports and held-lock dumps, whose
+explanations cite them). Two levels:
 
 - ``trimmed``: the report as lockdep printed it, with that noise taken out; the chain,
   the held locks and the call trace stay, line for line.
@@ -75,8 +76,13 @@ def _noise(frame: Frame) -> bool:
     return frame.unreliable or frame.function is None or bool(LOCKDEP_INTERNAL.match(frame.function))
 
 
-def _no_addresses(text: str) -> str:
-    for pattern in _ADDRESSES:
+#: Kinds whose explanation reads the lock instance addresses (same object or two of one class;
+#: who holds the lock another task waits for): the trimmed splat keeps them as evidence.
+_KEEPS_INSTANCES = frozenset({"recursive", "held_locks_dump"})
+
+
+def _no_addresses(text: str, keep_instances: bool = False) -> str:
+    for pattern in _ADDRESSES[1:] if keep_instances else _ADDRESSES:
         text = pattern.sub("", text)
     return text
 
@@ -85,6 +91,7 @@ def trim(splat: Splat) -> list[str]:
     """The splat's lines without timestamps, addresses, registers, ``?`` and lockdep-internal frames."""
     fields = dict(splat.line_fields)
     interleaved = set(splat.interleaved)
+    keep = splat.kind in _KEEPS_INSTANCES
     out: list[str] = []
     for line in splat.lines:
         if line.piece and not line.text:
@@ -106,7 +113,7 @@ def trim(splat: Splat) -> list[str]:
                 continue
         if field is None and not text.strip():
             continue
-        out.append(_no_addresses(text))
+        out.append(_no_addresses(text, keep))
     return _squeeze_blanks(out)
 
 

@@ -82,11 +82,17 @@ class Acquisition:
     access: str
     """One of :data:`ACCESS`."""
     api: str | None = None
-    """The API function that took it (``mutex_lock_nested``, ``cpus_read_lock``)."""
+    """The API function that took it (``mutex_lock_nested``, ``cpus_read_lock``); for a
+    wrapper's internal spinlock, the wrapper (``down_trylock``)."""
+    inside: str | None = None
+    """The kind of lock whose internal spinlock this is (``semaphore`` for ``(console_sem).lock``,
+    taken by ``down_trylock()`` with ``raw_spin_lock_irqsave()``), or None."""
 
     def __str__(self) -> str:
         """In a reviewer's words: ``rwsem for read``, ``SRCU wait``, ``mutex`` (no side to name),
-        ``allocation that may enter reclaim``."""
+        ``allocation that may enter reclaim``, ``the internal spinlock of a semaphore``."""
+        if self.inside:
+            return f"the internal {self.kind} of {'an' if self.inside[0] in 'aeiou' else 'a'} {self.inside}"
         if self.access == "reclaim":
             return "an allocation that may enter FS reclaim"
         if self.access == "wait":
@@ -190,15 +196,35 @@ def establishing_frame(frames: Sequence[Frame]) -> tuple[Frame | None, tuple[Fra
 _RECLAIM_ENTRY = re.compile(r"^_*(?:fs_reclaim_acquire|might_alloc)(?:\.\w+)*$")
 
 
+def _api_kind(name: str) -> tuple[str, str] | None:
+    return next(((kind, access) for pattern, kind, access in LOCK_APIS if pattern.match(name)), None)
+
+
+#: The kinds a raw locking primitive takes: when the innermost API frame of a stack is one of
+#: these, lockdep's lock_acquire() was called for a spinlock or rwlock, whatever wrapper called it.
+_PRIMITIVE = frozenset({"spinlock", "rwlock"})
+
+
 def acquisition(frames: Sequence[Frame]) -> Acquisition | None:
-    """What the stack of an acquisition says it took, and how; None when no frame tells."""
+    """What the stack of an acquisition says it took, and how; None when no frame tells.
+
+    The API frame nearest the caller names the lock's kind (``cpus_read_lock`` says more than
+    the ``percpu_down_read`` it calls), except when the innermost is a spinlock or rwlock
+    primitive under a wrapper of another kind: then the lock taken is the wrapper's internal
+    spinlock (``(console_sem).lock``, taken by ``down_trylock()``), not the wrapper's lock.
+
+    >>> str(acquisition((Frame("_raw_spin_lock_irqsave"), Frame("down_trylock"), Frame("console_trylock"))))
+    'the internal spinlock of a semaphore'
+    """
     _frame, via = establishing_frame(frames)
-    for frame in reversed(via):  # (nearest the caller first)
-        name = frame.function or ""
-        for pattern, kind, access in LOCK_APIS:
-            if pattern.match(name):
-                return Acquisition(kind, access, name)
-    return None
+    named = [(frame.function or "", found) for frame in via if (found := _api_kind(frame.function or ""))]
+    if not named:
+        return None
+    inner_name, (inner_kind, inner_access) = named[0]
+    outer_name, (outer_kind, outer_access) = named[-1]  # (nearest the caller)
+    if inner_kind in _PRIMITIVE and outer_kind not in _PRIMITIVE:
+        return Acquisition(inner_kind, inner_access, outer_name, inside=outer_kind)
+    return Acquisition(outer_kind, outer_access, outer_name)
 
 
 def acquire_op(frames: Sequence[Frame]) -> str:

@@ -105,11 +105,12 @@ def scenario_lines(scenario: Scenario, width: int = WIDTH, indent: str = "  ") -
         return legend + [""] + lettered
     label = len(f"CPU{scenario.cpus - 1}: ")
     out = []
-    for s in steps:
-        text = f"{s.number}. " + f"CPU{s.cpu}: ".ljust(label) + _cell(s.op, s.lock)
+    digits = len(str(max(s.number for s in steps)))
+    for s in steps:  # (numbers right-aligned: "9. CPU8" over "10. CPU0")
+        text = f"{s.number}. ".rjust(digits + 2) + f"CPU{s.cpu}: ".ljust(label) + _cell(s.op, s.lock)
         if s.waits_for is not None:
             text += f" (waits for step {s.waits_for})"
-        out += _wrap(text, width, indent, indent + " " * (len(str(s.number)) + 2 + label))
+        out += _wrap(text, width, indent, indent + " " * (digits + 2 + label))
     return out
 
 
@@ -122,8 +123,9 @@ def _plain_block(block: object, width: int) -> list[str]:
         return _wrap(str(block), width)
     if isinstance(block, Bullets):
         out = []
+        digits = len(str(len(block.items)))
         for i, item in enumerate(block.items, 1):
-            mark = f"{i}. " if block.numbered else "- "
+            mark = f"{i}. ".rjust(digits + 2) if block.numbered else "- "
             out += _wrap(str(item), width, mark, " " * len(mark))
         return out
     if isinstance(block, Scenario):
@@ -146,7 +148,7 @@ def explain_text(splat: Splat | Explanation, *, width: int = WIDTH, trimmed: boo
     if width < _MIN_WIDTH:
         raise ValueError(f"width {width} is too narrow for a scenario table; use {_MIN_WIDTH} or more")
     e = _explanation(splat)
-    out = _wrap(f"lockdep: {e.title}", width)
+    out = [f"lockdep: {e.title}"]  # (a subject line: never wrapped)
     if e.facts:
         out += _wrap(_facts_text(e)[0].upper() + _facts_text(e)[1:] + ".", width)
     out += [""] + _wrap(str(e.summary), width)

@@ -17,10 +17,12 @@ lock was held, a chain entry that was cut) is written as unknown, never guessed.
 
 from __future__ import annotations
 
+import re
+
 from ...model import Splat
-from ..acquisitions import OPS, acquisition, establishing_frame, lock_kind_by_name, recorded_by
-from .common import finish, held_locks_section, names, site
-from .document import Bullets, Code, Dependency, Explanation, Paragraph, Scenario, Section, Step, Wait, a, para
+from ..acquisitions import OPS, acquisition, establishing_frame, lock_kind_by_name, pseudo_lock, recorded_by
+from .common import STATIC_CLASS, acquired_site, finish, held_locks_section, held_site, names, site
+from .document import Bullets, Code, Dependency, Explanation, Paragraph, Scenario, Section, Step, Wait, a, para, prose
 from .waits import holder_op, kind_info, why, writer_of
 
 __all__ = ["LEGEND", "explain_circular"]
@@ -189,10 +191,13 @@ def _waits(scenario: Scenario, deps: list[Dependency], kinds: dict[str, str | No
             continue
         holder = scenario.step(step.waits_for)
         blocked = next(s.number for s in scenario.steps if s.cpu == holder.cpu and s.waits_for is not None)
-        api = next((d.acquisition.api for d in deps if d.acquired == step.lock and d.acquisition
-                    and d.site == step.site), None)
-        reason = why(lock=step.lock, kind=kinds[step.lock], op=step.op, api=api, holder_cpu=holder.cpu,
-                     holder_step=holder.number, holder=holder.op, holder_blocked=blocked, step=step.number)
+        found = next((d.acquisition for d in deps if d.acquired == step.lock and d.acquisition
+                      and d.site == step.site), None)
+        inside = next((d.acquisition.inside for d in deps if d.acquired == step.lock and d.acquisition
+                       and d.acquisition.inside), None)
+        reason = why(lock=step.lock, kind=kinds[step.lock], op=step.op, api=found.api if found else None,
+                     holder_cpu=holder.cpu, holder_step=holder.number, holder=holder.op, holder_blocked=blocked,
+                     step=step.number, inside=inside)
         out.append(Wait(step.number, holder.number, step.lock, reason))
     return out
 
@@ -207,8 +212,43 @@ def _wait_sentence(scenario: Scenario, wait: Wait) -> Paragraph:
                 ").")
 
 
-def _conditions(scenario: Scenario, kinds: dict[str, str | None]) -> list[Paragraph]:
+#: Functions that run with a read-mostly lock held for write: when a dependency's stack (recorded
+#: while holding the lock) runs under one, its holder most likely holds the lock for write.
+WRITE_HOLDERS: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = tuple(
+    (re.compile(lock), re.compile(fn), how) for lock, fn, how in (
+        (r"^cpu_hotplug_lock", r"^_*(?:_cpu_up|_cpu_down|cpu_up|cpu_down|bringup_nonboot_cpus|freeze_secondary_cpus"
+                               r"|thaw_secondary_cpus|cpu_device_up|cpu_device_down)(?:\.\w+)*$", "cpus_write_lock()"),
+        (r"^sb_writers|^sb_pagefaults|^sb_internal", r"^_*(?:freeze_super|thaw_super)(?:\.\w+)*$",
+         "sb_wait_write()"),
+        (r"mmap_lock$|mmap_sem$", r"^_*(?:vm_mmap_pgoff|do_mmap|__do_munmap|do_vmi_munmap|vm_munmap|do_brk_flags"
+                                  r"|mprotect_fixup|do_mprotect_pkey)(?:\.\w+)*$", "mmap_write_lock()"),
+    ))
+
+
+def _write_holder(lock: str, deps: list[Dependency]) -> tuple[str, str] | None:
+    """(function, locking call) when a stack recorded while ``lock`` was held runs under a function
+    that holds it for write (see :data:`WRITE_HOLDERS`)."""
+    for lock_pattern, fn_pattern, how in WRITE_HOLDERS:
+        if not lock_pattern.search(lock):
+            continue
+        for dep in deps:
+            if dep.held != lock:
+                continue
+            fn = next((f.function for f in dep.frames if f.function and fn_pattern.match(f.function)), None)
+            if fn is not None:
+                return fn, how
+    return None
+
+
+def _conditions(scenario: Scenario, kinds: dict[str, str | None], deps: list[Dependency] = ()) -> list[Paragraph]:
     out = []
+    writers = [s for s in scenario.steps if s.waits_for is not None and s.op == "rlock"
+               and kind_info(kinds[s.lock]) is not None and kind_info(kinds[s.lock]).shared
+               and scenario.step(s.waits_for).op != "lock"]
+    many = len(writers) > 1
+    if many:
+        out.append(para(f"The deadlock needs {len(writers)} writers at once, one for each lock below that is "
+                        "taken for read where the cycle waits: all of them, not one of them."))
     for step in scenario.steps:
         if step.waits_for is None:
             continue
@@ -217,17 +257,23 @@ def _conditions(scenario: Scenario, kinds: dict[str, str | None]) -> list[Paragr
         if step.op == "rlock" and info is not None and info.shared and holder.op != "lock":
             writer = writer_of(step.lock)
             third = para("a third task waiting to take ", Code(step.lock), " for write",
-                         para(", such as ", writer) if writer else "", f", queued after step {holder.number} and "
+                         para(", such as ", prose(writer)) if writer else "", f", queued after step {holder.number} and "
                          f"before step {step.number}: ", info.queues_readers, ".")
+            head = f"For {step.lock}: " if many else "The deadlock needs a writer. "
             if holder.op == "rlock":
-                text = para(f"The deadlock needs a writer. CPU{holder.cpu} holds ", Code(step.lock),
+                text = para(head, f"CPU{holder.cpu} holds ", Code(step.lock),
                             f" ({a(info.name)}) for read and CPU{step.cpu} takes it for read at step "
                             f"{step.number}, which blocks only behind ", third)
             else:
-                text = para(f"The deadlock needs a writer. CPU{step.cpu} takes ", Code(step.lock),
+                held_for_write = _write_holder(step.lock, deps)
+                how = para(" (probably so: the stack recorded while it held the lock runs under ",
+                           Code(f"{held_for_write[0]}()"), ", which takes it with ", Code(held_for_write[1]),
+                           "; an inference from the function names)") if held_for_write else \
+                    " (the splat does not show how)"
+                text = para(head, f"CPU{step.cpu} takes ", Code(step.lock),
                             f" ({a(info.name)}) for read at step {step.number}, which blocks only behind a "
-                            f"writer: CPU{holder.cpu}, if it took it for write at step {holder.number} (the "
-                            "splat does not show how), or else ", third)
+                            f"writer: CPU{holder.cpu}, if it took it for write at step {holder.number}", how,
+                            ", or else ", third)
             out.append(text)
     crossed = [lock for lock, kind in kinds.items() if kind == "completion" and lock.startswith("(completion)")]
     if crossed:
@@ -372,15 +418,42 @@ def explain_circular(splat: Splat) -> Explanation:
     if merges:
         how += [para("Why a CPU takes more than one lock of the cycle:"), Bullets(tuple(merges))]
     sections = [
-        Section("The cycle", (para(f"Each lock class is acquired while the one before it is held:"), cycle_text)),
+        Section("The cycle", tuple(b for b in (para(f"Each lock class is acquired while the one before it is held:"),
+                                               cycle_text, _chain_exists_note(splat, cycle)) if b is not None)),
         Section("How it deadlocks", tuple(how)),
         Section("Where each dependency was established",
                 (Bullets(tuple(_dependency_item(d, kinds) for d in sorted(deps, key=lambda d: d.chain_index))),)),
         held_locks_section(splat),
     ]
-    return finish(splat, summary, sections, conditions=_conditions(scenario, kinds),
+    return finish(splat, summary, sections, conditions=_conditions(scenario, kinds, deps) + _same_objects(cycle),
                   unknowns=_unknowns(scenario, deps, kinds, splat), cycle=cycle, dependencies=tuple(deps),
                   scenario=scenario, waits=tuple(waits))
+
+
+def _chain_exists_note(splat: Splat, cycle: tuple[str, ...]) -> Paragraph | None:
+    """For a cycle longer than lockdep's "Chain exists of:" line: which locks that line (and
+    lockdep's scenario, drawn from it) leave out."""
+    shown = splat.chain_exists
+    left = [lock for lock in cycle if lock not in shown]
+    if len(shown) < 3 or not left:
+        return None
+    return para("Lockdep's own \u201cChain exists of:\u201d line and its scenario show only the first, next-to-last "
+                "and last lock (", names(shown), "); ", names(left), f" {'is' if len(left) == 1 else 'are'} the "
+                f"other lock{'s' if len(left) > 1 else ''} of the cycle of {len(cycle)}.")
+
+
+def _same_objects(cycle: tuple[str, ...]) -> list[Paragraph]:
+    """The classes-versus-objects caveat: lockdep's cycle is between classes, a deadlock needs objects."""
+    many = [lock for lock in dict.fromkeys(cycle) if not STATIC_CLASS.match(lock)
+            and (kind_info(lock_kind_by_name(lock)) is None or not kind_info(lock_kind_by_name(lock)).marker)
+            and lock_kind_by_name(lock) != "cpuhp state" and lock != "mmu_notifier_invalidate_range_start"]
+    if not many:
+        return []
+    return [para("The deadlock needs the same objects on each side: the cycle is between lock classes, and ",
+                 names(many), f" {'is a class' if len(many) == 1 else 'are classes'} with an instance per object. "
+                 "Lockdep recorded each dependency on whatever objects it saw then; the paths deadlock only if they "
+                 "can meet on the same ", "one" if len(many) == 1 else "ones",
+                 " (a false positive is usually two paths that never share an object).")]
 
 
 def _partial(splat: Splat) -> Explanation:
@@ -397,8 +470,8 @@ def _partial(splat: Splat) -> Explanation:
     sections = []
     if splat.acquiring is not None and splat.holding is not None:
         sections.append(Section("The new dependency", (para(
-            Code(str(splat.task)) if splat.task else "The task", " took ", Code(splat.acquiring.name), " in ",
-            site(splat.acquiring.at), " while holding ", Code(splat.holding.name), "."),)))
+            Code(str(splat.task)) if splat.task else "The task", " tried to take ", Code(splat.acquiring.name), " in ",
+            held_site(splat, acquired_site(splat, splat.acquiring.at)), " while holding ", Code(splat.holding.name), "."),)))
     if splat.chain:
         items = []
         for entry in splat.chain:

@@ -15,10 +15,10 @@ from ...model import Frame, HeldLock, LockUse, Splat
 from ...trim import trim
 from ...grammar.frames import parse_frame
 from ..acquisitions import LOCKDEP_INTERNAL, LOCKING_API, WARN_MACHINERY, establishing_frame
-from .document import Bullets, Code, Explanation, Paragraph, Section, a, para
+from .document import Bullets, Code, Explanation, Paragraph, Section, a, para, prose
 
-__all__ = ["acquired_site", "facts", "finish", "held_locks_section", "held_site", "lock_site", "names", "notes", "site",
-           "stack_site"]
+__all__ = ["STATIC_CLASS", "acquired_site", "backtrace", "facts", "finish", "foreign_stack", "held_locks_section",
+           "held_site", "kernel_version", "lock_site", "names", "notes", "site", "stack_site"]
 
 
 def site(frame: Frame | None) -> Paragraph:
@@ -61,6 +61,38 @@ def stack_site(frames: Sequence[Frame]) -> Frame | None:
                 None)
 
 
+#: The line with which the kernel's stack dump names its task: ``CPU: 1 PID: 13845 Comm: blkid``.
+_DUMP_TASK = re.compile(r"\bCPU: \d+ PID: (?P<pid>\d+) Comm: (?P<comm>\S+)")
+
+
+def foreign_stack(splat: Splat) -> tuple[str, str] | None:
+    """(pid, comm) of the task whose stack dump the report's backtrace really is, when that is
+    not the report's task: another task's dump interleaved in the log (a fault-injection dump,
+    an allocation failure). Read off the ``CPU: .. PID: .. Comm:`` lines: the nearest one above
+    the frames names another PID, or none does and the task's own comes after the frames.
+    """
+    if not splat.backtrace or splat.task is None or splat.task.pid is None:
+        return None
+    first = next((f.line_no for f in splat.backtrace if f.line_no is not None), None)
+    if first is None:
+        return None
+    dumps = [(line.no, m.group("pid"), m.group("comm")) for line in splat.lines
+             if (m := _DUMP_TASK.search(line.text))]
+    above = [d for d in dumps if d[0] < first]
+    own = str(splat.task.pid)
+    if above:
+        _no, pid, comm = above[-1]
+        return (pid, comm) if pid != own else None
+    if any(pid == own and no > first for no, pid, _comm in dumps):
+        return ("?", "?")
+    return None
+
+
+def backtrace(splat: Splat) -> tuple[Frame, ...]:
+    """The report's backtrace if it is the report's task's own (see :func:`foreign_stack`), else ()."""
+    return () if foreign_stack(splat) else splat.backtrace
+
+
 def _outer(splat: Splat | None, frame: Frame | None) -> Frame | None:
     """For an ``at:`` frame printed as an inline chain (syzbot prints one ``, at:`` line per
     inlined call, innermost first), the function that holds the chain: the first line that is
@@ -91,7 +123,7 @@ def acquired_site(splat: Splat, frame: Frame | None) -> Frame | None:
     locking API instead."""
     frame = _outer(splat, frame)
     if frame is None or _api(frame):
-        return stack_site(splat.backtrace) or frame
+        return stack_site(backtrace(splat)) or frame
     return frame
 
 
@@ -118,6 +150,28 @@ def names(items: Iterable[str], conjunction: str = "and") -> Paragraph:
             parts.append(f" {conjunction} " if i == len(items) - 1 else ", ")
         parts.append(Code(item))
     return para(*parts)
+
+
+#: A class name that is a plain identifier (``kvm_lock``), or a member of a static object
+#: (``cpu_hotplug_lock.rw_sem``, ``(console_sem).lock``), names a static lock: one instance.
+STATIC_CLASS = re.compile(r"^\(?[A-Za-z_]\w*\)?(?:\.[A-Za-z_]\w*)*(?:#\d+)?$")
+
+
+def kernel_version(splat: Splat) -> tuple[int, int] | None:
+    """The kernel's major and minor version from its release (``4.20.0+`` -> ``(4, 20)``), or None.
+
+    >>> from splatkit.model import KernelIdent
+    >>> kernel_version(Splat("circular", "x", None, kernel=KernelIdent(release="5.9.0-rc3")))
+    (5, 9)
+    """
+    release = splat.kernel.release if splat.kernel is not None else None
+    if release is None:  # (the stack dump's "CPU: 0 PID: 809 Comm: demo Not tainted 5.1.0 #1" says it too)
+        release = next((m.group(1) for line in splat.lines if (m := _DUMP_RELEASE.search(line.text))), None)
+    m = re.match(r"(\d+)\.(\d+)", release or "")
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+_DUMP_RELEASE = re.compile(r"\bCPU: \d+ .*?(?:Not tainted|Tainted: [A-Z ]+?) (\d+\.\d+\S*)")
 
 
 def facts(splat: Splat) -> tuple[tuple[str, str], ...]:
@@ -159,6 +213,22 @@ def notes(splat: Splat) -> tuple[Paragraph, ...]:
     return tuple(out)
 
 
+def _calls_as_code(paragraph: Paragraph) -> Paragraph:
+    """The paragraph with each ``function()`` in its own words (not in a name from the splat)
+    marked as code, as the names from the splat are."""
+    return para(*(part if isinstance(part, Code) else prose(part) for part in paragraph.parts))
+
+
+def _foreign(splat: Splat) -> tuple[Paragraph, ...]:
+    other = foreign_stack(splat)
+    if other is None:
+        return ()
+    whose = para("another task's (", Code(f"{other[1]}/{other[0]}"), ")") if other[0] != "?" else \
+        "another task's (printed before this task's own stack dump starts)"
+    return (para("This task's stack: the stack printed in the report is ", whose, ", interleaved in the log, so "
+                 "no function of it is named here."),)
+
+
 def heading(splat: Splat) -> str:
     """The explanation's heading: the report's title, without the `` ]`` of a bracketed banner
     (``[ BUG: lock held at task exit time! ]``), and with the banner instead of syzkaller's
@@ -186,7 +256,8 @@ def finish(splat: Splat, summary: Paragraph, sections: Iterable[Section | None],
     The conditions go right after the first section (the one that says how it breaks), where a
     reader looks for them; what is unknown goes last.
     """
-    unknowns = tuple(unknowns) + notes(splat)
+    unknowns = tuple(unknowns) + _foreign(splat) + notes(splat)
+    conditions = tuple(_calls_as_code(c) for c in conditions)
     kept = [s for s in sections if s is not None]
     if conditions:
         at = next((i for i, s in enumerate(kept) if s.heading in _BREAKS), 0)

@@ -13,6 +13,7 @@ backticks, HTML escapes them inside ``<code>``, plain text prints them as they a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -20,7 +21,7 @@ from ...model import Frame
 from ..acquisitions import Acquisition
 
 __all__ = ["Bullets", "Code", "Dependency", "Explanation", "Paragraph", "Preformatted", "Scenario", "Section",
-           "Step", "Wait", "a", "bullets", "para", "plain"]
+           "Step", "Wait", "a", "bullets", "para", "plain", "prose"]
 
 
 class Code(str):
@@ -48,6 +49,25 @@ def para(*parts: str | Paragraph | None) -> Paragraph:
         elif part:
             out.append(part)
     return Paragraph(tuple(out))
+
+
+_CALL = re.compile(r"\b(?:[A-Za-z_]\w*)\(\)")
+
+
+def prose(text: str) -> Paragraph:
+    """Running text written as data (a rule, a condition), with each ``function()`` it names
+    marked as code, the way names from the splat are.
+
+    >>> prose("use cpus_write_lock() first").parts
+    ('use ', 'cpus_write_lock()', ' first')
+    """
+    parts: list[str] = []
+    at = 0
+    for m in _CALL.finditer(text):
+        parts += [text[at:m.start()], Code(m.group(0))]
+        at = m.end()
+    parts.append(text[at:])
+    return para(*parts)
 
 
 def plain(paragraph: Paragraph) -> str:

@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ...model import HeldLock, Splat
+from ...usage import decode_usage, lock_usage
 from .common import finish, site
-from .document import Bullets, Code, Explanation, Paragraph, Section, para
+from .document import Bullets, Code, Explanation, Paragraph, Section, para, prose
 
 __all__ = ["explain_held_locks_dump"]
 
@@ -39,13 +40,22 @@ def explain_held_locks_dump(splat: Splat) -> Explanation:
     for (name, instance), tasks in sorted(shared.items(), key=lambda item: item[0][0]):
         holders = [t for t, last, _ in tasks if not last]
         waiters = [t for t, last, _ in tasks if last]
-        what = para(Code(name), para(" (", Code(instance), ")") if instance else " (no address printed: maybe "
-                    "two objects of one class)")
-        if holders and waiters:
-            waits.append(para(what, ": held by ", *_tasks(holders), "; ", *_tasks(waiters),
-                              " list it last, so most likely wait for it."))
+        read_only = _read_only(splat, [h for _, _, h in tasks])
+        listed = _tasks([t for t, _, _ in tasks])
+        if not instance:
+            waits.append(para(Code(name), " (no address printed) is listed by ", *listed, ": probably different "
+                              "objects of one class, one per task", "; else it is held for read by all of them"
+                              if read_only else "; else it is shared (a read lock) or one of them waits for it", "."))
+        elif read_only:
+            waits.append(para(Code(name), " (", Code(instance), ") is listed by ", *listed, ": shared, as its usage "
+                              "shows read use only."))
+        elif holders and waiters:
+            one = len(dict.fromkeys(waiters)) == 1
+            waits.append(para(Code(name), " (", Code(instance), "): probably held by ", *_tasks(holders), "; ",
+                              *_tasks(waiters), " list" + ("s" if one else ""), " it last, so most likely ",
+                              "waits" if one else "wait", " for it."))
         else:
-            waits.append(para(what, " is listed by ", *_tasks([t for t, _, _ in tasks]),
+            waits.append(para(Code(name), " (", Code(instance), ") is listed by ", *listed,
                               ": shared (a read lock), or one of them is waiting for it."))
     sections = [Section("Who holds what", (Bullets(tuple(
         para(Code(str(d.task)), f" ({d.count} lock{'s' if d.count != 1 else ''}): ",
@@ -55,11 +65,31 @@ def explain_held_locks_dump(splat: Splat) -> Explanation:
             para("A task lists a lock from the moment it starts to take it, so the last lock a blocked task lists "
                  "is often the one it waits for."), Bullets(tuple(waits)))))
     elif dumps:
-        sections.append(Section("Tasks that wait on each other", (para(
-            "No lock is listed by two tasks: the dump shows no task waiting for a lock another task holds."),)))
+        sections.append(Section("Tasks that wait on each other", (prose(
+            "No lock is listed by two tasks, so no task in the dump is waiting for a lockdep-tracked lock another "
+            "task holds. A hang may still involve waits lockdep does not track (page and folio locks, I/O, bit "
+            "locks, wait_event(), completions without a lockdep map), and tasks that hold no lock are not listed."),)))
     unknowns = [para(f"{d.task} counts {d.count} locks but {len(d.held_locks)} are listed.")
                 for d in dumps if d.count != len(d.held_locks)]
     return finish(splat, summary, sections, unknowns=unknowns)
+
+
+def _read_only(splat: Splat, held: list[HeldLock]) -> bool:
+    """Every listing's usage shows read use only (``{.+.+}``): the lock is shared, nobody waits on it here."""
+    seen = False
+    for h in held:
+        bits = lock_usage(splat, h.lock)
+        if bits is None and h.lock.usage and h.lock.wait is not None:
+            # (A lock printed with its wait types, {0:0}, is from 5.x: the 4.14 usage layout.)
+            try:
+                bits = decode_usage(h.lock.usage, "v4.14")
+            except ValueError:
+                bits = None
+        used = [b for b in bits or () if b.meaning != "unused"]
+        if not used or any(b.access != "R" for b in used):
+            return False
+        seen = True
+    return seen
 
 
 def _tasks(tasks: list[str]) -> list[str | Paragraph]:

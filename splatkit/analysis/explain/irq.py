@@ -22,8 +22,8 @@ from ...model import Frame, LockUse, Splat, StateTrace
 from ...usage import lock_usage
 from ..acquisitions import ALLOCATOR, PseudoLock, pseudo_lock
 from .circular import LEGEND
-from .common import acquired_site, finish, held_locks_section, held_site, site, stack_site
-from .document import Bullets, Code, Explanation, Paragraph, Scenario, Section, Step, para
+from .common import acquired_site, backtrace, finish, held_locks_section, held_site, site, stack_site
+from .document import Bullets, Code, Explanation, Paragraph, Scenario, Section, Step, a, para, prose
 from .waits import writer_of
 
 __all__ = ["explain_inconsistent_state", "explain_irq_dependency", "usage_words"]
@@ -39,6 +39,8 @@ _STATES = {
     "RECLAIM_FS": ("filesystem reclaim", "with a __GFP_FS allocation possible under it", "reclaim",
                    "memalloc_nofs_save() around the allocation"),
     "NMI": ("NMI context", "outside NMI context", "NMI", ""),
+    # (A report cut before it names the interrupt, with a lock unsafe for both: either.)
+    "IRQ": ("interrupt context", "with interrupts enabled", "irq", "spin_lock_irqsave()"),
 }
 
 #: How each irq state's handler gets to run while the interrupted code holds a lock, and how
@@ -48,6 +50,7 @@ _ARRIVALS = {
     "SOFTIRQ": ("A softirq must run on {cpu} (on irq exit or at local_bh_enable())", "local_bh_disable();"),
     "RECLAIM_FS": ("Memory reclaim must enter the filesystem on {cpu}", "memalloc_nofs_save();"),
     "NMI": ("An NMI must arrive on {cpu}", "(NMIs cannot be masked)"),
+    "IRQ": ("An interrupt (a hardirq, or a softirq) must arrive on {cpu}", "local_irq_disable();"),
 }
 
 
@@ -136,7 +139,7 @@ def explain_inconsistent_state(splat: Splat) -> Explanation:
     context, enabled, short, fix = _STATES[state]
     before = _trace(splat, "registered")
     pseudo = pseudo_lock(name)
-    now_site = stack_site(splat.backtrace) if pseudo is not None else None
+    now_site = stack_site(backtrace(splat)) if pseudo is not None else None
     now_site = now_site or acquired_site(splat, lock.at if lock else None)
     before_site = _trace_site(before)
     in_site, on_site = (now_site, before_site) if _is_in(new) else (before_site, now_site)
@@ -230,11 +233,25 @@ def _irq_state_section(splat: Splat) -> Section | None:
 
 def explain_irq_dependency(splat: Splat) -> Explanation:
     """``irq_safe_unsafe`` and ``irq_inversion``: an irq-safe lock held while an irq-unsafe one is taken."""
-    state = _state(splat.irq_class)
+    named = splat.irq_class or _irq_of_usage(splat)
+    state = _state(named) if named or splat.kind != "irq_inversion" else "IRQ"
     context, enabled, short, fix = _STATES[state]
     safe, unsafe = _safe_unsafe(splat)
-    safe_name = safe.name if safe else "an irq-safe lock"
-    unsafe_name = unsafe.name if unsafe else "an irq-unsafe lock"
+    inferred = ""
+    if splat.acquiring is not None and safe is None and unsafe is None:
+        # (Cut before lockdep names the locks: the acquired or changed lock's usage may still say
+        # its side; for a new dependency, the lock acquired is then most likely the unsafe one.)
+        role = _role_of_usage(splat, splat.acquiring)
+        if role == "safe" and splat.kind == "irq_inversion":
+            safe = splat.acquiring
+        elif role == "unsafe":
+            unsafe = splat.acquiring
+        if safe is not None or unsafe is not None:
+            inferred = (f"; inferred from its usage {{{splat.acquiring.usage}}}, which shows "
+                        f"{'only use in interrupt context' if role == 'safe' else 'no use in interrupt context'}, "
+                        "as the report is cut before it says")
+    safe_name = safe.name if safe else _UNKNOWN_SAFE
+    unsafe_name = unsafe.name if unsafe else _UNKNOWN_UNSAFE
     dep_site = acquired_site(splat, splat.acquiring.at if splat.acquiring else None)
     changed = splat.acquiring.name if splat.kind == "irq_inversion" and splat.acquiring else None
     safe_site = _trace_site(_trace(splat, "became_safe")) or _path_site(splat, safe_name, "IN-") \
@@ -244,45 +261,62 @@ def explain_irq_dependency(splat: Splat) -> Explanation:
     pseudo = pseudo_lock(unsafe_name) if unsafe else None
     if pseudo is not None:
         return _pseudo_dependency(splat, pseudo, safe_name, unsafe_name, safe_site, unsafe_site, dep_site, state)
+    chain = splat.chain_exists
+    middle = tuple(chain[1:-1]) if len(chain) > 2 and chain[0] == safe_name and chain[-1] == unsafe_name else ()
     if changed is not None:
         opening = para(Code(changed), f" just became {short}-{'safe' if changed == safe_name else 'unsafe'} "
-                       "(in ", held_site(splat, dep_site), "), and an existing dependency already orders ")
+                       "(in ", held_site(splat, dep_site), inferred, "), and an existing dependency already "
+                       "orders ")
     else:
-        opening = para(Code(str(splat.task)) if splat.task else "The task", " tried to take ", Code(unsafe_name),
+        opening = para(Code(str(splat.task)) if splat.task else "The task", " tried to take ",
+                       Code(splat.acquiring.name if splat.acquiring else unsafe_name),
+                       f" (most likely the {short}-unsafe lock itself, {inferred[2:]})" if inferred else "",
                        " in ", held_site(splat, dep_site), " while holding ",
-                       Code(splat.holding.name if splat.holding else safe_name), ", which orders ")
+                       Code(splat.holding.name) if splat.holding else "a lock the report is cut before naming",
+                       ", which orders ")
+    through = para(", through lockdep's chain ", *_arrows(chain)) if middle else ""
+    letters = [n for n in (safe_name, unsafe_name) if n in (_UNKNOWN_SAFE, _UNKNOWN_UNSAFE)]
+    unknown = para(" ", *_names_and(tuple(letters)), " stand" if len(letters) > 1 else " stands",
+                   " for locks the report is cut before naming." if len(letters) > 1
+                   else " for the lock the report is cut before naming.") if letters else ""
     summary = para("Lockdep found a possible interrupt-driven deadlock across two CPUs. ", opening, Code(safe_name),
                    f" ({short}-safe: taken in {context}) before ", Code(unsafe_name),
-                   f" ({short}-unsafe: taken {enabled}). A {short} handler that takes ", Code(safe_name),
+                   f" ({short}-unsafe: taken {enabled})", through, f". {a(short).capitalize()} handler that takes ", Code(safe_name),
                    " can then run on a CPU holding ", Code(unsafe_name), " while another CPU holds ",
-                   Code(safe_name), " and waits for ", Code(unsafe_name), ".")
+                   Code(safe_name), " and waits for ", Code(unsafe_name), ".", unknown)
     safe_read, unsafe_read = _read_only(splat, safe), _read_only(splat, unsafe)
     safe_op, unsafe_op = ("rlock" if safe_read else "lock"), ("rlock" if unsafe_read else "lock")
     arrival, mask = _ARRIVALS[state]
+    wants = 4 + len(middle)  # (CPU1's step that waits for CPU0)
     steps = (Step(1, 0, unsafe_op, unsafe_name, unsafe_site),
              Step(2, 1, mask),
              Step(3, 1, safe_op, safe_name),
-             Step(4, 1, unsafe_op, unsafe_name, dep_site if splat.kind == "irq_safe_unsafe" else None, waits_for=1),
-             Step(5, 0, "<Interrupt>"),
-             Step(6, 0, safe_op, safe_name, safe_site, waits_for=3))
+             *(Step(4 + k, 1, "lock", lock) for k, lock in enumerate(middle)),
+             Step(wants, 1, unsafe_op, unsafe_name, dep_site if splat.kind == "irq_safe_unsafe" else None,
+                  waits_for=1),
+             Step(wants + 1, 0, "<Interrupt>"),
+             Step(wants + 2, 0, safe_op, safe_name, safe_site, waits_for=3))
     scenario = Scenario(2, steps, tuple((op, LEGEND[op]) for op in ("lock", "rlock") if any(s.op == op for s in steps)))
     held_how = "for read " if unsafe_read else ""
     waits = Bullets((
-        para(f"CPU1 at step 4 waits for CPU0's step 1: ", Code(unsafe_name), f" is held {held_how}there",
+        para(f"CPU1 at step {wants} waits for CPU0's step 1: ", Code(unsafe_name), f" is held {held_how}there",
              " (a read acquisition waits for a reader only behind a waiting writer: see the conditions)"
              if unsafe_read else "", "."),
-        para(f"CPU0 at step 6, in the {short} handler, waits for CPU1's step 3: ", Code(safe_name),
+        para(f"CPU0 at step {wants + 2}, in the {short} handler, waits for CPU1's step 3: ", Code(safe_name),
              " is held there, and CPU1 waits for CPU0, which cannot leave the handler."),
     ))
+    chain_note = _chain_note(splat, chain, middle) if middle else None
     masking = "disables interrupts" if state == "HARDIRQ" else f"disables {short}s (or runs in {context})"
     sections = [
-        Section("How it deadlocks", (para("CPU0 holds ", Code(unsafe_name), f" {enabled}; CPU1 {masking}, "
-                                          "takes ", Code(safe_name), ", then wants ", Code(unsafe_name), f"; the "
-                                          f"{short} handler runs on CPU0:"), scenario, waits)),
+        Section("How it deadlocks", tuple(b for b in (
+            para("CPU0 holds ", Code(unsafe_name), f" {enabled}; CPU1 {masking}, takes ", Code(safe_name),
+                 para(", then ", *_names_and(middle)) if middle else "", ", then wants ", Code(unsafe_name), f"; the "
+                 f"{short} handler runs on CPU0:"), scenario, waits, chain_note) if b is not None)),
         Section("Where", (Bullets(tuple(p for p in (
             para(Code(safe_name), f" became {short}-safe (taken in {context}) in ", site(safe_site), "."),
             para(Code(unsafe_name), f" became {short}-unsafe (taken {enabled}) in ", site(unsafe_site), "."),
-            para("The dependency ", Code(safe_name), " \u2192 ", Code(unsafe_name),
+            para("The dependency ", Code(splat.holding.name if splat.holding else safe_name), " \u2192 ",
+                 Code(unsafe_name),
                  " was made in ", held_site(splat, dep_site), ".") if splat.kind == "irq_safe_unsafe" else None,
         ) if p is not None)),)),
         Section("What to do", (para(
@@ -295,24 +329,31 @@ def explain_irq_dependency(splat: Splat) -> Explanation:
     ]
     sections = [s for s in sections if s is not None and s.blocks]
     unknowns = []
-    if safe_site is None:
+    for letter, side in ((_UNKNOWN_SAFE, "irq-safe"), (_UNKNOWN_UNSAFE, "irq-unsafe")):
+        if letter in (safe_name, unsafe_name):
+            unknowns.append(para(f"The {side} lock (", Code(letter), " here): the report is cut before lockdep names "
+                                 "it."))
+    if state == "IRQ":
+        unknowns.append(para("Which interrupt (hardirq or softirq): the report is cut before it says, and the "
+                             "lock's usage allows either; \u201cirq\u201d here stands for both."))
+    if safe_site is None and safe_name != _UNKNOWN_SAFE:
         unknowns.append(para("Where ", Code(safe_name), f" was taken in {context}: not in the report."))
-    if unsafe_site is None:
+    if unsafe_site is None and unsafe_name != _UNKNOWN_UNSAFE:
         unknowns.append(para("Where ", Code(unsafe_name), f" was taken {enabled}: not in the report."))
     conditions = [para(arrival.format(cpu="CPU0"), " while it holds ", Code(unsafe_name), ", while CPU1 holds ",
                        Code(safe_name), " and waits for ", Code(unsafe_name), ".")]
     if unsafe_read:
         writer = writer_of(unsafe_name)
         conditions.append(para("The deadlock needs a writer. ", Code(unsafe_name), " has only been read-acquired "
-                               "so far (its usage shows read use only), so CPU1's read acquisition at step 4 does not wait "
+                               f"so far (its usage shows read use only), so CPU1's read acquisition at step {wants} does not wait "
                                "for CPU0's read hold. It waits only behind a third CPU waiting to take ",
-                               Code(unsafe_name), " for write after step 1", para(" (", writer, ")") if writer else "",
+                               Code(unsafe_name), " for write after step 1", para(" (", prose(writer), ")") if writer else "",
                                ": a queued rwlock makes a new reader outside interrupt context wait behind a waiting "
                                "writer."))
     if safe_read:
         conditions.append(para(Code(safe_name), " has only been read-acquired so far (its usage shows read use only), and a "
                                "reader in interrupt context neither waits for other readers nor queues behind a "
-                               "waiting writer: step 6 blocks only if CPU1 holds it for write at step 3, which the "
+                               f"waiting writer: step {wants + 2} blocks only if CPU1 holds it for write at step 3, which the "
                                "report has not seen."))
     return finish(splat, summary, sections, conditions=conditions, unknowns=unknowns, scenario=scenario)
 
@@ -349,6 +390,58 @@ def _pseudo_dependency(splat: Splat, pseudo: PseudoLock, safe_name: str, unsafe_
     unknowns = [] if safe_site is not None else [para("Where ", Code(safe_name), f" was taken in {context}: not in "
                                                       "the report.")]
     return finish(splat, summary, [s for s in sections if s is not None and s.blocks], unknowns=unknowns)
+
+
+#: The names the explanation gives an irq-safe and an irq-unsafe lock the report is cut before naming.
+_UNKNOWN_SAFE, _UNKNOWN_UNSAFE = "S", "U"
+
+
+def _role_of_usage(splat: Splat, lock: LockUse) -> str | None:
+    """``safe`` or ``unsafe`` when the lock's usage shows only one side for the irq states
+    (``{+.+...}``: taken with hardirqs and softirqs enabled, never in them: unsafe); else None."""
+    bits = [b for b in lock_usage(splat, lock) or () if b.state in ("HARDIRQ", "SOFTIRQ") and b.meaning != "unused"]
+    if not bits:
+        return None
+    if all(b.meaning == "irq-unsafe" for b in bits):
+        return "unsafe"
+    if all(b.meaning == "irq-safe" for b in bits):
+        return "safe"
+    return None
+
+
+def _irq_of_usage(splat: Splat) -> str | None:
+    """The irq state a report cut before naming it implies: the only one its lock's usage shows."""
+    lock = splat.acquiring
+    bits = [b for b in (lock_usage(splat, lock) if lock else None) or ()
+            if b.state in ("HARDIRQ", "SOFTIRQ") and b.meaning != "unused"]
+    states = {b.state for b in bits}
+    return states.pop() if len(states) == 1 else None
+
+
+def _arrows(chain: tuple[str, ...]) -> list[str | Paragraph]:
+    return [part for i, lock in enumerate(chain) for part in ((" \u2192 " if i else ""), Code(lock))]
+
+
+def _names_and(items: tuple[str, ...]) -> list[str | Paragraph]:
+    out: list[str | Paragraph] = []
+    for i, item in enumerate(items):
+        out += [(" and " if i == len(items) - 1 else ", ") if i else "", Code(item)]
+    return out
+
+
+def _chain_note(splat: Splat, chain: tuple[str, ...], middle: tuple[str, ...]) -> Paragraph:
+    """What a chain between the irq-safe and the irq-unsafe lock means for the scenario: its first
+    link is a dependency lockdep recorded earlier, not necessarily on the CPU of this report."""
+    held = {h.lock.name for h in splat.held_locks}
+    first = (chain[0], chain[1])
+    if set(first) <= held:
+        return para("The report shows ", Code(str(splat.task) if splat.task else "the task"), " holding ",
+                    Code(first[0]), " and ", Code(first[1]), " at once, so CPU1 takes them itself.")
+    return para("Lockdep's chain is ", *_arrows(chain), ". The link ", Code(first[0]), " \u2192 ", Code(first[1]),
+                " is a dependency lockdep recorded earlier; the report does not show one task holding both, so "
+                "CPU1's steps may be two CPUs (one holding ", Code(first[0]), " and waiting for ", Code(first[1]),
+                ", one holding ", Code(middle[-1]), " and waiting for ", Code(chain[-1]), "): the same deadlock "
+                "with one more CPU.")
 
 
 def _caller(frame: Frame | None) -> Paragraph:

@@ -168,9 +168,11 @@ def explain_invalid_wait(splat: Splat) -> Explanation:
                                  "does not show enough to tell, so the consequences are not spelt out."))
     if inferred is not None:
         consequences.append(inferred)
-    if sleeping and strict_context and blocker is None:
+    if sleeping and strict_context:
+        # (In interrupt context there is no "before" the held lock: the handler itself must not sleep.)
         fixes = para("Do not take ", Code(name), " in ", context_words or "this context", ": move the work to a "
-                     "threaded interrupt handler or a workqueue, or use a lock that spins.")
+                     "threaded interrupt handler or a workqueue, or use a lock that spins; taking it earlier "
+                     "does not help, since the handler itself may not sleep.")
     elif sleeping:
         fixes = para("Take ", Code(name), " before entering the section that forbids sleeping (before ",
                      Code(blocker.name) if blocker else "the spinning lock", "), or move the sleeping work out of "

@@ -103,11 +103,13 @@ def holder_op(kind: str | None) -> str | None:
 
 
 def why(*, lock: str, kind: str | None, op: str, api: str | None, holder_cpu: int, holder_step: int,
-        holder: str, holder_blocked: int | None = None, step: int | None = None) -> Paragraph:
+        holder: str, holder_blocked: int | None = None, step: int | None = None,
+        inside: str | None = None) -> Paragraph:
     """Why the acquisition of ``lock`` by ``op`` blocks behind the holder's step.
 
     ``op`` is the waiting step's operation (``lock``, ``rlock``, ``sync``, ``take``) and
-    ``holder`` the holder's (``lock``, ``rlock``, ``take``).
+    ``holder`` the holder's (``lock``, ``rlock``, ``take``). ``inside`` is the kind of lock whose
+    internal spinlock ``lock`` is (a semaphore's, taken by ``down_trylock()``), if it is one.
 
     >>> str(why(lock="&kvm->slots_lock", kind="mutex", op="lock", api="mutex_lock_nested",
     ...         holder_cpu=1, holder_step=2, holder="lock"))
@@ -128,6 +130,9 @@ def why(*, lock: str, kind: str | None, op: str, api: str | None, holder_cpu: in
                     "really waits depends on that")
     if info is None:
         return para(Code(lock), " is held there (its kind is not shown, so the wait is assumed exclusive)")
+    if inside and not info.shared:
+        return para(Code(lock), f" is the internal {info.name} of {a(inside)}",
+                    para(" (taken by ", Code(f"{api}()"), ")") if api else "", ", held there")
     if not info.shared:
         if info.waiting:
             return para(Code(lock), f" is held there: CPU{holder_cpu} has {info.holding} since step {holder_step}")
