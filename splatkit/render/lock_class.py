@@ -98,10 +98,15 @@ def _dependency(graph: LockGraph, held: str, acquired: str, other: str) -> dict[
             "edge": f"{held} -> {acquired}"}
 
 
+#: Lock kinds (as the chain's stacks name them) that are LD_WAIT_SLEEP on either scale.
+_SLEEPING = frozenset({"mutex", "rwsem", "percpu-rwsem", "semaphore", "rt_mutex", "ww_mutex"})
+
+
 def lock_class_view(splats: Sequence[Splat], graph: LockGraph, name: str) -> dict[str, Any]:
     """What the reports and the lock graph say about the lock class ``name`` (plain data)."""
     usage_rows: list[dict[str, str]] = []
     wait = ""
+    unsure_wait: tuple[str, str] | None = None
     seen_at: list[dict[str, str]] = []
     held: list[dict[str, str]] = []
     taken: list[str] = []
@@ -119,11 +124,12 @@ def lock_class_view(splats: Sequence[Splat], graph: LockGraph, name: str) -> dic
                 names = ":".join(n or "?" for n in named) if named and any(named) else ""
                 if names:
                     wait = f"{names} ({lock.wait_text})"
-                else:  # the report does not tell which scale: name it on both
+                else:  # the report does not tell which scale: name it on both (see _sleeping_scale)
                     plain = ":".join(wait_type_name(v, "default") or "?" for v in lock.wait)
                     nested = ":".join(wait_type_name(v, "raw_lock_nesting") or "?" for v in lock.wait)
                     wait = (f"{lock.wait_text}: {plain}" if plain == nested else
                             f"{lock.wait_text}: {plain}, or {nested} with CONFIG_PROVE_RAW_LOCK_NESTING")
+                    unsure_wait = (lock.wait_text, plain)
             if where.startswith("chain entry"):
                 entry = next(e for e in splat.chain if e.lock is lock)
                 found = acquisition(entry.frames)
@@ -135,6 +141,10 @@ def lock_class_view(splats: Sequence[Splat], graph: LockGraph, name: str) -> dic
                              "at": lock.at.text if lock.at else ""})
             else:
                 seen_at.append({"report": str(i), "where": where, "at": lock.at.text if lock.at else ""})
+    if unsure_wait is not None and unsure_wait[0] == "3:3" and any(t.split()[0] in _SLEEPING for t in taken):
+        # A sleeping lock is LD_WAIT_SLEEP: 3 on the default scale, 4 with raw nesting on.
+        wait = (f"{unsure_wait[0]}: {unsure_wait[1]} (a sleeping lock prints 4:4 with "
+                "CONFIG_PROVE_RAW_LOCK_NESTING, so this report is on the default scale)")
     g = graph.nx
     key = name if name in g else None
     incoming = [_dependency(graph, h, name, h) for h in sorted(g.predecessors(key))] if key else []
