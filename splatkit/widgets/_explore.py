@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import os
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import ipywidgets
 import pandas as pd
@@ -28,6 +29,9 @@ from ..symbolize import symbolize
 from ..tables import chain_table, stack_table
 from ._graph import LockGraphWidget
 from ._static import StaticFallback
+
+if TYPE_CHECKING:
+    from ._paste import PasteView
 
 __all__ = ["Explorer", "explore"]
 
@@ -199,24 +203,26 @@ class Explorer(StaticFallback, ipywidgets.VBox):
             '<h4>Dependency chain</h4><p class="sk-note">This report prints no dependency chain.</p>')
 
 
-def explore(source: Splat | Sequence[Splat] | str, *, vmlinux: str | os.PathLike[str] | None = None,
+def explore(source: Splat | Sequence[Splat] | str | None = None, *, vmlinux: str | os.PathLike[str] | None = None,
             modules: str | os.PathLike[str] | None = None,
-            kernel_tree: str | os.PathLike[str] | None = None) -> Explorer:
+            kernel_tree: str | os.PathLike[str] | None = None) -> Explorer | PasteView:
     """Explore a splat in the notebook: the lock graph, the chain, the stack of a clicked arrow.
 
     Parameters
     ----------
-    source : Splat, list of Splat, or str
+    source : Splat, list of Splat, or str, optional
         A parsed splat, several (their graphs are merged), or report text to parse
         (a dmesg, console log or mail; the first report's cycle is highlighted).
+        Without it, a text area to paste a log into (:func:`splatkit.widgets.paste`).
     vmlinux, modules, kernel_tree : path, optional
         The build that printed the report: the stacks then show each frame's ``file:line``
         (:func:`splatkit.symbolize`, which says what it could not decode).
 
     Returns
     -------
-    Explorer
+    Explorer or PasteView
         An ipywidgets container; ``explorer.selected_edge`` follows your clicks.
+        Without ``source``, the :class:`PasteView` of :func:`splatkit.widgets.paste`.
 
     Raises
     ------
@@ -225,6 +231,10 @@ def explore(source: Splat | Sequence[Splat] | str, *, vmlinux: str | os.PathLike
     TypeError
         When ``source`` is none of the above.
     """
+    if source is None:
+        from ._paste import paste  # (it imports this module)
+
+        return paste()
     splats = _as_splats(source)
     if vmlinux is not None or modules is not None or kernel_tree is not None:
         splats = tuple(symbolize(splats, vmlinux=vmlinux, modules=modules, kernel_tree=kernel_tree))
