@@ -27,6 +27,7 @@ from ..render.viewmodel import graph_view
 from ..stacks import blamed_function
 from ..symbolize import symbolize
 from ..tables import chain_table, stack_table
+from ._export import GraphExports
 from ._graph import LockGraphWidget
 from ._static import StaticFallback
 
@@ -70,7 +71,7 @@ def _chain(splats: tuple[Splat, ...]) -> pd.DataFrame:
         ["splat", *chain_table(splats[0]).columns]]
 
 
-class Explorer(StaticFallback, ipywidgets.VBox):
+class Explorer(GraphExports, StaticFallback, ipywidgets.VBox):
     """The lock graph, the dependency chain below it, and the stack of the selected dependency.
 
     Click an arrow in the graph (or set :attr:`selected_edge`) and the stack table
@@ -114,6 +115,9 @@ class Explorer(StaticFallback, ipywidgets.VBox):
     legend : str
         The legend of the kinds of arrow drawn, and only those (HTML, shown above the lock
         class panel).
+
+    The drawing is saved with ``save_svg(path)``, ``save_png(path)`` and ``save_dot(path)``
+    (``to_dot()`` gives the text), as the SVG, PNG and DOT buttons above it download it.
     """
 
     show_internals = traitlets.Bool(False)
@@ -127,7 +131,8 @@ class Explorer(StaticFallback, ipywidgets.VBox):
         view = graph_view(self.lock_graph, cycle=self.splat.cycle or None)
         self._edges = {e["id"]: e for e in view["edges"]}
         self.chain = _chain(self.splats)
-        self.graph = LockGraphWidget.from_view(view, height=height, selected_edge=default_edge(view))
+        self.graph = LockGraphWidget.from_view(view, height=height, selected_edge=default_edge(view),
+                                               lock_graph=self.lock_graph)
         self.graph.layout = ipywidgets.Layout(width="100%")
         self.frames = stack_table(())
         self.chain_view = ipywidgets.HTML(layout=ipywidgets.Layout(width="100%", overflow="auto"))
@@ -169,6 +174,13 @@ class Explorer(StaticFallback, ipywidgets.VBox):
         tables = [("", f'<div class="splatkit-tables">{view.value}</div>') for view in (self.chain_view,
                                                                                       self.frames_view)]
         return snapshot_html(self.graph.static_svg, [("", self.legend), *tables], notes=self.notes)
+
+    def drawing(self, name: str | None = None) -> LockGraphWidget:
+        """The lock graph's drawing (:attr:`graph`), which ``save_svg``, ``save_png`` and
+        ``to_dot`` export; an explorer has one, so ``name`` must be None."""
+        if name is not None:
+            raise ValueError(f"an Explorer has one drawing; call save_svg(path) without a name, not {name!r}")
+        return self.graph
 
     def select_lock(self, name: str) -> None:
         """Show lock class ``name``'s panel, as a click on its box does."""
