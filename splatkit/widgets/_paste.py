@@ -122,6 +122,7 @@ class PasteView(ipywidgets.VBox):
                               f'{"; pick one to explore it" if found > 1 else ""}.</p>')
         self.children = [self.textarea, self.read, self.message, *([self.choices] if found > 1 else []),
                          self.result]
+        self.choices.rows = min(max(found, 2), LIST_ROWS)
         self.choices.options = [(report_label(i, s), i) for i, s in enumerate(self.reports)]
         self.choices.value = 0  # explores it (_on_choice)
         if self.explorer is None:  # value was already 0: nothing changed, explore now
