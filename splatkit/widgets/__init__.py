@@ -1,6 +1,7 @@
 """Jupyter widgets for splats: the only part of splatkit that imports ipywidgets and anywidget.
 
-``explore(text_or_splat)`` parses, builds the lock graph and its view-model, and
+``paste()`` (or ``explore()`` with no argument) is a text area to paste a log into: the
+reports found are listed, the picked one explored. ``explore(text_or_splat)`` parses, builds the lock graph and its view-model, and
 shows it in a :class:`LockGraphWidget` beside the chain table, with the stack
 of the dependency you click below. The drawing code is the same JS the HTML
 report inlines (``splatkit/render/static/lock_graph.js``). ``compare_orderings(G, orderings)``
@@ -23,9 +24,10 @@ except ImportError as err:  # pragma: no cover - depends on the install
 
 from ._explore import Explorer, explore
 from ._graph import LockGraphWidget
+from ._paste import PasteView, paste
 from ._ordering import OrderingView, compare_orderings
 from ._scan import scan_progress
 from ._workshop import Exercise, Feedback, Scoreboard, Workshop, workshop
 
-__all__ = ["Exercise", "Explorer", "Feedback", "LockGraphWidget", "OrderingView", "Scoreboard", "Workshop",
-           "compare_orderings", "explore", "scan_progress", "workshop"]
+__all__ = ["Exercise", "Explorer", "Feedback", "LockGraphWidget", "OrderingView", "PasteView", "Scoreboard", "Workshop",
+           "compare_orderings", "explore", "paste", "scan_progress", "workshop"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import os
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import ipywidgets
 import pandas as pd
@@ -26,8 +27,12 @@ from ..render.viewmodel import graph_view
 from ..stacks import blamed_function
 from ..symbolize import symbolize
 from ..tables import chain_table, stack_table
+from ._export import GraphExports
 from ._graph import LockGraphWidget
 from ._static import StaticFallback
+
+if TYPE_CHECKING:
+    from ._paste import PasteView
 
 __all__ = ["Explorer", "explore"]
 
@@ -66,7 +71,7 @@ def _chain(splats: tuple[Splat, ...]) -> pd.DataFrame:
         ["splat", *chain_table(splats[0]).columns]]
 
 
-class Explorer(StaticFallback, ipywidgets.VBox):
+class Explorer(GraphExports, StaticFallback, ipywidgets.VBox):
     """The lock graph, the dependency chain below it, and the stack of the selected dependency.
 
     Click an arrow in the graph (or set :attr:`selected_edge`) and the stack table
@@ -110,6 +115,9 @@ class Explorer(StaticFallback, ipywidgets.VBox):
     legend : str
         The legend of the kinds of arrow drawn, and only those (HTML, shown above the lock
         class panel).
+
+    The drawing is saved with ``save_svg(path)``, ``save_png(path)`` and ``save_dot(path)``
+    (``to_dot()`` gives the text), as the SVG, PNG and DOT buttons above it download it.
     """
 
     show_internals = traitlets.Bool(False)
@@ -123,7 +131,8 @@ class Explorer(StaticFallback, ipywidgets.VBox):
         view = graph_view(self.lock_graph, cycle=self.splat.cycle or None)
         self._edges = {e["id"]: e for e in view["edges"]}
         self.chain = _chain(self.splats)
-        self.graph = LockGraphWidget.from_view(view, height=height, selected_edge=default_edge(view))
+        self.graph = LockGraphWidget.from_view(view, height=height, selected_edge=default_edge(view),
+                                               lock_graph=self.lock_graph)
         self.graph.layout = ipywidgets.Layout(width="100%")
         self.frames = stack_table(())
         self.chain_view = ipywidgets.HTML(layout=ipywidgets.Layout(width="100%", overflow="auto"))
@@ -166,6 +175,13 @@ class Explorer(StaticFallback, ipywidgets.VBox):
                                                                                       self.frames_view)]
         return snapshot_html(self.graph.static_svg, [("", self.legend), *tables], notes=self.notes)
 
+    def drawing(self, name: str | None = None) -> LockGraphWidget:
+        """The lock graph's drawing (:attr:`graph`), which ``save_svg``, ``save_png`` and
+        ``to_dot`` export; an explorer has one, so ``name`` must be None."""
+        if name is not None:
+            raise ValueError(f"an Explorer has one drawing; call save_svg(path) without a name, not {name!r}")
+        return self.graph
+
     def select_lock(self, name: str) -> None:
         """Show lock class ``name``'s panel, as a click on its box does."""
         self.graph.selected_node = name
@@ -199,24 +215,26 @@ class Explorer(StaticFallback, ipywidgets.VBox):
             '<h4>Dependency chain</h4><p class="sk-note">This report prints no dependency chain.</p>')
 
 
-def explore(source: Splat | Sequence[Splat] | str, *, vmlinux: str | os.PathLike[str] | None = None,
+def explore(source: Splat | Sequence[Splat] | str | None = None, *, vmlinux: str | os.PathLike[str] | None = None,
             modules: str | os.PathLike[str] | None = None,
-            kernel_tree: str | os.PathLike[str] | None = None) -> Explorer:
+            kernel_tree: str | os.PathLike[str] | None = None) -> Explorer | PasteView:
     """Explore a splat in the notebook: the lock graph, the chain, the stack of a clicked arrow.
 
     Parameters
     ----------
-    source : Splat, list of Splat, or str
+    source : Splat, list of Splat, or str, optional
         A parsed splat, several (their graphs are merged), or report text to parse
         (a dmesg, console log or mail; the first report's cycle is highlighted).
+        Without it, a text area to paste a log into (:func:`splatkit.widgets.paste`).
     vmlinux, modules, kernel_tree : path, optional
         The build that printed the report: the stacks then show each frame's ``file:line``
         (:func:`splatkit.symbolize`, which says what it could not decode).
 
     Returns
     -------
-    Explorer
+    Explorer or PasteView
         An ipywidgets container; ``explorer.selected_edge`` follows your clicks.
+        Without ``source``, the :class:`PasteView` of :func:`splatkit.widgets.paste`.
 
     Raises
     ------
@@ -225,6 +243,10 @@ def explore(source: Splat | Sequence[Splat] | str, *, vmlinux: str | os.PathLike
     TypeError
         When ``source`` is none of the above.
     """
+    if source is None:
+        from ._paste import paste  # (it imports this module)
+
+        return paste()
     splats = _as_splats(source)
     if vmlinux is not None or modules is not None or kernel_tree is not None:
         splats = tuple(symbolize(splats, vmlinux=vmlinux, modules=modules, kernel_tree=kernel_tree))

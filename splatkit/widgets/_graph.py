@@ -16,13 +16,20 @@ without the widget manager.
 
 from __future__ import annotations
 
+import base64
+import itertools
+import os
 import re
+from concurrent.futures import Future
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import anywidget
 import traitlets
 
+from ..errors import SplatkitError
+from ..graph import LockGraph
 from ..render.html import lock_graph_assets, vis_network_assets
 from ..render.snapshot import snapshot_html
 from ..render.svg import graph_svg
@@ -62,6 +69,15 @@ def _compact_css(css: str) -> str:
 CSS = _compact_css(resources.files("splatkit.render").joinpath("static", "widget.css").read_text(encoding="utf-8"))
 #: What the view asks the kernel for (see ``loadVis`` in lock_graph.js).
 NEED_VIS = "splatkit-need-vis"
+#: What a view says when it is drawn (a PNG can be asked of it from then on).
+VIEW_SHOWN = "splatkit-view"
+#: What the DOT button asks the kernel for (see ``exportBar`` in lock_graph.js).
+NEED_DOT = "splatkit-need-dot"
+#: A view's answer to :meth:`LockGraphWidget.save_png`: the drawing as a PNG data URL.
+PNG_ANSWER = "splatkit-png"
+_PNG_PREFIX = "data:image/png;base64,"
+#: An XML declaration makes the saved SVG a file image viewers and browsers open on its own.
+XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
 def _ids(items: list[dict[str, Any]]) -> list[str]:
@@ -96,8 +112,13 @@ class LockGraphWidget(StaticFallback, anywidget.AnyWidget):
     static_svg = traitlets.Unicode("").tag(sync=True)
     """The drawing as a static SVG (escaped), kept up to date with ``nodes`` and ``edges``."""
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, lock_graph: LockGraph | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        #: The lock graph drawn (what :meth:`to_dot` writes); ``None`` for a bare view-model.
+        self.lock_graph = lock_graph
+        self.views_shown = 0
+        self._png_ids = itertools.count(1)
+        self._png_pending: dict[int, tuple[Path, Future[Path]]] = {}
         self.on_msg(self._on_message)
         self._draw_static()
 
@@ -109,10 +130,91 @@ class LockGraphWidget(StaticFallback, anywidget.AnyWidget):
         self.static_svg = graph_svg({"nodes": self.nodes, "edges": self.edges})
 
     def _on_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
-        """Answer a view's request for vis-network (the JS and its CSS, from pyvis)."""
-        if isinstance(content, dict) and content.get("type") == NEED_VIS:
+        """Answer a view: vis-network (the JS and its CSS, from pyvis) or the DOT text it asks
+        for; note that a view is shown; take the PNG a view sends for :meth:`save_png`."""
+        if not isinstance(content, dict):
+            return
+        kind = content.get("type")
+        if kind == NEED_VIS:
             vis = vis_network_assets()
             self.send({"type": "splatkit-vis", "js": vis.js, "css": vis.css})
+        elif kind == VIEW_SHOWN:
+            self.views_shown += 1
+        elif kind == NEED_DOT:
+            try:
+                self.send({"type": "splatkit-dot", "dot": self.to_dot()})
+            except SplatkitError as err:
+                self.send({"type": "splatkit-dot", "error": str(err)})
+        elif kind == PNG_ANSWER:
+            self._take_png(content)
+
+    # ---- export ---------------------------------------------------------------------
+
+    def to_svg(self) -> str:
+        """The drawing as a standalone SVG document (the static picture, every name escaped)."""
+        if not self.static_svg:
+            raise SplatkitError("the graph is empty: there is nothing to draw, so no picture to save")
+        return XML_DECLARATION + self.static_svg + "\n"
+
+    def save_svg(self, path: str | os.PathLike[str]) -> Path:
+        """Write the drawing to ``path`` as SVG (:meth:`to_svg`); returns the path."""
+        return _write(path, self.to_svg())
+
+    def to_dot(self) -> str:
+        """The lock graph as DOT for Graphviz, as ``splatkit graph --format dot`` writes it
+        (:func:`splatkit.cli.graph.dot`): a box per lock class, the cycles in red."""
+        if self.lock_graph is None:
+            raise SplatkitError("this drawing was made from a bare view-model, without its lock graph: "
+                                "build it with LockGraphWidget.from_view(view, lock_graph=G) to export DOT")
+        from ..cli.graph import dot  # (the CLI's writer; imported late, the CLI is not needed otherwise)
+
+        return dot(self.lock_graph, self.lock_graph.cycles())
+
+    def save_dot(self, path: str | os.PathLike[str]) -> Path:
+        """Write :meth:`to_dot` to ``path``; returns the path."""
+        return _write(path, self.to_dot())
+
+    def save_png(self, path: str | os.PathLike[str]) -> Future[Path]:
+        """Ask the displayed view for its drawing as PNG and write it to ``path``.
+
+        A PNG is made where the drawing is, in the browser (the live canvas, or the static
+        picture rasterised), so the widget must be shown in a live notebook. The view answers
+        once the running cell has finished, so the file is written then: the returned future
+        is done (its ``result()`` the path) when it is. The PNG button above the drawing
+        downloads the same picture; :meth:`save_svg` needs no browser.
+
+        Raises
+        ------
+        SplatkitError
+            When no view of this widget has been shown in a browser.
+        """
+        if not self.views_shown:
+            raise SplatkitError("save_png needs the widget shown in a live notebook (a PNG is drawn by "
+                                "the browser): display it first, then call save_png again in the next "
+                                "cell, or use its PNG button; save_svg works without a browser")
+        target = Path(path)
+        future: Future[Path] = Future()
+        request = next(self._png_ids)
+        self._png_pending[request] = (target, future)
+        self.send({"type": "splatkit-png-request", "id": request})
+        return future
+
+    def _take_png(self, content: dict[str, Any]) -> None:
+        pending = self._png_pending.pop(content.get("id"), None)  # type: ignore[arg-type]
+        if pending is None:  # another view answered first
+            return
+        target, future = pending
+        data = content.get("data")
+        if content.get("error") or not isinstance(data, str) or not data.startswith(_PNG_PREFIX):
+            future.set_exception(SplatkitError(f"the browser could not draw the PNG for {target}: "
+                                               f"{content.get('error') or 'it sent no PNG'}"))
+            return
+        try:
+            target.write_bytes(base64.b64decode(data[len(_PNG_PREFIX):], validate=True))
+        except (OSError, ValueError) as err:
+            future.set_exception(SplatkitError(f"cannot write {target}: {err}"))
+            return
+        future.set_result(target)
 
     def static_html(self) -> str:
         """The drawing as HTML for viewers without widgets (the output's ``text/html``)."""
@@ -140,5 +242,15 @@ class LockGraphWidget(StaticFallback, anywidget.AnyWidget):
 
     @classmethod
     def from_view(cls, view: dict[str, Any], **kwargs: Any) -> LockGraphWidget:
-        """A widget drawing ``view`` (``{"nodes": [...], "edges": [...]}``); ``kwargs`` set traits."""
+        """A widget drawing ``view`` (``{"nodes": [...], "edges": [...]}``); ``kwargs`` set traits,
+        and ``lock_graph=`` the :class:`~splatkit.graph.LockGraph` drawn (for :meth:`to_dot`)."""
         return cls(nodes=view["nodes"], edges=view["edges"], **kwargs)
+
+
+def _write(path: str | os.PathLike[str], text: str) -> Path:
+    target = Path(path)
+    try:
+        target.write_text(text, encoding="utf-8")
+    except OSError as err:
+        raise SplatkitError(f"cannot write {target}: {err.strerror or err}; choose a writable path") from err
+    return target

@@ -21,6 +21,7 @@ from ..graph import LockGraph
 from ..render.html import table_html
 from ..render.snapshot import snapshot_html, svg_img
 from ..render.viewmodel import changed_edges, graph_view
+from ._export import GraphExports
 from ._graph import LockGraphWidget
 from ._static import StaticFallback
 
@@ -44,7 +45,7 @@ def _cell(value: object) -> object:
     return "; ".join(map(str, value)) if isinstance(value, (list, tuple)) else value
 
 
-class OrderingView(StaticFallback, ipywidgets.VBox):
+class OrderingView(GraphExports, StaticFallback, ipywidgets.VBox):
     """Orderings side by side: one lock graph per ordering, the comparison table below.
 
     Click an arrow in any column: :attr:`selected` becomes that ordering's name and
@@ -65,6 +66,9 @@ class OrderingView(StaticFallback, ipywidgets.VBox):
         CSS class ``splatkit-ordering-i``.
     table_view : ipywidgets.HTML
         The comparison table as shown.
+
+    Each drawing is saved with ``save_svg(path, name)``, ``save_png(path, name)`` and
+    ``save_dot(path, name)``, as the buttons above it download it.
     """
 
     selected = traitlets.Unicode("")
@@ -81,7 +85,7 @@ class OrderingView(StaticFallback, ipywidgets.VBox):
         boxes = []
         for name, graph in results.items():
             view = graph_view(graph, marked=changed_edges(G, graph))
-            widget = LockGraphWidget.from_view(view, height=height)
+            widget = LockGraphWidget.from_view(view, height=height, lock_graph=graph)
             widget.observe(lambda change, name=name: self._on_click(name, change["new"]), names="selected_edge")
             self.graphs[name] = widget
             self.verdicts[name] = _verdict_text(self.table.loc[name])
@@ -123,6 +127,16 @@ class OrderingView(StaticFallback, ipywidgets.VBox):
                 widget.selected_edge = ""
         self.selected_edge = edge
         self.selected = name
+
+    def drawing(self, name: str | None = None) -> LockGraphWidget:
+        """Ordering ``name``'s drawing, which ``save_svg(path, name)``, ``save_png(path, name)``
+        and ``to_dot(name)`` export; ``name`` may be left out when there is one ordering."""
+        if name is None and len(self.graphs) == 1:
+            return next(iter(self.graphs.values()))
+        if name not in self.graphs:
+            raise KeyError(f"{'no ordering named ' + repr(name) if name is not None else 'name which drawing'}; "
+                           f"use one of: {', '.join(map(repr, self.graphs))}")
+        return self.graphs[name]
 
     def select(self, name: str, edge: str) -> None:
         """Select dependency ``edge`` in ordering ``name``'s column, as a click there would."""

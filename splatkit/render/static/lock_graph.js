@@ -205,6 +205,106 @@ const splatkitLockGraph = (() => {
     };
   }
 
+  /** Offer `blob` to the user as a file named `name` (a download from a Blob URL). */
+  function download(blob, name) {
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = name;
+    a.style.display = "none";
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+  }
+
+  /**
+   * The drawing as a PNG data URL: the live canvas on the page's background colour, or, before
+   * vis-network is there (or without a kernel), the static picture rasterised.
+   */
+  function pngDataURL(div, svgText) {
+    const background = getComputedStyle(div).getPropertyValue("--jp-layout-color0").trim() || "#ffffff";
+    const onto = (source, width, height) => {
+      const out = document.createElement("canvas");
+      out.width = Math.max(1, Math.round(width));
+      out.height = Math.max(1, Math.round(height));
+      const ctx = out.getContext("2d");
+      ctx.fillStyle = background;
+      ctx.fillRect(0, 0, out.width, out.height);
+      ctx.drawImage(source, 0, 0, out.width, out.height);
+      return out.toDataURL("image/png");
+    };
+    const canvas = div.querySelector("canvas");
+    if (canvas) return Promise.resolve(onto(canvas, canvas.width, canvas.height));
+    if (!svgText) return Promise.reject(new Error("the graph is empty: nothing to draw"));
+    return new Promise((resolve, reject) => {
+      const img = new Image();
+      const url = URL.createObjectURL(new Blob([svgText], { type: "image/svg+xml" }));
+      img.onload = () => {
+        URL.revokeObjectURL(url);
+        const scale = 2;
+        resolve(onto(img, img.naturalWidth * scale, img.naturalHeight * scale));
+      };
+      img.onerror = () => (URL.revokeObjectURL(url), reject(new Error("the static picture did not load")));
+      img.src = url;
+    });
+  }
+
+  /**
+   * The export buttons above a widget's drawing: SVG (the static picture, as the kernel made
+   * it), PNG (pngDataURL) and DOT (asked of the kernel, which writes it from the lock graph).
+   * A problem is shown as text beside them.
+   */
+  function exportBar(model, div) {
+    const bar = document.createElement("div");
+    bar.className = "splatkit-export";
+    const status = document.createElement("span");
+    status.className = "sk-export-status";
+    const button = (label, title, onClick) => {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = `sk-export-${label.toLowerCase()}`;
+      b.textContent = label;
+      b.title = title;
+      b.addEventListener("click", () => {
+        status.textContent = "";
+        onClick();
+      });
+      bar.appendChild(b);
+    };
+    const fail = (err) => {
+      status.textContent = String(err && err.message ? err.message : err);
+    };
+    button("SVG", "download the graph as SVG", () => {
+      const svg = model.get("static_svg");
+      if (!svg) return fail("the graph is empty: nothing to draw");
+      download(new Blob([svg], { type: "image/svg+xml" }), "lock-graph.svg");
+    });
+    button("PNG", "download the graph as PNG", () => {
+      pngDataURL(div, model.get("static_svg")).then(
+        (url) => fetch(url).then((r) => r.blob()).then((blob) => download(blob, "lock-graph.png")),
+        fail,
+      );
+    });
+    button("DOT", "download the lock graph as DOT (Graphviz), written by the kernel", () => {
+      model.send({ type: "splatkit-need-dot" });
+    });
+    bar.appendChild(status);
+    const onMessage = (msg) => {
+      if (!msg) return;
+      if (msg.type === "splatkit-dot") {
+        if (msg.error) fail(msg.error);
+        else download(new Blob([msg.dot], { type: "text/vnd.graphviz" }), "lock-graph.dot");
+      } else if (msg.type === "splatkit-png-request") {
+        pngDataURL(div, model.get("static_svg")).then(
+          (url) => model.send({ type: "splatkit-png", id: msg.id, data: url }),
+          (err) => model.send({ type: "splatkit-png", id: msg.id, error: String(err.message || err) }),
+        );
+      }
+    };
+    model.on("msg:custom", onMessage);
+    return { bar, dispose: () => model.off("msg:custom", onMessage) };
+  }
+
   /**
    * anywidget render(): the static picture at once, then the live drawing once vis-network
    * is there (it replaces the picture); the selection is synced both ways.
@@ -215,7 +315,10 @@ const splatkitLockGraph = (() => {
     div.style.height = model.get("height");
     div.dataset.skState = "static";
     div.appendChild(staticPicture(model.get("static_svg")));
+    const exporter = exportBar(model, div);
+    el.appendChild(exporter.bar);
     el.appendChild(div);
+    model.send({ type: "splatkit-view" });
 
     let graph = null;
     let disposed = false;
@@ -264,6 +367,7 @@ const splatkitLockGraph = (() => {
 
     return () => {
       disposed = true;
+      exporter.dispose();
       themeWatch.disconnect();
       for (const [events, handler] of handlers) model.off(events, handler);
       if (graph) graph.network.destroy();
