@@ -21,7 +21,8 @@ from ..depgraph import Evidence
 from ..errors import NoCycle, ParseError
 from ..graph import LockGraph
 from .graph import MAX_EVIDENCE, whole
-from .inputs import add_graph_options, describe, load_graph, warn
+from ..render.graphfile import describe
+from .inputs import add_graph_options, load_graph, warn
 from .io import read_input, say, write_stdout
 
 HELP = "check whether a declared lock ordering closes a cycle with what the inputs recorded (exit 1 if so)"

@@ -13,15 +13,14 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from ..analysis.acquisitions import establishing_frame
-from ..depgraph import IDENTITIES, Evidence
+from ..depgraph import IDENTITIES
 from ..errors import ParseError
 from ..graph import LockGraph
 from ..proc import CHAIN_CONTEXT, CHAIN_LOCK, CLASS_LINE, DEP_LINE
 from .io import read_input, say
 from .reports import load_text
 
-__all__ = ["KINDS", "add_graph_options", "describe", "load_graph", "sniff"]
+__all__ = ["KINDS", "add_graph_options", "load_graph", "sniff"]
 
 #: What an input can be: a log holding splats, a /proc/lockdep dump, a /proc/lockdep_chains dump.
 KINDS = ("splats", "lockdep", "chains")
@@ -99,34 +98,3 @@ def warn(problem: ParseError) -> None:
         where += f":{problem.line_no}"
     text = str(problem)
     say(f"{where}: warning: {text[len(where) + 2:] if text.startswith(where + ': ') else text}")
-
-
-def describe(ev: Evidence) -> str:
-    """Where one piece of evidence comes from, ``FILE:LINE: what``, for a person.
-
-    >>> g = LockGraph.from_splats(parse(seed_text), origin="seed.txt")
-    >>> describe(g.evidence("cpu_hotplug_lock", "kvm_lock")[0])
-    'seed.txt:16: chain entry #3 of report 1 (possible deadlock in set_nx_huge_pages), in kvm_dev_ioctl [kvm]'
-    """
-    where = ev.origin or (ev.title if ev.source in ("proc", "chain", "declared") else "") or "<input>"
-    if ev.line_no is not None:
-        where += f":{ev.line_no}"
-    report = f" of report {ev.splat + 1}" if ev.splat is not None else ""
-    if ev.source in ("recorded", "new"):
-        what = ("the new dependency, " if ev.source == "new" else "") + f"chain entry #{ev.chain_index}{report}"
-    elif ev.source == "held":
-        what = f"held locks{report}"
-    elif ev.source == "proc":
-        what = "/proc/lockdep dependency"
-    elif ev.source == "chain":
-        what = f"/proc/lockdep_chains chain {ev.chain_index}" if ev.chain_index is not None else "lock chain"
-    elif ev.source == "declared":
-        what = "declared" + (f" @ {ev.label}" if ev.label else "") + (" (read)" if ev.op == "rlock" else "")
-    else:
-        what = ev.source
-    if ev.source in ("recorded", "new", "held") and ev.title:
-        what += f" ({ev.title})"
-    frame, _via = establishing_frame(ev.frames)
-    if frame is not None and frame.function:
-        what += f", in {frame.function}" + (f" [{frame.module}]" if frame.module else "")
-    return f"{where}: {what}"

@@ -162,11 +162,11 @@ class LockGraphWidget(StaticFallback, anywidget.AnyWidget):
 
     def to_dot(self) -> str:
         """The lock graph as DOT for Graphviz, as ``splatkit graph --format dot`` writes it
-        (:func:`splatkit.cli.graph.dot`): a box per lock class, the cycles in red."""
+        (:func:`splatkit.render.graphfile.dot`): a box per lock class, the cycles in red."""
         if self.lock_graph is None:
             raise SplatkitError("this drawing was made from a bare view-model, without its lock graph: "
                                 "build it with LockGraphWidget.from_view(view, lock_graph=G) to export DOT")
-        from ..cli.graph import dot  # (the CLI's writer; imported late, the CLI is not needed otherwise)
+        from ..render.graphfile import dot
 
         return dot(self.lock_graph, self.lock_graph.cycles())
 

@@ -246,7 +246,7 @@ def test_clicking_a_lock_class_shows_its_panel(explorer):
     assert [(u["state"], u["access"], u["meaning"]) for u in view["usage"]] == [
         ("HARDIRQ", "W", "irq-unsafe"), ("HARDIRQ", "R", "unused"), ("SOFTIRQ", "W", "irq-unsafe"),
         ("SOFTIRQ", "R", "unused")]
-    assert view["wait"].startswith("3:3: LD_WAIT_SLEEP:LD_WAIT_SLEEP, or LD_WAIT_CONFIG")
+    assert view["wait"].startswith("3:3: LD_WAIT_SLEEP:LD_WAIT_SLEEP (a sleeping lock")
     assert [(d["lock"], d["function"]) for d in view["in"]] == [("&mod->param_lock", ""),
                                                                ("cpu_hotplug_lock", "kvm_dev_ioctl")]
     assert [(d["lock"], d["function"]) for d in view["out"]] == [("&kvm->slots_lock", "set_nx_huge_pages")]
