@@ -19,6 +19,7 @@ True
 from __future__ import annotations
 
 import html
+import re
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -48,6 +49,8 @@ svg.splatkit-svg .sk-svg-held polygon { fill: var(--jp-ui-font-color3, #c7c7c7);
 svg.splatkit-svg .sk-svg-plain path { stroke: var(--jp-ui-font-color2, #7f7f7f); }
 svg.splatkit-svg .sk-svg-plain polygon { fill: var(--jp-ui-font-color2, #7f7f7f); }
 """
+# Written once per picture, twice in a saved notebook (widget state and static output): no layout.
+SVG_STYLE = re.sub(r"\s*([{};,])\s*", r"\1", re.sub(r"\s+", " ", SVG_STYLE)).replace(": ", ":").strip()
 
 
 def _e(value: object) -> str:

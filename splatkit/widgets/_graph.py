@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import anywidget
+import rjsmin
 import traitlets
 
 from ..errors import SplatkitError
@@ -41,20 +42,16 @@ __all__ = ["LockGraphWidget"]
 _OURS = lock_graph_assets()
 
 
-def _without_comments(js: str) -> str:
-    r"""``lock_graph.js`` without its comments and indentation: the widget's state (what a saved
-    notebook keeps per graph) carries the code, not its documentation. The file holds no
-    ``/*`` or ``//`` inside a string or a regex, which this relies on.
-
-    >>> _without_comments("/** doc */\nconst a = 1; // one\n  // note\n  f(a);\n")
-    'const a = 1; // one\nf(a);'
-    """
-    js = re.sub(r"/\*.*?\*/", "", js, flags=re.S)
-    return "\n".join(line.strip() for line in js.splitlines() if line.strip() and not line.strip().startswith("//"))
+def _minified(js: str) -> str:
+    """``lock_graph.js`` minified by rjsmin: the widget's state (what a saved notebook keeps per
+    graph) carries the code, not its documentation and layout (issue 11's 60 KB per graph)."""
+    return rjsmin.jsmin(js).strip()
 
 
 #: The widget's ESM: the shared drawing code, exported for anywidget.
-ESM = _without_comments(_OURS.js) + "\nexport default splatkitLockGraph.widget;\n"
+ESM = _minified(_OURS.js) + "\nexport default splatkitLockGraph.widget;\n"
+
+
 def _compact_css(css: str) -> str:
     r"""A style sheet without comments and indentation (it is saved with every graph).
 
