@@ -22,9 +22,10 @@ NOTEBOOK = "01-explore-a-splat.ipynb"
 ORDERINGS_NOTEBOOK = "02-compare-orderings.ipynb"
 SRCU_CPUHP = "&kvm->srcu -> cpu_hotplug_lock"
 
-#: The notebook is open, its cells are loaded and its kernel is idle.
+#: The notebook is open, its cells are loaded and its kernel is idle (JupyterLab or Notebook 7,
+#: whose app object may not exist yet).
 _READY_JS = """() => {
-  const panel = window.jupyterapp.shell.currentWidget;
+  const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
   const kernel = panel && panel.sessionContext && panel.sessionContext.session
     && panel.sessionContext.session.kernel;
   return Boolean(kernel && kernel.status === "idle" && panel.context.isReady && panel.content.widgets.length);
@@ -32,7 +33,7 @@ _READY_JS = """() => {
 
 #: The notebook panel's kernel is idle and every code cell has run (has an execution count).
 _ALL_RUN_JS = """() => {
-  const panel = window.jupyterapp.shell.currentWidget;
+  const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
   const kernel = panel && panel.sessionContext.session && panel.sessionContext.session.kernel;
   if (!kernel || kernel.status !== "idle") return false;
   const code = panel.content.widgets.filter((cell) => cell.model.type === "code");

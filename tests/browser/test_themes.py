@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from . import servers
+from .test_lab import _ALL_RUN_JS, _READY_JS
 
 pytestmark = pytest.mark.browser
 
@@ -40,20 +41,6 @@ CONTRAST_JS = """(el) => {
   };
   const [hi, lo] = [lum(fg), lum(back)].sort((a, b) => b - a);
   return (hi + 0.05) / (lo + 0.05);
-}"""
-
-_READY_JS = """() => {
-  const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-  const kernel = panel && panel.sessionContext && panel.sessionContext.session && panel.sessionContext.session.kernel;
-  return Boolean(kernel && kernel.status === "idle" && panel.context.isReady && panel.content.widgets.length);
-}"""
-
-_ALL_RUN_JS = """() => {
-  const panel = window.jupyterapp.shell.currentWidget;
-  const kernel = panel && panel.sessionContext.session && panel.sessionContext.session.kernel;
-  if (!kernel || kernel.status !== "idle") return false;
-  const code = panel.content.widgets.filter((cell) => cell.model.type === "code");
-  return code.length > 0 && code.every((cell) => cell.model.executionCount !== null);
 }"""
 
 
