@@ -124,7 +124,7 @@ def lock_class_view(splats: Sequence[Splat], graph: LockGraph, name: str) -> dic
                 names = ":".join(n or "?" for n in named) if named and any(named) else ""
                 if names:
                     wait = f"{names} ({lock.wait_text})"
-                else:  # the report does not tell which scale: name it on both (see _sleeping_scale)
+                else:  # the report does not tell which scale: name it on both (a sleeping lock decides it below)
                     plain = ":".join(wait_type_name(v, "default") or "?" for v in lock.wait)
                     nested = ":".join(wait_type_name(v, "raw_lock_nesting") or "?" for v in lock.wait)
                     wait = (f"{lock.wait_text}: {plain}" if plain == nested else
