@@ -73,32 +73,45 @@ def changed_edges(base: LockGraph, graph: LockGraph) -> set[tuple[str, str]]:
 
 def graph_view(graph: LockGraph, *, cycle: tuple[str, ...] | None = None,
                marked: Collection[tuple[str, str]] = ()) -> dict[str, Any]:
-    """Nodes and edges of ``graph`` for drawing, with the cycle highlighted.
+    """Nodes and edges of ``graph`` for drawing, with every cycle highlighted.
 
-    ``cycle`` defaults to the shortest cycle a bounded search of the graph finds
-    (:func:`splatkit.analysis.cycles.bounded_cycles` with :data:`VIEW_CYCLE_LIMIT`;
-    ``"cycle_note"`` says when the graph has more cycles than it looked at, else it is empty). Edges ``(held, acquired)``
-    in ``marked`` (say, what an ordering declared: :func:`changed_edges`) are drawn
-    dashed in another colour and have ``"marked": True``. Node ids are lock-class
-    names, edge ids come from :func:`edge_id`; both are sorted, so the output is
-    byte-stable across runs.
+    The cycles are those a bounded search of the graph finds
+    (:func:`splatkit.analysis.cycles.bounded_cycles` with :data:`VIEW_CYCLE_LIMIT`, shortest
+    first; ``"cycle_note"`` says when the graph has more cycles than it looked at, else it is
+    empty). ``cycle`` (say, the one a report names) comes first when given, so ``"cycle"``, the
+    cycle a view frames, is the report's own. ``"cycles"`` lists them all, and each node and
+    edge has ``"cycles"``, the indices of the cycles it is on (``"cycle"``: on any). Edges
+    ``(held, acquired)`` in ``marked`` (say, what an ordering declared: :func:`changed_edges`)
+    are drawn dashed in another colour and have ``"marked": True``. Node ids are lock-class
+    names, edge ids come from :func:`edge_id`; both are sorted, so the output is byte-stable
+    across runs.
 
     >>> view = graph_view(LockGraph.from_splats(parse(seed_text)))
     >>> sorted(e["label"] for e in view["edges"] if e["cycle"])
     ['kvm_dev_ioctl', 'kvm_lapic_set_base', 'kvm_swap_active_memslots', 'set_nx_huge_pages']
     """
-    note = ""
-    if cycle is None:
-        found = bounded_cycles(graph, limit=VIEW_CYCLE_LIMIT)
-        cycle, note = (found[0].locks if found else ()), found.note
-    cycle_edges = {(cycle[i], cycle[(i + 1) % len(cycle)]) for i in range(len(cycle))} if cycle else set()
+    found = bounded_cycles(graph, limit=VIEW_CYCLE_LIMIT)
+    note = found.note
+    cycles = [tuple(c.locks) for c in found]
+    if cycle:
+        cycle = tuple(cycle)
+        same = [c for c in cycles if _same_cycle(c, cycle)]
+        cycles = [cycle] + [c for c in cycles if not _same_cycle(c, cycle)] if not same else \
+            [same[0]] + [c for c in cycles if c is not same[0]]
+    on_node: dict[str, list[int]] = {}
+    on_edge: dict[tuple[str, str], list[int]] = {}
+    for index, locks in enumerate(cycles):
+        for i, name in enumerate(locks):
+            on_node.setdefault(name, []).append(index)
+            on_edge.setdefault((name, locks[(i + 1) % len(locks)]), []).append(index)
+    cycle = cycles[0] if cycles else ()
     g = graph.nx
     made = {(held, acquired): _edge_label(graph, held, acquired) for held, acquired in sorted(g.edges)}
     where = positions(g, edge_labels={edge: label for edge, (label, _ev) in made.items()})
     nodes = []
     for name in sorted(g.nodes):
         data = g.nodes[name]
-        in_cycle = name in cycle
+        in_cycle = name in on_node
         nodes.append({
             "id": name,
             "label": name,
@@ -107,12 +120,13 @@ def graph_view(graph: LockGraph, *, cycle: tuple[str, ...] | None = None,
             "title": "\n".join(p for p in (name, f"usage {{{data['usage']}}}" if data.get("usage") else "",
                                            f"wait {{{data['wait']}}}" if data.get("wait") else "") if p),
             "cycle": in_cycle,
+            "cycles": on_node.get(name, []),
             "color": CYCLE_NODE_COLOR if in_cycle else NODE_COLOR,
         })
     edges = []
     for held, acquired in sorted(g.edges):
         label, evidence = made[held, acquired]
-        in_cycle = (held, acquired) in cycle_edges
+        in_cycle = (held, acquired) in on_edge
         held_only = all(ev["source"] == "held" for ev in evidence)
         is_marked = (held, acquired) in marked
         edges.append({
@@ -122,6 +136,7 @@ def graph_view(graph: LockGraph, *, cycle: tuple[str, ...] | None = None,
             "label": label,
             "title": f"{acquired} acquired while {held} held" + (f", in {label}" if label else ""),
             "cycle": in_cycle,
+            "cycles": on_edge.get((held, acquired), []),
             "new": any(ev["source"] == "new" for ev in evidence),
             "held_order": held_only,
             "marked": is_marked,
@@ -131,7 +146,16 @@ def graph_view(graph: LockGraph, *, cycle: tuple[str, ...] | None = None,
             "width": 3 if in_cycle else (2 if is_marked else 1),
             "evidence": evidence,
         })
-    return {"nodes": nodes, "edges": edges, "cycle": list(cycle), "cycle_note": note}
+    return {"nodes": nodes, "edges": edges, "cycle": list(cycle), "cycles": [list(c) for c in cycles],
+            "cycle_note": note}
+
+
+def _same_cycle(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Whether ``a`` and ``b`` are one cycle written from different starting locks."""
+    if len(a) != len(b) or not a:
+        return False
+    start = [i for i, name in enumerate(a) if name == b[0]]
+    return any(a[i:] + a[:i] == b for i in start)
 
 
 def legend(view: dict[str, Any]) -> list[dict[str, Any]]:
