@@ -95,6 +95,13 @@ def test_lab_serves_the_copied_notebooks_without_the_news_prompt(lab):
                                   page, re.S).group(1))
     assert "@jupyterlab/apputils-extension:announcements" in config["disabledExtensions"]  # (a list here)
     assert config["news"] == {"disabled": True}
+    # Widget state is saved with the notebook (a notebook reopened without a kernel shows its
+    # graphs): the server's default for the widget manager's saveState, from its settings folder.
+    plugin = "@jupyter-widgets/jupyterlab-manager:plugin"
+    settings_url = re.sub(r"/lab/tree/[^?]*", f"/lab/api/settings/{plugin}", url)
+    with urllib.request.urlopen(settings_url, timeout=30) as response:
+        setting = json.loads(response.read())
+    assert setting["schema"]["properties"]["saveState"]["default"] is True
     api = url.replace("/lab/tree/", "/api/contents/").replace("?token=", "?content=0&token=")
     with urllib.request.urlopen(api, timeout=30) as response:
         assert json.loads(response.read())["type"] == "notebook"

@@ -11,6 +11,14 @@ configuration directory (``lab_config/``, installed with the package) is put fir
 ``JUPYTER_CONFIG_PATH`` for that server only. It disables the
 ``@jupyterlab/apputils-extension:announcements`` plugin (the prompt is that plugin's) and
 sets ``LabApp.news_url`` to None; the reader's own settings are not touched.
+
+It also saves widget state with every notebook (the ``saveState`` setting of
+``@jupyter-widgets/jupyterlab-manager``, off by default in JupyterLab): a notebook saved there
+and reopened without a kernel shows its graphs, where JupyterLab would otherwise say "Error
+displaying widget: model not found". JupyterLab reads setting defaults only from its
+application settings folder, so the server gets its own (``.splatkit-lab/settings`` in the
+working folder): the environment's ``overrides.json`` and ``page_config.json`` with this one
+setting added, and a link to the application's ``static`` folder beside it.
 """
 
 from __future__ import annotations
@@ -33,6 +41,8 @@ DEFAULT_DIR = "splatkit-notebooks"
 MANIFEST = ".splatkit-notebooks.json"
 #: Jupyter configuration for the servers this command starts (news prompt and update check off).
 LAB_CONFIG = Path(__file__).resolve().parent / "lab_config"
+#: Setting defaults for the servers this command starts: widget state saved with the notebook.
+SETTING_DEFAULTS = {"@jupyter-widgets/jupyterlab-manager:plugin": {"saveState": True}}
 
 
 def register(sub) -> None:
@@ -117,6 +127,42 @@ def _report(folder: Path, result: CopyResult) -> None:
             f"copied (rename or delete yours to get it)")
 
 
+def lab_settings_dir(folder: Path, app_dir: Path | None = None) -> Path:
+    """The application settings folder for a server started in ``folder``: the environment's own
+    (``app_dir/settings``; JupyterLab's application folder, ``$JUPYTERLAB_DIR`` or
+    ``sys.prefix/share/jupyter/lab``) with :data:`SETTING_DEFAULTS` merged into its
+    ``overrides.json``, where a setting the environment overrides keeps its value.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     settings = lab_settings_dir(Path(tmp), app_dir=Path(tmp) / "none")
+    ...     json.loads((settings / "overrides.json").read_text())
+    {'@jupyter-widgets/jupyterlab-manager:plugin': {'saveState': True}}
+    """
+    if app_dir is None:
+        app_dir = Path(os.environ.get("JUPYTERLAB_DIR") or Path(sys.prefix) / "share" / "jupyter" / "lab")
+    ours = folder / ".splatkit-lab"
+    settings = ours / "settings"
+    settings.mkdir(parents=True, exist_ok=True)
+    theirs = app_dir / "settings"
+    overrides: dict = {}
+    try:
+        overrides = json.loads((theirs / "overrides.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass  # none, or unreadable: JupyterLab itself would have ignored it with a warning
+    for plugin, values in SETTING_DEFAULTS.items():
+        overrides[plugin] = {**values, **overrides.get(plugin, {})}
+    (settings / "overrides.json").write_text(json.dumps(overrides, indent=1, sort_keys=True) + "\n",
+                                             encoding="utf-8")
+    for name in ("page_config.json", "page_config.json5"):
+        if (theirs / name).is_file():
+            shutil.copyfile(theirs / name, settings / name)
+    static = ours / "static"
+    if (app_dir / "static").is_dir() and not static.exists():
+        static.symlink_to(app_dir / "static", target_is_directory=True)
+    return settings
+
+
 def cmd_lab(args: argparse.Namespace) -> int:
     """Copy the notebooks into ``--dir``, then become JupyterLab there (127.0.0.1, notebook 01 open)."""
     folder = Path(args.dir).expanduser().resolve()
@@ -136,6 +182,7 @@ def cmd_lab(args: argparse.Namespace) -> int:
     command = [
         sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={args.port}",
         f"--ServerApp.root_dir={folder}", f"--LabApp.default_url={url_path}",
+        f"--LabApp.app_settings_dir={lab_settings_dir(folder)}",
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")

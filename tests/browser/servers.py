@@ -105,14 +105,20 @@ def page_errors(watched, server: Server) -> list[str]:
 
 
 @contextmanager
-def splatkit_lab(tmp: Path) -> Iterator[tuple[str, Path]]:
+def splatkit_lab(tmp: Path, *, expose_app: bool = False) -> Iterator[tuple[str, Path]]:
     """``splatkit lab`` run from the empty folder ``tmp`` (outside any clone) on a free port,
     with a fresh home (no JupyterLab settings: its news prompt would show by default) and this
-    checkout of splatkit on the path: the notebook URL it prints, and the folder it copied to."""
+    checkout of splatkit on the path: the notebook URL it prints, and the folder it copied to.
+    ``expose_app`` adds a configuration folder that exposes ``window.jupyterapp`` to the test."""
     port = free_port()
     log = tmp / "splatkit-lab.log"
     env = {"HOME": str(tmp / "home"), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO),
            "JUPYTER_RUNTIME_DIR": str(tmp / "rt"), "JUPYTER_DATA_DIR": str(tmp / "data")}
+    if expose_app:
+        config = tmp / "test-config"
+        config.mkdir(exist_ok=True)
+        (config / "jupyter_server_config.json").write_text('{"LabApp": {"expose_app_in_browser": true}}')
+        env["JUPYTER_CONFIG_PATH"] = str(config)
     with open(log, "w") as out:
         proc = subprocess.Popen([sys.executable, "-m", "splatkit", "lab", "--port", str(port)],
                                 stdout=out, stderr=subprocess.STDOUT, env=env, cwd=tmp)
