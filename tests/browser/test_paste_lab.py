@@ -4,13 +4,17 @@ and DOT buttons; ``save_png`` from Python gets its picture from the same page.""
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 
 import pytest
 
 import splatkit
 
-from browser.test_lab import _ERRORS_JS, _OUTPUT_HAS_JS, _RUN_NEW_CELL_JS, _run_all, lab_url  # noqa: F401
+from browser import servers
+from browser.test_lab import (_ALL_RUN_JS, _ERRORS_JS, _OUTPUT_HAS_JS, _READY_JS, _RUN_NEW_CELL_JS,  # noqa: F401
+                              _run_all, lab_url)
+from browser.test_themes import CONTRAST_JS
 
 pytestmark = pytest.mark.browser
 
@@ -82,3 +86,58 @@ def test_paste_read_pick_and_export_in_lab(lab_url, watched_page, seed_text, tmp
     page.screenshot(path=str(tmp_path / "paste-top.png"))  # text area, Read, the list, the export buttons
     assert watched_page.errors == []
     assert [u for u in watched_page.requests if u.startswith(("http:", "https:")) and not u.startswith(lab_url)] == []
+
+
+@pytest.fixture(scope="module")
+def notebook7(chromium, tmp_path_factory):
+    """A Notebook 7 server over an empty folder."""
+    pytest.importorskip("notebook")
+    home = tmp_path_factory.mktemp("paste-nb7")
+    root = home / "notebooks"
+    root.mkdir()
+    server = servers.start("notebook", root, home)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_paste_in_notebook7_dark_reads_and_reports_errors_inline(notebook7, watched_page, seed_text, tmp_path):
+    """Notebook 7 in the dark theme: the text area, its button and the list read at WCAG AA; text
+    with no report says so inline (what was read, no traceback); the seed then explores live."""
+    page = watched_page.page
+    cell = {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+            "source": "import splatkit.widgets\nview = splatkit.widgets.explore()\nview"}
+    content = {"cells": [cell], "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                            "language": "python"}},
+               "nbformat": 4, "nbformat_minor": 5}
+    (notebook7.root / NOTEBOOK).write_text(json.dumps(content))
+    page.goto(f"{notebook7.url}/notebooks/{NOTEBOOK}")
+    page.wait_for_function(_READY_JS)
+    page.evaluate("window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")
+    page.wait_for_function("() => document.body.dataset.jpThemeName === 'JupyterLab Dark'")
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_function(_ALL_RUN_JS)
+    area = page.locator(".splatkit-paste-text textarea")
+    read = page.locator(".splatkit-paste-read button, button.splatkit-paste-read").first
+
+    area.fill("just some text\nwith no lockdep report in it\n")
+    read.click()
+    page.wait_for_function("() => /no lockdep report found/.test("
+                           "document.querySelector('.splatkit-paste-message').textContent)")
+    message = page.locator(".splatkit-paste-message")
+    assert "Traceback" not in message.text_content()
+    assert message.locator(":scope *").first.evaluate(CONTRAST_JS) >= 4.5
+
+    area.fill(seed_text)
+    read.click()
+    page.wait_for_selector(".splatkit-graph[data-sk-state=live] canvas")
+    for element in (area, read):
+        ratio = element.evaluate(CONTRAST_JS)
+        assert ratio >= 4.5, f"contrast {ratio:.2f}"
+    page.evaluate(_RUN_NEW_CELL_JS, "print('REPORTS=%d %s' % (len(view.reports), view.explorer.splat.kind))")
+    page.wait_for_function(_OUTPUT_HAS_JS, arg="REPORTS=1 circular")
+    area.scroll_into_view_if_needed()
+    page.screenshot(path=str(tmp_path / "paste-notebook7-dark.png"))
+    assert page.evaluate(_ERRORS_JS) == []
+    assert servers.page_errors(watched_page, notebook7) == []
