@@ -33,6 +33,7 @@ from typing import BinaryIO
 from .anchors import Located, anchor_lines, plain_banner
 from .cuts import GUARD_LINES, Encodings, lead_lines, may_run_into, starts_afresh
 from .grammar.kinds import match_banner
+from .grammar.sections import ABOVE_LINES
 from .grammar.wrappers import HARD_WRAP_MAX_LINES
 from .lines import normalize
 from .model import Line, Splat
@@ -60,8 +61,8 @@ HINT_LINES = 4 * WINDOW_LINES
 #: a warning): what the scanner holds in memory stays bounded by this plus the chunk size.
 MAX_WINDOW = 16 << 20
 #: A banner line starts at most this many input lines before its anchor's line (a mailer
-#: broke it), and the rule above it as many again.
-LEAD_LINES = 2 * HARD_WRAP_MAX_LINES
+#: broke it), and each line above it that belongs to it (``ABOVE_LINES``) as many again.
+LEAD_LINES = (1 + ABOVE_LINES) * HARD_WRAP_MAX_LINES
 
 
 def _banner_indexes(lines: list[Line], nos: list[int], splats: list[Splat]) -> list[int]:
@@ -284,7 +285,7 @@ class Scanner:
         the banner of the first that is not, if any).
 
         A report is settled when the whole log cannot give another one: the region holds
-        the line above its banner and the report's end (:mod:`splatkit.parse.extent`: the
+        the lines above its banner and the report's end (:mod:`splatkit.parse.extent`: the
         next banner of its printk context, or the run of its context's lines after it that
         ends it), up to which the reader and the title read; or the region runs to the
         log's end.
@@ -301,7 +302,7 @@ class Scanner:
             if (lines[i].no, lines[i].piece) <= self.done:
                 continue
             caller = lines[i].caller
-            above = i > 0 or whole_start
+            above = i >= ABOVE_LINES or whole_start
             ok = above and (eof or any(same_context(caller, lines[j].caller) for j in starts[n + 1:])
                             or report_end(lines, caller, bisect.bisect_right(nos, splat.span.last_line) - 1,
                                           len(lines), contexts=contexts) < len(lines))

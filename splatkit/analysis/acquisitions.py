@@ -41,6 +41,8 @@ LOCKING_API = re.compile(
     r"|rcu_read_unlock\w*|srcu_read_unlock\w*|lock_release|up|rt_mutex_unlock\w*|might_fault|might_lock\w*"
     r"|mmap_read_lock\w*|mmap_write_lock\w*|_?atomic_dec_and\w*lock\w*|refcount_dec_and_\w*lock\w*"
     r"|rcu_lock_release|srcu_lock_release|lock_map_release"
+    r"|seqcount_lockdep_reader_access|seqcount_acquire\w*|read_seqcount_begin\w*|raw_read_seqcount\w*"
+    r"|read_seqbegin\w*|read_seqlock\w*|write_seqlock\w*|write_sequnlock\w*|write_seqcount\w*|do_write_seqcount\w*"
     r"|rtnl_lock\w*|rtnl_unlock|rtnl_trylock|inode_lock\w*|inode_unlock\w*)"  # (wrappers: name their caller)
     r"(?:\.\w+)*$"
 )
@@ -239,7 +241,7 @@ def acquire_op(frames: Sequence[Frame]) -> str:
 #: The WARN, BUG and panic machinery and the unwinder: frames printed by the report itself,
 #: never the code that hit it (``panic()`` with panic_on_warn, ``unwind_backtrace()`` on arm).
 WARN_MACHINERY = re.compile(
-    r"^_*(?:panic|vpanic|check_panic_on_warn|__warn\w*|warn_slowpath\w*|report_bug|handle_bug|fixup_bug|do_trap"
+    r"^_*(?:panic|vpanic|check_panic_on_warn|__warn\w*|warn_slowpath\w*|report_bug|handle_bug|fixup_bug|do_trap\w*"
     r"|do_error_trap|do_invalid_op|exc_invalid_op|asm_exc_invalid_op|invalid_op|do_int3\w*|die|oops_end"
     r"|unwind_backtrace|dump_backtrace|show_stack|show_trace\w*|dump_stack\w*|__dump_stack|show_regs\w*"
     r"|bug_handler|early_brk64|brk_handler|do_debug_exception|el1_dbg|el1h_64_sync\w*|el1_sync\w*"

@@ -318,8 +318,10 @@ SECTIONS: dict[str, Section] = {
     )
 }
 
-#: Lines that may sit directly above a banner and belong to its report (the scanner keeps
-#: exactly one line above each banner, so only that one is looked at).
+#: Lines that may sit directly above a banner and belong to its report, each rule at most
+#: once, at most :data:`ABOVE_LINES` of them. A WARN prints two in either order: 4.12 to 4.18
+#: printed the ``DEBUG_LOCKS_WARN_ON(...)`` message before the trap's ``cut here`` line, later
+#: kernels print ``cut here`` first (``__warn_printk``).
 ABOVE_BANNER: dict[str, LineRule] = {
     rule.name: rule
     for rule in (
@@ -330,6 +332,8 @@ ABOVE_BANNER: dict[str, LineRule] = {
         _regex("condition", r"^\s*DEBUG_LOCKS_WARN_ON\((?P<condition>.*)\)\s*$"),
     )
 }
+#: The most lines above a banner that belong to its report (the scanner keeps as many).
+ABOVE_LINES = 2
 
 #: What a poster writes for lines they left out of a paste: ``...``, ``..``, ``[snip]``,
 #: ``[...]``, ``<snip>``. Never a kernel line of a report; an unrecognised line's reason says so.

@@ -28,7 +28,7 @@ from typing import Any
 
 from ..grammar import kinds as kinds_table
 from ..grammar.kinds import ReportKind, match_banner
-from ..grammar.sections import ABOVE_BANNER
+from ..grammar.sections import ABOVE_BANNER, ABOVE_LINES
 from ..lines import normalize
 from ..model import Line, Splat
 from .extent import MAX_UNRECOGNISED_RUN, Contexts
@@ -77,8 +77,8 @@ def parse_lines(lines: list[Line]) -> list[Splat]:
     contexts = Contexts(lines) if starts else None
     for (i, kind, m, above), nxt in zip(starts, _next_of_context(lines, starts)):
         # A report ends where the next one of its own printk context starts (.extent).
-        limit = max(len(lines) if nxt is None else nxt[0] - (1 if nxt[3] is not None else 0), i + 1)
-        first = i if above is None else i - 1
+        limit = max(len(lines) if nxt is None else nxt[0] - len(nxt[3]), i + 1)
+        first = i - len(above)
         splat = ReportReader(kind, m.group(0).strip(), lines, first, i, limit, contexts=contexts).read(m, above)
         width = cut_width(list(splat.lines))
         if width is not None:  # read again, the lines a terminal cut mended (see .terminal)
@@ -108,16 +108,19 @@ def _next_of_context(lines: list[Line], starts: list[tuple[Any, ...]]) -> list[t
     return nexts[::-1]
 
 
-def _above_banner(kind: ReportKind, lines: list[Line], i: int) -> tuple[str, Any] | None:
-    """The rule of ``ABOVE_BANNER`` that the line just above banner ``i`` matches, with its value."""
-    if i == 0:
-        return None
-    text = lines[i - 1].text
-    for name in kind.above:
-        value = ABOVE_BANNER[name].match(text, lines[i - 1].no)
-        if value is not None:
-            return name, value
-    return None
+def _above_banner(kind: ReportKind, lines: list[Line], i: int) -> tuple[tuple[str, Any], ...]:
+    """The rules of ``ABOVE_BANNER`` that the lines just above banner ``i`` match, with their
+    values, top line first: read upwards while a line matches a rule of ``kind.above`` not
+    matched yet, at most ``ABOVE_LINES`` lines."""
+    found: list[tuple[str, Any]] = []
+    for j in range(i - 1, max(i - 1 - ABOVE_LINES, -1), -1):
+        text = lines[j].text
+        match = next(((name, value) for name in kind.above if name not in (n for n, _v in found)
+                      for value in (ABOVE_BANNER[name].match(text, lines[j].no),) if value is not None), None)
+        if match is None:
+            break
+        found.append(match)
+    return tuple(reversed(found))
 
 
 #: The words of the scanner's anchors (``WARNING``, ``BUG``...): every banner holds one.

@@ -103,7 +103,7 @@ class ReportReader:
         self.headers = _HEADER_OF[self.kind.kind]
         self.any_header = self.headers.match_any
 
-    def read(self, banner_match: Any = None, above: tuple[str, Any] | None = None) -> Splat:
+    def read(self, banner_match: Any = None, above: tuple[tuple[str, Any], ...] = ()) -> Splat:
         if banner_match is not None:
             self._banner_facts(banner_match.groupdict())
         lines = self.lines
@@ -115,8 +115,8 @@ class ReportReader:
             line = lines[index]
             if not same_context(caller, line.caller):
                 self.interleaved.append(line.no)
-            elif index < self.banner_index and above is not None:
-                name, value = above
+            elif index < self.banner_index and above:
+                name, value = above[index - self.banner_index]
                 if name == "condition":
                     self.fields["condition"] = value.group("condition")
                     self.line_fields.append((line.no, "condition"))

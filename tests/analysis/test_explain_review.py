@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from splatkit.analysis.acquisitions import LOCK_APIS, acquisition, establishing_frame
+from splatkit.analysis.acquisitions import LOCK_APIS, LOCKING_API, WARN_MACHINERY, acquisition, establishing_frame
 from splatkit.analysis.explain import explain, plain
 from splatkit.model import Frame
 from splatkit.render.explain import explain_text
@@ -98,6 +98,15 @@ def test_a_lockdep_warning_is_read_by_its_check():
             assert "class index is garbage" in text and "use-after-free" in text, where
         if check is None:
             assert "The report names no condition splatkit knows" in text, where
+        # The WARN's site is said once, and the code named is not the trap that printed it.
+        summary = plain(e.summary)
+        assert not re.search(r"(\([\w/.-]+:\d+\)),? \1", summary), (where, summary)
+        running = re.search(r"while running (\w+)\(\)", summary)
+        if running:
+            assert not WARN_MACHINERY.match(running.group(1)) and not LOCKING_API.match(running.group(1)), where
+            named = next(f for f in splat.backtrace if f.function == running.group(1))
+            assert not any(f.function and WARN_MACHINERY.match(f.function)
+                           for f in splat.backtrace[splat.backtrace.index(named):]), where
     if _corpus_present():
         assert seen == {"key", "downgrade", "garbage"}, seen
 

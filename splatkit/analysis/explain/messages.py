@@ -162,7 +162,8 @@ def explain_message(splat: Splat) -> Explanation:
         at = site(splat.warn_at) if splat.warn_at else para("lockdep")
         summary = para("One of lockdep's own consistency checks failed",
                        para(": ", Code(condition)) if condition else "", " in ", at,
-                       para(" (", Code(splat.source_location), ")") if splat.source_location else "",
+                       para(" (", Code(splat.source_location), ")") if splat.source_location and not (
+                           splat.warn_at and splat.source_location in (splat.warn_at.source or "").split()) else "",
                        ", while running ", site(where), ".",
                        _printed(splat, check))
         sections.append(Section("What it usually means", (para(prose(check.meaning[0].upper() + check.meaning[1:] + "."))
