@@ -4,12 +4,20 @@ and a helper that clicks a lock-graph edge the way a reader does (a real mouse c
 Chromium comes from the ``chromium`` fixture of ``tests/conftest.py`` (these tests skip
 without one, unless ``SPLATKIT_REQUIRE_BROWSER=1``); Playwright's own browser download is
 never used.
+
+Every screenshot a browser test saves in its ``tmp_path`` is kept as a test artefact:
+copied, after the test, to ``$SPLATKIT_ARTIFACTS/<test>/`` (default ``test-artifacts/browser``
+in the repository, ignored by git), where a reader or CI can look at what the test saw.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -44,6 +52,27 @@ _UNCOVER_EDGE_JS = """([selector, id]) => {
   net.moveNode(edge.toId, a.x + (dx / len) * 400, a.y + (dy / len) * 400);
   net.fit({animation: false});
 }"""
+
+
+#: Where screenshots are kept after the tests (``SPLATKIT_ARTIFACTS`` overrides it).
+ARTIFACTS = Path(os.environ.get("SPLATKIT_ARTIFACTS")
+                 or Path(__file__).resolve().parents[2] / "test-artifacts" / "browser")
+
+
+@pytest.fixture(autouse=True)
+def keep_screenshots(request) -> Iterator[None]:
+    """After each test that has a ``tmp_path``, copy the PNGs it saved there to :data:`ARTIFACTS`."""
+    if "tmp_path" not in request.fixturenames:
+        yield
+        return
+    tmp_path = request.getfixturevalue("tmp_path")  # (set up first: still there after the test)
+    yield
+    shots = sorted(tmp_path.rglob("*.png"))
+    if shots:
+        folder = ARTIFACTS / re.sub(r"[^\w.-]+", "_", request.node.nodeid.split("::", 1)[-1])
+        folder.mkdir(parents=True, exist_ok=True)
+        for shot in shots:
+            shutil.copyfile(shot, folder / shot.name)
 
 
 @dataclass
