@@ -277,7 +277,11 @@ def explanation_fragment(splat: Splat, *, trimmed: bool = True) -> str:
              f"{_inline(vis.js)}\n{_inline(ours.js)}\n"
              "const data = JSON.parse(root.querySelector('script[data-sk-graph-data]').textContent);\n"
              "const div = root.querySelector('div[data-sk-graph]');\n"
-             "div.splatkitGraph = splatkitLockGraph.draw(vis, div, data.view, data.options, () => {});\n"
+             "const graph = div.splatkitGraph = splatkitLockGraph.draw(vis, div, data.view,"
+             " splatkitLockGraph.themed(data.options, div), () => {});\n"
+             # JupyterLab switches themes by changing attributes of <body>: follow it.
+             "new MutationObserver(() => graph.network.setOptions(splatkitLockGraph.themed(data.options, div)))"
+             ".observe(document.body, {attributes: true, attributeFilter: ['data-jp-theme-name', 'data-jp-theme-light']});\n"
              "})();")
     return (f'<div class="splatkit-fragment"><style>{_inline(vis.css)}</style><style>{_inline(ours.css)}</style>'
             f'<div class="splatkit-graph" data-sk-graph style="height: 420px"></div>'

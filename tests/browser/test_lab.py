@@ -186,6 +186,16 @@ def test_patch_review_notebook_shows_the_reply_in_lab(lab_url, watched_page, the
     page.wait_for_selector("div[data-sk-graph] canvas", state="attached")
     assert page.evaluate("document.querySelector('div[data-sk-graph]').splatkitGraph"
                          ".network.body.nodeIndices.length") == 8
+    # The fragment's canvas follows the theme: its frame the page's background, arrow labels
+    # in the theme's text colour.
+    background, label = page.evaluate("""() => { const div = document.querySelector('div[data-sk-graph]');
+      const edge = Object.values(div.splatkitGraph.network.body.edges)[0];
+      return [getComputedStyle(div).backgroundColor, edge.options.font.color]; }""")
+    channels = [int(v) for v in background.strip("rgba()").split(",")[:3]]
+    dark = theme.endswith("Dark")
+    assert (sum(channels) < 200) if dark else (sum(channels) > 600), background
+    white = label.replace(" ", "").startswith(("rgba(255,255,255", "#fff", "rgb(255,255,255"))
+    assert white == dark, label
     # The Markdown output: lock names as code.
     assert page.evaluate("[...document.querySelectorAll('.jp-RenderedMarkdown code')]"
                          ".some((c) => c.textContent === 'cpu_hotplug_lock')")

@@ -374,5 +374,5 @@ const splatkitLockGraph = (() => {
     };
   }
 
-  return { draw, mountReport, widget: { render } };
+  return { draw, mountReport, themed, widget: { render } };
 })();
