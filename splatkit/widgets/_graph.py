@@ -106,6 +106,11 @@ class LockGraphWidget(StaticFallback, anywidget.AnyWidget):
     """Id of the selected dependency (``"held -> acquired"``), or ``""``; synced from clicks."""
     selected_node = traitlets.Unicode("").tag(sync=True)
     """Name of the selected lock class, or ``""``; synced from clicks."""
+    viewport = traitlets.Dict().tag(sync=True)
+    """What the drawing shows, when not all of it fitted to the frame: ``x0``, ``y0``, ``x1``,
+    ``y1`` (drawing coordinates) and ``scale`` (zoom). Drawings set side by side share one, so a
+    lock class is at the same place in each, at a zoom where labels read
+    (:func:`splatkit.widgets.compare_orderings`); the static picture is framed the same."""
     static_svg = traitlets.Unicode("").tag(sync=True)
     """The drawing as a static SVG (escaped), kept up to date with ``nodes`` and ``edges``."""
 
@@ -119,12 +124,12 @@ class LockGraphWidget(StaticFallback, anywidget.AnyWidget):
         self.on_msg(self._on_message)
         self._draw_static()
 
-    @traitlets.observe("nodes", "edges")
+    @traitlets.observe("nodes", "edges", "viewport")
     def _on_data(self, _change: traitlets.Bunch) -> None:
         self._draw_static()
 
     def _draw_static(self) -> None:
-        self.static_svg = graph_svg({"nodes": self.nodes, "edges": self.edges})
+        self.static_svg = graph_svg({"nodes": self.nodes, "edges": self.edges}, viewport=self.viewport or None)
 
     def _on_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
         """Answer a view: vis-network (the JS and its CSS, from pyvis) or the DOT text it asks
