@@ -146,7 +146,9 @@ class OrderingView(GraphExports, StaticFallback, ipywidgets.VBox):
             column.add_class(f"splatkit-ordering-{len(boxes)}")  # by position: names are untrusted
             boxes.append(column)
         self.columns = ipywidgets.Box(boxes, layout=ipywidgets.Layout(display="flex", flex_flow="row nowrap",
-                                                                        overflow="auto hidden", width="100%"))
+                                                                        overflow="auto hidden", width="100%",
+                                                                        flex="0 0 auto"))
+        # (flex "0 0 auto": a box that scrolls may otherwise shrink below its content in a column.)
         self.columns.add_class("splatkit-ordering-columns")
         every = {"edges": [e for view in views.values() for e in view["edges"]]}
         self.legend = ipywidgets.HTML(f'<div class="splatkit-legend">'
