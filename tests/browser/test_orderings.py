@@ -75,6 +75,13 @@ def server(request, chromium, tmp_path_factory) -> Iterator[servers.Server]:
         srv.stop()
 
 
+def _local_view():
+    """The view the notebook builds, built here (the same code: the kernel imports this checkout)."""
+    namespace: dict = {}
+    exec(SOURCE.rsplit("\n", 1)[0], namespace)
+    return namespace["view"]
+
+
 def _open(page, server: servers.Server, theme: str):
     path = "lab/tree" if server.app == "lab" else "notebooks"
     page.goto(f"{server.url}/{path}/{NOTEBOOK}?reset")
@@ -115,10 +122,15 @@ def test_orderings_side_by_side(server, watched_page, click_edge, theme, tmp_pat
     assert columns[0]["right"] <= columns[1]["left"] and columns[1]["right"] <= columns[2]["left"]
     row = page.evaluate(_SCROLLER_JS)
     assert row["wrap"] == "nowrap" and row["overflowX"] in ("auto", "scroll"), row
-    # The same place for a lock class in every column (relative to the column's canvas).
+    # The same place for a lock class in every column (relative to the column's canvas), and the
+    # place the static picture gives it: the region both show is the view's viewport.
+    expected = _local_view()
+    vp = expected.viewport
     for lock in ("kvm_lock", "cpu_hotplug_lock", "&kvm->srcu", "&kvm->slots_lock"):
         places = [tuple(c["at"][lock]) for c in columns]
         assert max(abs(p[0] - places[0][0]) + abs(p[1] - places[0][1]) for p in places) <= 1, (lock, places)
+        x, y = expected.positions[lock]
+        assert abs(places[0][0] - (x - vp["x0"]) * vp["scale"]) <= 2 and abs(places[0][1] - (y - vp["y0"]) * vp["scale"]) <= 2
 
     # A click on the dependency patch-v1 declared: the ordering line below the columns.
     click_edge(page, ".splatkit-ordering-1 .splatkit-graph", DECLARED)
@@ -150,7 +162,8 @@ def test_orderings_side_by_side(server, watched_page, click_edge, theme, tmp_pat
     name = f"orderings-{server.app}-{theme.split()[-1]}"
     page.evaluate(_UNFOLD_JS)
     canvas = page.locator(".splatkit-ordering-1 canvas").bounding_box()
-    page.mouse.move(canvas["x"] + canvas["width"] - 4, canvas["y"] + 4)  # nothing there: no tooltip
+    page.mouse.move(canvas["x"] + canvas["width"] - 4, canvas["y"] + 4)
+    page.add_style_tag(content=".vis-tooltip { display: none !important; }")  # the last hover's tooltip
     page.wait_for_timeout(400)
     page.locator(".splatkit-ordering-columns").scroll_into_view_if_needed()
     page.screenshot(path=str(tmp_path / f"{name}.png"))
