@@ -37,7 +37,7 @@ from ..render.svg import graph_svg
 from ..render.viewmodel import network_options
 from ._static import StaticFallback
 
-__all__ = ["LockGraphWidget"]
+__all__ = ["FramedGraphWidget", "LockGraphWidget"]
 
 _OURS = lock_graph_assets()
 
@@ -106,11 +106,6 @@ class LockGraphWidget(StaticFallback, anywidget.AnyWidget):
     """Id of the selected dependency (``"held -> acquired"``), or ``""``; synced from clicks."""
     selected_node = traitlets.Unicode("").tag(sync=True)
     """Name of the selected lock class, or ``""``; synced from clicks."""
-    viewport = traitlets.Dict().tag(sync=True)
-    """What the drawing shows, when not all of it fitted to the frame: ``x0``, ``y0``, ``x1``,
-    ``y1`` (drawing coordinates) and ``scale`` (zoom). Drawings set side by side share one, so a
-    lock class is at the same place in each, at a zoom where labels read
-    (:func:`splatkit.widgets.compare_orderings`); the static picture is framed the same."""
     static_svg = traitlets.Unicode("").tag(sync=True)
     """The drawing as a static SVG (escaped), kept up to date with ``nodes`` and ``edges``."""
 
@@ -124,12 +119,13 @@ class LockGraphWidget(StaticFallback, anywidget.AnyWidget):
         self.on_msg(self._on_message)
         self._draw_static()
 
-    @traitlets.observe("nodes", "edges", "viewport")
+    @traitlets.observe("nodes", "edges")
     def _on_data(self, _change: traitlets.Bunch) -> None:
         self._draw_static()
 
     def _draw_static(self) -> None:
-        self.static_svg = graph_svg({"nodes": self.nodes, "edges": self.edges}, viewport=self.viewport or None)
+        self.static_svg = graph_svg({"nodes": self.nodes, "edges": self.edges},
+                                    viewport=getattr(self, "viewport", None) or None)
 
     def _on_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
         """Answer a view: vis-network (the JS and its CSS, from pyvis) or the DOT text it asks
@@ -247,6 +243,24 @@ class LockGraphWidget(StaticFallback, anywidget.AnyWidget):
         """A widget drawing ``view`` (``{"nodes": [...], "edges": [...]}``); ``kwargs`` set traits,
         and ``lock_graph=`` the :class:`~splatkit.graph.LockGraph` drawn (for :meth:`to_dot`)."""
         return cls(nodes=view["nodes"], edges=view["edges"], **kwargs)
+
+
+class FramedGraphWidget(LockGraphWidget):
+    """A lock graph drawn at a given place and zoom instead of fitted to its frame.
+
+    Drawings set side by side (:func:`splatkit.widgets.compare_orderings`) share one
+    :attr:`viewport`, so a lock class is at the same place in each, at a zoom where labels
+    read; the static picture is framed the same. (A subclass, so that other drawings save no
+    empty viewport: a saved notebook keeps every trait of every graph.)
+    """
+
+    viewport = traitlets.Dict().tag(sync=True)
+    """The region shown: ``x0``, ``y0``, ``x1``, ``y1`` (drawing coordinates), its centre ``x``,
+    ``y`` and the zoom ``scale``; read when the live drawing is made."""
+
+    @traitlets.observe("viewport")
+    def _on_viewport(self, _change: traitlets.Bunch) -> None:
+        self._draw_static()
 
 
 def _write(path: str | os.PathLike[str], text: str) -> Path:

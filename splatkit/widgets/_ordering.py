@@ -29,7 +29,7 @@ from ..render.snapshot import snapshot_html, svg_img
 from ..render.svg import PAD
 from ..render.viewmodel import EDGE_FONT_SIZE, changed_edges, graph_view, network_options, shared_positions
 from ._export import GraphExports
-from ._graph import LockGraphWidget
+from ._graph import FramedGraphWidget, LockGraphWidget
 from ._static import StaticFallback
 
 __all__ = ["READABLE_PX", "OrderingView", "compare_orderings"]
@@ -48,7 +48,8 @@ def _viewport(nodes: list[dict], scale: float) -> dict[str, float]:
     x1 = max(n["x"] + box_size(n["label"])[0] / 2 for n in nodes) + PAD
     y0 = min(n["y"] - box_size(n["label"])[1] / 2 for n in nodes) - PAD
     y1 = max(n["y"] + box_size(n["label"])[1] / 2 for n in nodes) + PAD
-    return {"x0": round(x0, 1), "y0": round(y0, 1), "x1": round(x1, 1), "y1": round(y1, 1), "scale": scale}
+    return {"x0": round(x0, 1), "y0": round(y0, 1), "x1": round(x1, 1), "y1": round(y1, 1),
+            "x": round((x0 + x1) / 2, 1), "y": round((y0 + y1) / 2, 1), "scale": scale}
 
 
 def _verdict_text(row: pd.Series) -> str:
@@ -80,8 +81,9 @@ class OrderingView(GraphExports, StaticFallback, ipywidgets.VBox):
     table : pandas.DataFrame
         What :func:`splatkit.compare` returned (``table.attrs["graphs"]`` holds each
         ordering's resulting :class:`~splatkit.graph.LockGraph`).
-    graphs : dict of str to LockGraphWidget
-        The drawing of each ordering, by name, in the mapping's order.
+    graphs : dict of str to FramedGraphWidget
+        The drawing of each ordering, by name, in the mapping's order (a lock graph widget
+        drawn at the shared :attr:`viewport`).
     verdicts : dict of str to str
         The verdict each column's header shows (``acyclic``, ``N cycles``, the writer caveat).
     columns : ipywidgets.Box
@@ -127,12 +129,12 @@ class OrderingView(GraphExports, StaticFallback, ipywidgets.VBox):
         self.viewport = _viewport(drawn, scale) if drawn else {}
         width = round((self.viewport["x1"] - self.viewport["x0"]) * scale) + 2 if drawn else 320
         height = round((self.viewport["y1"] - self.viewport["y0"]) * scale) + 2 if drawn else 200
-        self.graphs: dict[str, LockGraphWidget] = {}
+        self.graphs: dict[str, FramedGraphWidget] = {}
         self.verdicts: dict[str, str] = {}
         self._results = results
         boxes = []
         for name, view in views.items():
-            widget = LockGraphWidget.from_view(view, height=f"{height}px", viewport=self.viewport,
+            widget = FramedGraphWidget.from_view(view, height=f"{height}px", viewport=self.viewport,
                                                options=network_options(), lock_graph=results[name])
             widget.observe(lambda change, name=name: self._on_click(name, change["new"]), names="selected_edge")
             self.graphs[name] = widget

@@ -205,16 +205,6 @@ const splatkitLockGraph = (() => {
     };
   }
 
-  /**
-   * Show region `vp` ({x0, y0, x1, y1, scale}, drawing coordinates) at zoom `vp.scale` instead of
-   * vis-network's fit: drawings side by side keep a lock class at one place, labels readable.
-   */
-  function frame(network, vp) {
-    if (!vp || !vp.scale) return;
-    const position = { x: (vp.x0 + vp.x1) / 2, y: (vp.y0 + vp.y1) / 2 };
-    network.moveTo({ position, scale: vp.scale, animation: false });
-  }
-
   /** Offer `blob` to the user as a file named `name` (a download from a Blob URL). */
   function download(blob, name) {
     const a = document.createElement("a");
@@ -338,7 +328,6 @@ const splatkitLockGraph = (() => {
     };
     const onSelection = () => graph && graph.select(model.get("selected_edge"), model.get("selected_node"));
     const onOptions = () => graph && graph.network.setOptions(themed(model.get("options"), div));
-    const onViewport = () => graph && frame(graph.network, model.get("viewport"));
     // JupyterLab switches themes by changing attributes of <body>: follow it.
     const themeWatch = new MutationObserver(onOptions);
     themeWatch.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-name", "data-jp-theme-light"] });
@@ -350,7 +339,6 @@ const splatkitLockGraph = (() => {
       ["change:selected_edge change:selected_node", onSelection],
       ["change:options", onOptions],
       ["change:height", onHeight],
-      ["change:viewport", onViewport],
     ];
     for (const [events, handler] of handlers) model.on(events, handler);
 
@@ -370,7 +358,9 @@ const splatkitLockGraph = (() => {
           },
         );
         div.dataset.skState = "live";
-        onViewport();
+        // A viewport (FramedGraphWidget, drawings side by side): its centre {x, y} at its zoom.
+        const v = model.get("viewport");
+        if (v) graph.network.moveTo({ position: v, scale: v.scale });
         onSelection();
       },
       () => {
