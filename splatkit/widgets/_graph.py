@@ -254,9 +254,9 @@ class FramedGraphWidget(LockGraphWidget):
     empty viewport: a saved notebook keeps every trait of every graph.)
     """
 
-    viewport = traitlets.Dict().tag(sync=True)
+    viewport = traitlets.Dict(None, allow_none=True).tag(sync=True)
     """The region shown: ``x0``, ``y0``, ``x1``, ``y1`` (drawing coordinates), its centre ``x``,
-    ``y`` and the zoom ``scale``; read when the live drawing is made."""
+    ``y`` and the zoom ``scale``, read when the live drawing is made; None: all of it, fitted."""
 
     @traitlets.observe("viewport")
     def _on_viewport(self, _change: traitlets.Bunch) -> None:

@@ -91,7 +91,7 @@ class OrderingView(GraphExports, StaticFallback, ipywidgets.VBox):
         column ``i`` has the CSS class ``splatkit-ordering-i``.
     positions : dict
         Where each lock class is drawn, the same in every column (``shared_positions``).
-    viewport : dict
+    viewport : dict or None
         What every column shows (``x0``, ``y0``, ``x1``, ``y1``) and at which zoom (``scale``):
         labels on arrows are drawn at ``scale * 12`` px, at least :data:`READABLE_PX`.
     legend : ipywidgets.HTML
@@ -126,7 +126,7 @@ class OrderingView(GraphExports, StaticFallback, ipywidgets.VBox):
                  for name, graph in results.items()}
         drawn = [n for view in views.values() for n in view["nodes"]]
         scale = round(READABLE_PX / EDGE_FONT_SIZE + 0.005, 2)
-        self.viewport = _viewport(drawn, scale) if drawn else {}
+        self.viewport = _viewport(drawn, scale) if drawn else None
         width = round((self.viewport["x1"] - self.viewport["x0"]) * scale) + 2 if drawn else 320
         height = round((self.viewport["y1"] - self.viewport["y0"]) * scale) + 2 if drawn else 200
         self.graphs: dict[str, FramedGraphWidget] = {}
@@ -173,7 +173,7 @@ class OrderingView(GraphExports, StaticFallback, ipywidgets.VBox):
         table below, for viewers without widgets."""
         # Inline styles (besides the snapshot's sheet): JupyterLab's sanitiser drops <style> from
         # untrusted outputs but keeps these, so the columns stay side by side there too.
-        width = (self.viewport["x1"] - self.viewport["x0"]) * self.viewport["scale"] if self.viewport else 360
+        width = (self.viewport["x1"] - self.viewport["x0"]) * self.viewport["scale"] if self.viewport else 320
         columns = "".join(
             f'<div style="flex: 0 0 auto; width: {max(round(width), 320)}px"><h4>{html.escape(name)}</h4>'
             f'<p class="sk-static-note">{html.escape(self.verdicts[name])}</p>'
