@@ -14,6 +14,7 @@ escaped by :func:`splatkit.render.html.table_html`, are below.
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Mapping
 
 import ipywidgets
@@ -27,7 +28,7 @@ from ..render.html import legend_html, table_html
 from ..render.layout import box_size
 from ..render.snapshot import snapshot_html, svg_img
 from ..render.svg import PAD
-from ..render.viewmodel import EDGE_FONT_SIZE, changed_edges, graph_view, network_options, shared_positions
+from ..render.viewmodel import EDGE_FONT_SIZE, changed_edges, graph_view, shared_positions
 from ._export import GraphExports
 from ._graph import FramedGraphWidget, LockGraphWidget
 from ._static import StaticFallback
@@ -125,7 +126,7 @@ class OrderingView(GraphExports, StaticFallback, ipywidgets.VBox):
         views = {name: graph_view(graph, marked=changed_edges(G, graph), where=self.positions)
                  for name, graph in results.items()}
         drawn = [n for view in views.values() for n in view["nodes"]]
-        scale = round(READABLE_PX / EDGE_FONT_SIZE + 0.005, 2)
+        scale = math.ceil(READABLE_PX / EDGE_FONT_SIZE * 100) / 100  # (the arrows' font is the smallest)
         self.viewport = _viewport(drawn, scale) if drawn else None
         width = round((self.viewport["x1"] - self.viewport["x0"]) * scale) + 2 if drawn else 320
         height = round((self.viewport["y1"] - self.viewport["y0"]) * scale) + 2 if drawn else 200
@@ -135,7 +136,7 @@ class OrderingView(GraphExports, StaticFallback, ipywidgets.VBox):
         boxes = []
         for name, view in views.items():
             widget = FramedGraphWidget.from_view(view, height=f"{height}px", viewport=self.viewport,
-                                               options=network_options(), lock_graph=results[name])
+                                                 lock_graph=results[name])
             widget.observe(lambda change, name=name: self._on_click(name, change["new"]), names="selected_edge")
             self.graphs[name] = widget
             self.verdicts[name] = _verdict_text(self.table.loc[name])
