@@ -83,13 +83,7 @@ def _local_view():
 
 
 def _open(page, server: servers.Server, theme: str):
-    path = "lab/tree" if server.app == "lab" else "notebooks"
-    page.goto(f"{server.url}/{path}/{NOTEBOOK}?reset")
-    page.wait_for_function(_READY_JS)
-    page.evaluate(f"window.jupyterapp.commands.execute('apputils:change-theme', {{theme: '{theme}'}})")
-    page.wait_for_function("(t) => document.body.dataset.jpThemeName === t", arg=theme)
-    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    page.wait_for_function(_ALL_RUN_JS)
+    servers.run_all_in_theme(page, server, NOTEBOOK, theme, _READY_JS, _ALL_RUN_JS)
     for i in range(3):
         page.wait_for_selector(f".splatkit-ordering-{i} .splatkit-graph[data-sk-state=live] canvas", state="attached")
     page.wait_for_timeout(300)  # the first frame drawn
