@@ -163,5 +163,8 @@ def test_orderings_side_by_side(server, watched_page, click_edge, theme, tmp_pat
     page.screenshot(path=str(tmp_path / f"{name}.png"))
     panel.scroll_into_view_if_needed()
     panel.screenshot(path=str(tmp_path / f"{name}-evidence.png"))
+    hostile = page.locator(".splatkit-ordering-2")
+    hostile.scroll_into_view_if_needed()
+    page.screenshot(path=str(tmp_path / f"{name}-hostile.png"))
     (tmp_path / f"{name}.json").write_text(json.dumps(columns, indent=1))
     assert servers.page_errors(watched_page, server) == []
