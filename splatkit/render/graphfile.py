@@ -198,8 +198,10 @@ def dot(g: LockGraph, found: Cycles) -> str:
         attrs = dict(data)
         if data["in_cycle"]:
             attrs.update(color=CYCLE_COLOR, penwidth="2")
-        if data.get("sources") == "held":
+        if data.get("sources") == "held":  # one meaning per style, as in every drawing (viewmodel.MARKED_DASHES)
             attrs["style"] = "dashed"
+        elif data.get("sources") == "declared":
+            attrs["style"] = "dotted"
         lines.append(f"  {dot_quote(held)} -> {dot_quote(acquired)}{_dot_attrs(attrs)};")
     lines.append("}")
     return "\n".join(lines) + "\n"

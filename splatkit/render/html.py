@@ -399,20 +399,23 @@ def _raw_lines(splat: Splat) -> str:
     return "\n".join(f'<span class="sk-ln">{line.no}</span>{_text(line.raw)}' for line in splat.lines)
 
 
-def legend_html(view: dict[str, Any], *, lock_panel: bool = False) -> str:
+def legend_html(view: dict[str, Any], *, lock_panel: bool = False, hint: str | None = None) -> str:
     """The legend of what the drawing shows (:func:`splatkit.render.viewmodel.legend`), and how to
     read an arrow. Swatches are styled inline: the legend reads the same in the report, the
     notebook widget and a sanitised static output. ``lock_panel``: the view shows a lock class
-    when its box is clicked (the notebook explorer), and the hint says so."""
+    when its box is clicked (the notebook explorer), and the hint says so; ``hint`` replaces
+    what the hint says a click does (plain text, escaped here)."""
     items = "".join(
         f'<li><span class="sk-swatch" style="display: inline-block; width: 22px; height: 0; margin-right: 6px; '
-        f'vertical-align: middle; border-top: {e["width"]}px {"dashed" if e["dashed"] else "solid"} {e["color"]}">'
-        f"</span>{_text(e['label'])}</li>" for e in legend(view))
+        f'vertical-align: middle; border-top: {e["width"]}px {e.get("style", "dashed" if e["dashed"] else "solid")} '
+        f'{e["color"]}"></span>{_text(e["label"])}</li>' for e in legend(view))
+    click = _text(hint) if hint is not None else (
+        "Click an arrow, or a chain row, to see its stack"
+        + ("; click a lock class (a box) for its usage, wait type, dependencies and the held-lock "
+           "entries naming it." if lock_panel else "."))
     return (f'<ul class="sk-legend">{items}</ul>'
             '<p class="sk-hint">An arrow A \u2192 B means B was acquired while A was held; its label is the '
-            "function that did it. Click an arrow, or a chain row, to see its stack"
-            + ("; click a lock class (a box) for its usage, wait type, dependencies and the held-lock "
-               "entries naming it." if lock_panel else ".") + "</p>")
+            f"function that did it. {click}</p>")
 
 
 def _body(splat: Splat, source: str | None, graph: LockGraph, view: dict[str, Any], selected: str) -> str:

@@ -93,9 +93,27 @@ def _edge_length(a: Hashable, b: Hashable, sizes: dict[Hashable, tuple[float, fl
     return max(EDGE_LENGTH, (sizes[a][0] + sizes[b][0]) / 2 + len(label) * CHAR_WIDTH * 0.75 + 30)
 
 
+def _spread(xy, w, h) -> float:
+    """The scale that grows the picture until no two boxes overlap: for each pair, the scale that
+    separates them horizontally or vertically (whichever needs less), then the largest over pairs."""
+    import numpy as np
+
+    dx = np.abs(xy[:, None, 0] - xy[None, :, 0])
+    dy = np.abs(xy[:, None, 1] - xy[None, :, 1])
+    need_x = (w[:, None] + w[None, :]) / 2 + GAP_X / 2
+    need_y = (h[:, None] + h[None, :]) / 2 + GAP_Y / 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pair = np.minimum(np.where(dx > 1e-9, need_x / dx, np.inf), np.where(dy > 1e-9, need_y / dy, np.inf))
+    np.fill_diagonal(pair, 0.0)
+    pair[~np.isfinite(pair)] = 0.0
+    return min(max(1.0, float(pair.max())), 4.0)  # (two points on top of each other: do not explode)
+
+
 def _component(g: nx.Graph, sizes: dict[Hashable, tuple[float, float]],
-               edge_labels: dict[tuple[Hashable, Hashable], str]) -> dict[Hashable, tuple[float, float]]:
-    """A layout of one connected component, centred on (0, 0), boxes apart."""
+               edge_labels: dict[tuple[Hashable, Hashable], str],
+               portrait: bool = False) -> dict[Hashable, tuple[float, float]]:
+    """A layout of one connected component, centred on (0, 0), boxes apart; ``portrait``: turned
+    (the distances, what the layout is about, stay) to the narrowest picture taller than wide."""
     import numpy as np
 
     nodes = list(g)
@@ -116,27 +134,32 @@ def _component(g: nx.Graph, sizes: dict[Hashable, tuple[float, float]],
     xy -= xy.mean(axis=0)
     w = np.array([sizes[n][0] for n in nodes])
     h = np.array([sizes[n][1] for n in nodes])
-    # Grow the picture until no two boxes overlap: for each pair, the scale that separates them
-    # horizontally or vertically (whichever needs less), then the largest over pairs.
-    dx = np.abs(xy[:, None, 0] - xy[None, :, 0])
-    dy = np.abs(xy[:, None, 1] - xy[None, :, 1])
-    need_x = (w[:, None] + w[None, :]) / 2 + GAP_X / 2
-    need_y = (h[:, None] + h[None, :]) / 2 + GAP_Y / 2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pair = np.minimum(np.where(dx > 1e-9, need_x / dx, np.inf), np.where(dy > 1e-9, need_y / dy, np.inf))
-    np.fill_diagonal(pair, 0.0)
-    pair[~np.isfinite(pair)] = 0.0
-    scale = min(max(1.0, float(pair.max())), 4.0)  # (two points on top of each other: do not explode)
+    scale = _spread(xy, w, h)
+    best = None
+    for turn in [math.radians(a) for a in range(0, 180, 15)] if portrait and len(nodes) <= _STRESS_MAX else []:
+        c, s_ = math.cos(turn), math.sin(turn)
+        xy_t = xy @ np.array([[c, s_], [-s_, c]])
+        scale = _spread(xy_t, w, h)
+        width = float(np.ptp(xy_t[:, 0]) * scale + w.max())
+        height = float(np.ptp(xy_t[:, 1]) * scale + h.max())
+        # Portrait: the narrowest turn that is taller than wide (else the narrowest).
+        key = (width > height, width)
+        if best is None or key < best[0]:
+            best = (key, xy_t, scale)
+    if best is not None:
+        _key, xy, scale = best
     return {n: (float(x * scale), float(y * scale)) for n, (x, y) in zip(nodes, xy)}
 
 
 def positions(graph: nx.DiGraph, labels: dict[Hashable, str] | None = None,
-              edge_labels: dict[tuple[Hashable, Hashable], str] | None = None) -> dict[Hashable, tuple[float, float]]:
+              edge_labels: dict[tuple[Hashable, Hashable], str] | None = None, *,
+              portrait: bool = False) -> dict[Hashable, tuple[float, float]]:
     """Pixel coordinates of every node's centre, byte-stable for a given graph.
 
     ``labels`` (default: the node names) set the box sizes, ``edge_labels`` (the function on
     each arrow) the room an edge needs. Components are laid out apart, the biggest first, in
-    rows.
+    rows. ``portrait`` turns each component taller than wide, for drawings set side by side
+    (:func:`splatkit.widgets.compare_orderings`).
     """
     labels = labels or {}
     edge_labels = edge_labels or {}
@@ -145,7 +168,7 @@ def positions(graph: nx.DiGraph, labels: dict[Hashable, str] | None = None,
     skeleton.add_nodes_from(sorted(graph, key=str))
     skeleton.add_edges_from((a, b) for a, b in sorted(graph.edges, key=lambda e: (str(e[0]), str(e[1]))) if a != b)
     parts = sorted(nx.connected_components(skeleton), key=lambda c: (-len(c), sorted(map(str, c))))
-    placed = [_component(skeleton.subgraph(sorted(part, key=str)), sizes, edge_labels) for part in parts]
+    placed = [_component(skeleton.subgraph(sorted(part, key=str)), sizes, edge_labels, portrait) for part in parts]
     boxes = [(min(x - sizes[n][0] / 2 for n, (x, _) in p.items()), min(y - sizes[n][1] / 2 for n, (_, y) in p.items()),
               max(x + sizes[n][0] / 2 for n, (x, _) in p.items()), max(y + sizes[n][1] / 2 for n, (_, y) in p.items()))
              for p in placed]

@@ -110,8 +110,11 @@ def _edge(edge: dict[str, Any], pos: dict[str, tuple[float, float]], sizes: dict
                                 else "sk-svg-held" if edge.get("held_order") else "sk-svg-plain")
     width = edge.get("width", 1)
     dashes = edge.get("dashes")
+    # The same line styles as the live drawing (one meaning each, see viewmodel.MARKED_DASHES):
+    # a list is dotted, ``True`` vis-network's default dash.
     dash = (f' stroke-dasharray="{" ".join(map(str, dashes))}"' if isinstance(dashes, list)
-            else ' stroke-dasharray="6 5"' if dashes else "")
+            else ' stroke-dasharray="5 5"' if dashes else "")
+    roundness = float((edge.get("smooth") or {}).get("roundness", roundness))
     color = _e(edge.get("color", "#7f7f7f"))
     title = f"<title>{_e(edge.get('title', edge['id']))}</title>"
     head = f'<g class="{classes}" data-sk-edge="{_e(edge["id"])}">{title}'
@@ -155,12 +158,16 @@ def _node(node: dict[str, Any], pos: tuple[float, float], size: tuple[float, flo
             f'<text text-anchor="middle" font-size="{FONT_SIZE}">{text}</text></g>')
 
 
-def graph_svg(view: dict[str, Any], *, roundness: float | None = None, caption: str = "") -> str:
+def graph_svg(view: dict[str, Any], *, roundness: float | None = None, caption: str = "",
+              viewport: dict[str, float] | None = None) -> str:
     """The view-model's graph as one ``<svg>`` element (a string), nodes at their ``x``/``y``.
 
     Nodes without coordinates are laid out here (:func:`splatkit.render.layout.positions`).
-    ``caption`` becomes the picture's accessible title. An empty graph gives an empty string:
-    the caller says why there is nothing to draw.
+    ``caption`` becomes the picture's accessible title. ``viewport`` (``x0``, ``y0``, ``x1``,
+    ``y1`` in drawing coordinates, as the live drawing shows it) frames the picture instead of
+    its own nodes, so that drawings set side by side put a lock class at the same place. An edge
+    with its own ``smooth.roundness`` (an opposite pair) bends by that. An empty graph gives an
+    empty string: the caller says why there is nothing to draw.
     """
     from .viewmodel import ROUNDNESS  # (viewmodel imports this module's caller; import late)
 
@@ -184,6 +191,8 @@ def graph_svg(view: dict[str, Any], *, roundness: float | None = None, caption: 
     y0 = min(pos[i][1] - sizes[i][1] / 2 for i in pos) - PAD - (50 if any(e["from"] == e["to"] for e in view["edges"])
                                                                   else 0)
     y1 = max(pos[i][1] + sizes[i][1] / 2 for i in pos) + PAD
+    if viewport:
+        x0, y0, x1, y1 = (float(viewport[k]) for k in ("x0", "y0", "x1", "y1"))
     # Cycle edges last, so that they are drawn over the others; an edge to a node the view does
     # not have (a widget between two trait updates) is left out.
     edges = sorted((e for e in view["edges"] if e["from"] in pos and e["to"] in pos),

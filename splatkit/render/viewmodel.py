@@ -8,15 +8,18 @@ escaping is the job of whoever puts them into a page (the widget sets
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Hashable, Iterable, Mapping
 from typing import Any
+
+import networkx as nx
 
 from ..analysis.cycles import bounded_cycles
 from ..analysis.acquisitions import establishing_frame
 from ..graph import LockGraph
 from .layout import positions
 
-__all__ = ["ROUNDNESS", "VIEW_CYCLE_LIMIT", "legend", "changed_edges", "edge_id", "graph_view", "network_options"]
+__all__ = ["ROUNDNESS", "VIEW_CYCLE_LIMIT", "legend", "changed_edges", "edge_id", "graph_view", "network_options",
+           "shared_positions"]
 
 #: A drawing highlights one cycle, the shortest among the first this many a search finds:
 #: enough to pick a short one, and it bounds the time a dense graph can take.
@@ -28,10 +31,18 @@ HELD_COLOR = "#c7c7c7"
 NODE_COLOR = "#9ecae1"
 CYCLE_NODE_COLOR = "#fdae6b"
 MARKED_COLOR = "#1f77b4"
-MARKED_DASHES = [10, 6]
+#: One meaning per line style in every view (explorer, report, ordering columns, SVG, legend):
+#: dashed is an order of held locks (no stack: ``dashes: True``, vis-network's 5-5 dash), dotted
+#: a dependency an ordering declared or moved (short dashes, ``MARKED_DASHES``), solid the rest.
+MARKED_DASHES = [2, 5]
 #: How far an edge bends (vis-network's ``smooth.roundness`` for ``curvedCW``): enough to draw
 #: two opposite dependencies apart, little enough to read as a straight arrow.
 ROUNDNESS = 0.25
+#: Most an edge of an opposite pair (``a -> b`` and ``b -> a``) bends to keep its label off the other's.
+MAX_ROUNDNESS = 1.0
+#: The font size of the labels on arrows (``network_options``), and the width of a character in it.
+EDGE_FONT_SIZE = 12
+_EDGE_CHAR_WIDTH = 7.0
 
 
 def edge_id(held: str, acquired: str) -> str:
@@ -47,6 +58,8 @@ def _edge_label(graph: LockGraph, held: str, acquired: str) -> tuple[str, list[d
         frame, _via = establishing_frame(ev.frames)
         if frame is not None and frame.function and not label:
             label = frame.function
+        elif frame is None and ev.label and not label:  # declared "@ site": where the code does it
+            label = ev.label
         evidence.append({"source": ev.source, "splat": ev.splat, "chain_index": ev.chain_index,
                          "function": frame.function if frame else None})
     return label, evidence
@@ -72,7 +85,8 @@ def changed_edges(base: LockGraph, graph: LockGraph) -> set[tuple[str, str]]:
 
 
 def graph_view(graph: LockGraph, *, cycle: tuple[str, ...] | None = None,
-               marked: Collection[tuple[str, str]] = ()) -> dict[str, Any]:
+               marked: Collection[tuple[str, str]] = (),
+               where: Mapping[Hashable, tuple[float, float]] | None = None) -> dict[str, Any]:
     """Nodes and edges of ``graph`` for drawing, with every cycle highlighted.
 
     The cycles are those a bounded search of the graph finds
@@ -82,9 +96,13 @@ def graph_view(graph: LockGraph, *, cycle: tuple[str, ...] | None = None,
     cycle a view frames, is the report's own. ``"cycles"`` lists them all, and each node and
     edge has ``"cycles"``, the indices of the cycles it is on (``"cycle"``: on any). Edges
     ``(held, acquired)`` in ``marked`` (say, what an ordering declared: :func:`changed_edges`)
-    are drawn dashed in another colour and have ``"marked": True``. Node ids are lock-class
-    names, edge ids come from :func:`edge_id`; both are sorted, so the output is byte-stable
-    across runs.
+    are drawn dotted in another colour and have ``"marked": True``; an order read from a
+    held-locks list only (no stack) is dashed (``"held_order": True``). ``where`` gives the node
+    positions (say, :func:`shared_positions` of several graphs drawn side by side); by default
+    they are computed for ``graph`` (:func:`splatkit.render.layout.positions`). Of two opposite
+    dependencies, each bends enough (its own ``"smooth"``) to keep its label off the other's.
+    Node ids are lock-class names, edge ids come from :func:`edge_id`; both are sorted, so the
+    output is byte-stable across runs.
 
     >>> view = graph_view(LockGraph.from_splats(parse(seed_text)))
     >>> sorted(e["label"] for e in view["edges"] if e["cycle"])
@@ -107,7 +125,9 @@ def graph_view(graph: LockGraph, *, cycle: tuple[str, ...] | None = None,
     cycle = cycles[0] if cycles else ()
     g = graph.nx
     made = {(held, acquired): _edge_label(graph, held, acquired) for held, acquired in sorted(g.edges)}
-    where = positions(g, edge_labels={edge: label for edge, (label, _ev) in made.items()})
+    if where is None:
+        where = positions(g, edge_labels={edge: label for edge, (label, _ev) in made.items()})
+    bends = _opposite_bends(g, where, {edge: label for edge, (label, _ev) in made.items()})
     nodes = []
     for name in sorted(g.nodes):
         data = g.nodes[name]
@@ -146,8 +166,74 @@ def graph_view(graph: LockGraph, *, cycle: tuple[str, ...] | None = None,
             "width": 3 if in_cycle else (2 if is_marked else 1),
             "evidence": evidence,
         })
+        if (held, acquired) in bends:
+            edges[-1]["smooth"] = {"enabled": True, "type": "curvedCW", "roundness": bends[held, acquired]}
     return {"nodes": nodes, "edges": edges, "cycle": list(cycle), "cycles": [list(c) for c in cycles],
             "cycle_note": note}
+
+
+def shared_positions(graphs: Iterable[LockGraph], *, portrait: bool = True) -> dict[Hashable, tuple[float, float]]:
+    """One set of node positions for several drawings of related graphs (say, what each ordering
+    makes of one splat's graph): laid out once over the union of their lock classes and
+    dependencies, so a lock class sits at the same place in every drawing. ``portrait``: taller
+    than wide, for drawings set side by side.
+
+    >>> g = LockGraph.from_splats(parse(seed_text))
+    >>> h = g.with_ordering("kvm_lock -> cpu_hotplug_lock")
+    >>> where = shared_positions([g, h])
+    >>> graph_view(h, where=where)["nodes"][0]["x"] == graph_view(g, where=where)["nodes"][0]["x"]
+    True
+    """
+    union = nx.DiGraph()
+    labels: dict[tuple[str, str], str] = {}
+    for graph in graphs:
+        union.add_nodes_from(graph.nx.nodes)
+        for held, acquired in graph.nx.edges:
+            union.add_edge(held, acquired)
+            label = _edge_label(graph, held, acquired)[0]
+            if len(label) > len(labels.get((held, acquired), "")):
+                labels[held, acquired] = label
+    return positions(union, edge_labels=labels, portrait=portrait)
+
+
+def label_box(edge: tuple[float, float], label: str) -> tuple[float, float, float, float]:
+    """The box (x0, y0, x1, y1) an arrow's label takes, centred at ``edge`` (the curve's middle)."""
+    w, h = len(label) * _EDGE_CHAR_WIDTH + 8, EDGE_FONT_SIZE + 6
+    return edge[0] - w / 2, edge[1] - h / 2, edge[0] + w / 2, edge[1] + h / 2
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def curve_middle(a: tuple[float, float], b: tuple[float, float], roundness: float) -> tuple[float, float]:
+    """The middle of the ``curvedCW`` arrow from ``a`` to ``b``: where vis-network puts its label."""
+    from .svg import _via
+
+    via = _via(a, b, roundness)
+    return (0.25 * a[0] + 0.5 * via[0] + 0.25 * b[0], 0.25 * a[1] + 0.5 * via[1] + 0.25 * b[1])
+
+
+def _opposite_bends(g: nx.DiGraph, where: Mapping[Hashable, tuple[float, float]],
+                    labels: Mapping[tuple[str, str], str]) -> dict[tuple[str, str], float]:
+    """The roundness of each edge of an opposite pair whose labels would overlap at
+    :data:`ROUNDNESS`: the least (in steps of 0.05) that keeps them apart. ``curvedCW`` bends
+    each arrow to its own right, so the two of a pair bend to opposite sides."""
+    out = {}
+    for held, acquired in g.edges:
+        if held == acquired or not g.has_edge(acquired, held) or (acquired, held) in out:
+            continue
+        a, b = where[held], where[acquired]
+        roundness = ROUNDNESS
+        while roundness < MAX_ROUNDNESS:
+            boxes = [label_box(curve_middle(p, q, roundness), labels.get(e, "") or " ")
+                     for p, q, e in ((a, b, (held, acquired)), (b, a, (acquired, held)))]
+            if not _overlap(*boxes):
+                break
+            roundness = round(roundness + 0.05, 2)
+        if roundness != ROUNDNESS:
+            out[held, acquired] = out[acquired, held] = roundness
+    return out
 
 
 def _same_cycle(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
@@ -161,7 +247,8 @@ def _same_cycle(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
 def legend(view: dict[str, Any]) -> list[dict[str, Any]]:
     """The legend of a drawing: one entry per kind of arrow it draws, and no other (a report
     without a cycle gets no "cycle" entry). Each entry: ``kind``, ``label``, ``color``, ``width``,
-    ``dashed``.
+    ``style`` (``solid``, ``dashed`` or ``dotted``, one meaning each: see :data:`MARKED_DASHES`)
+    and ``dashed`` (``style == "dashed"``).
 
     >>> [e["kind"] for e in legend(graph_view(LockGraph.from_splats(parse(seed_text))))]
     ['cycle', 'held']
@@ -169,16 +256,18 @@ def legend(view: dict[str, Any]) -> list[dict[str, Any]]:
     edges = view["edges"]
     kinds = [
         ("cycle", any(e["cycle"] for e in edges), "a dependency cycle: the deadlock lockdep warns about",
-         CYCLE_COLOR, 3, False),
+         CYCLE_COLOR, 3, "solid"),
         ("marked", any(e["marked"] and not e["cycle"] for e in edges), "declared or moved by the ordering",
-         MARKED_COLOR, 2, True),
+         MARKED_COLOR, 2, "dotted"),
+        ("marked-cycle", any(e["marked"] and e["cycle"] for e in edges),
+         "on a cycle, and declared or moved by the ordering", CYCLE_COLOR, 3, "dotted"),
         ("plain", any(not (e["cycle"] or e["marked"] or e["held_order"]) for e in edges),
-         "dependency lockdep recorded (click it for its stack)", EDGE_COLOR, 1, False),
+         "dependency lockdep recorded (click it for its stack)", EDGE_COLOR, 1, "solid"),
         ("held", any(e["held_order"] and not (e["cycle"] or e["marked"]) for e in edges),
-         "order of held locks (no stack)", HELD_COLOR, 2, True),
+         "order of held locks (no stack)", HELD_COLOR, 2, "dashed"),
     ]
-    return [{"kind": k, "label": label, "color": color, "width": width, "dashed": dashed}
-            for k, shown, label, color, width, dashed in kinds if shown]
+    return [{"kind": k, "label": label, "color": color, "width": width, "style": style, "dashed": style == "dashed"}
+            for k, shown, label, color, width, style in kinds if shown]
 
 
 def network_options() -> dict[str, Any]:
@@ -189,7 +278,7 @@ def network_options() -> dict[str, Any]:
     """
     return {
         "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.7}},
-                  "font": {"size": 12, "align": "horizontal", "strokeWidth": 4, "strokeColor": "#ffffff"},
+                  "font": {"size": EDGE_FONT_SIZE, "align": "horizontal", "strokeWidth": 4, "strokeColor": "#ffffff"},
                   "smooth": {"enabled": True, "type": "curvedCW", "roundness": ROUNDNESS}},
         "nodes": {"shape": "box", "font": {"size": 14}, "margin": 8},
         "physics": {"enabled": False},

@@ -37,7 +37,7 @@ from ..render.svg import graph_svg
 from ..render.viewmodel import network_options
 from ._static import StaticFallback
 
-__all__ = ["LockGraphWidget"]
+__all__ = ["FramedGraphWidget", "LockGraphWidget"]
 
 _OURS = lock_graph_assets()
 
@@ -124,7 +124,8 @@ class LockGraphWidget(StaticFallback, anywidget.AnyWidget):
         self._draw_static()
 
     def _draw_static(self) -> None:
-        self.static_svg = graph_svg({"nodes": self.nodes, "edges": self.edges})
+        self.static_svg = graph_svg({"nodes": self.nodes, "edges": self.edges},
+                                    viewport=getattr(self, "viewport", None) or None)
 
     def _on_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
         """Answer a view: vis-network (the JS and its CSS, from pyvis) or the DOT text it asks
@@ -242,6 +243,24 @@ class LockGraphWidget(StaticFallback, anywidget.AnyWidget):
         """A widget drawing ``view`` (``{"nodes": [...], "edges": [...]}``); ``kwargs`` set traits,
         and ``lock_graph=`` the :class:`~splatkit.graph.LockGraph` drawn (for :meth:`to_dot`)."""
         return cls(nodes=view["nodes"], edges=view["edges"], **kwargs)
+
+
+class FramedGraphWidget(LockGraphWidget):
+    """A lock graph drawn at a given place and zoom instead of fitted to its frame.
+
+    Drawings set side by side (:func:`splatkit.widgets.compare_orderings`) share one
+    :attr:`viewport`, so a lock class is at the same place in each, at a zoom where labels
+    read; the static picture is framed the same. (A subclass, so that other drawings save no
+    empty viewport: a saved notebook keeps every trait of every graph.)
+    """
+
+    viewport = traitlets.Dict(None, allow_none=True).tag(sync=True)
+    """The region shown: ``x0``, ``y0``, ``x1``, ``y1`` (drawing coordinates), its centre ``x``,
+    ``y`` and the zoom ``scale``, read when the live drawing is made; None: all of it, fitted."""
+
+    @traitlets.observe("viewport")
+    def _on_viewport(self, _change: traitlets.Bunch) -> None:
+        self._draw_static()
 
 
 def _write(path: str | os.PathLike[str], text: str) -> Path:

@@ -104,6 +104,18 @@ def page_errors(watched, server: Server) -> list[str]:
     return [e for e in watched.errors if not (server.app == "notebook" and e == NOTEBOOK7_OWN_ERROR)]
 
 
+def run_all_in_theme(page, server: Server, notebook: str, theme: str, ready_js: str, all_run_js: str) -> None:
+    """Open ``notebook`` (JupyterLab or Notebook 7) in a fresh workspace, switch to ``theme`` once
+    ``ready_js`` holds, run every cell and wait until ``all_run_js`` holds."""
+    path = "lab/tree" if server.app == "lab" else "notebooks"
+    page.goto(f"{server.url}/{path}/{notebook}?reset")
+    page.wait_for_function(ready_js)
+    page.evaluate(f"window.jupyterapp.commands.execute('apputils:change-theme', {{theme: '{theme}'}})")
+    page.wait_for_function("(t) => document.body.dataset.jpThemeName === t", arg=theme)
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_function(all_run_js)
+
+
 @contextmanager
 def splatkit_lab(tmp: Path, *, expose_app: bool = False) -> Iterator[tuple[str, Path]]:
     """``splatkit lab`` run from the empty folder ``tmp`` (outside any clone) on a free port,

@@ -60,13 +60,7 @@ def server(request, chromium, tmp_path_factory) -> Iterator[servers.Server]:
 @pytest.mark.parametrize("theme", THEMES)
 def test_explorer_reads_in_both_themes(server, watched_page, theme, tmp_path):
     page = watched_page.page
-    path = "lab/tree" if server.app == "lab" else "notebooks"
-    page.goto(f"{server.url}/{path}/{NOTEBOOK}?reset")
-    page.wait_for_function(_READY_JS)
-    page.evaluate(f"window.jupyterapp.commands.execute('apputils:change-theme', {{theme: '{theme}'}})")
-    page.wait_for_function("(t) => document.body.dataset.jpThemeName === t", arg=theme)
-    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    page.wait_for_function(_ALL_RUN_JS)
+    servers.run_all_in_theme(page, server, NOTEBOOK, theme, _READY_JS, _ALL_RUN_JS)
     page.evaluate("""() => { const nb = window.jupyterapp.shell.currentWidget.content;
       const i = nb.widgets.findIndex((c) => c.model.sharedModel.getSource().includes("explore(splat)"));
       return nb.scrollToItem(i, "start"); }""")
