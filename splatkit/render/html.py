@@ -35,9 +35,10 @@ from ..errors import DependencyError
 from ..graph import Evidence, LockGraph
 from ..model import Splat
 from ..stacks import HIDDEN_ROLES, blamed_function
-from ..tables import chain_table, held_locks_table, stack_table
+from ..tables import chain_table, stack_table
 from ..analysis.explain import Bullets, Code, Explanation, Paragraph, Preformatted, Scenario
 from ..analysis.explain import explain as explain_data
+from .kind_view import NOTHING_DRAWN, kind_graph, kind_view
 from .viewmodel import edge_id, graph_view, legend, network_options
 
 __all__ = [
@@ -264,7 +265,7 @@ def explanation_fragment(splat: Splat, *, trimmed: bool = True) -> str:
     is the explanation alone, and says why.
     """
     text = explanation_html(explain_data(splat), trimmed=trimmed)
-    graph = LockGraph.from_splats(splat)
+    graph = kind_graph(splat)
     view = graph_view(graph, cycle=splat.cycle or None)
     if not view["nodes"]:
         return f'<div class="splatkit-fragment">{text}</div>'
@@ -384,7 +385,7 @@ def _table_or_note(df: pd.DataFrame, empty: str, **kwargs: Any) -> str:
 
 def _graph_pane(view: dict[str, Any]) -> str:
     if not view["nodes"]:
-        return _note("Nothing to draw: this report prints no dependency chain and no held locks.")
+        return _note(NOTHING_DRAWN)
     note = view.get("cycle_note")
     return (f'<div id="sk-graph" class="splatkit-graph"></div>{legend_html(view)}'
             + (_note(f"{note[0].upper()}{note[1:]}; the cycle drawn in red is the shortest of those found.")
@@ -412,8 +413,14 @@ def legend_html(view: dict[str, Any], *, lock_panel: bool = False) -> str:
 
 
 def _body(splat: Splat, source: str | None, graph: LockGraph, view: dict[str, Any], selected: str) -> str:
+    from .kind_html import kind_view_html  # (it lays tables out with this module's escape boundary)
+
     chain = chain_table(splat)
     stacks = _stack_sections(graph, view, selected) or _note("This report names no lock dependency.")
+    kind = kind_view(splat)
+    chain_section = ("<section><h2>Dependency chain</h2>"
+                     f"{_table_or_note(chain, '', row_edges=chain_edges(chain), selected=selected)}</section>"
+                     if len(chain) else "")
     return (
         f"{_header(splat, source)}<main>"
         '<div class="sk-left">'
@@ -422,11 +429,8 @@ def _body(splat: Splat, source: str | None, graph: LockGraph, view: dict[str, An
         "</div>"
         '<div class="sk-right">'
         f'<section id="sk-stack"><h2>Stack of the selected dependency</h2>{stacks}</section>'
-        "<section><h2>Dependency chain</h2>"
-        f"{_table_or_note(chain, 'No dependency chain in this report.', row_edges=chain_edges(chain), selected=selected)}"
-        "</section>"
-        "<section><h2>Held locks</h2>"
-        f"{_table_or_note(held_locks_table(splat), 'No held locks printed.')}</section>"
+        f"{chain_section}"
+        f'<section id="sk-kind">{kind_view_html(kind, internals=True, heading="h2")}</section>'
         "</div>"
         f'<section class="sk-wide"><details open><summary>Raw report '
         f'({len(splat.lines)} lines)</summary><pre class="sk-raw">{_raw_lines(splat)}</pre></details></section>'
@@ -465,7 +469,7 @@ def report_html(splat: Splat, *, source: str | None = None, notes: list[str] | N
     True
     """
     vis, ours = vis_network_assets(), lock_graph_assets()
-    graph = LockGraph.from_splats(splat)
+    graph = kind_graph(splat)
     view = graph_view(graph, cycle=splat.cycle or None)
     if notes is not None and view["cycle_note"]:
         notes.append(view["cycle_note"])
