@@ -343,7 +343,8 @@ def stack_html(frames: Sequence[Any], *, internals: bool = False, blamed: str | 
     Rows of internals, when shown, have the class ``sk-dim``; the frame syzbot blames
     ``sk-blamed``. The ``role`` column becomes those classes; columns that are empty for the
     whole stack (no module, not decoded, no note) are left out. The caption ends with what
-    was hidden (:func:`hidden_summary`).
+    was hidden (:func:`hidden_summary`); when every frame is hidden, the HTML is that sentence
+    instead of a table.
     """
     table = stack_table(frames, internals=internals, blamed=blamed)
     classes = [" ".join(c for c in ("sk-dim" if role in HIDDEN_ROLES else "",
@@ -352,6 +353,8 @@ def stack_html(frames: Sequence[Any], *, internals: bool = False, blamed: str | 
     shown = table.drop(columns=["role"])
     shown = shown.drop(columns=[c for c in ("module", "file:line", "note") if not shown[c].astype(bool).any()])
     text = " ".join(p for p in (caption or "", hidden_summary(table.attrs["hidden"])) if p)
+    if not len(shown):  # (every frame hidden: say so rather than draw a header over nothing)
+        return table, _note(" ".join(p for p in (text, "Show the hidden frames to see them.") if p))
     return table, table_html(shown, caption=text or None, row_classes=classes)
 
 

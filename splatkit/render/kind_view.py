@@ -229,6 +229,7 @@ def _circular(splat: Splat) -> tuple[list[Block | None], list[ViewDependency]]:
         ("cycle", " \u2192 ".join((*cycle, cycle[0])) if cycle else None),
         ("new dependency", f"{splat.holding.name} \u2192 {splat.acquiring.name}"
          if splat.holding and splat.acquiring else None),
+        ("trying to acquire", splat.acquiring.name if splat.acquiring and not splat.holding else None),
         ("chain entries", str(len(splat.chain)) if splat.chain else None),
     ])
     return [facts, None if facts else Block("The deadlock", "note", caption=(
