@@ -119,8 +119,9 @@ class Explorer(GraphExports, StaticFallback, ipywidgets.VBox):
     kind_view : splatkit.render.kind_view.KindView
         What the first report's kind shows besides the graph (the class taken twice, the usage
         change, the wait types, who waits on whom...), as in the HTML report.
-    kind_panel : ipywidgets.HTML
-        That view, laid out (:func:`splatkit.render.kind_html.kind_view_html`).
+    kind_panel : ipywidgets.HTML or None
+        That view, laid out (:func:`splatkit.render.kind_html.kind_view_html`), below the stack;
+        None for a circular report, whose view the graph, chain and stack tables are.
 
     Parts a report does not have are left out rather than shown empty: no drawing for a report
     that names no lock (a sentence says so), no chain table without a chain, no stack table
@@ -161,11 +162,15 @@ class Explorer(GraphExports, StaticFallback, ipywidgets.VBox):
         self.graph.observe(lambda change: self._show_lock(change["new"]), names="selected_node")
         self._show_lock("")
         self.kind_view = kind_view(self.splat)
-        self.kind_panel = ipywidgets.HTML(layout=ipywidgets.Layout(width="100%", overflow="auto"))
-        self.kind_panel.add_class("splatkit-tables")
-        self._show_kind()
+        # (A circular report's view is the graph, the chain and the stacks: a panel would only
+        # repeat them, and a saved notebook keeps every widget's state, shown or not.)
+        self.kind_panel: ipywidgets.HTML | None = None
+        if self.kind_view.view != "circular":
+            self.kind_panel = ipywidgets.HTML(layout=ipywidgets.Layout(width="100%", overflow="auto"))
+            self.kind_panel.add_class("splatkit-tables")
+            self._show_kind()
+            self.observe(lambda _change: self._show_kind(), names="show_internals")
         self.observe(lambda _change: self._show(self.graph.selected_edge), names="show_internals")
-        self.observe(lambda _change: self._show_kind(), names="show_internals")
         self._show(self.graph.selected_edge)
         self.cycle_note = view["cycle_note"]
         self.notes = [n for n in (self.cycle_note,) if n] + [
@@ -178,7 +183,8 @@ class Explorer(GraphExports, StaticFallback, ipywidgets.VBox):
             ipywidgets.HTML(f'<p class="sk-note">{html.escape(NOTHING_DRAWN)}</p>')]
         chain = [self.chain_view] if len(self.chain) else []
         stack = [self.frames_view] if view["edges"] else []
-        self.children = [*notes, *drawn, *chain, self.internals, *stack, self.kind_panel]
+        kind = [self.kind_panel] if self.kind_panel is not None else []
+        self.children = [*notes, *drawn, *chain, self.internals, *stack, *kind]
 
     @property
     def selected_edge(self) -> str:
@@ -192,7 +198,7 @@ class Explorer(GraphExports, StaticFallback, ipywidgets.VBox):
     def static_html(self) -> str:
         """The graph as a picture and the tables as shown, for viewers without widgets."""
         tables = [("", f'<div class="splatkit-tables">{view.value}</div>') for view in (
-            self.chain_view, self.frames_view, self.kind_panel) if view in self.children]
+            self.chain_view, self.frames_view, self.kind_panel) if view is not None and view in self.children]
         return snapshot_html(self.graph.static_svg, [("", self.legend), *tables], notes=self.notes)
 
     def drawing(self, name: str | None = None) -> LockGraphWidget:

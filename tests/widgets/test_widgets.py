@@ -33,10 +33,11 @@ def test_explore_text_builds_an_explorer(explorer, seed_splat):
     assert isinstance(explorer, ipywidgets.VBox)
     assert explorer.splat == seed_splat and explorer.splats == (seed_splat,)
     assert isinstance(explorer.graph, LockGraphWidget)
-    # The graph across the width, the clicked lock class, the chain, the internals toggle, the stack,
-    # then what the report's kind shows (the cycle in words, the held locks).
+    # The graph across the width, the clicked lock class, the chain, the internals toggle, the stack
+    # (a circular report's own view: no kind panel below it).
     assert explorer.children == (explorer.graph, explorer.lock_view, explorer.chain_view, explorer.internals,
-                                 explorer.frames_view, explorer.kind_panel)
+                                 explorer.frames_view)
+    assert explorer.kind_view.view == "circular" and explorer.kind_panel is None
 
 
 def test_graph_traits_are_the_view_model(explorer, seed_splat):
