@@ -313,8 +313,11 @@ def stack_caption(edge: dict[str, Any], evidence: Evidence | None) -> str:
     if evidence is None:
         return ("No stack: this order comes from the list of locks held by the task "
                 "(each was taken while the ones above it were held).")
-    entry = f"chain entry #{evidence.chain_index}" if evidence.chain_index is not None else evidence.source
-    kind = "the new dependency that closes the cycle" if evidence.source == "new" else "a dependency lockdep recorded"
+    entry = (f"chain entry #{evidence.chain_index}" if evidence.chain_index is not None else
+             "the report's stack backtrace" if evidence.source == "new" else
+             "a dependency path the report prints" if evidence.source == "recorded" else evidence.source)
+    kind = ("a dependency lockdep recorded" if evidence.source != "new" else
+            "the new dependency that closes the cycle" if edge["cycle"] else "the acquisition the report is about")
     where = f", made in {edge['label']}" if edge["label"] else ""
     return f"From {entry}: {kind}{where}. Innermost frame first."
 

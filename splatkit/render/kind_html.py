@@ -20,6 +20,11 @@ from .kind_view import Block, KindView
 __all__ = ["block_html", "kind_view_html"]
 
 
+#: Label and value side by side, the labels' column as wide as the widest (styled inline, so it
+#: reads the same in the report, the notebook and a sanitised static output).
+_FACTS_STYLE = "display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 0"
+
+
 def _e(value: object) -> str:
     return html.escape(str(value), quote=True)
 
@@ -28,8 +33,10 @@ def block_html(block: Block, *, internals: bool = False) -> str:
     """One block: a heading, then its facts, table, stack or note."""
     head = f"<h4>{_e(block.heading)}</h4>"
     if block.kind == "facts":
-        items = "".join(f"<div><dt>{_e(label)}</dt><dd>{_e(value)}</dd></div>" for label, value in block.facts)
-        return f'<div class="sk-kind-block" data-sk-block="facts">{head}<dl class="sk-facts">{items}</dl></div>'
+        items = "".join(f'<dt style="font-weight: 600; white-space: nowrap">{_e(label)}</dt><dd style="margin: 0">{_e(value)}</dd>'
+                        for label, value in block.facts)
+        return (f'<div class="sk-kind-block" data-sk-block="facts">{head}<dl class="sk-kind-facts" '
+                f'style="{_FACTS_STYLE}">{items}</dl></div>')
     if block.kind == "table":
         return (f'<div class="sk-kind-block" data-sk-block="table">{head}<div class="sk-scroll">'
                 f"{table_html(block.table, caption=block.caption or None)}</div></div>")

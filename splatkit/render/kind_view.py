@@ -321,18 +321,41 @@ def _trace_heading(trace: StateTrace) -> str:
     return _TRACE_HEADINGS.get(trace.event, "{usage}").format(usage=trace.usage)
 
 
+def _path_root(splat: Splat, words: str) -> str | None:
+    """The last class lockdep printed of the dependency path whose heading has ``words``: a path is
+    printed from its leaf to its root, the holding lock (``holding lock``) or the lock to be acquired
+    (``to be acquired``)."""
+    path = next((p for p in splat.dependency_paths if words in p.between and p.classes), None)
+    return path.classes[-1].lock.name if path is not None else None
+
+
+def _new_dependency(splat: Splat) -> tuple[str, str, str] | None:
+    """(held, acquired, where it was read) of an irq report's new dependency: printed, or, when the
+    report lost those lines, read from the roots of its two dependency paths."""
+    if splat.new_dependency is not None:
+        return splat.new_dependency[0].name, splat.new_dependency[1].name, ""
+    if splat.kind != "irq_safe_unsafe":
+        return None
+    held = splat.holding.name if splat.holding else _path_root(splat, "holding lock")
+    acquired = splat.acquiring.name if splat.acquiring else _path_root(splat, "to be acquired")
+    return (held, acquired, " (read from the dependency paths: the report lost the lines that print it)") \
+        if held and acquired else None
+
+
 def _irq(splat: Splat) -> tuple[list[Block | None], list[ViewDependency]]:
     change = splat.usage_change
     locks = [(role, lock) for role, lock in (("acquiring", splat.acquiring), ("holding", splat.holding))
              if lock is not None] + [(role, lock) for role, lock in splat.other_locks]
+    new = _new_dependency(splat)
+    safe = splat.other_lock("safe")
+    backwards = next((p for p in splat.dependency_paths if "holding lock" in p.between and p.classes), None)
     blocks: list[Block | None] = [_facts("The usage change", [
         ("lock class", splat.acquiring.name if splat.acquiring else None),
         ("usage change", f"{{{change[0]}}} \u2192 {{{change[1]}}}: was {usage_words(change[0])}, now "
                          f"{usage_words(change[1])}" if change else None),
         ("irq class", splat.irq_class),
-        ("new dependency", f"{splat.new_dependency[0].name} \u2192 {splat.new_dependency[1].name}"
-         if splat.new_dependency else None),
-        ("irq-safe lock", splat.other_lock("safe").name if splat.other_lock("safe") else None),
+        ("new dependency", f"{new[0]} \u2192 {new[1]}{new[2]}" if new else None),
+        ("irq-safe lock", safe.name if safe else backwards.classes[0].lock.name if backwards else None),
         ("irq-unsafe lock", splat.other_lock("unsafe").name if splat.other_lock("unsafe") else None),
         ("irq context", _irq_context_words(splat.irq_context) if splat.irq_context else None),
     ])]
@@ -361,10 +384,10 @@ def _irq(splat: Splat) -> tuple[list[Block | None], list[ViewDependency]]:
                              caption=f"irq event stamp: {splat.irq_event_stamp}"
                              if splat.irq_event_stamp is not None else ""))
     blocks += [_held_block(splat), _backtrace_block(splat)]
-    if splat.new_dependency is not None:
-        held, acquired = splat.new_dependency
-        deps.insert(0, ViewDependency(held.name, acquired.name, "new", backtrace(splat), acquired.line_no,
-                                      "the new dependency the report is about"))
+    if new is not None:
+        line = splat.new_dependency[1].line_no if splat.new_dependency else None
+        deps.insert(0, ViewDependency(new[0], new[1], "new", backtrace(splat), line,
+                                      "the new dependency the report is about" + new[2]))
     return blocks, deps
 
 
@@ -495,10 +518,22 @@ _HEADINGS = {"circular": "Circular locking", "recursive": "Recursive locking", "
              "other": "What the report names"}
 
 
+def _drawn_stack(block: Block, deps: Sequence[ViewDependency]) -> Block:
+    """A stack that is also a drawn dependency's (the report's backtrace of the acquisition it is
+    about) is shown there, selected first: the block says so instead of repeating it."""
+    dep = next((d for d in deps if block.kind == "stack" and d.source == "new" and d.frames == block.frames), None)
+    if dep is None:
+        return block
+    return Block(block.heading, "note", caption=(
+        f"Shown as the stack of the drawn dependency {dep.held} \u2192 {dep.acquired}, selected first "
+        f"({len(block.frames)} frames)."))
+
+
 def kind_view(splat: Splat) -> KindView:
     """The view-model of ``splat``'s kind (see the module docstring)."""
     view = VIEWS.get(splat.kind, "other")
     blocks, deps = _BUILDERS[view](splat)
+    blocks = [_drawn_stack(b, deps) if b is not None else None for b in blocks]
     if view in ("circular", "recursive"):
         blocks.append(_held_block(splat))
     return KindView(kind=splat.kind, view=view, heading=_HEADINGS[view],

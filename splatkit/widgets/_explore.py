@@ -184,7 +184,8 @@ class Explorer(GraphExports, StaticFallback, ipywidgets.VBox):
         chain = [self.chain_view] if len(self.chain) else []
         stack = [self.frames_view] if view["edges"] else []
         kind = [self.kind_panel] if self.kind_panel is not None else []
-        self.children = [*notes, *drawn, *chain, self.internals, *stack, *kind]
+        stacks = stack or any(b.kind == "stack" for b in self.kind_view.blocks)
+        self.children = [*notes, *drawn, *chain, *([self.internals] if stacks else []), *stack, *kind]
 
     @property
     def selected_edge(self) -> str:

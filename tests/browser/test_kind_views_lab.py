@@ -93,7 +93,7 @@ def kinds_lab(chromium, tmp_path_factory) -> Iterator[tuple[str, dict[str, splat
 
 
 def _open(page, url: str):
-    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.set_viewport_size({"width": 1300, "height": 3200})
     page.goto(f"{url}/lab/tree/{NOTEBOOK}?reset")
     page.wait_for_function("window.jupyterapp !== undefined")
     page.wait_for_function(_READY_JS)
@@ -129,15 +129,15 @@ def test_each_kind_shows_its_view_in_lab(kinds_lab, watched_page, tmp_path):
     assert both.count() == 2
     assert [both.nth(i).locator("td").nth(1).text_content() for i in range(2)] == [rec.holding.name,
                                                                                     rec.acquiring.name]
+    # (Its stack is the drawn loop's, selected first: the panel points there rather than repeat it.)
     assert "Stack of the new acquisition" in _headings(explorer)
+    loop = edge_id(rec.holding.name, rec.acquiring.name)
+    explorer.locator(".splatkit-graph[data-sk-state=live] canvas").wait_for(state="attached")
+    assert page.evaluate("(id) => document.querySelector('.kv-recursive .splatkit-graph')"
+                         ".splatkitNetwork.getSelectedEdges()", loop) == [loop]
+    shown = explorer.locator(".splatkit-tables:has(h4:text-is('Stack of the selected dependency'))")
+    assert f"{rec.holding.name} \u2192 {rec.acquiring.name}. From the report's stack backtrace" in shown.text_content()
     explorer.screenshot(path=str(tmp_path / "kind-recursive.png"))
-
-    # The internals toggle reaches the kind's own stacks: lockdep's frames appear there, greyed.
-    stack = explorer.locator(".sk-kind-block:has(h4:text-is('Stack of the new acquisition'))")
-    hidden_before = stack.locator("tr.sk-dim").count()
-    explorer.locator(".splatkit-internals input[type=checkbox]").click()
-    page.wait_for_function("(n) => document.querySelectorAll('.kv-recursive .sk-kind tr.sk-dim').length > n",
-                           arg=hidden_before)
 
     # Irq: the usage decoded per irq state, the state stacks and the dependency paths, drawn.
     irq = splats["irq"]
@@ -146,15 +146,25 @@ def test_each_kind_shows_its_view_in_lab(kinds_lab, watched_page, tmp_path):
     assert "Usage per irq state" in headings and any(h.endswith(" at") for h in headings)
     usage = explorer.locator(".sk-kind-block:has(h4:text-is('Usage per irq state'))")
     assert usage.locator("tbody tr").count() >= 1 and "irq-" in usage.text_content()
-    if irq.dependency_paths:
+    explorer.locator(".splatkit-graph[data-sk-state=live] canvas").wait_for(state="attached")
+    drawn = set(page.evaluate("() => document.querySelector('.kv-irq .splatkit-graph')"
+                              ".splatkitNetwork.body.data.edges.getIds()"))
+    for path in irq.dependency_paths:
         assert "Dependency paths" in headings
-        explorer.locator(".splatkit-graph[data-sk-state=live] canvas").wait_for(state="attached")
-        drawn = set(page.evaluate("() => document.querySelector('.kv-irq .splatkit-graph')"
-                                  ".splatkitNetwork.body.data.edges.getIds()"))
-        for path in irq.dependency_paths:
-            for a, b in zip(path.locks, path.locks[1:]):
-                assert edge_id(a, b) in drawn or edge_id(b, a) in drawn
+        for a, b in zip(path.locks, path.locks[1:]):
+            assert edge_id(a, b) in drawn or edge_id(b, a) in drawn
+    for dep in kind_view(irq).dependencies:  # the new dependency too (printed, or read from the paths)
+        assert edge_id(dep.held, dep.acquired) in drawn
     explorer.screenshot(path=str(tmp_path / "kind-irq.png"))
+
+    # The internals toggle reaches the kind's own stacks (the state stacks): lockdep's frames
+    # appear there, greyed, and Python knows.
+    traced = [t for t in irq.traces if t.frames]
+    if traced:
+        dim = "() => document.querySelectorAll('.kv-irq .sk-kind tr.sk-dim').length"
+        before = page.evaluate(dim)
+        explorer.locator(".splatkit-internals input[type=checkbox]").click()
+        page.wait_for_function(f"(n) => ({dim})() > n", arg=before)
 
     # Invalid wait: the offending acquisition drawn from the held lock, both wait types named.
     wait = splats["invalid_wait"]
@@ -177,6 +187,7 @@ def test_each_kind_shows_its_view_in_lab(kinds_lab, watched_page, tmp_path):
     assert rows.count() == len(dump.held_lock_dumps)
     assert "Who waits on whom" in _headings(explorer)
     assert explorer.locator(".splatkit-graph").count() == 0 and "Nothing to draw" in explorer.text_content()
+    assert explorer.locator(".splatkit-internals").count() == 0  # (no stack: no toggle for one)
     explorer.screenshot(path=str(tmp_path / "kind-dump.png"))
 
     # The rest: the lock, the sites, the held locks; no empty table anywhere in any explorer.
@@ -187,6 +198,7 @@ def test_each_kind_shows_its_view_in_lab(kinds_lab, watched_page, tmp_path):
                          ".filter((t) => !t.querySelector('tbody tr')).length") == 0
 
     page.evaluate(_RUN_NEW_CELL_JS, "print('VIEWS=' + ','.join(e.kind_view.view for e in "
-                                    "(ex_recursive, ex_irq, ex_invalid_wait, ex_held_locks_dump, ex_other)))")
-    page.wait_for_function(_OUTPUT_HAS_JS, arg="VIEWS=" + ",".join(SHOWN))
+                                    "(ex_recursive, ex_irq, ex_invalid_wait, ex_held_locks_dump, ex_other)),"
+                                    " ex_irq.show_internals)")
+    page.wait_for_function(_OUTPUT_HAS_JS, arg="VIEWS=" + ",".join(SHOWN) + f" {bool(traced)}")
     assert watched_page.errors == []

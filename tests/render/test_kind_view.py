@@ -112,12 +112,15 @@ def test_recursive_view_shows_the_class_taken_twice_at_both_sites():
         assert both["lock"].tolist() == [splat.holding.name, splat.acquiring.name], name
         assert both["at"].tolist() == [splat.holding.at.text if splat.holding.at else "",
                                        splat.acquiring.at.text if splat.acquiring.at else ""], name
-        stacks = _blocks(splat, "stack")
-        if splat.backtrace:
-            assert any(b.frames == splat.backtrace for b in stacks), name
-        edges = {e["id"]: e for e in graph_view(kind_graph(splat))["edges"]}
+        graph = kind_graph(splat)
+        edges = {e["id"]: e for e in graph_view(graph)["edges"]}
         loop = edges[edge_id(splat.holding.name, splat.acquiring.name)]
         assert loop["new"] and loop["from"] == loop["to"] == splat.acquiring.name, name
+        if splat.backtrace:  # the new acquisition's stack is the loop's, and the view says so
+            assert [ev.frames for ev in graph.evidence(loop["from"], loop["to"]) if ev.source == "new"] == [
+                splat.backtrace], name
+            note = next(b for b in _blocks(splat, "note") if b.heading == "Stack of the new acquisition")
+            assert loop["from"] in note.caption and str(len(splat.backtrace)) in note.caption, name
 
 
 def test_irq_views_decode_the_usage_as_splatkit_usage_does():
@@ -153,6 +156,15 @@ def test_irq_views_decode_the_usage_as_splatkit_usage_does():
         if splat.new_dependency:
             held, acquired = splat.new_dependency
             assert (held.name, acquired.name) in edges, name
+        elif splat.kind == "irq_safe_unsafe":
+            # Lines lost: lockdep prints each path from its leaf to its root, the holding lock and
+            # the lock to be acquired; the new dependency joins them.
+            roots = {p.between: p.classes[-1].lock.name for p in splat.dependency_paths if p.classes}
+            held = next((r for b, r in roots.items() if "holding lock" in b), None)
+            acquired = splat.acquiring.name if splat.acquiring else None
+            if held and acquired:
+                new = [e for e in graph_view(kind_graph(splat))["edges"] if e["new"]]
+                assert [(e["from"], e["to"]) for e in new] == [(held, acquired)], name
     assert checked
 
 
