@@ -230,11 +230,17 @@ def _empty_tables(page: str) -> list[str]:
 
 
 def test_no_empty_table_in_the_report_or_the_explorer_for_any_corpus_report():
+    ipywidgets = pytest.importorskip("ipywidgets")
     from splatkit.widgets import explore
 
     for name, _text, splat in corpus():
-        assert not _empty_tables(report_html(splat)), name
+        page = report_html(splat)
+        assert not _empty_tables(page), name
+        # What the parser could not read is said in both views.
+        assert all(html.escape(note[1:]) in page for note in splat.notes), name
         explorer = explore(splat)
+        labels = [child.value for child in explorer.children if isinstance(child, ipywidgets.Label)]
+        assert all(note in labels for note in splat.notes), name
         shown = "".join(getattr(child, "value", "") for child in explorer.children if hasattr(child, "value")
                         and isinstance(getattr(child, "value"), str))
         assert not _empty_tables(shown), name
