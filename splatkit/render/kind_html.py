@@ -5,6 +5,7 @@ name goes through :func:`splatkit.render.html.table_html` or :func:`html.escape`
 through :func:`splatkit.render.html.stack_html` (lockdep's own frames hidden unless
 ``internals``).
 
+>>> from splatkit.render.kind_view import kind_view
 >>> page = kind_view_html(kind_view(parse(seed_text)[0]))
 >>> page.startswith('<section class="sk-kind" data-sk-view="circular">')
 True
