@@ -7,7 +7,7 @@ through :func:`splatkit.render.html.stack_html` (lockdep's own frames hidden unl
 
 >>> from splatkit.render.kind_view import kind_view
 >>> page = kind_view_html(kind_view(parse(seed_text)[0]))
->>> page.startswith('<section class="sk-kind" data-sk-view="circular">')
+>>> page.startswith('<section class="sk-kind" data-sk-view="circular" data-sk-kind="circular">')
 True
 """
 
