@@ -21,6 +21,7 @@ from conftest import CORPUS, WILD, read_log
 
 from . import servers
 from .test_lab import _ALL_RUN_JS, _ERRORS_JS, _OUTPUT_HAS_JS, _READY_JS, _RUN_NEW_CELL_JS
+from .test_themes import CONTRAST_JS
 
 pytestmark = pytest.mark.browser
 
@@ -201,4 +202,19 @@ def test_each_kind_shows_its_view_in_lab(kinds_lab, watched_page, tmp_path):
                                     "(ex_recursive, ex_irq, ex_invalid_wait, ex_held_locks_dump, ex_other)),"
                                     " ex_irq.show_internals)")
     page.wait_for_function(_OUTPUT_HAS_JS, arg="VIEWS=" + ",".join(SHOWN) + f" {bool(traced)}")
+    assert watched_page.errors == []
+
+
+def test_the_kind_views_read_in_the_dark_theme(kinds_lab, watched_page, tmp_path):
+    """The kind panel's headings, facts, table headers and cells and its notes at WCAG AA (4.5:1)
+    in JupyterLab's dark theme."""
+    url, _splats = kinds_lab
+    page = _open(watched_page.page, url)
+    page.evaluate("window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")
+    page.wait_for_function("(t) => document.body.dataset.jpThemeName === t", arg="JupyterLab Dark")
+    explorer = _show(page, "invalid_wait")
+    for selector in (".sk-kind h4", ".sk-kind dt", ".sk-kind dd", ".sk-kind th", ".sk-kind td", ".sk-kind .sk-note"):
+        ratio = explorer.locator(selector).first.evaluate(CONTRAST_JS)
+        assert ratio >= 4.5, f"{selector} contrast {ratio:.2f}"
+    explorer.locator(".sk-kind").screenshot(path=str(tmp_path / "kind-invalid-wait-dark.png"))
     assert watched_page.errors == []
