@@ -35,9 +35,10 @@ from ..errors import DependencyError
 from ..graph import Evidence, LockGraph
 from ..model import Splat
 from ..stacks import HIDDEN_ROLES, blamed_function
-from ..tables import chain_table, held_locks_table, stack_table
+from ..tables import chain_table, stack_table
 from ..analysis.explain import Bullets, Code, Explanation, Paragraph, Preformatted, Scenario
 from ..analysis.explain import explain as explain_data
+from .kind_view import NOTHING_DRAWN, kind_graph, kind_view
 from .viewmodel import edge_id, graph_view, legend, network_options
 
 __all__ = [
@@ -264,7 +265,7 @@ def explanation_fragment(splat: Splat, *, trimmed: bool = True) -> str:
     is the explanation alone, and says why.
     """
     text = explanation_html(explain_data(splat), trimmed=trimmed)
-    graph = LockGraph.from_splats(splat)
+    graph = kind_graph(splat)
     view = graph_view(graph, cycle=splat.cycle or None)
     if not view["nodes"]:
         return f'<div class="splatkit-fragment">{text}</div>'
@@ -316,8 +317,11 @@ def stack_caption(edge: dict[str, Any], evidence: Evidence | None) -> str:
     if evidence is None:
         return ("No stack: this order comes from the list of locks held by the task "
                 "(each was taken while the ones above it were held).")
-    entry = f"chain entry #{evidence.chain_index}" if evidence.chain_index is not None else evidence.source
-    kind = "the new dependency that closes the cycle" if evidence.source == "new" else "a dependency lockdep recorded"
+    entry = (f"chain entry #{evidence.chain_index}" if evidence.chain_index is not None else
+             "the report's stack backtrace" if evidence.source == "new" else
+             "a dependency path the report prints" if evidence.source == "recorded" else evidence.source)
+    kind = ("a dependency lockdep recorded" if evidence.source != "new" else
+            "the new dependency that closes the cycle" if edge["cycle"] else "the acquisition the report is about")
     where = f", made in {edge['label']}" if edge["label"] else ""
     return f"From {entry}: {kind}{where}. Innermost frame first."
 
@@ -346,7 +350,8 @@ def stack_html(frames: Sequence[Any], *, internals: bool = False, blamed: str | 
     Rows of internals, when shown, have the class ``sk-dim``; the frame syzbot blames
     ``sk-blamed``. The ``role`` column becomes those classes; columns that are empty for the
     whole stack (no module, not decoded, no note) are left out. The caption ends with what
-    was hidden (:func:`hidden_summary`).
+    was hidden (:func:`hidden_summary`); when every frame is hidden, the HTML is that sentence
+    instead of a table.
     """
     table = stack_table(frames, internals=internals, blamed=blamed)
     classes = [" ".join(c for c in ("sk-dim" if role in HIDDEN_ROLES else "",
@@ -355,6 +360,8 @@ def stack_html(frames: Sequence[Any], *, internals: bool = False, blamed: str | 
     shown = table.drop(columns=["role"])
     shown = shown.drop(columns=[c for c in ("module", "file:line", "note") if not shown[c].astype(bool).any()])
     text = " ".join(p for p in (caption or "", hidden_summary(table.attrs["hidden"])) if p)
+    if not len(shown):  # (every frame hidden: say so rather than draw a header over nothing)
+        return table, _note(" ".join(p for p in (text, "Show the hidden frames to see them.") if p))
     return table, table_html(shown, caption=text or None, row_classes=classes)
 
 
@@ -388,7 +395,7 @@ def _table_or_note(df: pd.DataFrame, empty: str, **kwargs: Any) -> str:
 
 def _graph_pane(view: dict[str, Any]) -> str:
     if not view["nodes"]:
-        return _note("Nothing to draw: this report prints no dependency chain and no held locks.")
+        return _note(NOTHING_DRAWN)
     note = view.get("cycle_note")
     return (f'<div id="sk-graph" class="splatkit-graph"></div>{legend_html(view)}'
             + (_note(f"{note[0].upper()}{note[1:]}; the cycle drawn in red is the shortest of those found.")
@@ -419,8 +426,14 @@ def legend_html(view: dict[str, Any], *, lock_panel: bool = False, hint: str | N
 
 
 def _body(splat: Splat, source: str | None, graph: LockGraph, view: dict[str, Any], selected: str) -> str:
+    from .kind_html import kind_view_html  # (it lays tables out with this module's escape boundary)
+
     chain = chain_table(splat)
     stacks = _stack_sections(graph, view, selected) or _note("This report names no lock dependency.")
+    kind = kind_view(splat)
+    chain_section = ("<section><h2>Dependency chain</h2>"
+                     f"{_table_or_note(chain, '', row_edges=chain_edges(chain), selected=selected)}</section>"
+                     if len(chain) else "")
     return (
         f"{_header(splat, source)}<main>"
         '<div class="sk-left">'
@@ -429,11 +442,8 @@ def _body(splat: Splat, source: str | None, graph: LockGraph, view: dict[str, An
         "</div>"
         '<div class="sk-right">'
         f'<section id="sk-stack"><h2>Stack of the selected dependency</h2>{stacks}</section>'
-        "<section><h2>Dependency chain</h2>"
-        f"{_table_or_note(chain, 'No dependency chain in this report.', row_edges=chain_edges(chain), selected=selected)}"
-        "</section>"
-        "<section><h2>Held locks</h2>"
-        f"{_table_or_note(held_locks_table(splat), 'No held locks printed.')}</section>"
+        f"{chain_section}"
+        f'<section id="sk-kind">{kind_view_html(kind, internals=True, heading="h2")}</section>'
         "</div>"
         f'<section class="sk-wide"><details open><summary>Raw report '
         f'({len(splat.lines)} lines)</summary><pre class="sk-raw">{_raw_lines(splat)}</pre></details></section>'
@@ -472,7 +482,7 @@ def report_html(splat: Splat, *, source: str | None = None, notes: list[str] | N
     True
     """
     vis, ours = vis_network_assets(), lock_graph_assets()
-    graph = LockGraph.from_splats(splat)
+    graph = kind_graph(splat)
     view = graph_view(graph, cycle=splat.cycle or None)
     if notes is not None and view["cycle_note"]:
         notes.append(view["cycle_note"])

@@ -107,7 +107,7 @@ def _edge(edge: dict[str, Any], pos: dict[str, tuple[float, float]], sizes: dict
           roundness: float) -> str:
     a, b = pos[edge["from"]], pos[edge["to"]]
     classes = "sk-svg-edge " + ("sk-svg-cycle" if edge.get("cycle") else "sk-svg-marked" if edge.get("marked")
-                                else "sk-svg-held" if edge.get("held_order") else "sk-svg-plain")
+                                else "sk-svg-new" if edge.get("new") else "sk-svg-held" if edge.get("held_order") else "sk-svg-plain")
     width = edge.get("width", 1)
     dashes = edge.get("dashes")
     # The same line styles as the live drawing (one meaning each, see viewmodel.MARKED_DASHES):

@@ -35,6 +35,9 @@ MARKED_COLOR = "#1f77b4"
 #: dashed is an order of held locks (no stack: ``dashes: True``, vis-network's 5-5 dash), dotted
 #: a dependency an ordering declared or moved (short dashes, ``MARKED_DASHES``), solid the rest.
 MARKED_DASHES = [2, 5]
+#: The acquisition a report is about when it closes no cycle (an invalid wait context, the
+#: new dependency of an irq report).
+NEW_COLOR = "#9467bd"
 #: How far an edge bends (vis-network's ``smooth.roundness`` for ``curvedCW``): enough to draw
 #: two opposite dependencies apart, little enough to read as a straight arrow.
 ROUNDNESS = 0.25
@@ -149,6 +152,7 @@ def graph_view(graph: LockGraph, *, cycle: tuple[str, ...] | None = None,
         in_cycle = (held, acquired) in on_edge
         held_only = all(ev["source"] == "held" for ev in evidence)
         is_marked = (held, acquired) in marked
+        is_new = any(ev["source"] == "new" for ev in evidence)
         edges.append({
             "id": edge_id(held, acquired),
             "from": held,
@@ -157,13 +161,13 @@ def graph_view(graph: LockGraph, *, cycle: tuple[str, ...] | None = None,
             "title": f"{acquired} acquired while {held} held" + (f", in {label}" if label else ""),
             "cycle": in_cycle,
             "cycles": on_edge.get((held, acquired), []),
-            "new": any(ev["source"] == "new" for ev in evidence),
+            "new": is_new,
             "held_order": held_only,
             "marked": is_marked,
-            "color": CYCLE_COLOR if in_cycle else (MARKED_COLOR if is_marked else
+            "color": CYCLE_COLOR if in_cycle else (MARKED_COLOR if is_marked else NEW_COLOR if is_new else
                                                    HELD_COLOR if held_only else EDGE_COLOR),
             "dashes": MARKED_DASHES if is_marked else held_only,
-            "width": 3 if in_cycle else (2 if is_marked else 1),
+            "width": 3 if in_cycle else (2 if is_marked or is_new else 1),
             "evidence": evidence,
         })
         if (held, acquired) in bends:
@@ -261,7 +265,9 @@ def legend(view: dict[str, Any]) -> list[dict[str, Any]]:
          MARKED_COLOR, 2, "dotted"),
         ("marked-cycle", any(e["marked"] and e["cycle"] for e in edges),
          "on a cycle, and declared or moved by the ordering", CYCLE_COLOR, 3, "dotted"),
-        ("plain", any(not (e["cycle"] or e["marked"] or e["held_order"]) for e in edges),
+        ("new", any(e["new"] and not (e["cycle"] or e["marked"]) for e in edges),
+         "the acquisition the report is about (click it for its stack)", NEW_COLOR, 2, "solid"),
+        ("plain", any(not (e["cycle"] or e["marked"] or e["held_order"] or e["new"]) for e in edges),
          "dependency lockdep recorded (click it for its stack)", EDGE_COLOR, 1, "solid"),
         ("held", any(e["held_order"] and not (e["cycle"] or e["marked"]) for e in edges),
          "order of held locks (no stack)", HELD_COLOR, 2, "dashed"),

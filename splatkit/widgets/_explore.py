@@ -17,10 +17,11 @@ import pandas as pd
 import traitlets
 
 from .. import parse
-from ..graph import LockGraph
 from ..model import Splat
 from ..render.html import (chain_edges, default_edge, dependency_stack, legend_html, stack_caption, stack_html,
                            table_html)
+from ..render.kind_html import kind_view_html
+from ..render.kind_view import NOTHING_DRAWN, kind_graph, kind_view
 from ..render.lock_class import lock_class_html, lock_class_view
 from ..render.snapshot import snapshot_html
 from ..render.viewmodel import graph_view
@@ -115,6 +116,16 @@ class Explorer(GraphExports, StaticFallback, ipywidgets.VBox):
     legend : str
         The legend of the kinds of arrow drawn, and only those (HTML, shown above the lock
         class panel).
+    kind_view : splatkit.render.kind_view.KindView
+        What the first report's kind shows besides the graph (the class taken twice, the usage
+        change, the wait types, who waits on whom...), as in the HTML report.
+    kind_panel : ipywidgets.HTML or None
+        That view, laid out (:func:`splatkit.render.kind_html.kind_view_html`), below the stack;
+        None for a circular report, whose view the graph, chain and stack tables are.
+
+    Parts a report does not have are left out rather than shown empty: no drawing for a report
+    that names no lock (a sentence says so), no chain table without a chain, no stack table
+    without a dependency.
 
     The drawing is saved with ``save_svg(path)``, ``save_png(path)`` and ``save_dot(path)``
     (``to_dot()`` gives the text), as the SVG, PNG and DOT buttons above it download it.
@@ -127,7 +138,7 @@ class Explorer(GraphExports, StaticFallback, ipywidgets.VBox):
         super().__init__()
         self.splats = tuple(splats)
         self.splat = self.splats[0]
-        self.lock_graph = LockGraph.from_splats(self.splats)
+        self.lock_graph = kind_graph(self.splats)
         view = graph_view(self.lock_graph, cycle=self.splat.cycle or None)
         self._edges = {e["id"]: e for e in view["edges"]}
         self.chain = _chain(self.splats)
@@ -150,6 +161,15 @@ class Explorer(GraphExports, StaticFallback, ipywidgets.VBox):
         self.graph.observe(self._on_select, names="selected_edge")
         self.graph.observe(lambda change: self._show_lock(change["new"]), names="selected_node")
         self._show_lock("")
+        self.kind_view = kind_view(self.splat)
+        # (A circular report's view is the graph, the chain and the stacks: a panel would only
+        # repeat them, and a saved notebook keeps every widget's state, shown or not.)
+        self.kind_panel: ipywidgets.HTML | None = None
+        if self.kind_view.view != "circular":
+            self.kind_panel = ipywidgets.HTML(layout=ipywidgets.Layout(width="100%", overflow="auto"))
+            self.kind_panel.add_class("splatkit-tables")
+            self._show_kind()
+            self.observe(lambda _change: self._show_kind(), names="show_internals")
         self.observe(lambda _change: self._show(self.graph.selected_edge), names="show_internals")
         self._show(self.graph.selected_edge)
         self.cycle_note = view["cycle_note"]
@@ -158,7 +178,14 @@ class Explorer(GraphExports, StaticFallback, ipywidgets.VBox):
             for i, splat in enumerate(self.splats) for note in splat.notes]
         # A Label puts its value in the page as text (textContent): no escaping needed.
         notes = [ipywidgets.Label(note) for note in self.notes]
-        self.children = [*notes, self.graph, self.lock_view, self.chain_view, self.internals, self.frames_view]
+        # Only what this report has: no drawing without a lock, no chain or stack table over nothing.
+        drawn = [self.graph, self.lock_view] if view["nodes"] else [
+            ipywidgets.HTML(f'<p class="sk-note">{html.escape(NOTHING_DRAWN)}</p>')]
+        chain = [self.chain_view] if len(self.chain) else []
+        stack = [self.frames_view] if view["edges"] else []
+        kind = [self.kind_panel] if self.kind_panel is not None else []
+        stacks = stack or any(b.kind == "stack" for b in self.kind_view.blocks)
+        self.children = [*notes, *drawn, *chain, *([self.internals] if stacks else []), *stack, *kind]
 
     @property
     def selected_edge(self) -> str:
@@ -171,8 +198,8 @@ class Explorer(GraphExports, StaticFallback, ipywidgets.VBox):
 
     def static_html(self) -> str:
         """The graph as a picture and the tables as shown, for viewers without widgets."""
-        tables = [("", f'<div class="splatkit-tables">{view.value}</div>') for view in (self.chain_view,
-                                                                                      self.frames_view)]
+        tables = [("", f'<div class="splatkit-tables">{view.value}</div>') for view in (
+            self.chain_view, self.frames_view, self.kind_panel) if view is not None and view in self.children]
         return snapshot_html(self.graph.static_svg, [("", self.legend), *tables], notes=self.notes)
 
     def drawing(self, name: str | None = None) -> LockGraphWidget:
@@ -193,6 +220,9 @@ class Explorer(GraphExports, StaticFallback, ipywidgets.VBox):
             return
         self.lock_class = lock_class_view(self.splats, self.lock_graph, name)
         self.lock_view.value = self.legend + lock_class_html(self.lock_class)
+
+    def _show_kind(self) -> None:
+        self.kind_panel.value = kind_view_html(self.kind_view, internals=self.show_internals, heading="h4")
 
     def _on_select(self, change: traitlets.Bunch) -> None:
         self._show(change["new"])

@@ -33,9 +33,11 @@ def test_explore_text_builds_an_explorer(explorer, seed_splat):
     assert isinstance(explorer, ipywidgets.VBox)
     assert explorer.splat == seed_splat and explorer.splats == (seed_splat,)
     assert isinstance(explorer.graph, LockGraphWidget)
-    # The graph across the width, the clicked lock class, the chain, the internals toggle, the stack.
+    # The graph across the width, the clicked lock class, the chain, the internals toggle, the stack
+    # (a circular report's own view: no kind panel below it).
     assert explorer.children == (explorer.graph, explorer.lock_view, explorer.chain_view, explorer.internals,
                                  explorer.frames_view)
+    assert explorer.kind_view.view == "circular" and explorer.kind_panel is None
 
 
 def test_graph_traits_are_the_view_model(explorer, seed_splat):
@@ -218,8 +220,9 @@ def test_explore_a_dense_held_lock_list_says_what_the_drawing_left_out():
     assert explorer.cycle_note.startswith("the lock graph has more than 100 dependency cycles")
     labels = [child for child in explorer.children if isinstance(child, ipywidgets.Label)]
     assert [label.value for label in labels] == explorer.notes and explorer.notes[0] == explorer.cycle_note
-    assert explorer.children[len(labels):] == (explorer.graph, explorer.lock_view, explorer.chain_view,
-                                               explorer.internals, explorer.frames_view)
+    # (A bad-unlock report: no chain, so no chain table; the held locks are in the kind's panel.)
+    assert explorer.children[len(labels):] == (explorer.graph, explorer.lock_view, explorer.internals,
+                                               explorer.frames_view, explorer.kind_panel)
     assert len([n for n in explorer.graph.nodes if n["cycle"]]) >= 1
 
 

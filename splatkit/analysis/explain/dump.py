@@ -11,13 +11,14 @@ Without addresses, the same class in two lists is only a hint (two objects of on
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 from ...model import HeldLock, Splat
 from ...usage import decode_usage, lock_usage
 from .common import finish, site
 from .document import Bullets, Code, Explanation, Paragraph, Section, para, prose
 
-__all__ = ["explain_held_locks_dump"]
+__all__ = ["SharedLock", "explain_held_locks_dump", "shared_locks"]
 
 
 def _key(h: HeldLock) -> tuple[str, str | None]:
@@ -31,17 +32,12 @@ def explain_held_locks_dump(splat: Splat) -> Explanation:
     summary = para(f"A dump of the locks held by every task: {len(dumps)} task{'s' if len(dumps) != 1 else ''} "
                    f"hold {total} lock{'s' if total != 1 else ''}. Such dumps follow a hung-task warning or a "
                    "SysRq request; read them for the tasks that wait on each other.")
-    by_lock: dict[tuple[str, str | None], list[tuple[str, bool, HeldLock]]] = defaultdict(list)
-    for dump in dumps:
-        for k, h in enumerate(dump.held_locks):
-            by_lock[_key(h)].append((str(dump.task), k == len(dump.held_locks) - 1, h))
-    shared = {key: tasks for key, tasks in by_lock.items() if len({t for t, _, _ in tasks}) > 1}
     waits: list[Paragraph] = []
-    for (name, instance), tasks in sorted(shared.items(), key=lambda item: item[0][0]):
-        holders = [t for t, last, _ in tasks if not last]
-        waiters = [t for t, last, _ in tasks if last]
-        read_only = _read_only(splat, [h for _, _, h in tasks])
-        listed = _tasks([t for t, _, _ in tasks])
+    for item in shared_locks(splat):
+        name, instance, read_only = item.name, item.instance, item.read_only
+        holders = [t for t, _ in item.holders]
+        waiters = [t for t, _ in item.waiters]
+        listed = _tasks([t for t, _ in item.listings])
         if not instance:
             waits.append(para(Code(name), " (no address printed) is listed by ", *listed, ": probably different "
                               "objects of one class, one per task", "; else it is held for read by all of them"
@@ -72,6 +68,51 @@ def explain_held_locks_dump(splat: Splat) -> Explanation:
     unknowns = [para(f"{d.task} counts {d.count} locks but {len(d.held_locks)} are listed.")
                 for d in dumps if d.count != len(d.held_locks)]
     return finish(splat, summary, sections, unknowns=unknowns)
+
+
+@dataclass(frozen=True)
+class SharedLock:
+    """A lock listed by more than one task of a dump, and what the listings suggest.
+
+    ``listings`` are ``(task, position in its list)``; ``waiters`` those where it is the task's
+    last entry (most likely waiting for it), ``holders`` the others.
+    """
+
+    name: str
+    instance: str | None
+    listings: tuple[tuple[str, int], ...]
+    holders: tuple[tuple[str, int], ...]
+    waiters: tuple[tuple[str, int], ...]
+    read_only: bool
+
+    @property
+    def reading(self) -> str:
+        """What the listings most likely mean, in a few words."""
+        if not self.instance:
+            return "no address: probably one object per task"
+        if self.read_only:
+            return "shared: read use only"
+        if self.holders and self.waiters:
+            return "held by one, waited for by the other(s)"
+        return "shared (a read lock), or one of them waits"
+
+
+def shared_locks(splat: Splat) -> list[SharedLock]:
+    """The locks of a held-locks dump that more than one task lists (same class and address),
+    sorted by name: where tasks may wait on each other."""
+    by_lock: dict[tuple[str, str | None], list[tuple[str, int, bool, HeldLock]]] = defaultdict(list)
+    for dump in splat.held_lock_dumps:
+        for k, h in enumerate(dump.held_locks):
+            by_lock[_key(h)].append((str(dump.task), k, k == len(dump.held_locks) - 1, h))
+    out = []
+    for (name, instance), tasks in sorted(by_lock.items(), key=lambda item: item[0][0]):
+        if len({t for t, _, _, _ in tasks}) < 2:
+            continue
+        out.append(SharedLock(name, instance, tuple((t, k) for t, k, _, _ in tasks),
+                              tuple((t, k) for t, k, last, _ in tasks if not last),
+                              tuple((t, k) for t, k, last, _ in tasks if last),
+                              _read_only(splat, [h for _, _, _, h in tasks])))
+    return out
 
 
 def _read_only(splat: Splat, held: list[HeldLock]) -> bool:

@@ -17,7 +17,7 @@ from ...usage import wait_type_name
 from .common import acquired_site, finish, held_locks_section, held_site, site
 from .document import Code, Explanation, Paragraph, Section, para
 
-__all__ = ["CONTEXTS", "NESTS", "WAIT_TYPES", "explain_invalid_wait"]
+__all__ = ["CONTEXTS", "NESTS", "WAIT_TYPES", "explain_invalid_wait", "strictest_held"]
 
 #: Each wait type in words: (what it is, examples).
 WAIT_TYPES: dict[str, tuple[str, str]] = {
@@ -110,8 +110,9 @@ def _context_words(value: int, scale: str | None) -> str | None:
     return _keyed(CONTEXTS, _name(value, scale), scale)
 
 
-def _strictest(splat: Splat) -> LockUse | None:
-    """The held lock whose inner wait type is the lowest (the one that forbids the acquisition)."""
+def strictest_held(splat: Splat) -> LockUse | None:
+    """The held lock whose inner wait type is the lowest (the one that forbids the acquisition);
+    None when no held lock prints a wait type (then the context forbids it, if anything)."""
     held = [h.lock for h in splat.held_locks if h.lock.wait is not None and h.lock.wait[1] > 0]
     return min(held, key=lambda lock: lock.wait[1], default=None)
 
@@ -124,7 +125,7 @@ def explain_invalid_wait(splat: Splat) -> Explanation:
     annotation = bool(lock and lock.at and lock.at.function and _ANNOTATION.match(lock.at.function))
     where = acquired_site(splat, lock.at if lock else None)
     outer = lock.wait[0] if lock and lock.wait else None
-    blocker = _strictest(splat)
+    blocker = strictest_held(splat)
     context = splat.wait_context[1] if splat.wait_context else None
     limit = min((v for v in (blocker.wait[1] if blocker else None, context) if v), default=None)
     context_words = _context_words(context, scale) if context is not None else None
