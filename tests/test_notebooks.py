@@ -138,6 +138,8 @@ def _check_saved_widgets(nb, nbformat) -> None:
         assert model["state"]["static_svg"].startswith('<svg class="splatkit-svg"')
         saved = json.dumps(model["state"])
         assert vis.js[5000:5200] not in saved and vis.css[:200] not in saved  # sent on request, never saved
+        # The page gets what it draws: the evidence and cycle membership stay in Python.
+        assert all(not ({"evidence", "cycles"} & set(e)) for e in model["state"]["edges"])
 
     without = copy.deepcopy(nb)
     for cell in without.cells:

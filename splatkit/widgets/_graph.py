@@ -81,6 +81,21 @@ def _ids(items: list[dict[str, Any]]) -> list[str]:
     return [str(item["id"]) for item in items]
 
 
+#: View-model fields that Python reads (evidence, cycle membership, the kind of arrow) and the
+#: static SVG has already drawn: the page does not need them, so they are not sent to it, nor
+#: saved with the notebook's widget state.
+PYTHON_ONLY = frozenset({"evidence", "cycle", "cycles", "new", "held_order", "marked"})
+
+
+def _drawn(items: list[dict[str, Any]], _widget: Any) -> list[dict[str, Any]]:
+    """What the page draws of view-model nodes or edges (the ``to_json`` of those traits).
+
+    >>> _drawn([{"id": "a -> b", "label": "f", "cycle": True, "evidence": []}], None)
+    [{'id': 'a -> b', 'label': 'f'}]
+    """
+    return [{k: v for k, v in item.items() if k not in PYTHON_ONLY} for item in items]
+
+
 class LockGraphWidget(StaticFallback, anywidget.AnyWidget):
     """A lock graph in the notebook; click an arrow to select a dependency.
 
@@ -94,10 +109,12 @@ class LockGraphWidget(StaticFallback, anywidget.AnyWidget):
     _esm = ESM
     _css = CSS
 
-    nodes = traitlets.List(traitlets.Dict()).tag(sync=True)
-    """Lock classes as view-model nodes (``id`` is the lock-class name)."""
-    edges = traitlets.List(traitlets.Dict()).tag(sync=True)
-    """Dependencies as view-model edges (``id`` from ``edge_id``, ``label`` the function)."""
+    nodes = traitlets.List(traitlets.Dict()).tag(sync=True, to_json=_drawn)
+    """Lock classes as view-model nodes (``id`` is the lock-class name); the page gets what it
+    draws of them (no :data:`PYTHON_ONLY` field)."""
+    edges = traitlets.List(traitlets.Dict()).tag(sync=True, to_json=_drawn)
+    """Dependencies as view-model edges (``id`` from ``edge_id``, ``label`` the function); the
+    page gets what it draws of them."""
     options = traitlets.Dict().tag(sync=True)
     """vis-network options; default :func:`splatkit.render.viewmodel.network_options`."""
     height = traitlets.Unicode("520px").tag(sync=True)
