@@ -106,6 +106,9 @@ class LockGraphWidget(StaticFallback, anywidget.AnyWidget):
     """Id of the selected dependency (``"held -> acquired"``), or ``""``; synced from clicks."""
     selected_node = traitlets.Unicode("").tag(sync=True)
     """Name of the selected lock class, or ``""``; synced from clicks."""
+    frame = traitlets.Dict().tag(sync=True)
+    """``{"nodes": [ids], "seq": n}``: the lock classes the view is fitted to (at a readable zoom),
+    sent again with a new ``seq`` to frame them again; empty: the whole drawing."""
     static_svg = traitlets.Unicode("").tag(sync=True)
     """The drawing as a static SVG (escaped), kept up to date with ``nodes`` and ``edges``."""
 

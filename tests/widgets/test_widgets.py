@@ -16,6 +16,7 @@ from splatkit.graph import LockGraph  # noqa: E402
 from splatkit.render.snapshot import image_svg  # noqa: E402
 from splatkit.render.html import lock_graph_assets, vis_network_assets  # noqa: E402
 from splatkit.render.viewmodel import graph_view, network_options  # noqa: E402
+from splatkit.render.navigate import emphasise  # noqa: E402
 from splatkit.widgets import Explorer, LockGraphWidget, explore  # noqa: E402
 
 NEW = "kvm_lock -> &kvm->slots_lock"
@@ -33,13 +34,16 @@ def test_explore_text_builds_an_explorer(explorer, seed_splat):
     assert isinstance(explorer, ipywidgets.VBox)
     assert explorer.splat == seed_splat and explorer.splats == (seed_splat,)
     assert isinstance(explorer.graph, LockGraphWidget)
-    # The graph across the width, the clicked lock class, the chain, the internals toggle, the stack.
-    assert explorer.children == (explorer.graph, explorer.lock_view, explorer.chain_view, explorer.internals,
-                                 explorer.frames_view)
+    # Search and cycle list, the graph across the width, the clicked lock class, the chain, the
+    # internals toggle, the stack.
+    assert explorer.children == (explorer.navigation, explorer.graph, explorer.lock_view, explorer.chain_view,
+                                 explorer.internals, explorer.frames_view)
 
 
 def test_graph_traits_are_the_view_model(explorer, seed_splat):
-    view = graph_view(LockGraph.from_splats(seed_splat), cycle=seed_splat.cycle)
+    # The report's cycle is the one picked at first: drawn wider, and framed.
+    view = emphasise(graph_view(LockGraph.from_splats(seed_splat), cycle=seed_splat.cycle), seed_splat.cycle)
+    assert explorer.graph.frame["nodes"] == view["frame"] == list(seed_splat.cycle)
     assert explorer.graph.nodes == view["nodes"]
     assert explorer.graph.edges == view["edges"]
     assert explorer.graph.options == network_options()
@@ -218,7 +222,7 @@ def test_explore_a_dense_held_lock_list_says_what_the_drawing_left_out():
     assert explorer.cycle_note.startswith("the lock graph has more than 100 dependency cycles")
     labels = [child for child in explorer.children if isinstance(child, ipywidgets.Label)]
     assert [label.value for label in labels] == explorer.notes and explorer.notes[0] == explorer.cycle_note
-    assert explorer.children[len(labels):] == (explorer.graph, explorer.lock_view, explorer.chain_view,
+    assert explorer.children[len(labels):] == (explorer.navigation, explorer.graph, explorer.lock_view, explorer.chain_view,
                                                explorer.internals, explorer.frames_view)
     assert len([n for n in explorer.graph.nodes if n["cycle"]]) >= 1
 
