@@ -17,6 +17,7 @@ reader can set from Python, and the controls above the drawing are linked to the
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import ipywidgets
@@ -107,7 +108,7 @@ class GraphNavigation(traitlets.HasTraits):
         self.legend = f'<div class="splatkit-legend">{legend_html(view, lock_panel=True)}</div>'
         self._show_lock(self.graph.selected_node)
         if hasattr(self, "scope_view"):
-            self.scope_view.value = self.scope_note
+            self.scope_view.value = _note_html(self.scope_note)
             self.scope_view.layout.display = "" if self.scope_note else "none"
             self.radius_box.layout.display = "" if self.scope and self.scope.big else "none"
 
@@ -227,10 +228,16 @@ class GraphNavigation(traitlets.HasTraits):
             traitlets.link((control, "value"), (self, trait))
         self.report_list.layout.display = "" if len(self.splats) > 1 else "none"
         self.radius_box.layout.display = "" if self.scope and self.scope.big else "none"
-        self.scope_view = ipywidgets.Label(self.scope_note, layout=ipywidgets.Layout(
+        # (HTML, escaped, rather than a Label: a long note wraps instead of running off the side.)
+        self.scope_view = ipywidgets.HTML(_note_html(self.scope_note), layout=ipywidgets.Layout(
             display="" if self.scope_note else "none"))
         self.scope_view.add_class("splatkit-scope")
         row = ipywidgets.HBox([self.search_box, self.search_status, self.cycle_list, self.report_list,
                                self.radius_box], layout=ipywidgets.Layout(flex_flow="row wrap", align_items="center"))
         row.add_class("splatkit-navigation")
         return ipywidgets.VBox([row, self.scope_view])
+
+
+def _note_html(note: str) -> str:
+    """The scope note as a paragraph; its lock names escaped (they come from a kernel log)."""
+    return f'<p class="sk-note">{html.escape(note)}</p>' if note else ""

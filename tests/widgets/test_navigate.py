@@ -58,8 +58,10 @@ def test_a_big_graph_starts_on_the_first_cycle_and_says_so(explorer, big, splats
     assert picked == {(cycle[i], cycle[(i + 1) % len(cycle)]) for i in range(len(cycle))}
     assert explorer.graph.frame["nodes"] == list(cycle)
     assert f"has {len(big.nx):,} lock classes" in explorer.scope_note
-    assert f"showing the {len(drawn)} within 2 dependencies of the cycle {cycle[0]}" in explorer.scope_note
-    assert explorer.scope_view.value == explorer.scope_note and explorer.focus == cycle[0]
+    within = f"{explorer.radius} dependenc{'y' if explorer.radius == 1 else 'ies'}"
+    assert f"showing the {len(drawn)} within {within} of the cycle {cycle[0]}" in explorer.scope_note
+    assert explorer.scope_view.value == f'<p class="sk-note">{html.escape(explorer.scope_note)}</p>'
+    assert explorer.focus == cycle[0]
     # Every edge the drawing has can be selected, and the selection is one of them.
     assert explorer.selected_edge in {e["id"] for e in explorer.graph.edges}
 
@@ -81,9 +83,11 @@ def test_search_selects_and_frames_a_lock_far_away(explorer, big):
     explorer.search = far
     assert explorer.focus == far and explorer.graph.selected_node == far and explorer.cycle_index == -1
     assert far in _drawn(explorer) and _drawn(explorer) <= _within(big, [far], explorer.radius)
+    # No stack for a dependency of the dump, and the caption says why.
+    assert "the source of this dependency prints none (proc)" in explorer.frames_view.value
     assert explorer.graph.frame["nodes"] == [far]
     assert explorer.lock_class and html.escape(far) in explorer.lock_view.value
-    assert f"dependencies of {far}" in explorer.scope_note
+    assert f"within {explorer.radius} dependency of {far}" in explorer.scope_note
     # Text that several names contain only lists them; the box's value is the trait.
     explorer.search_box.value = "kvm->s"
     assert explorer.search == "kvm->s" and explorer.matches == find_locks(big, "kvm->s")
@@ -129,6 +133,7 @@ def test_hostile_names_stay_text(explorer):
     explorer.pick_cycle(target)
     page = explorer.static_html()
     assert HOSTILE not in page and html.escape(HOSTILE) in page
+    assert HOSTILE not in explorer.scope_view.value and html.escape(HOSTILE) in explorer.scope_view.value
     # Dropdown and Combobox options are drawn as text by ipywidgets: the name is kept as is.
     assert any(HOSTILE in label for label, _ in explorer.cycle_list.options)
     assert HOSTILE in explorer.search_box.options
