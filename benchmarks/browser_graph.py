@@ -30,6 +30,8 @@ view-model with its layout, page). Goals (issue 11): seed < 0.5 s, 1,000 classes
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -48,7 +50,7 @@ from splatkit.synthetic import big_lock_graph  # noqa: E402
 
 RESULTS = REPO / "benchmarks" / "results" / "browser_graph.txt"
 SEED = REPO.parent / "shared" / "seed" / "kvm-cpuhp-lockdep-email.txt"
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("SPLATKIT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 GOALS = {"seed": 0.5, 1000: 2.0, 3000: 6.0}
@@ -222,13 +224,14 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="the seed and 50 classes only")
     parser.add_argument("--sizes", default="50,200,1000,3000", help="lock-class counts (default 50,200,1000,3000)")
     parser.add_argument("--output", type=Path, default=RESULTS, help=f"results file (default {RESULTS})")
+    parser.add_argument("--chromium", default=CHROMIUM, help=f"Chromium to run (default {CHROMIUM})")
     args = parser.parse_args()
     sizes = [50] if args.quick else [int(s) for s in args.sizes.split(",") if s]
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
         pages = _pages(Path(tmp), sizes)
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
         try:
             for page in pages:
                 page["m"] = _measure(browser, page)
