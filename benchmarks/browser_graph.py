@@ -54,7 +54,7 @@ CHROMIUM = os.environ.get("SPLATKIT_CHROMIUM") or shutil.which("chromium") or "/
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 GOALS = {"seed": 0.5, 1000: 2.0, 3000: 6.0}
-CLICKS = 8
+CLICKS = 16
 
 #: Before any script of the page: record long tasks and drawings.
 _INIT_JS = """
@@ -168,7 +168,7 @@ def _measure(browser, page: dict) -> dict:
         after = tab.evaluate("() => [document.body.dataset.skSelectedEdge, window.__updated - window.__down,"
                              " window.__updated > 0]")
         click = {"edge": edge, "hit": after[0] == edge, "ms": after[1] if after[2] else None,
-                 "on_node": aim["onNode"], "visible_hit": after[0] == edge}
+                 "on_node": aim["onNode"], "visible_hit": after[0] == edge, "got": after[0]}
         if not click["hit"]:  # then a visible point of the arrow, near its middle, as a reader would
             point = tab.evaluate(_VISIBLE_POINT_JS, edge)
             if point is not None:
@@ -208,7 +208,7 @@ def _report(pages: list[dict]) -> list[str]:
                    + (f"; click -> table {statistics.median(times):.1f} ms median, {max(times):.1f} ms max"
                       f" (goal < 100 ms: {'met' if max(times) < 100 else 'NOT met'})" if times else "")
                    + "".join(f"; missed {c['edge']!r}" + (" (its midpoint is on a box)" if c["on_node"] else
-                                                             " (another arrow is nearer at its midpoint)")
+                                                             f" (selected {c['got']!r}, nearer at its midpoint)")
                              + (", hit at a visible point near its middle" if c["visible_hit"] else
                                 ", and at every point near its middle")
                              for c in m["clicks"] if not c["hit"]))
