@@ -2,9 +2,9 @@
 
 Where :func:`splatkit.render.html.report_html` explains one report, this page draws a big
 graph whole, as fast as the browser can: the positions come from Python
-(:mod:`splatkit.render.layout`, layered above a few hundred classes), no physics runs, arrows
-are straight but for opposite pairs above :data:`~splatkit.render.navigate.STRAIGHT_ABOVE`
-dependencies, and the page opens framed on the first cycle at a readable zoom. A search box
+(:mod:`splatkit.render.layout`, layered above a few hundred classes), no physics runs, above
+:data:`HIDE_EDGES_ABOVE` dependencies arrows are not redrawn during a drag or zoom, and the
+page opens framed on the first cycle at a readable zoom. A search box
 frames a lock class, a list picks a cycle, a click on an arrow shows its evidence.
 
 The page is data, not markup: one JSON view-model (escaped by
@@ -27,10 +27,14 @@ from pathlib import Path
 from ..graph import LockGraph
 from ..model import Splat
 from .html import _inline, _script_json, _text, default_edge, legend_html, lock_graph_assets, vis_network_assets
-from .navigate import BIG_GRAPH, STRAIGHT_ABOVE, emphasise, graph_cycles, start_focus, straighten
+from .navigate import BIG_GRAPH, emphasise, graph_cycles, start_focus, straighten
 from .viewmodel import graph_view, network_options
 
-__all__ = ["graph_page_html", "write_graph_page"]
+__all__ = ["HIDE_EDGES_ABOVE", "graph_page_html", "write_graph_page"]
+
+#: Above this many dependencies, arrows are hidden while the view is dragged or zoomed: thousands
+#: take a tenth of a second to draw, too long for every frame of a gesture.
+HIDE_EDGES_ABOVE = 300
 
 
 @lru_cache(maxsize=1)
@@ -49,8 +53,11 @@ _STYLE = """
 
 
 def graph_page_html(graph: LockGraph, *, title: str = "lock graph", splats: Sequence[Splat] = (),
-                    straight_above: int = STRAIGHT_ABOVE) -> str:
+                    straight_above: int | None = None) -> str:
     """The page for ``graph``; ``splats`` (the reports in it) put their cycle first.
+
+    ``straight_above``: above this many dependencies draw arrows straight but for opposite pairs
+    (:func:`~splatkit.render.navigate.straighten`; what the benchmark compares; default never).
 
     Raises
     ------
@@ -64,12 +71,11 @@ def graph_page_html(graph: LockGraph, *, title: str = "lock graph", splats: Sequ
     emphasise(view, cycles[0] if cycles else ())
     if not view["frame"] and len(view["nodes"]) > BIG_GRAPH:
         view["frame"] = [start_focus(graph, cycles, splats)]
-    if len(view["edges"]) > straight_above:
+    if straight_above is not None and len(view["edges"]) > straight_above:
         straighten(view)
     selected = next((e["id"] for e in view["edges"] if e.get("picked")), default_edge(view))
     options = network_options()
-    if len(view["edges"]) > straight_above:
-        # Thousands of arrows take a tenth of a second to draw: not on every frame of a drag or zoom.
+    if len(view["edges"]) > HIDE_EDGES_ABOVE:
         options["interaction"].update(hideEdgesOnDrag=True, hideEdgesOnZoom=True)
     data = {"view": view, "options": options, "selected": selected}
     counts = (f"{len(view['nodes']):,} lock classes, {len(view['edges']):,} dependencies, "
