@@ -64,6 +64,11 @@ try {
     for (const e of list.getEntries()) window.__longtasks.push([e.startTime, e.duration]);
   }).observe({ type: "longtask", buffered: true });
 } catch (e) { window.__longtasks = null; }
+// The page's scripts have built the network, which draws on the next frame: note when.
+document.addEventListener("DOMContentLoaded", () => {
+  const div = document.querySelector(".splatkit-graph");
+  if (div && div.splatkitNetwork) div.splatkitNetwork.once("afterDrawing", () => { div.dataset.skDrawn = performance.now(); });
+});
 """
 
 #: After the first drawing: count the drawings of the next second; watch the tables.

@@ -27,7 +27,7 @@ from ..stacks import blamed_function
 from ..symbolize import symbolize
 from ..tables import chain_table, stack_table
 from ._export import GraphExports
-from ._graph import LockGraphWidget
+from ._graph import FramedLockGraphWidget, LockGraphWidget
 from ._navigate import GraphNavigation
 from ._static import StaticFallback
 
@@ -135,10 +135,12 @@ class Explorer(GraphNavigation, GraphExports, StaticFallback, ipywidgets.VBox):
         view = self._first_view()
         self._edges = {e["id"]: e for e in view["edges"]}
         self.chain = _chain(self.splats)
-        self.graph = LockGraphWidget.from_view(view, height=height, selected_edge=default_edge(view),
+        drawing = FramedLockGraphWidget if self.needs_navigation else LockGraphWidget
+        self.graph = drawing.from_view(view, height=height, selected_edge=default_edge(view),
                                                lock_graph=self.lock_graph)
         self.graph.layout = ipywidgets.Layout(width="100%")
-        self._frame(view.get("frame", []))
+        if view.get("frame"):
+            self._frame(view["frame"])
         self.frames = stack_table(())
         self.chain_view = ipywidgets.HTML(layout=ipywidgets.Layout(width="100%", overflow="auto"))
         self.frames_view = ipywidgets.HTML(layout=ipywidgets.Layout(width="100%", overflow="auto"))
@@ -164,7 +166,7 @@ class Explorer(GraphNavigation, GraphExports, StaticFallback, ipywidgets.VBox):
         # A Label puts its value in the page as text (textContent): no escaping needed.
         notes = [ipywidgets.Label(note) for note in self.notes]
         self.navigation = self._navigation_controls()
-        self.children = [*notes, self.navigation, self.graph, self.lock_view, self.chain_view, self.internals, self.frames_view]
+        self.children = [*notes, *([self.navigation] if self.navigation else []), self.graph, self.lock_view, self.chain_view, self.internals, self.frames_view]
 
     @property
     def selected_edge(self) -> str:

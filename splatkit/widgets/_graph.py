@@ -37,7 +37,7 @@ from ..render.svg import graph_svg
 from ..render.viewmodel import network_options
 from ._static import StaticFallback
 
-__all__ = ["LockGraphWidget"]
+__all__ = ["FramedLockGraphWidget", "LockGraphWidget"]
 
 _OURS = lock_graph_assets()
 
@@ -106,9 +106,6 @@ class LockGraphWidget(StaticFallback, anywidget.AnyWidget):
     """Id of the selected dependency (``"held -> acquired"``), or ``""``; synced from clicks."""
     selected_node = traitlets.Unicode("").tag(sync=True)
     """Name of the selected lock class, or ``""``; synced from clicks."""
-    frame = traitlets.Dict().tag(sync=True)
-    """``{"nodes": [ids], "seq": n}``: the lock classes the view is fitted to (at a readable zoom),
-    sent again with a new ``seq`` to frame them again; empty: the whole drawing."""
     static_svg = traitlets.Unicode("").tag(sync=True)
     """The drawing as a static SVG (escaped), kept up to date with ``nodes`` and ``edges``."""
 
@@ -245,6 +242,24 @@ class LockGraphWidget(StaticFallback, anywidget.AnyWidget):
         """A widget drawing ``view`` (``{"nodes": [...], "edges": [...]}``); ``kwargs`` set traits,
         and ``lock_graph=`` the :class:`~splatkit.graph.LockGraph` drawn (for :meth:`to_dot`)."""
         return cls(nodes=view["nodes"], edges=view["edges"], **kwargs)
+
+
+#: The ESM of :class:`FramedLockGraphWidget`: the drawing, then ``framing.js``, both rendered.
+FRAMED_ESM = (_minified(_OURS.js) + "\n" + _minified(resources.files("splatkit.widgets").joinpath(
+    "static", "framing.js").read_text(encoding="utf-8")) + "\nexport default {render(ctx) {"
+    "const a = splatkitLockGraph.widget.render(ctx), b = splatkitFraming(ctx); return () => (a(), b());}};\n")
+
+
+class FramedLockGraphWidget(LockGraphWidget):
+    """A :class:`LockGraphWidget` whose view can be framed from Python: the explorer's drawing of
+    a big graph (:mod:`splatkit.widgets._navigate`). Its framing code is a separate ESM so that
+    the widget of a small graph, and the notebook saving it, do without."""
+
+    _esm = FRAMED_ESM
+
+    frame = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    """Lock classes the view is fitted to (at a zoom from 0.6, labels readable, to 1); set it
+    after the data it names; empty: the whole drawing. To frame the same again, set ``[]`` first."""
 
 
 def _write(path: str | os.PathLike[str], text: str) -> Path:

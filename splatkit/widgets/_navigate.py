@@ -27,10 +27,15 @@ from ..render.html import default_edge, legend_html
 from ..render.navigate import (DEFAULT_RADIUS, Scope, cycle_label, emphasise, find_locks, graph_cycles,
                                report_graph, report_label, scope, start_focus)
 from ..render.viewmodel import edge_id, graph_view
+from ._graph import FramedLockGraphWidget
 
 __all__ = ["GraphNavigation", "SEARCH_PLACEHOLDER"]
 
 SEARCH_PLACEHOLDER = "search a lock class"
+#: The controls are shown for a graph of more lock classes than this, more than one cycle, or
+#: several reports; a single report's small graph (the seed's 8 classes, one cycle) does without
+#: them: each control is a widget model saved with the notebook (about 25 KB together).
+NAVIGATION_MIN = 20
 #: Radius control's range (dependencies away from the focus).
 MAX_RADIUS = 6
 
@@ -63,7 +68,8 @@ class GraphNavigation(traitlets.HasTraits):
         self.matches: list[str] = []
         self.scope: Scope | None = None
         self._centres: list[str] = []
-        self._frame_seq = 0
+        #: The lock classes the view was last fitted to (empty: the whole drawing).
+        self.frame: list[str] = []
         self._quiet = True
         self._filtered = self.lock_graph
         self.cycles = graph_cycles(self._filtered, first=self.splat.cycle or None)
@@ -86,8 +92,11 @@ class GraphNavigation(traitlets.HasTraits):
         self.scope = scope(self._filtered, report=None, centres=self._centres, radius=self.radius, what=what)
         self.focus = self.scope.centres[0] if self.scope.big else ""
         view = graph_view(self.scope.graph, cycle=picked or None)
-        emphasise(view, picked if all(n in self.scope.graph.nx for n in picked) else ())
-        if not view["frame"] and self.scope.big:
+        # The picked cycle stands out from the others; a graph with one cycle, small enough to go
+        # without the controls, is drawn and framed whole, as before any pick (and saves the bytes).
+        if len(self.cycles) > 1 or self.needs_navigation:
+            emphasise(view, picked if all(n in self.scope.graph.nx for n in picked) else ())
+        if not view.get("frame") and self.scope.big:
             view["frame"] = [c for c in self._centres if c in self.scope.graph.nx]
         return view
 
@@ -104,7 +113,7 @@ class GraphNavigation(traitlets.HasTraits):
             self.graph.edges = view["edges"]
         self.graph.selected_edge = edge
         self.graph.selected_node = node
-        self._frame(frame if frame is not None else view["frame"])
+        self._frame(frame if frame is not None else view.get("frame", []))
         self.legend = f'<div class="splatkit-legend">{legend_html(view, lock_panel=True)}</div>'
         self._show_lock(self.graph.selected_node)
         if hasattr(self, "scope_view"):
@@ -113,8 +122,12 @@ class GraphNavigation(traitlets.HasTraits):
             self.radius_box.layout.display = "" if self.scope and self.scope.big else "none"
 
     def _frame(self, nodes: list[str]) -> None:
-        self._frame_seq += 1
-        self.graph.frame = {"nodes": list(nodes), "seq": self._frame_seq}
+        """Fit the view to ``nodes``: :attr:`frame`, sent to a drawing that can frame (a small
+        graph's drawing shows it whole)."""
+        self.frame = list(nodes)
+        if isinstance(self.graph, FramedLockGraphWidget):
+            self.graph.frame = []  # (so that the same nodes are framed again)
+            self.graph.frame = list(nodes)
 
     # ---- what a reader does ----------------------------------------------------------
 
@@ -125,6 +138,8 @@ class GraphNavigation(traitlets.HasTraits):
             raise IndexError(f"no cycle {index}: this graph has {len(self.cycles)} "
                              f"(pick 0 to {len(self.cycles) - 1})" if self.cycles else
                              f"no cycle {index}: the lock graph drawn has no cycle")
+        if index == self.cycle_index:  # picked again: draw and frame it again
+            self._on_cycle(traitlets.Bunch(new=index))
         self.cycle_index = index  # (observed: _on_cycle draws it)
         return self.cycles[index]
 
@@ -206,8 +221,18 @@ class GraphNavigation(traitlets.HasTraits):
                 else "no cycle in this graph")
         return [(head, -1)] + [(f"{i}. {cycle_label(c)}", i) for i, c in enumerate(self.cycles)]
 
-    def _navigation_controls(self) -> ipywidgets.Widget:
-        """The search box, cycle list, report filter, radius and scope note, linked to the traits."""
+    @property
+    def needs_navigation(self) -> bool:
+        """Whether the drawing gets the controls: a graph of more than :data:`NAVIGATION_MIN` lock
+        classes, more than one cycle, or several reports."""
+        return len(self.lock_graph.nx) > NAVIGATION_MIN or len(self.cycles) > 1 or len(self.splats) > 1
+
+    def _navigation_controls(self) -> ipywidgets.Widget | None:
+        """The search box, cycle list, report filter, radius and scope note, linked to the traits;
+        None when the graph does not need them (:attr:`needs_navigation`: the traits and methods
+        work all the same)."""
+        if not self.needs_navigation:
+            return None
         names = sorted(str(n) for n in self.lock_graph.nx)
         self.search_box = ipywidgets.Combobox(placeholder=SEARCH_PLACEHOLDER, options=names, ensure_option=False,
                                               layout=ipywidgets.Layout(width="260px"))

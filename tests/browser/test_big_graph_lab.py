@@ -88,7 +88,6 @@ def test_search_and_cycle_list_on_a_200_class_graph(lab_url, watched_page, expec
     page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
     page.wait_for_function(_ALL_RUN_JS)
     page.wait_for_selector(".splatkit-graph[data-sk-state=live] canvas")
-    page.wait_for_selector(".splatkit-graph[data-sk-drawn]")
     assert page.evaluate(_ERRORS_JS) == []
     explorer = expected["explorer"]
 

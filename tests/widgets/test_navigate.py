@@ -54,9 +54,9 @@ def test_a_big_graph_starts_on_the_first_cycle_and_says_so(explorer, big, splats
     assert set(cycle) <= drawn and len(cycle) < len(drawn) <= MAX_SHOWN
     assert drawn <= _within(big, cycle, explorer.radius)
     # The picked cycle is drawn wider and framed; the view says what it shows of what.
-    picked = {(e["from"], e["to"]) for e in explorer.graph.edges if e["picked"]}
+    picked = {(e["from"], e["to"]) for e in explorer.graph.edges if e.get("picked")}
     assert picked == {(cycle[i], cycle[(i + 1) % len(cycle)]) for i in range(len(cycle))}
-    assert explorer.graph.frame["nodes"] == list(cycle)
+    assert explorer.frame == explorer.graph.frame == list(cycle)
     assert f"has {len(big.nx):,} lock classes" in explorer.scope_note
     within = f"{explorer.radius} dependenc{'y' if explorer.radius == 1 else 'ies'}"
     assert f"showing the {len(drawn)} within {within} of the cycle {cycle[0]}" in explorer.scope_note
@@ -85,7 +85,7 @@ def test_search_selects_and_frames_a_lock_far_away(explorer, big):
     assert far in _drawn(explorer) and _drawn(explorer) <= _within(big, [far], explorer.radius)
     # No stack for a dependency of the dump, and the caption says why.
     assert "the source of this dependency prints none (proc)" in explorer.frames_view.value
-    assert explorer.graph.frame["nodes"] == [far]
+    assert explorer.frame == [far]
     assert explorer.lock_class and html.escape(far) in explorer.lock_view.value
     assert f"within {explorer.radius} dependency of {far}" in explorer.scope_note
     # Text that several names contain only lists them; the box's value is the trait.
@@ -103,9 +103,9 @@ def test_picking_a_cycle_draws_frames_and_selects_it(explorer, big):
     target = next(i for i, c in enumerate(explorer.cycles) if HOSTILE in c)
     locks = explorer.pick_cycle(target)
     assert explorer.cycle_index == target == explorer.cycle_list.value
-    assert set(locks) <= _drawn(explorer) and explorer.graph.frame["nodes"] == list(locks)
+    assert set(locks) <= _drawn(explorer) and explorer.frame == list(locks)
     assert explorer.selected_edge == f"{locks[0]} -> {locks[1]}"
-    assert {(e["from"], e["to"]) for e in explorer.graph.edges if e["picked"]} == {
+    assert {(e["from"], e["to"]) for e in explorer.graph.edges if e.get("picked")} == {
         (locks[i], locks[(i + 1) % len(locks)]) for i in range(len(locks))}
     # The stack shown is that dependency's, with the hostile name escaped.
     assert "<img" not in explorer.frames_view.value + explorer.lock_view.value
@@ -144,5 +144,11 @@ def test_a_small_graph_is_drawn_whole(seed_splat):
     assert not explorer.scope.big and explorer.focus == "" and explorer.scope_note == ""
     assert len(explorer.graph.nodes) == len(splatkit.LockGraph.from_splats(seed_splat).nx)
     explorer.search = "srcu"
-    assert explorer.graph.selected_node == "&kvm->srcu" and explorer.graph.frame["nodes"] == ["&kvm->srcu"]
+    assert explorer.graph.selected_node == "&kvm->srcu" and explorer.frame == ["&kvm->srcu"]
     assert len(explorer.graph.nodes) == len(splatkit.LockGraph.from_splats(seed_splat).nx)
+    # The one cycle, picked again, is framed; drawn as the only red one, it needs no wider arrows,
+    # and the small graph's drawing (and the notebook saving it) goes without the framing code.
+    explorer.pick_cycle(0)
+    assert explorer.frame == list(explorer.cycles[0]) and explorer.selected_edge == "kvm_lock -> &kvm->slots_lock"
+    assert not any(e.get("picked") for e in explorer.graph.edges) and explorer.navigation is None
+    assert type(explorer.graph).__name__ == "LockGraphWidget" and not explorer.graph.has_trait("frame")

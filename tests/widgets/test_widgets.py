@@ -16,7 +16,6 @@ from splatkit.graph import LockGraph  # noqa: E402
 from splatkit.render.snapshot import image_svg  # noqa: E402
 from splatkit.render.html import lock_graph_assets, vis_network_assets  # noqa: E402
 from splatkit.render.viewmodel import graph_view, network_options  # noqa: E402
-from splatkit.render.navigate import emphasise  # noqa: E402
 from splatkit.widgets import Explorer, LockGraphWidget, explore  # noqa: E402
 
 NEW = "kvm_lock -> &kvm->slots_lock"
@@ -34,16 +33,17 @@ def test_explore_text_builds_an_explorer(explorer, seed_splat):
     assert isinstance(explorer, ipywidgets.VBox)
     assert explorer.splat == seed_splat and explorer.splats == (seed_splat,)
     assert isinstance(explorer.graph, LockGraphWidget)
-    # Search and cycle list, the graph across the width, the clicked lock class, the chain, the
-    # internals toggle, the stack.
-    assert explorer.children == (explorer.navigation, explorer.graph, explorer.lock_view, explorer.chain_view,
-                                 explorer.internals, explorer.frames_view)
+    # The graph across the width, the clicked lock class, the chain, the internals toggle, the stack
+    # (no search box or cycle list for one report's 8 classes and one cycle).
+    assert explorer.navigation is None
+    assert explorer.children == (explorer.graph, explorer.lock_view, explorer.chain_view, explorer.internals,
+                                 explorer.frames_view)
 
 
 def test_graph_traits_are_the_view_model(explorer, seed_splat):
-    # The report's cycle is the one picked at first: drawn wider, and framed.
-    view = emphasise(graph_view(LockGraph.from_splats(seed_splat), cycle=seed_splat.cycle), seed_splat.cycle)
-    assert explorer.graph.frame["nodes"] == view["frame"] == list(seed_splat.cycle)
+    # One report, one cycle: drawn whole (no pick to stand out, no frame); picking it frames it.
+    view = graph_view(LockGraph.from_splats(seed_splat), cycle=seed_splat.cycle)
+    assert explorer.frame == [] and explorer.cycle_index == 0
     assert explorer.graph.nodes == view["nodes"]
     assert explorer.graph.edges == view["edges"]
     assert explorer.graph.options == network_options()

@@ -33,6 +33,8 @@ const splatkitGraphPage = (() => {
     const status = document.getElementById("sk-search-status");
     const state = { edge: "", node: "", cycle: -1 };
     const graph = lockGraph.draw(vis, div, view, data.options, (sel) => showEdge(sel.edge, sel.node));
+    /** Fit the view to `ids` at a zoom where labels stay readable (as the widget does). */
+    const frame = (ids) => graph.network.fit({ nodes: ids.filter((id) => nodeIds.has(id)), minZoomLevel: 0.6 });
     const edgeData = graph.network.body.data.edges;
     // Widths before a cycle is picked (the view comes with cycle 0 picked, see emphasise()).
     const baseWidth = new Map(view.edges.map((e) => [e.id, e.picked ? CYCLE_WIDTH : e.width]));
@@ -60,7 +62,7 @@ const splatkitGraphPage = (() => {
       if (!nodeIds.has(name)) return false;
       state.node = name;
       graph.select(state.edge, name);
-      graph.frame([name]);
+      frame([name]);
       document.body.dataset.skSelectedNode = name;
       return true;
     }
@@ -76,7 +78,7 @@ const splatkitGraphPage = (() => {
         ...now.map((e) => ({ id: e.id, width: PICKED_WIDTH })),
       ]);
       if (!locks) return;
-      graph.frame(locks);
+      frame(locks);
       if (now.length) showEdge(now[0].id, "");
       document.body.dataset.skCycle = String(index);
     }
@@ -111,6 +113,7 @@ const splatkitGraphPage = (() => {
     });
     cycles.addEventListener("change", () => pick(Number(cycles.value)));
 
+    if (view.frame) frame(view.frame);
     showEdge(data.selected, "");
     if (view.cycles.length) {
       state.cycle = 0; // graph_view drew cycle 0 picked already (emphasise)

@@ -30,24 +30,6 @@ const splatkitLockGraph = (() => {
     const edges = new vis.DataSet(view.edges);
     const network = new vis.Network(container, { nodes, edges }, options);
     const selection = { edge: "", node: "" };
-    // When the first picture is on screen (benchmarks and tests wait for it).
-    network.once("afterDrawing", () => {
-      container.dataset.skDrawn = String(performance.now());
-    });
-
-    /**
-     * Fit the view to the nodes `ids` (every node when none of them is drawn), at a zoom
-     * between MIN_ZOOM, where labels are still readable, and MAX_ZOOM: a big graph is framed
-     * on the part picked, not shrunk to dots.
-     */
-    function frame(ids) {
-      const known = (ids || []).filter((id) => nodes.get(id));
-      network.fit({ nodes: known.length ? known : nodes.getIds(), animation: false });
-      const scale = network.getScale();
-      const clamped = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, scale));
-      if (clamped !== scale) network.moveTo({ position: network.getViewPosition(), scale: clamped, animation: false });
-    }
-    if (view.frame) frame(view.frame);
 
     /** Show `selection` in the network; ids the data does not contain are dropped. */
     function show() {
@@ -88,15 +70,9 @@ const splatkitLockGraph = (() => {
         nodes.add(next.nodes);
         edges.add(next.edges);
         show();
-        if (next.frame) frame(next.frame);
       },
-      frame,
     };
   }
-
-  /** The zoom range a framed view keeps to (labels are 14 px at zoom 1). */
-  const MIN_ZOOM = 0.6;
-  const MAX_ZOOM = 1.5;
 
   // ---- host 1: the self-contained HTML report ---------------------------------
 
@@ -347,11 +323,10 @@ const splatkitLockGraph = (() => {
     let graph = null;
     let disposed = false;
     const onData = () => {
-      if (graph) graph.setData({ nodes: model.get("nodes"), edges: model.get("edges"), frame: (model.get("frame") || {}).nodes });
+      if (graph) graph.setData({ nodes: model.get("nodes"), edges: model.get("edges") });
       else div.replaceChildren(staticPicture(model.get("static_svg")));
     };
     const onSelection = () => graph && graph.select(model.get("selected_edge"), model.get("selected_node"));
-    const onFrame = () => graph && (model.get("frame") || {}).nodes && graph.frame(model.get("frame").nodes);
     const onOptions = () => graph && graph.network.setOptions(themed(model.get("options"), div));
     // JupyterLab switches themes by changing attributes of <body>: follow it.
     const themeWatch = new MutationObserver(onOptions);
@@ -362,7 +337,6 @@ const splatkitLockGraph = (() => {
     const handlers = [
       ["change:nodes change:edges change:static_svg", onData],
       ["change:selected_edge change:selected_node", onSelection],
-      ["change:frame", onFrame],
       ["change:options", onOptions],
       ["change:height", onHeight],
     ];
@@ -375,7 +349,7 @@ const splatkitLockGraph = (() => {
         graph = draw(
           vis,
           div,
-          { nodes: model.get("nodes"), edges: model.get("edges"), frame: (model.get("frame") || {}).nodes },
+          { nodes: model.get("nodes"), edges: model.get("edges") },
           themed(model.get("options"), div),
           (sel) => {
             model.set("selected_edge", sel.edge);
