@@ -64,10 +64,14 @@ try {
     for (const e of list.getEntries()) window.__longtasks.push([e.startTime, e.duration]);
   }).observe({ type: "longtask", buffered: true });
 } catch (e) { window.__longtasks = null; }
-// The page's scripts have built the network, which draws on the next frame: note when.
-document.addEventListener("DOMContentLoaded", () => {
-  const div = document.querySelector(".splatkit-graph");
-  if (div && div.splatkitNetwork) div.splatkitNetwork.once("afterDrawing", () => { div.dataset.skDrawn = performance.now(); });
+// The drawing code leaves the network on its element (element.splatkitNetwork = network) right
+// after building it, before its first drawing (a later frame): note when that drawing is done.
+Object.defineProperty(HTMLElement.prototype, "splatkitNetwork", {
+  configurable: true,
+  set(network) {
+    Object.defineProperty(this, "splatkitNetwork", { value: network, writable: true, configurable: true });
+    network.once("afterDrawing", () => { this.dataset.skDrawn = performance.now(); });
+  },
 });
 """
 
