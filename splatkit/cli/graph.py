@@ -19,7 +19,7 @@ from .io import say, write_stdout
 
 __all__ = ["FORMATS", "MAX_EVIDENCE", "dot", "export_graph", "graphml", "node_link", "whole"]
 
-HELP = "write the lock graph of splats and /proc/lockdep dumps as DOT, GraphML, JSON or an HTML page"
+HELP = "write the lock graph of splats and dumps as DOT, GraphML, JSON or HTML"
 DESCRIPTION = f"""\
 {HELP}.
 
