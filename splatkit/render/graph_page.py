@@ -46,7 +46,7 @@ _STYLE = """
 .splatkit-report .sk-nav { display: flex; flex-wrap: wrap; gap: 8px 16px; align-items: center; margin: 0 0 8px; }
 .splatkit-report #sk-search { width: 260px; }
 .splatkit-report #sk-cycles { max-width: 520px; }
-.splatkit-report .sk-graph-page main { display: block; padding: 12px 20px; }
+.splatkit-report.sk-graph-page main { display: block; padding: 12px 20px; }
 .splatkit-report #sk-graph { height: 640px; }
 .splatkit-report #sk-evidence-table td { font-family: ui-monospace, Menlo, Consolas, monospace; }
 """
