@@ -66,6 +66,7 @@ from splatkit.grammar.kinds import match_banner  # noqa: E402
 from splatkit.lines import split_lines  # noqa: E402
 from splatkit.graph import LockGraph  # noqa: E402
 from splatkit.samples import sample_text  # noqa: E402
+from splatkit.synthetic import proc_lockdep_text  # noqa: E402
 from splatkit.scan import locate, scan  # noqa: E402
 
 #: Unrelated console lines, the bulk of a real log.
@@ -319,39 +320,8 @@ def bench_stream(tmp: Path, logs: list[str], size: int, reports: int) -> list[st
             f"baseline (import only) {base_rss:.0f} MB; scan/baseline = {rss / base_rss:.1f}x"]
 
 
-#: Lock-class name shapes for generated dumps: static locks, per-object keys, versioned keys.
-CLASS_NAMES = ("lock_{i}", "&obj_{i}->mutex", "&(&dev_{i}->lock)->rlock", "&type->i_mutex_key#{v}/{s}",
-               "(wq_completion)events_{i}", "&sb->s_type->i_lock_key#{v}")
-
-
-def generate_proc_lockdep(classes: int, deps: int, seed: int = 3) -> str:
-    """A /proc/lockdep dump (l_show() format, PROVE_LOCKING) over a random acyclic dependency graph.
-
-    Like a real one: lockdep never records a dependency that closes a cycle; most
-    dependencies are between classes "near" each other in the lock hierarchy, a few
-    span it; classes are printed in an order unrelated to the hierarchy.
-    """
-    rng = random.Random(seed)
-    names = [CLASS_NAMES[i % len(CLASS_NAMES)].format(i=i, v=i, s=i % 3) for i in range(classes)]
-    rank = list(range(classes))
-    rng.shuffle(rank)  # rank[i]: position of class i in the hierarchy
-    by_rank = sorted(range(classes), key=rank.__getitem__)
-    after: list[set[int]] = [set() for _ in range(classes)]
-    made = 0
-    while made < deps:
-        r = rng.randrange(classes - 1)
-        span = 1 + int(rng.expovariate(1 / 200)) if rng.random() < 0.95 else rng.randrange(1, classes)
-        a, b = by_rank[r], by_rank[min(r + span, classes - 1)]
-        if b not in after[a]:
-            after[a].add(b)
-            made += 1
-    lines = ["all lock classes:"]
-    for i in range(classes):
-        usage = rng.choice(("+.+.", "++++", "-.-.", ".+.+", "...."))
-        lines.append(f"{0xffffffff82000000 + 16 * i:016x} FD:{len(after[i]) + 1:5d} BD:{1:5d} {usage}: {names[i]}")
-        lines += [f" -> [{0xffffffff82000000 + 16 * j:016x}] {names[j]}" for j in sorted(after[i])]
-        lines.append("")
-    return "\n".join(lines) + "\n"
+# The /proc/lockdep generator is the package's (the browser benchmark and tests draw it too).
+generate_proc_lockdep = proc_lockdep_text
 
 
 def bench_graph(classes: int, deps: int, queries: int) -> list[str]:

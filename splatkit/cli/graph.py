@@ -1,5 +1,5 @@
 """``splatkit graph``: the lock graph merged from splats and ``/proc/lockdep`` dumps, written as
-DOT, GraphML or JSON.
+DOT, GraphML, JSON or an HTML page to explore (:mod:`splatkit.render.graph_page`).
 
 Node ids are lock-class names; edges carry where their evidence comes from (file and line),
 how the lock was acquired when that is known, and whether they lie on a dependency cycle (a
@@ -19,7 +19,7 @@ from .io import say, write_stdout
 
 __all__ = ["FORMATS", "MAX_EVIDENCE", "dot", "export_graph", "graphml", "node_link", "whole"]
 
-HELP = "write the lock graph of splats and /proc/lockdep dumps as DOT, GraphML or JSON"
+HELP = "write the lock graph of splats and dumps as DOT, GraphML, JSON or HTML"
 DESCRIPTION = f"""\
 {HELP}.
 
@@ -30,9 +30,11 @@ A -> B when B was acquired while A was held, with where each piece of evidence
 comes from (FILE:LINE) and whether the edge lies on a dependency cycle.
 
 With --around LOCK, only the locks within --radius dependencies of LOCK (either
-way) are written, at most --max-nodes of them."""
+way) are written, at most --max-nodes of them. --format html writes one offline
+page that draws the graph (thousands of classes in about a second) with a search
+box, a list of cycles and the evidence of the clicked dependency."""
 
-FORMATS = ("dot", "graphml", "json")
+FORMATS = ("dot", "graphml", "json", "html")
 
 
 def register(add) -> None:
@@ -66,7 +68,7 @@ def whole(minimum: int):
 def cmd_graph(args: argparse.Namespace) -> int:
     if args.around is None and args.radius is not None:
         raise SplatkitError("graph: --radius needs --around LOCK")
-    g, _names = load_graph(args.files, args)
+    g, names = load_graph(args.files, args)
     found = g.cycles(limit=args.max_cycles)
     if found.note:
         say(f"splatkit: warning: {found.note} (--max-cycles)")
@@ -75,5 +77,10 @@ def cmd_graph(args: argparse.Namespace) -> int:
         if any(data.get("truncated") for _node, data in g.nx.nodes(data=True)):
             say(f"splatkit: warning: more than {args.max_nodes} locks lie within the radius of {args.around}; "
                 "only the nearest are written (--max-nodes)")
+    if args.format == "html":
+        from ..render.graph_page import graph_page_html
+
+        write_stdout(graph_page_html(g, title=f"lock graph of {', '.join(map(str, names))}"))
+        return 0
     write_stdout({"dot": dot, "graphml": graphml, "json": node_link}[args.format](g, found))
     return 0

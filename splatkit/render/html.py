@@ -315,6 +315,9 @@ def _header(splat: Splat, source: str | None) -> str:
 def stack_caption(edge: dict[str, Any], evidence: Evidence | None) -> str:
     """Where the stack shown for a view-model ``edge`` comes from, as one plain sentence."""
     if evidence is None:
+        sources = {ev["source"] for ev in edge.get("evidence", [])}
+        if sources - {"held"}:
+            return f"No stack: the source of this dependency prints none ({', '.join(sorted(sources))})."
         return ("No stack: this order comes from the list of locks held by the task "
                 "(each was taken while the ones above it were held).")
     entry = (f"chain entry #{evidence.chain_index}" if evidence.chain_index is not None else

@@ -24,12 +24,12 @@ from ..render.kind_html import kind_view_html
 from ..render.kind_view import NOTHING_DRAWN, kind_graph, kind_view
 from ..render.lock_class import lock_class_html, lock_class_view
 from ..render.snapshot import snapshot_html
-from ..render.viewmodel import graph_view
 from ..stacks import blamed_function
 from ..symbolize import symbolize
 from ..tables import chain_table, stack_table
 from ._export import GraphExports
-from ._graph import LockGraphWidget
+from ._graph import FramedLockGraphWidget, LockGraphWidget
+from ._navigate import GraphNavigation
 from ._static import StaticFallback
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ def _chain(splats: tuple[Splat, ...]) -> pd.DataFrame:
         ["splat", *chain_table(splats[0]).columns]]
 
 
-class Explorer(GraphExports, StaticFallback, ipywidgets.VBox):
+class Explorer(GraphNavigation, GraphExports, StaticFallback, ipywidgets.VBox):
     """The lock graph, the dependency chain below it, and the stack of the selected dependency.
 
     Click an arrow in the graph (or set :attr:`selected_edge`) and the stack table
@@ -127,6 +127,10 @@ class Explorer(GraphExports, StaticFallback, ipywidgets.VBox):
     that names no lock (a sentence says so), no chain table without a chain, no stack table
     without a dependency.
 
+    Big graphs (:mod:`splatkit.widgets._navigate`): ``search``, ``find(name)``, ``cycles``,
+    ``cycle_index`` and ``pick_cycle(i)``, ``report_filter``, and above 150 lock classes the
+    neighbourhood of ``focus`` within ``radius`` (``scope_note`` says what is drawn).
+
     The drawing is saved with ``save_svg(path)``, ``save_png(path)`` and ``save_dot(path)``
     (``to_dot()`` gives the text), as the SVG, PNG and DOT buttons above it download it.
     """
@@ -134,17 +138,20 @@ class Explorer(GraphExports, StaticFallback, ipywidgets.VBox):
     show_internals = traitlets.Bool(False)
     """Show the frames a stack table hides (lockdep's, the locking API's, unreliable ones)."""
 
-    def __init__(self, splats: Sequence[Splat], *, height: str = "460px") -> None:
+    def __init__(self, splats: Sequence[Splat], *, height: str = "460px", graph: LockGraph | None = None) -> None:
         super().__init__()
         self.splats = tuple(splats)
         self.splat = self.splats[0]
-        self.lock_graph = kind_graph(self.splats)
-        view = graph_view(self.lock_graph, cycle=self.splat.cycle or None)
+        self.lock_graph = kind_graph(self.splats) if graph is None else graph
+        view = self._first_view()
         self._edges = {e["id"]: e for e in view["edges"]}
         self.chain = _chain(self.splats)
-        self.graph = LockGraphWidget.from_view(view, height=height, selected_edge=default_edge(view),
+        drawing = FramedLockGraphWidget if self.needs_navigation else LockGraphWidget
+        self.graph = drawing.from_view(view, height=height, selected_edge=default_edge(view),
                                                lock_graph=self.lock_graph)
         self.graph.layout = ipywidgets.Layout(width="100%")
+        if view.get("frame"):
+            self._frame(view["frame"])
         self.frames = stack_table(())
         self.chain_view = ipywidgets.HTML(layout=ipywidgets.Layout(width="100%", overflow="auto"))
         self.frames_view = ipywidgets.HTML(layout=ipywidgets.Layout(width="100%", overflow="auto"))
@@ -178,8 +185,9 @@ class Explorer(GraphExports, StaticFallback, ipywidgets.VBox):
             for i, splat in enumerate(self.splats) for note in splat.notes]
         # A Label puts its value in the page as text (textContent): no escaping needed.
         notes = [ipywidgets.Label(note) for note in self.notes]
+        self.navigation = self._navigation_controls()
         # Only what this report has: no drawing without a lock, no chain or stack table over nothing.
-        drawn = [self.graph, self.lock_view] if view["nodes"] else [
+        drawn = [*([self.navigation] if self.navigation else []), self.graph, self.lock_view] if view["nodes"] else [
             ipywidgets.HTML(f'<p class="sk-note">{html.escape(NOTHING_DRAWN)}</p>')]
         chain = [self.chain_view] if len(self.chain) else []
         stack = [self.frames_view] if view["edges"] else []
@@ -200,7 +208,8 @@ class Explorer(GraphExports, StaticFallback, ipywidgets.VBox):
         """The graph as a picture and the tables as shown, for viewers without widgets."""
         tables = [("", f'<div class="splatkit-tables">{view.value}</div>') for view in (
             self.chain_view, self.frames_view, self.kind_panel) if view is not None and view in self.children]
-        return snapshot_html(self.graph.static_svg, [("", self.legend), *tables], notes=self.notes)
+        return snapshot_html(self.graph.static_svg, [("", self.legend), *tables],
+                             notes=[*self.notes, *([self.scope_note] if self.scope_note else [])])
 
     def drawing(self, name: str | None = None) -> LockGraphWidget:
         """The lock graph's drawing (:attr:`graph`), which ``save_svg``, ``save_png`` and
@@ -247,7 +256,7 @@ class Explorer(GraphExports, StaticFallback, ipywidgets.VBox):
 
 def explore(source: Splat | Sequence[Splat] | str | None = None, *, vmlinux: str | os.PathLike[str] | None = None,
             modules: str | os.PathLike[str] | None = None,
-            kernel_tree: str | os.PathLike[str] | None = None) -> Explorer | PasteView:
+            kernel_tree: str | os.PathLike[str] | None = None, graph: LockGraph | None = None) -> Explorer | PasteView:
     """Explore a splat in the notebook: the lock graph, the chain, the stack of a clicked arrow.
 
     Parameters
@@ -259,6 +268,10 @@ def explore(source: Splat | Sequence[Splat] | str | None = None, *, vmlinux: str
     vmlinux, modules, kernel_tree : path, optional
         The build that printed the report: the stacks then show each frame's ``file:line``
         (:func:`splatkit.symbolize`, which says what it could not decode).
+    graph : LockGraph, optional
+        The lock graph to draw instead of the reports' own: say, a ``/proc/lockdep`` dump
+        merged with them (``LockGraph.from_proc_lockdep(path) | LockGraph.from_splats(splats)``).
+        Above 150 lock classes the drawing is a neighbourhood (search, cycle list, radius).
 
     Returns
     -------
@@ -280,4 +293,4 @@ def explore(source: Splat | Sequence[Splat] | str | None = None, *, vmlinux: str
     splats = _as_splats(source)
     if vmlinux is not None or modules is not None or kernel_tree is not None:
         splats = tuple(symbolize(splats, vmlinux=vmlinux, modules=modules, kernel_tree=kernel_tree))
-    return Explorer(splats)
+    return Explorer(splats, graph=graph)

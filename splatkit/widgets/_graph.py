@@ -37,7 +37,7 @@ from ..render.svg import graph_svg
 from ..render.viewmodel import network_options
 from ._static import StaticFallback
 
-__all__ = ["FramedGraphWidget", "LockGraphWidget"]
+__all__ = ["FramedLockGraphWidget", "LockGraphWidget", "ViewportGraphWidget"]
 
 _OURS = lock_graph_assets()
 
@@ -262,7 +262,7 @@ class LockGraphWidget(StaticFallback, anywidget.AnyWidget):
         return cls(nodes=view["nodes"], edges=view["edges"], **kwargs)
 
 
-class FramedGraphWidget(LockGraphWidget):
+class ViewportGraphWidget(LockGraphWidget):
     """A lock graph drawn at a given place and zoom instead of fitted to its frame.
 
     Drawings set side by side (:func:`splatkit.widgets.compare_orderings`) share one
@@ -278,6 +278,24 @@ class FramedGraphWidget(LockGraphWidget):
     @traitlets.observe("viewport")
     def _on_viewport(self, _change: traitlets.Bunch) -> None:
         self._draw_static()
+
+
+#: The ESM of :class:`FramedLockGraphWidget`: the drawing, then ``framing.js``, both rendered.
+FRAMED_ESM = (_minified(_OURS.js) + "\n" + _minified(resources.files("splatkit.widgets").joinpath(
+    "static", "framing.js").read_text(encoding="utf-8")) + "\nexport default {render(ctx) {"
+    "const a = splatkitLockGraph.widget.render(ctx), b = splatkitFraming(ctx); return () => (a(), b());}};\n")
+
+
+class FramedLockGraphWidget(LockGraphWidget):
+    """A :class:`LockGraphWidget` whose view can be framed from Python: the explorer's drawing of
+    a big graph (:mod:`splatkit.widgets._navigate`). Its framing code is a separate ESM so that
+    the widget of a small graph, and the notebook saving it, do without."""
+
+    _esm = FRAMED_ESM
+
+    frame = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    """Lock classes the view is fitted to (at a zoom from 0.6, labels readable, to 1); set it
+    after the data it names; empty: the whole drawing. To frame the same again, set ``[]`` first."""
 
 
 def _write(path: str | os.PathLike[str], text: str) -> Path:

@@ -30,7 +30,7 @@ from ..render.snapshot import snapshot_html, svg_img
 from ..render.svg import PAD
 from ..render.viewmodel import EDGE_FONT_SIZE, changed_edges, graph_view, shared_positions
 from ._export import GraphExports
-from ._graph import FramedGraphWidget, LockGraphWidget
+from ._graph import ViewportGraphWidget, LockGraphWidget
 from ._static import StaticFallback
 
 __all__ = ["READABLE_PX", "OrderingView", "compare_orderings"]
@@ -82,7 +82,7 @@ class OrderingView(GraphExports, StaticFallback, ipywidgets.VBox):
     table : pandas.DataFrame
         What :func:`splatkit.compare` returned (``table.attrs["graphs"]`` holds each
         ordering's resulting :class:`~splatkit.graph.LockGraph`).
-    graphs : dict of str to FramedGraphWidget
+    graphs : dict of str to ViewportGraphWidget
         The drawing of each ordering, by name, in the mapping's order (a lock graph widget
         drawn at the shared :attr:`viewport`).
     verdicts : dict of str to str
@@ -130,12 +130,12 @@ class OrderingView(GraphExports, StaticFallback, ipywidgets.VBox):
         self.viewport = _viewport(drawn, scale) if drawn else None
         width = round((self.viewport["x1"] - self.viewport["x0"]) * scale) + 2 if drawn else 320
         height = round((self.viewport["y1"] - self.viewport["y0"]) * scale) + 2 if drawn else 200
-        self.graphs: dict[str, FramedGraphWidget] = {}
+        self.graphs: dict[str, ViewportGraphWidget] = {}
         self.verdicts: dict[str, str] = {}
         self._results = results
         boxes = []
         for name, view in views.items():
-            widget = FramedGraphWidget.from_view(view, height=f"{height}px", viewport=self.viewport,
+            widget = ViewportGraphWidget.from_view(view, height=f"{height}px", viewport=self.viewport,
                                                  lock_graph=results[name])
             widget.observe(lambda change, name=name: self._on_click(name, change["new"]), names="selected_edge")
             self.graphs[name] = widget

@@ -235,3 +235,25 @@ def test_a_control_character_in_a_name_is_valid_graphml(cli, seed_text, tmp_path
     assert "kvm\\x1b[31mlock" in nx.parse_graphml(out)
     status, out, _err = cli("graph", "--format", "json", path)
     assert "kvm\x1b[31mlock" in _from_json(out)
+
+
+def test_an_html_page_of_a_dump_and_a_hostile_report(cli, seed_text, tmp_path):
+    """--format html: one offline page drawing the merged graph; every name from the input escaped."""
+    pytest.importorskip("pyvis")
+    from splatkit.synthetic import proc_lockdep_text
+
+    hostile = "</script><img src=x onerror=alert(1)>"
+    report = tmp_path / "hostile.txt"
+    report.write_text(seed_text.replace("kvm_lock", hostile))
+    dump = tmp_path / "lockdep.txt"
+    dump.write_text(proc_lockdep_text(60, 120))
+    status, out, err = cli("graph", "--format", "html", dump, report)
+    assert (status, err) == (0, "")
+    assert out.startswith("<!DOCTYPE html>") and hostile not in out and "<img" not in out
+    assert 'src="http' not in out and 'id="sk-search"' in out and 'id="sk-cycles"' in out
+    data = json.loads(re.search(r'<script type="application/json" id="sk-data">(.*?)</script>', out, re.S).group(1))
+    merged = splatkit.LockGraph.from_proc_lockdep(dump) | splatkit.LockGraph.from_splats(splatkit.parse(report.read_text()))
+    assert sorted(n["id"] for n in data["view"]["nodes"]) == sorted(merged.nx)
+    # The report's cycle, and those of the dump's classes merged without their #N versions.
+    assert [set(c) for c in data["view"]["cycles"]] == [set(c.locks) for c in merged.cycles()]
+    assert {hostile, "&kvm->slots_lock", "&kvm->srcu", "cpu_hotplug_lock"} in [set(c) for c in data["view"]["cycles"]]

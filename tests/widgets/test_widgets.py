@@ -34,14 +34,18 @@ def test_explore_text_builds_an_explorer(explorer, seed_splat):
     assert explorer.splat == seed_splat and explorer.splats == (seed_splat,)
     assert isinstance(explorer.graph, LockGraphWidget)
     # The graph across the width, the clicked lock class, the chain, the internals toggle, the stack
-    # (a circular report's own view: no kind panel below it).
+    # (a circular report's own view: no kind panel below it; no search box or cycle list for
+    # one report's 8 classes and one cycle).
+    assert explorer.navigation is None
     assert explorer.children == (explorer.graph, explorer.lock_view, explorer.chain_view, explorer.internals,
                                  explorer.frames_view)
     assert explorer.kind_view.view == "circular" and explorer.kind_panel is None
 
 
 def test_graph_traits_are_the_view_model(explorer, seed_splat):
+    # One report, one cycle: drawn whole (no pick to stand out, no frame); picking it frames it.
     view = graph_view(LockGraph.from_splats(seed_splat), cycle=seed_splat.cycle)
+    assert explorer.frame == [] and explorer.cycle_index == 0
     assert explorer.graph.nodes == view["nodes"]
     assert explorer.graph.edges == view["edges"]
     assert explorer.graph.options == network_options()
@@ -221,8 +225,8 @@ def test_explore_a_dense_held_lock_list_says_what_the_drawing_left_out():
     labels = [child for child in explorer.children if isinstance(child, ipywidgets.Label)]
     assert [label.value for label in labels] == explorer.notes and explorer.notes[0] == explorer.cycle_note
     # (A bad-unlock report: no chain, so no chain table; the held locks are in the kind's panel.)
-    assert explorer.children[len(labels):] == (explorer.graph, explorer.lock_view, explorer.internals,
-                                               explorer.frames_view, explorer.kind_panel)
+    assert explorer.children[len(labels):] == (explorer.navigation, explorer.graph, explorer.lock_view,
+                                               explorer.internals, explorer.frames_view, explorer.kind_panel)
     assert len([n for n in explorer.graph.nodes if n["cycle"]]) >= 1
 
 

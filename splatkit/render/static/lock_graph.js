@@ -358,7 +358,7 @@ const splatkitLockGraph = (() => {
           },
         );
         div.dataset.skState = "live";
-        // A viewport (FramedGraphWidget, drawings side by side): its centre {x, y} at its zoom.
+        // A viewport (ViewportGraphWidget, drawings side by side): its centre {x, y} at its zoom.
         const v = model.get("viewport");
         if (v) graph.network.moveTo({ position: v, scale: v.scale });
         onSelection();
