@@ -250,20 +250,21 @@ def _may_continue(line: Line, nxt: Line) -> bool:
 def join_hard_wrapped(lines: list[Line]) -> list[Line]:
     """Rejoin lines a mailer hard-wrapped: a line joins the next ones when together they
     read as one report line of another kind than each piece (see :func:`shape`)."""
+    # Only a line that may be a piece (no kernel prefix: WRAP_PIECE_WRAPPERS) continues the one
+    # before: joins are tried there only, so a log whose lines mostly have a console prefix
+    # costs a set test per line.
+    may_be_piece = WRAP_PIECE_WRAPPERS.issuperset
+    starts = [k - 1 for k in range(1, len(lines)) if may_be_piece(lines[k].wrappers)]
     out: list[Line] = []
     shapes: dict[int, str | None] = {}
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        joined = None
-        if i + 1 < len(lines) and _may_continue(line, lines[i + 1]):
-            joined = _try_join(lines, i, shapes)
-        if joined is None:
-            out.append(line)
-            i += 1
-        else:
+    done = 0  # lines[:done] are in out
+    for i in starts:
+        joined = _try_join(lines, i, shapes) if i >= done and _may_continue(lines[i], lines[i + 1]) else None
+        if joined is not None:
+            out += lines[done:i]
             out.append(joined[0])
-            i += joined[1]
+            done = i + joined[1]
+    out += lines[done:]
     return out
 
 

@@ -63,13 +63,15 @@ def split_run_together(lines: list[Line]) -> list[Line]:
     ``another, HARDIRQ-unsafe lock in the past: (fs_reclaim){+.+.}``); the longest run
     from a line whose text reads as report lines wins.
     """
+    # A run starts at a line without a console prefix (a page or a mail client lost it): the
+    # search is tried there only.
+    no_prefix = RECORD_PREFIXES.isdisjoint
+    starts = [k for k, line in enumerate(lines) if no_prefix(line.wrappers)]
     out: list[Line] = []
-    i = 0
-    while i < len(lines):
+    done = 0  # lines[:done] are in out
+    for i in starts:
         line = lines[i]
-        if not _may_run_together(line):
-            out.append(line)
-            i += 1
+        if i < done or not _may_run_together(line):
             continue
         # The longest run of such lines, from this one, that reads as report lines.
         # (A whole report line may end it: the end of the last one the reflow broke.)
@@ -82,14 +84,14 @@ def split_run_together(lines: list[Line]) -> list[Line]:
                 break
         parts, taken = _longest_split(run)
         if parts is None:
-            out.append(line)
-            i += 1
             continue
+        out += lines[done:i]
         joined = tuple(raw for piece in run[:taken] for raw in piece.raws)[1:]
         for index, part in enumerate(parts):
             out.append(Line(line.no, line.raw, part, (*line.wrappers, COLLAPSED), line.caller,
                             line.continuation or index > 0, joined if index == 0 else (), index))
-        i += taken
+        done = i + taken
+    out += lines[done:]
     return out
 
 
