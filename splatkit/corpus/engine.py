@@ -31,9 +31,7 @@ import uuid
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ..errors import EngineError
 from ..graph import LockGraph
@@ -41,6 +39,9 @@ from .logs import LogRef, find_logs
 from .mainguard import unguarded_caller, unguarded_message
 from .partial import EVIDENCE_PER_EDGE, Partial, Problem, merge_parts
 from .perlog import scan_batch, scan_log, scan_stream
+
+if TYPE_CHECKING:  # (the client makes the table; a worker process never imports pandas)
+    import pandas as pd
 
 __all__ = ["DASK_HINT", "PARTITION_BYTES", "SPLIT_EVERY", "CorpusScan", "Progress", "partitions", "scan_corpus"]
 
