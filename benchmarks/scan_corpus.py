@@ -13,6 +13,12 @@ with 0 to 3 reports of the shared syzkaller corpus put in, then in the same run:
   ways: the client process's own peak (``VmHWM``, read by the client itself as it exits: goal
   < 300 MB) and the largest process of the tree (``RUSAGE_CHILDREN`` of the small parent,
   which counts the worker processes too);
+- the scan's scaling on the same kind of engine for 1 and 2 workers: a warm local
+  ``distributed`` cluster of 1, then 2 worker processes of one thread each (started, and
+  their imports done, before the clock; a few rounds in turn, best of each), with the CPU
+  time of the workers, of the client and its scheduler, and of the other programs on the
+  machine meanwhile: the speed-up from 1 to 2 workers (goal: >= 1.8x) and how much work the
+  second worker adds;
 - the engine: how much of the wall time a task was out to each of 2 workers;
 - the reduction: what merging partials costs (``merge_parts`` of 8 copies of the final
   partial of a sample of the corpus, the worst a merge task of this corpus can meet), and
@@ -77,6 +83,47 @@ usage = resource.getrusage(resource.RUSAGE_CHILDREN)
 with open(sys.argv[1], "w") as f:
     json.dump({"status": status, "seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime,
                "machine_cpu": machine, "maxrss_kb": usage.ru_maxrss}, f)
+"""
+
+#: The scan on a warm local cluster, in a process of its own: a ``distributed`` LocalCluster of
+#: N worker processes of one thread each, started, and every worker's imports done, before
+#: the clock starts; then ``scan_corpus(client=)`` timed RUNS times, each with the CPU time of
+#: the workers and of the client (which runs the scheduler) and what the whole machine spent.
+WARM = """\
+import json, os, resource, sys, time
+from distributed import Client, LocalCluster
+from splatkit.corpus import scan_corpus
+
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+def warm():
+    import splatkit.corpus.perlog  # noqa: F401 (what a scan task needs)
+    return os.getpid()
+
+import pandas, networkx  # noqa: E401,F401 (what the client needs for the result, imported before the clock too)
+
+def busy():
+    with open("/proc/stat") as f:
+        ticks = [int(x) for x in f.readline().split()[1:]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+if __name__ == "__main__":
+    workers, root, runs = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \\
+            Client(cluster) as client:
+        assert len(set(client.run(warm).values())) == workers
+        results = []
+        for _ in range(runs):
+            before, c0, b0, t0 = client.run(cpu), cpu(), busy(), time.perf_counter()
+            found = scan_corpus([root], client=client)
+            seconds = time.perf_counter() - t0
+            after = client.run(cpu)
+            results.append({"seconds": seconds, "workers_cpu": sum(after.values()) - sum(before.values()),
+                            "client_cpu": cpu() - c0, "machine_cpu": busy() - b0, "reports": found.reports,
+                            "titles": len(found.table)})
+    print(json.dumps(results))
 """
 
 
@@ -180,16 +227,49 @@ def bench_occupancy(root: Path, workers: int = 2) -> list[str]:
             f"{fed / (workers * wall) * 100:.0f}% of the {wall:.1f} s (start-up included)"]
 
 
+def bench_warm(tmp: Path, root: Path, mb: float, rounds: int) -> list[str]:
+    """The scan's scaling from 1 to 2 workers on the same kind of engine: a warm local cluster
+    of 1, then 2 worker processes (see :data:`WARM`), ``rounds`` times in turn, best of each."""
+    script = tmp / "warm.py"
+    script.write_text(WARM)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    best: dict[int, dict] = {}
+    for _ in range(rounds):
+        for workers in (1, 2):
+            done = subprocess.run([sys.executable, str(script), str(workers), str(root), "1"], check=True,
+                                  capture_output=True, text=True, env=env)
+            for run in json.loads(done.stdout.splitlines()[-1]):
+                if workers not in best or run["seconds"] < best[workers]["seconds"]:
+                    best[workers] = run
+    out = [f"warm local cluster (distributed: 1 or 2 worker processes of one thread, started and their imports "
+           f"done before the clock; best of {rounds} rounds taken in turn):"]
+    for workers, run in sorted(best.items()):
+        others = max(run["machine_cpu"] - run["workers_cpu"] - run["client_cpu"], 0.0)
+        out.append(f"  {workers} worker{'s' if workers > 1 else ''}: {run['reports']} reports, {run['titles']} titles "
+                   f"in {run['seconds']:.1f} s = {mb / run['seconds']:.1f} MB/s, "
+                   f"{mb / run['seconds'] / workers:.1f} MB/s per worker; CPU: workers {run['workers_cpu']:.1f} s "
+                   f"({mb / run['workers_cpu']:.0f} MB per CPU second), client and scheduler "
+                   f"{run['client_cpu']:.1f} s, other programs {others:.0f} s")
+    speedup = best[1]["seconds"] / best[2]["seconds"]
+    out.append(f"  speed-up from 1 to 2 workers: {speedup:.2f}x wall-clock (goal: >= 1.8x); workers' CPU seconds "
+               f"with 2 / with 1: {best[2]['workers_cpu'] / best[1]['workers_cpu']:.2f} (1.00: no work added by "
+               "the second worker)")
+    if (best[1]["reports"], best[1]["titles"]) != (best[2]["reports"], best[2]["titles"]):
+        out.append("  1 and 2 workers found different reports: NO")
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--logs", type=int, default=2000, help="logs in the corpus (default 2000)")
     parser.add_argument("--mb-per-log", type=float, default=1.0, help="size of each log in MB (default 1)")
     parser.add_argument("--quick", action="store_true", help="100 logs of 0.2 MB, for a smoke run")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the warm-cluster scans (default 3)")
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--tmp", type=Path, default=None, help="where to write the corpus (default: the temp dir)")
     args = parser.parse_args()
     if args.quick:
-        args.logs, args.mb_per_log = 100, 0.2
+        args.logs, args.mb_per_log, args.rounds = 100, 0.2, 1
     # The syzkaller corpus: console logs as syzbot keeps them.
     reports = [read_log(p) for p in sorted((CORPUS / "report").iterdir())] if (CORPUS / "report").is_dir() else []
     if not reports:
@@ -246,6 +326,7 @@ def main() -> None:
                    f"with 2 workers / with 1: {runs[2]['cpu'] / runs[1]['cpu']:.2f} (1.00: no work added by the "
                    "second worker)")
         out.append("1 and 2 workers give the same groups: " + ("yes" if groups[1] == groups[2] else "NO"))
+        out += bench_warm(tmp, root, mb, args.rounds)
         out += bench_occupancy(root)
         out += bench_reduction(root, min(args.logs, 64))
     text = "\n".join(out) + "\n"

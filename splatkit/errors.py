@@ -84,6 +84,14 @@ class DependencyError(SplatkitError, ImportError):
     """An optional dependency is missing; the message names the pip extra that brings it."""
 
 
+class EngineError(SplatkitError, RuntimeError):
+    """A corpus scan's engine could not run: its worker processes could not start, or stopped.
+
+    The message says why when it is known (a script that would start the workers again in
+    each of them) and what to do (``workers=1`` scans in the calling process).
+    """
+
+
 class SymbolizeError(SplatkitError):
     """Symbolisation cannot run: a tool or a file it needs is missing or unreadable.
 

@@ -40,14 +40,8 @@ from .grammar.wrappers import (
     Wrapper,
 )
 from .model import Line
-from .rejoin import (
-    WRAP_PIECE_WRAPPERS,
-    join_hard_wrapped,
-    join_kern_cont,
-    may_hold_kern_cont,
-    may_run_together,
-    split_run_together,
-)
+from .rejoin import WRAP_PIECE_WRAPPERS, join_hard_wrapped, join_kern_cont, may_hold_kern_cont
+from .run_together import may_run_together, split_run_together
 
 __all__ = ["normalize", "split_lines", "utf7_decode"]
 

@@ -28,24 +28,20 @@ from .grammar.wrappers import (
     KERN_CONT_MAX_LINES,
     NO_BREAK_SPACE,
     QP,
-    REFLOW_MAX_LINES,
-    RUN_TOGETHER_CUES,
-    RUN_TOGETHER_LINE_WORDS,
-    RUN_TOGETHER_MAX_WORDS,
-    COLLAPSED,
     CONTINUATION,
     WRAPPERS,
 )
 from .model import Line
 
-__all__ = ["WRAP_PIECE_WRAPPERS", "join_hard_wrapped", "join_kern_cont", "may_hold_kern_cont", "may_run_together",
-           "shape", "split_run_together"]
+__all__ = ["RECORD_PREFIXES", "WRAP_PIECE_WRAPPERS", "complete", "join_hard_wrapped", "join_kern_cont",
+           "may_hold_kern_cont", "shape"]
 
 #: Wrappers a hard-wrapped piece may carry: the mailer broke the line after these were added
 #: (quoting) or they were added to every line (a commit's indentation), never a kernel prefix.
 WRAP_PIECE_WRAPPERS = frozenset({"quote", "indent", "crlf", "caret-m", QP, NO_BREAK_SPACE, CONTINUATION})
-#: Wrappers that start a printk record (a timestamp, a syslog prefix...).
-_RECORD_PREFIXES = frozenset(w.name for w in WRAPPERS if w.record_start)
+#: Wrappers that start a printk record (a timestamp, a syslog prefix...): a line that has one was
+#: printed whole, never a piece of another.
+RECORD_PREFIXES = frozenset(w.name for w in WRAPPERS if w.record_start)
 
 # -- KERN_CONT fragments --------------------------------------------------------------------------
 
@@ -103,26 +99,28 @@ def join_kern_cont(lines: list[Line]) -> list[Line]:
     era), and only when the rebuilt text reads as a lock line; the pieces are joined as
     printed, without blanks, but for one after ``at:``.
     """
+    # A lock's fragments start at its opening line or at the line before (its lead): a lock is
+    # tried there only, so the pass costs one regex per line and the work per opening line.
+    opens = _KERN_CONT_OPENER.match
+    starts = sorted({start for k, line in enumerate(lines) if opens(line.text) for start in (k - 1, k) if start >= 0})
     out: list[Line] = []
-    i = 0
-    while i < len(lines):
-        opener = next((k for k in (i, i + 1) if k < len(lines) and _KERN_CONT_OPENER.match(lines[k].text)), None)
-        end = _kern_cont_end(lines, i) if opener is not None else None
-        if end is not None:
-            pieces = [line.text for line in lines[i:end + 1]]
-            text = pieces[0]
-            for piece in pieces[1:]:
-                text += (" " if text.endswith("at:") and not piece.startswith(" ") else "") + piece
-            if shape(text) in _KERN_CONT_SHAPES:
-                first = lines[i]
-                names = list(first.wrappers)
-                for line in lines[i + 1:end + 1]:
-                    names.extend(w for w in line.wrappers if w not in names)
-                out.append(_rejoined(lines[i:end + 1], text, (*names, KERN_CONT)))
-                i = end + 1
-                continue
-        out.append(lines[i])
-        i += 1
+    done = 0  # lines[:done] are in out
+    for i in starts:
+        end = _kern_cont_end(lines, i) if i >= done else None
+        if end is None:
+            continue
+        pieces = [line.text for line in lines[i:end + 1]]
+        text = pieces[0]
+        for piece in pieces[1:]:
+            text += (" " if text.endswith("at:") and not piece.startswith(" ") else "") + piece
+        if shape(text) in _KERN_CONT_SHAPES:
+            names = list(lines[i].wrappers)
+            for line in lines[i + 1:end + 1]:
+                names.extend(w for w in line.wrappers if w not in names)
+            out += lines[done:i]
+            out.append(_rejoined(lines[i:end + 1], text, (*names, KERN_CONT)))
+            done = end + 1
+    out += lines[done:]
     return out
 
 
@@ -240,7 +238,7 @@ def _may_continue(line: Line, nxt: Line) -> bool:
         return False
     if not nxt.text.strip() or len(line.text) > MAX_LINE:
         return False
-    if not line.text.strip() and _RECORD_PREFIXES.isdisjoint(line.wrappers):
+    if not line.text.strip() and RECORD_PREFIXES.isdisjoint(line.wrappers):
         return False
     first_word = nxt.text.split(None, 1)[0]
     if first_word in _CLOSERS and first_word == nxt.text.strip():
@@ -252,20 +250,21 @@ def _may_continue(line: Line, nxt: Line) -> bool:
 def join_hard_wrapped(lines: list[Line]) -> list[Line]:
     """Rejoin lines a mailer hard-wrapped: a line joins the next ones when together they
     read as one report line of another kind than each piece (see :func:`shape`)."""
+    # Only a line that may be a piece (no kernel prefix: WRAP_PIECE_WRAPPERS) continues the one
+    # before: joins are tried there only, so a log whose lines mostly have a console prefix
+    # costs a set test per line.
+    may_be_piece = WRAP_PIECE_WRAPPERS.issuperset
+    starts = [k - 1 for k in range(1, len(lines)) if may_be_piece(lines[k].wrappers)]
     out: list[Line] = []
     shapes: dict[int, str | None] = {}
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        joined = None
-        if i + 1 < len(lines) and _may_continue(line, lines[i + 1]):
-            joined = _try_join(lines, i, shapes)
-        if joined is None:
-            out.append(line)
-            i += 1
-        else:
+    done = 0  # lines[:done] are in out
+    for i in starts:
+        joined = _try_join(lines, i, shapes) if i >= done and _may_continue(lines[i], lines[i + 1]) else None
+        if joined is not None:
+            out += lines[done:i]
             out.append(joined[0])
-            i += joined[1]
+            done = i + joined[1]
+    out += lines[done:]
     return out
 
 
@@ -336,113 +335,3 @@ def _try_join(lines: list[Line], i: int, shapes: dict[int, str | None]) -> tuple
     for piece in lines[i + 1:k + 1]:
         names.extend(w for w in piece.wrappers if w not in names)
     return _rejoined(lines[i:k + 1], text, (*names, HARD_WRAP)), k - i + 1
-
-
-# -- report lines run together ---------------------------------------------------------------------
-
-#: Any of the cues (one search instead of one per cue).
-_CUE = re.compile("|".join(map(re.escape, RUN_TOGETHER_CUES)))
-
-
-def may_run_together(text: str) -> bool:
-    """Whether ``text`` may hold report lines a page ran together (a fast test on the input)."""
-    return _CUE.search(text) is not None
-
-
-def split_run_together(lines: list[Line]) -> list[Line]:
-    """Split lines that hold several report lines run together (see
-    :data:`~splatkit.grammar.wrappers.RUN_TOGETHER_CUES`) into those lines, as pieces of
-    their input line.
-
-    A mail client that reflowed a paragraph both joined its lines and broke them again
-    elsewhere: a run of such lines, none a whole report line, is read as one text first
-    (``ffff (&vdev->irqlock){-...}, at:`` / ``f+0x21/0xd0 but this lock took`` /
-    ``another, HARDIRQ-unsafe lock in the past: (fs_reclaim){+.+.}``).
-    """
-    out: list[Line] = []
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if not _may_run_together(line):
-            out.append(line)
-            i += 1
-            continue
-        # The longest run of such lines, from this one, that reads as report lines.
-        # (A whole report line may end it: the end of the last one the reflow broke.)
-        run = [line]
-        while (len(run) < REFLOW_MAX_LINES and i + len(run) < len(lines)
-               and _may_run_together(lines[i + len(run)], whole=True)
-               and lines[i + len(run)].no == run[-1].end_no + 1):
-            run.append(lines[i + len(run)])
-            if _complete(shape(run[-1].text)):
-                break
-        parts = None
-        while run:
-            text = " ".join(piece.text.strip() for piece in run)
-            if _CUE.search(text):
-                parts = _report_lines(text)
-                if parts is not None:
-                    break
-            run.pop()
-        if parts is None:
-            out.append(line)
-            i += 1
-            continue
-        joined = tuple(raw for piece in run for raw in piece.raws)[1:]
-        for index, part in enumerate(parts):
-            out.append(Line(line.no, line.raw, part, (*line.wrappers, COLLAPSED), line.caller,
-                            line.continuation or index > 0, joined if index == 0 else (), index))
-        i += len(run)
-    return out
-
-
-def _may_run_together(line: Line, *, whole: bool = False) -> bool:
-    """Whether ``line`` may hold report lines run together, or a piece of them: no console
-    prefix, not a piece already, and (unless ``whole``) no whole report line by itself."""
-    return (not line.piece and _RECORD_PREFIXES.isdisjoint(line.wrappers) and len(line.text) <= MAX_LINE
-            and line.text.strip() != "" and (whole or not _complete(shape(line.text))))
-
-
-def _report_lines(text: str) -> list[str] | None:
-    """``text`` cut at blanks into the report lines it holds, or None when it holds fewer than
-    two or they are less than two thirds of its words. The cut that reads the most words as
-    whole report lines (:func:`shape`) wins, with fewer pieces breaking ties; words no report
-    line reads stay together, as text.
-
-    >>> _report_lines("====== WARNING: possible circular locking dependency detected 6.6.0-g2f6 #4 Not tainted")
-    ['======', 'WARNING: possible circular locking dependency detected', '6.6.0-g2f6 #4 Not tainted']
-    >>> _report_lines("I saw a WARNING: in my log") is None
-    True
-    """
-    words = text.split()
-    n = len(words)
-    if n < 2 or n > RUN_TOGETHER_MAX_WORDS:
-        return None
-    # score[j]: (words read as whole report lines, -pieces) of the best cut of words[:j];
-    # start[j]: where its last piece starts when that piece is a whole line, None when
-    # words[j - 1] is text.
-    score: list[tuple[int, int]] = [(0, 0)] * (n + 1)
-    start: list[int | None] = [None] * (n + 1)
-    for j in range(1, n + 1):
-        covered, pieces = score[j - 1]
-        new_piece = j == 1 or start[j - 1] is not None
-        score[j] = (covered, pieces - new_piece)
-        for i in range(max(0, j - RUN_TOGETHER_LINE_WORDS), j):
-            candidate = (score[i][0] + j - i, score[i][1] - 1)
-            if candidate > score[j] and _complete(shape(" ".join(words[i:j]))):
-                score[j], start[j] = candidate, i
-    parts: list[tuple[str, bool]] = []
-    j = n
-    while j > 0:
-        i = start[j]
-        if i is None:  # text, back to the end of the whole line before it
-            i = j - 1
-            while i > 0 and start[i] is None:
-                i -= 1
-        parts.append((" ".join(words[i:j]), start[j] is not None))
-        j = i
-    # Most of the text must read as report lines: a paragraph of prose with a report's words in
-    # it is not split.
-    if sum(whole for _, whole in parts) < 2 or 3 * score[n][0] < 2 * n:
-        return None
-    return [part for part, _ in reversed(parts)]

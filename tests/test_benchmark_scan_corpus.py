@@ -22,4 +22,9 @@ def test_the_corpus_benchmark_runs_quick(corpus_dir, tmp_path):
     found = [int(n) for n in re.findall(r"splatkit scan --workers \d: (\d+) reports", text)]
     assert len(found) == 2 and found[0] == found[1] >= put  # (a corpus log may hold more than one report)
     assert re.search(r"peak memory: client process \d+ MB", text) and "speed-up from 1 to 2 workers" in text
+    # The scaling measured on a warm local cluster of 1 and of 2 worker processes: same reports.
+    warm = [int(n) for n in re.findall(r"  [12] workers?: (\d+) reports, \d+ titles in [\d.]+ s", text)]
+    assert warm == found
+    assert re.search(r"  speed-up from 1 to 2 workers: [\d.]+x wall-clock \(goal: >= 1.8x\); workers' CPU seconds "
+                     r"with 2 / with 1: [\d.]+", text)
     assert [p.name for p in tmp_path.iterdir()] == ["scan_corpus.txt"]  # (the corpus is removed)

@@ -305,3 +305,56 @@ def test_partitions_are_even_and_cover_every_log():
     batches = engine.partitions(refs, workers=1, partition_bytes=1000)
     sizes = [sum(r.size for r in b) for b in batches]
     assert len(batches) == 4 and max(sizes) - min(sizes) <= 50
+
+
+# -- a script that calls the scan --------------------------------------------------------------------------------
+
+SCRIPT = """\
+import sys
+from splatkit.scan import scan_corpus
+
+{guard}
+    found = scan_corpus([sys.argv[1]], workers=2, partition_bytes=64 << 10)
+    print("reports", found.reports, found.engine)
+"""
+
+
+def _run_script(tmp_path: Path, corpus: Path, guard: str):
+    import subprocess
+    import sys
+
+    script = tmp_path / "scan_script.py"
+    script.write_text(SCRIPT.format(guard=guard))
+    env = {**os.environ, "PYTHONPATH": str(Path(splatkit.__file__).parent.parent)}
+    return script, subprocess.run([sys.executable, str(script), str(corpus)], capture_output=True, text=True,
+                                  env=env, timeout=600)
+
+
+def test_a_script_without_its_main_guard_is_told_to_add_it(corpus, tmp_path):
+    # Dask's workers are started with 'spawn', which runs the main script again in each: the
+    # scan stops before starting any, and says where and what to do (it once ended in a bare
+    # BrokenProcessPool, after every worker had died printing a traceback).
+    script, result = _run_script(tmp_path, corpus, "if True:")
+    assert result.returncode != 0 and "reports" not in result.stdout
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("splatkit.errors.EngineError: scan_corpus(workers=2) needs worker processes")
+    assert f"{script}, line 5" in last and 'under `if __name__ == "__main__":`' in last and "workers=1" in last
+    assert "BrokenProcessPool" not in result.stderr and "bootstrapping" not in result.stderr
+
+
+def test_a_guard_that_does_not_guard_gets_the_engines_own_error(corpus, tmp_path):
+    # An `if` that tests __name__ passes for a guard; when it lets the script run again in the
+    # workers, they die as they start, and the error says so instead of BrokenProcessPool.
+    _script, result = _run_script(tmp_path, corpus, 'if __name__ == "__main__" or True:')
+    assert result.returncode != 0 and "reports" not in result.stdout
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("splatkit.errors.EngineError: scan_corpus(workers=2): the local Dask scheduler's worker "
+                           "processes stopped before any task finished")
+    assert 'not under `if __name__ == "__main__":`' in last and "pass workers=1" in last
+
+
+def test_a_script_with_its_main_guard_scans_on_2_processes(corpus, tmp_path, one_process):
+    _script, result = _run_script(tmp_path, corpus, 'if __name__ == "__main__":')
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["reports", str(one_process.reports), "local", "Dask", "scheduler,", "2",
+                                     "processes"]

@@ -31,14 +31,17 @@ import uuid
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-import pandas as pd
-
+from ..errors import EngineError
 from ..graph import LockGraph
 from .logs import LogRef, find_logs
+from .mainguard import unguarded_caller, unguarded_message
 from .partial import EVIDENCE_PER_EDGE, Partial, Problem, merge_parts
 from .perlog import scan_batch, scan_log, scan_stream
+
+if TYPE_CHECKING:  # (the client makes the table; a worker process never imports pandas)
+    import pandas as pd
 
 __all__ = ["DASK_HINT", "PARTITION_BYTES", "SPLIT_EVERY", "CorpusScan", "Progress", "partitions", "scan_corpus"]
 
@@ -273,18 +276,33 @@ def _graph(dask: Any, batches: list[list[LogRef]], evidence_per_edge: int) -> tu
 
 def _on_local_dask(dask: Any, batches: list[list[LogRef]], workers: int, evidence_per_edge: int,
                    ticker: _Ticker) -> Partial:
+    from concurrent.futures.process import BrokenProcessPool
+
     from dask.callbacks import Callback
 
+    unguarded = unguarded_caller()
+    if unguarded is not None:  # (before any process starts: each would run the script again)
+        raise EngineError(unguarded_message(*unguarded, f"scan_corpus(workers={workers})"))
     total, stats = _graph(dask, batches, evidence_per_edge)
     keys = {s.key for s in stats}
+    finished = 0
 
     def posttask(key: Any, result: Any, _dsk: Any, _state: Any, _worker: Any) -> None:
+        nonlocal finished
+        finished += 1
         if key in keys:
             ticker.add(result)
 
-    with Callback(posttask=posttask):
-        found, _stats = dask.compute(total, stats, scheduler="processes", num_workers=workers,
-                                     optimize_graph=False, chunksize=1)  # (one task at a time: no tail)
+    try:
+        with Callback(posttask=posttask):
+            found, _stats = dask.compute(total, stats, scheduler="processes", num_workers=workers,
+                                         optimize_graph=False, chunksize=1)  # (one task at a time: no tail)
+    except BrokenProcessPool as err:
+        how = ("before any task finished: they could not start (a main script that starts them again in "
+               "each of them, not under `if __name__ == \"__main__\":`, does that)" if not finished else
+               f"after {finished} tasks (killed, or out of memory?)")
+        raise EngineError(f"scan_corpus(workers={workers}): the local Dask scheduler's worker processes stopped "
+                          f"{how}; pass workers=1 to scan in this process") from err
     return found
 
 

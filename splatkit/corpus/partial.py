@@ -29,15 +29,16 @@ import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from ..depgraph import Evidence
 from ..errors import ParseError
 from ..graph import LockGraph
 from ..model import Splat
 from .when import report_time
+
+if TYPE_CHECKING:  # (pandas is imported where a table is made: a worker that scans never needs it)
+    import pandas as pd
 
 __all__ = ["COLUMNS", "EVIDENCE_PER_EDGE", "MAX_PROBLEMS", "Group", "Partial", "Problem", "merge_parts"]
 
@@ -168,6 +169,8 @@ class Partial:
     def table(self) -> pd.DataFrame:
         """The grouped table: one row per title, :data:`COLUMNS`; times in UTC (NaT: unknown),
         ``example`` as ``FILE:LINE``."""
+        import pandas as pd
+
         rows = [(g.title, g.kind, g.count, g.logs, g.first_seen, g.last_seen, f"{g.example[0]}:{g.example[1]}")
                 for g in self.title_groups()]
         df = pd.DataFrame(rows, columns=list(COLUMNS))

@@ -296,7 +296,7 @@ COLLAPSED_AT = re.compile(r"(?<=\S)[ \t]+(?=\[\s*\d+\.\d{6}\](?:\[\s*[TC]\d+\])?
 #: the middle of a line (without any timestamp to split at): ``====== WARNING: possible
 #: circular ...``, ``... net_namespace.c:487 but task is already holding lock:``. A line
 #: without a console prefix that holds one, and that reads as no report line itself, is split
-#: into the report lines it holds (``rejoin.split_run_together``).
+#: into the report lines it holds (``run_together.split_run_together``).
 RUN_TOGETHER_CUES: tuple[str, ...] = (
     "WARNING: ", "INFO: ", "BUG: ", "=====", "-----", " is trying to ", "but task is already holding",
     "which lock already depends", "the existing dependency chain", "-> #", "other info that might",
@@ -307,7 +307,7 @@ RUN_TOGETHER_CUES: tuple[str, ...] = (
     "state was registered at", "irq event stamp:", " is freeing memory ", " takes:", "inconsistent {",
 )
 #: At most this many words of a run-together line are split, and a report line is at most this
-#: many words long (bounds on the search, see ``rejoin.split_run_together``).
+#: many words long (bounds on the search, see ``run_together.split_run_together``).
 RUN_TOGETHER_MAX_WORDS = 120
 RUN_TOGETHER_LINE_WORDS = 24
 #: A paragraph a mail client reflowed is read again from at most this many of its lines.
