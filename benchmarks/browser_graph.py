@@ -43,7 +43,8 @@ sys.path.insert(0, str(REPO))
 
 import splatkit  # noqa: E402
 from splatkit.render.graph_page import graph_page_html  # noqa: E402
-from splatkit.render.html import lock_graph_assets, report_html, vis_network_assets  # noqa: E402
+from splatkit.render.assets import lock_graph_assets, vis_network_assets  # noqa: E402
+from splatkit.render.html import report_html  # noqa: E402
 from splatkit.render.layout import positions  # noqa: E402
 from splatkit.samples import sample_text  # noqa: E402
 from splatkit.synthetic import big_lock_graph  # noqa: E402

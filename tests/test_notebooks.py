@@ -131,7 +131,7 @@ def _check_saved_widgets(nb, nbformat) -> None:
         graphs += len(static_pictures(static))
     drawn = [m for m in state.values() if m["model_name"] == "AnyModel"]
     assert graphs == len(drawn) >= 1
-    from splatkit.render.html import vis_network_assets
+    from splatkit.render.assets import vis_network_assets
 
     vis = vis_network_assets()
     for model in drawn:

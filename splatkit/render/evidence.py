@@ -90,7 +90,8 @@ def evidence_html(graph: LockGraph, held: str, acquired: str, orderings: Mapping
     """The evidence of ``held -> acquired`` and the stack that recorded it, as shown below a
     comparison: ``(evidence table, stack table, HTML)``; every value escaped. ``heading`` (say,
     the ordering's name) starts the title."""
-    from .html import _text, stack_html, table_html
+    from .escape import _text, table_html
+    from .html import stack_html
 
     table = evidence_table(graph, held, acquired, orderings)
     title = f"{heading}: " if heading else ""

@@ -50,7 +50,8 @@ def explain(splat: Splat | Explanation, format: str = "text", *, width: int = WI
     if format == "markdown":
         return explain_markdown(splat, trimmed=trimmed)
     if format in ("html", "html-fragment"):
-        from .html import explanation_fragment, explanation_html, report_html
+        from .explain_html import explanation_fragment, explanation_html
+        from .html import report_html
 
         if format == "html-fragment":
             if isinstance(splat, Explanation):

@@ -8,7 +8,7 @@ page opens framed on the first cycle at a readable zoom. A search box
 frames a lock class, a list picks a cycle, a click on an arrow shows its evidence.
 
 The page is data, not markup: one JSON view-model (escaped by
-:func:`splatkit.render.html._script_json`, the one boundary), from which the page's script
+:func:`splatkit.render.escape._script_json`, the one boundary), from which the page's script
 (``static/graph_page.js``) builds the lists and the evidence table with ``textContent``.
 So its size grows with the graph's data, not with hidden HTML per dependency.
 
@@ -26,7 +26,9 @@ from pathlib import Path
 
 from ..graph import LockGraph
 from ..model import Splat
-from .html import _inline, _script_json, _text, default_edge, legend_html, lock_graph_assets, vis_network_assets
+from .assets import lock_graph_assets, vis_network_assets
+from .escape import _inline, _script_json, _text
+from .html import default_edge, legend_html
 from .navigate import BIG_GRAPH, emphasise, graph_cycles, start_focus, straighten
 from .viewmodel import graph_view, network_options
 

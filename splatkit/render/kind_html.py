@@ -1,7 +1,7 @@
 """A report kind's view (:func:`splatkit.render.kind_view.kind_view`) as an HTML fragment.
 
 Shared by the HTML report and the notebook explorer, so both show the same thing. Every
-name goes through :func:`splatkit.render.html.table_html` or :func:`html.escape`; stacks
+name goes through :func:`splatkit.render.escape.table_html` or :func:`html.escape`; stacks
 through :func:`splatkit.render.html.stack_html` (lockdep's own frames hidden unless
 ``internals``).
 
@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import html
 
-from .html import stack_html, table_html
+from .escape import table_html
+from .html import stack_html
 from .kind_view import Block, KindView
 
 __all__ = ["block_html", "kind_view_html"]

@@ -6,7 +6,7 @@ its usage decoded per irq state with the era of the report that printed it
 (:func:`splatkit.usage.lock_usage`), its wait types named on that report's scale
 (:func:`splatkit.usage.lock_wait_types`), every dependency into and out of it with the
 function that made it, and the held-lock entries that name it. :func:`lock_class_html`
-lays that out; every name goes through :func:`splatkit.render.html.table_html` or
+lays that out; every name goes through :func:`splatkit.render.escape.table_html` or
 :func:`html.escape`.
 
 >>> import splatkit
@@ -31,7 +31,7 @@ from ..graph import LockGraph
 from ..grammar.locks import split_name
 from ..model import LockUse, Splat
 from ..usage import lock_usage, lock_wait_types, wait_type_name
-from .html import table_html
+from .escape import table_html
 
 __all__ = ["lock_class_html", "lock_class_view"]
 

@@ -4,7 +4,7 @@ A notebook saved with its outputs is read where no kernel and often no widget ma
 runs: nbconvert's HTML, GitHub, nbviewer, JupyterLab opening a notebook it does not trust.
 There the output's ``text/html`` is what a reader sees, so it must show the work by itself:
 the lock graph as a static SVG (:func:`splatkit.render.svg.graph_svg`) and the tables, every
-name escaped (the SVG escapes its own; tables come from :func:`splatkit.render.html.table_html`).
+name escaped (the SVG escapes its own; tables come from :func:`splatkit.render.escape.table_html`).
 
 The picture is an ``<img>`` whose source is the SVG as a ``data:`` URL (:func:`svg_img`):
 JupyterLab's sanitiser, which untrusted outputs go through, drops inline ``<svg>`` and
@@ -97,7 +97,7 @@ def snapshot_html(svg: str, sections: Sequence[tuple[str, str]] = (), *, note: s
     (an empty heading adds none).
 
     ``svg`` and every section's HTML must already be escaped (they come from
-    :func:`~splatkit.render.svg.graph_svg` and :func:`~splatkit.render.html.table_html`);
+    :func:`~splatkit.render.svg.graph_svg` and :func:`~splatkit.render.escape.table_html`);
     ``note`` and ``notes`` (what the parser or the drawing left out) are plain text, escaped here.
     """
     out = [f'<div class="splatkit-static"><style>{SNAPSHOT_CSS}</style>']

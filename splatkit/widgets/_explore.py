@@ -2,7 +2,7 @@
 
 The notebook counterpart of :func:`splatkit.render.html.report_html`; both show
 the same view-model and the same tables, and both escape through
-:func:`splatkit.render.html.table_html`.
+:func:`splatkit.render.escape.table_html`.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import traitlets
 
 from .. import parse
 from ..model import Splat
-from ..render.html import (chain_edges, default_edge, dependency_stack, legend_html, stack_caption, stack_html,
-                           table_html)
+from ..render.escape import table_html
+from ..render.html import chain_edges, default_edge, dependency_stack, legend_html, stack_caption, stack_html
 from ..render.kind_html import kind_view_html
 from ..render.kind_view import NOTHING_DRAWN, kind_graph, kind_view
 from ..render.lock_class import lock_class_html, lock_class_view

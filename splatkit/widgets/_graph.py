@@ -31,7 +31,7 @@ import traitlets
 
 from ..errors import SplatkitError
 from ..graph import LockGraph
-from ..render.html import lock_graph_assets, vis_network_assets
+from ..render.assets import lock_graph_assets, vis_network_assets
 from ..render.snapshot import snapshot_html
 from ..render.svg import graph_svg
 from ..render.viewmodel import network_options

@@ -8,7 +8,7 @@ of all the graphs, :func:`splatkit.render.viewmodel.shared_positions`) at a zoom
 labels read (:data:`READABLE_PX`); the row of columns scrolls sideways rather than wrap. A
 legend is above; the evidence of the arrow clicked last (the ordering line, the splat entry
 and its stack: :func:`splatkit.render.evidence.evidence_html`) and the compare DataFrame,
-escaped by :func:`splatkit.render.html.table_html`, are below.
+escaped by :func:`splatkit.render.escape.table_html`, are below.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ import traitlets
 from ..analysis.ordering import Ordering, compare
 from ..graph import LockGraph
 from ..render.evidence import evidence_html
-from ..render.html import legend_html, table_html
+from ..render.escape import table_html
+from ..render.html import legend_html
 from ..render.layout import box_size
 from ..render.snapshot import snapshot_html, svg_img
 from ..render.svg import PAD

@@ -21,7 +21,7 @@ from splatkit.analysis.explain import EXPLAINERS, explain, plain
 from splatkit.analysis.explain.waits import kind_info
 from splatkit.grammar.kinds import KINDS
 from splatkit.render.explain import explain_markdown, explain_text
-from splatkit.render.html import explanation_html
+from splatkit.render.explain_html import explanation_html
 
 CASES = sorted((REPO / "tests" / "cases").glob("*.splat"))
 

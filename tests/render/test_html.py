@@ -13,9 +13,11 @@ import pytest
 import splatkit
 from conftest import dense_held_locks_report
 from splatkit.errors import DependencyError
-from splatkit.render.html import report_html, table_html, vis_network_assets, write_report
+from splatkit.render.assets import vis_network_assets
+from splatkit.render.escape import table_html
+from splatkit.render.html import report_html, write_report
 from splatkit.analysis.explain import explain
-from splatkit.render.html import explanation_html
+from splatkit.render.explain_html import explanation_html
 
 CYCLE = ("kvm_lock", "&kvm->slots_lock", "&kvm->srcu", "cpu_hotplug_lock")
 #: Lock and task names that would run script if a view put them into the page unescaped.

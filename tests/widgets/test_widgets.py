@@ -14,7 +14,7 @@ traitlets = pytest.importorskip("traitlets")
 from conftest import static_pictures  # noqa: E402
 from splatkit.graph import LockGraph  # noqa: E402
 from splatkit.render.snapshot import image_svg  # noqa: E402
-from splatkit.render.html import lock_graph_assets, vis_network_assets  # noqa: E402
+from splatkit.render.assets import lock_graph_assets, vis_network_assets  # noqa: E402
 from splatkit.render.viewmodel import graph_view, network_options  # noqa: E402
 from splatkit.widgets import Explorer, LockGraphWidget, explore  # noqa: E402
 
