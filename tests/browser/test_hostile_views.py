@@ -80,17 +80,10 @@ def _node_point(page, selector: str, node: str):
 def test_hostile_names_stay_text_in_every_view(server, watched_page, click_edge, tmp_path):
     srv, theme = server
     page = watched_page.page
-    path = "lab/tree" if srv.app == "lab" else "notebooks"
-    page.goto(f"{srv.url}/{path}/{NOTEBOOK}?reset")
-    page.wait_for_function(_READY_JS)
-    page.evaluate(f"window.jupyterapp.commands.execute('apputils:change-theme', {{theme: '{theme}'}})")
-    page.wait_for_function("(t) => document.body.dataset.jpThemeName === t", arg=theme)
-    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    page.wait_for_function(_ALL_RUN_JS, timeout=120_000)
+    servers.run_all_in_theme(page, srv, NOTEBOOK, theme, _READY_JS, _ALL_RUN_JS)
     assert page.evaluate(_ERRORS_JS) == []
 
     # The explorer: click the dependency into the hostile lock, then the hostile lock itself.
-    graph = ".jp-OutputArea-output:has(.splatkit-explorer, .splatkit-graph) .splatkit-graph"
     page.wait_for_selector(".splatkit-graph[data-sk-state=live] canvas", state="attached")
     edge = f"cpu_hotplug_lock -> {HOSTILE}"
     click_edge(page, ".splatkit-graph", edge)
