@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 import subprocess
 import sys
 import urllib.request
@@ -58,6 +59,26 @@ def test_copy_adds_updates_and_never_overwrites_edits(tmp_path):
     assert (tmp_path / stale).read_bytes() == bundled[stale]
     # The edited notebook stays the reader's, run after run.
     assert copy_notebooks(tmp_path).kept == [edited]
+
+
+def test_the_settings_folder_follows_the_environment(tmp_path):
+    """Its link to JupyterLab's static folder is made again when the environment moved (a
+    dangling or stale link), and the environment's own overrides are kept."""
+    from splatkit.cli.lab import lab_settings_dir
+
+    old, new = tmp_path / "old-env", tmp_path / "new-env"
+    for app in (old, new):
+        (app / "static").mkdir(parents=True)
+    (new / "settings").mkdir()
+    (new / "settings" / "overrides.json").write_text('{"x:plugin": {"a": 1}}')
+    work = tmp_path / "work"
+    lab_settings_dir(work, app_dir=old)
+    shutil.rmtree(old)  # the venv is recreated elsewhere: the link dangles
+    settings = lab_settings_dir(work, app_dir=new)
+    assert (work / ".splatkit-lab" / "static").readlink() == new / "static"
+    overrides = json.loads((settings / "overrides.json").read_text())
+    assert overrides["x:plugin"] == {"a": 1}
+    assert overrides["@jupyter-widgets/jupyterlab-manager:plugin"] == {"saveState": True}
 
 
 def test_copy_only_says_what_it_kept(tmp_path):

@@ -158,7 +158,9 @@ def lab_settings_dir(folder: Path, app_dir: Path | None = None) -> Path:
         if (theirs / name).is_file():
             shutil.copyfile(theirs / name, settings / name)
     static = ours / "static"
-    if (app_dir / "static").is_dir() and not static.exists():
+    if static.is_symlink() and static.readlink() != app_dir / "static":
+        static.unlink()  # (a link to an environment since moved or recreated)
+    if (app_dir / "static").is_dir() and not static.is_symlink():
         static.symlink_to(app_dir / "static", target_is_directory=True)
     return settings
 

@@ -90,7 +90,7 @@ def evidence_html(graph: LockGraph, held: str, acquired: str, orderings: Mapping
     """The evidence of ``held -> acquired`` and the stack that recorded it, as shown below a
     comparison: ``(evidence table, stack table, HTML)``; every value escaped. ``heading`` (say,
     the ordering's name) starts the title."""
-    from .escape import _text, table_html
+    from .escape import _text, note_html, table_html
     from .html import stack_html
 
     table = evidence_table(graph, held, acquired, orderings)
@@ -100,10 +100,11 @@ def evidence_html(graph: LockGraph, held: str, acquired: str, orderings: Mapping
     ev = stack_evidence(graph, held, acquired)
     if ev is None:
         stack = pd.DataFrame()
-        parts.append('<p class="sk-note">No stack: '
-                     + ("this dependency was declared by an ordering, not recorded by lockdep."
-                        if any(e.source == "declared" for e in graph.evidence(held, acquired))
-                        else "this order comes from a list of held locks.") + "</p>")
+        sources = {e.source for e in graph.evidence(held, acquired)}
+        parts.append(note_html("No stack: " + (
+            "this dependency was declared by an ordering, not recorded by lockdep." if "declared" in sources else
+            "this order comes from a list of held locks." if sources <= {"held"} else
+            f"the source of this dependency prints none ({', '.join(sorted(sources))}).")))
     else:
         caption = f"Stack recorded in {_where(ev)}" + (f" ({ev.title})" if ev.title else "") + \
             ": innermost frame first."

@@ -27,6 +27,7 @@ from typing import Any
 from ..analysis.cycles import bounded_cycles
 from ..graph import LockGraph
 from ..model import Splat
+from .viewmodel import same_cycle
 
 __all__ = ["BIG_GRAPH", "DEFAULT_RADIUS", "MAX_SHOWN", "Scope", "around", "cycle_label", "emphasise",
            "find_locks", "graph_cycles", "report_graph", "report_label", "scope", "start_focus", "straighten"]
@@ -57,7 +58,7 @@ def graph_cycles(graph: LockGraph, first: Sequence[str] | None = None, *, limit:
     ``first`` (say, a report's own cycle) leading when it is one of them."""
     found = [tuple(c.locks) for c in bounded_cycles(graph, limit=limit)]
     if first:
-        same = [c for c in found if set(c) == set(first) and len(c) == len(first)]
+        same = [c for c in found if same_cycle(c, tuple(first))]
         if same:
             found.remove(same[0])
             found.insert(0, same[0])

@@ -19,7 +19,7 @@ from ..graph import LockGraph
 from .layout import positions
 
 __all__ = ["ROUNDNESS", "VIEW_CYCLE_LIMIT", "legend", "changed_edges", "edge_id", "graph_view", "network_options",
-           "shared_positions"]
+           "same_cycle", "shared_positions"]
 
 #: A drawing highlights one cycle, the shortest among the first this many a search finds:
 #: enough to pick a short one, and it bounds the time a dense graph can take.
@@ -116,8 +116,8 @@ def graph_view(graph: LockGraph, *, cycle: tuple[str, ...] | None = None,
     cycles = [tuple(c.locks) for c in found]
     if cycle:
         cycle = tuple(cycle)
-        same = [c for c in cycles if _same_cycle(c, cycle)]
-        cycles = [cycle] + [c for c in cycles if not _same_cycle(c, cycle)] if not same else \
+        same = [c for c in cycles if same_cycle(c, cycle)]
+        cycles = [cycle] + [c for c in cycles if not same_cycle(c, cycle)] if not same else \
             [same[0]] + [c for c in cycles if c is not same[0]]
     on_node: dict[str, list[int]] = {}
     on_edge: dict[tuple[str, str], list[int]] = {}
@@ -240,7 +240,7 @@ def _opposite_bends(g: nx.DiGraph, where: Mapping[Hashable, tuple[float, float]]
     return out
 
 
-def _same_cycle(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+def same_cycle(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     """Whether ``a`` and ``b`` are one cycle written from different starting locks."""
     if len(a) != len(b) or not a:
         return False

@@ -187,11 +187,16 @@ class GraphNavigation(traitlets.HasTraits):
         if first in self._edges:
             self.graph.selected_edge = first
 
+    @traitlets.validate("report_filter")
+    def _check_report(self, proposal: traitlets.Bunch) -> int:
+        index = proposal["value"]
+        if not -1 <= index < len(self.splats):
+            raise traitlets.TraitError(f"report_filter={index}: use -1 (every report) or 0 to {len(self.splats) - 1}")
+        return index
+
     @traitlets.observe("report_filter")
     def _on_report(self, change: traitlets.Bunch) -> None:
         index = change["new"]
-        if not -1 <= index < len(self.splats):
-            raise traitlets.TraitError(f"report_filter={index}: use -1 (every report) or 0 to {len(self.splats) - 1}")
         self._filtered = self.lock_graph if index < 0 else report_graph(self.lock_graph, index)
         first = self.splats[index].cycle if index >= 0 else self.splat.cycle
         self.cycles = graph_cycles(self._filtered, first=first or None)

@@ -195,7 +195,9 @@ class OrderingView(GraphExports, StaticFallback, ipywidgets.VBox):
                 widget.selected_edge = ""
         self.selected_edge = edge
         self.selected = name
-        chosen = next(e for e in self.graphs[name].edges if e["id"] == edge)
+        chosen = next((e for e in self.graphs[name].edges if e["id"] == edge), None)
+        if chosen is None:  # (set from Python to a dependency this column does not draw)
+            return
         self.evidence, self.frames, shown = evidence_html(self._results[name], chosen["from"], chosen["to"],
                                                           self.orderings, heading=name)
         self.evidence_view.value = shown

@@ -126,6 +126,7 @@ def test_the_report_filter_keeps_one_reports_dependencies(explorer, splats):
     assert explorer.scope.big and len(explorer.cycles) >= 2
     with pytest.raises(Exception, match="report_filter=5: use -1"):
         explorer.report_filter = 5
+    assert explorer.report_filter == -1  # (refused, not kept)
 
 
 def test_hostile_names_stay_text(explorer):
