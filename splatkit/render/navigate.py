@@ -177,18 +177,21 @@ def scope(graph: LockGraph, *, report: int | None = None, centres: Sequence[str]
 def emphasise(view: dict[str, Any], locks: Sequence[str]) -> dict[str, Any]:
     """Mark the cycle ``locks`` in ``view`` (a :func:`~splatkit.render.viewmodel.graph_view`) as
     the picked one: its arrows drawn wider, its nodes and edges flagged ``"picked": True`` (the
-    others have no such key: a saved notebook keeps every byte of a view), and
+    others have no such key: a saved notebook keeps every byte of a view; a view picked again
+    draws the cycle picked before as it was), and
     ``view["frame"]`` (what the drawing fits into view) set to its locks."""
     on = {(locks[i], locks[(i + 1) % len(locks)]) for i in range(len(locks))} if locks else set()
     names = set(locks)
     for node in view["nodes"]:
-        node.pop("picked", None)
+        if node.pop("picked", None):  # (the cycle picked before: drawn as it was)
+            node.pop("borderWidth", None)
         if node["id"] in names:
             node.update(picked=True, borderWidth=3)
     for edge in view["edges"]:
-        edge.pop("picked", None)
+        if edge.pop("picked", None):
+            edge["width"] = edge.pop("unpicked_width")
         if (edge["from"], edge["to"]) in on:
-            edge.update(picked=True, width=PICKED_WIDTH)
+            edge.update(picked=True, unpicked_width=edge["width"], width=PICKED_WIDTH)
     view["frame"] = [n for n in locks if n in {node["id"] for node in view["nodes"]}]
     return view
 

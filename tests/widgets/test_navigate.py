@@ -153,3 +153,19 @@ def test_a_small_graph_is_drawn_whole(seed_splat):
     assert explorer.frame == list(explorer.cycles[0]) and explorer.selected_edge == "kvm_lock -> &kvm->slots_lock"
     assert not any(e.get("picked") for e in explorer.graph.edges) and explorer.navigation is None
     assert type(explorer.graph).__name__ == "LockGraphWidget" and not explorer.graph.has_trait("frame")
+
+
+def test_picking_another_cycle_draws_the_first_as_it_was(seed_splat):
+    """``emphasise`` on a view already emphasised: only the cycle picked last is drawn wide."""
+    from splatkit.graph import LockGraph
+    from splatkit.render.navigate import emphasise
+    from splatkit.render.viewmodel import graph_view
+
+    view = graph_view(LockGraph.from_splats([seed_splat]))
+    widths = {e["id"]: e["width"] for e in view["edges"]}
+    emphasise(view, view["cycles"][0])
+    assert {e["id"] for e in view["edges"] if e["width"] != widths[e["id"]]} == {
+        e["id"] for e in view["edges"] if e["cycle"]}
+    emphasise(view, [])
+    assert {e["id"]: e["width"] for e in view["edges"]} == widths
+    assert not any("picked" in item or "borderWidth" in item for item in view["nodes"] + view["edges"])
