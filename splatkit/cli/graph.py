@@ -80,7 +80,8 @@ def cmd_graph(args: argparse.Namespace) -> int:
     if args.format == "html":
         from ..render.graph_page import graph_page_html
 
-        write_stdout(graph_page_html(g, title=f"lock graph of {', '.join(map(str, names))}"))
+        write_stdout(graph_page_html(g, title=f"lock graph of {', '.join(map(str, names))}",
+                                     max_cycles=args.max_cycles))
         return 0
     write_stdout({"dot": dot, "graphml": graphml, "json": node_link}[args.format](g, found))
     return 0

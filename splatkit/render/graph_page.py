@@ -55,8 +55,9 @@ _STYLE = """
 
 
 def graph_page_html(graph: LockGraph, *, title: str = "lock graph", splats: Sequence[Splat] = (),
-                    straight_above: int | None = None) -> str:
-    """The page for ``graph``; ``splats`` (the reports in it) put their cycle first.
+                    straight_above: int | None = None, max_cycles: int = 100) -> str:
+    """The page for ``graph``; ``splats`` (the reports in it) put their cycle first; its list
+    holds at most ``max_cycles`` cycles.
 
     ``straight_above``: above this many dependencies draw arrows straight but for opposite pairs
     (:func:`~splatkit.render.navigate.straighten`; what the benchmark compares; default never).
@@ -67,7 +68,7 @@ def graph_page_html(graph: LockGraph, *, title: str = "lock graph", splats: Sequ
         When pyvis (which ships vis-network) is missing: ``pip install 'splatkit[notebook]'``.
     """
     vis, ours = vis_network_assets(), lock_graph_assets()
-    cycles = graph_cycles(graph, first=(splats[0].cycle or None) if splats else None)
+    cycles = graph_cycles(graph, first=(splats[0].cycle or None) if splats else None, limit=max_cycles)
     view = graph_view(graph, cycle=cycles[0] if cycles else None)
     view["cycles"] = [list(c) for c in cycles]
     emphasise(view, cycles[0] if cycles else ())
