@@ -27,7 +27,7 @@ from pathlib import Path
 from ..graph import LockGraph
 from ..model import Splat
 from .assets import lock_graph_assets, vis_network_assets
-from .escape import _inline, _script_json, _text
+from .escape import _inline, _script_json, _text, note_html
 from .html import default_edge, legend_html
 from .navigate import BIG_GRAPH, emphasise, graph_cycles, start_focus, straighten
 from .viewmodel import graph_view, network_options
@@ -97,7 +97,7 @@ def graph_page_html(graph: LockGraph, *, title: str = "lock graph", splats: Sequ
             "</select></div>"
             '<div id="sk-graph" class="splatkit-graph"></div>'
             f"{legend_html(view)}"
-            + "".join(f'<p class="sk-note">{_text(n)}</p>' for n in notes)
+            + "".join(note_html(n) for n in notes)
             + '<section><h2>Evidence of the selected dependency</h2>'
             '<div class="sk-scroll"><table id="sk-evidence-table"><caption id="sk-evidence-caption"></caption>'
             "<thead><tr><th>source</th><th>report</th><th>chain entry</th><th>function</th></tr></thead>"

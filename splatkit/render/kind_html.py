@@ -1,7 +1,7 @@
 """A report kind's view (:func:`splatkit.render.kind_view.kind_view`) as an HTML fragment.
 
 Shared by the HTML report and the notebook explorer, so both show the same thing. Every
-name goes through :func:`splatkit.render.escape.table_html` or :func:`html.escape`; stacks
+name goes through the escape boundary (:mod:`splatkit.render.escape`); stacks
 through :func:`splatkit.render.html.stack_html` (lockdep's own frames hidden unless
 ``internals``).
 
@@ -13,9 +13,7 @@ True
 
 from __future__ import annotations
 
-import html
-
-from .escape import table_html
+from .escape import _text, note_html, table_html
 from .html import stack_html
 from .kind_view import Block, KindView
 
@@ -27,15 +25,11 @@ __all__ = ["block_html", "kind_view_html"]
 _FACTS_STYLE = "display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 0"
 
 
-def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
-
-
 def block_html(block: Block, *, internals: bool = False) -> str:
     """One block: a heading, then its facts, table, stack or note."""
-    head = f"<h4>{_e(block.heading)}</h4>"
+    head = f"<h4>{_text(block.heading)}</h4>"
     if block.kind == "facts":
-        items = "".join(f'<dt style="font-weight: 600; white-space: nowrap">{_e(label)}</dt><dd style="margin: 0">{_e(value)}</dd>'
+        items = "".join(f'<dt style="font-weight: 600; white-space: nowrap">{_text(label)}</dt><dd style="margin: 0">{_text(value)}</dd>'
                         for label, value in block.facts)
         return (f'<div class="sk-kind-block" data-sk-block="facts">{head}<dl class="sk-kind-facts" '
                 f'style="{_FACTS_STYLE}">{items}</dl></div>')
@@ -46,11 +40,11 @@ def block_html(block: Block, *, internals: bool = False) -> str:
         _table, table = stack_html(block.frames, internals=internals, blamed=block.blamed,
                                    caption=block.caption or None)
         return f'<div class="sk-kind-block" data-sk-block="stack">{head}<div class="sk-scroll">{table}</div></div>'
-    return f'<div class="sk-kind-block" data-sk-block="note">{head}<p class="sk-note">{_e(block.caption)}</p></div>'
+    return f'<div class="sk-kind-block" data-sk-block="note">{head}{note_html(block.caption)}</div>'
 
 
 def kind_view_html(view: KindView, *, internals: bool = False, heading: str = "h3") -> str:
     """The whole view: its heading and every block, in order."""
     blocks = "".join(block_html(b, internals=internals) for b in view.blocks)
-    return (f'<section class="sk-kind" data-sk-view="{_e(view.view)}" data-sk-kind="{_e(view.kind)}">'
-            f"<{heading}>{_e(view.heading)}</{heading}>{blocks}</section>")
+    return (f'<section class="sk-kind" data-sk-view="{_text(view.view)}" data-sk-kind="{_text(view.kind)}">'
+            f"<{heading}>{_text(view.heading)}</{heading}>{blocks}</section>")

@@ -7,7 +7,6 @@ the same view-model and the same tables, and both escape through
 
 from __future__ import annotations
 
-import html
 import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -18,7 +17,7 @@ import traitlets
 
 from .. import parse
 from ..model import Splat
-from ..render.escape import table_html
+from ..render.escape import note_html, table_html
 from ..render.html import chain_edges, default_edge, dependency_stack, legend_html, stack_caption, stack_html
 from ..render.kind_html import kind_view_html
 from ..render.kind_view import NOTHING_DRAWN, kind_graph, kind_view
@@ -188,7 +187,7 @@ class Explorer(GraphNavigation, GraphExports, StaticFallback, ipywidgets.VBox):
         self.navigation = self._navigation_controls()
         # Only what this report has: no drawing without a lock, no chain or stack table over nothing.
         drawn = [*([self.navigation] if self.navigation else []), self.graph, self.lock_view] if view["nodes"] else [
-            ipywidgets.HTML(f'<p class="sk-note">{html.escape(NOTHING_DRAWN)}</p>')]
+            ipywidgets.HTML(note_html(NOTHING_DRAWN))]
         chain = [self.chain_view] if len(self.chain) else []
         stack = [self.frames_view] if view["edges"] else []
         kind = [self.kind_panel] if self.kind_panel is not None else []
@@ -246,7 +245,7 @@ class Explorer(GraphNavigation, GraphExports, StaticFallback, ipywidgets.VBox):
             self.frames, table = stack_html(evidence.frames, internals=self.show_internals,
                                             blamed=blamed_function(evidence.title), caption=caption)
         else:
-            self.frames, table = stack_table(()), f'<p class="sk-note">{html.escape(caption)}</p>'
+            self.frames, table = stack_table(()), note_html(caption)
         self.frames_view.value = "<h4>Stack of the selected dependency</h4>" + table
         shown = self.chain[[c for c in ["splat", *CHAIN_SHOWN] if c in self.chain.columns]]
         self.chain_view.value = ("<h4>Dependency chain</h4>" + table_html(

@@ -17,12 +17,12 @@ reader can set from Python, and the controls above the drawing are linked to the
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 import ipywidgets
 import traitlets
 
+from ..render.escape import note_html
 from ..render.html import default_edge, legend_html
 from ..render.navigate import (DEFAULT_RADIUS, Scope, cycle_label, emphasise, find_locks, graph_cycles,
                                report_graph, report_label, scope, start_focus)
@@ -270,4 +270,4 @@ class GraphNavigation(traitlets.HasTraits):
 
 def _note_html(note: str) -> str:
     """The scope note as a paragraph; its lock names escaped (they come from a kernel log)."""
-    return f'<p class="sk-note">{html.escape(note)}</p>' if note else ""
+    return note_html(note) if note else ""

@@ -24,7 +24,7 @@ import traitlets
 from ..analysis.ordering import Ordering, compare
 from ..graph import LockGraph
 from ..render.evidence import evidence_html
-from ..render.escape import table_html
+from ..render.escape import note_html, table_html
 from ..render.html import legend_html
 from ..render.layout import box_size
 from ..render.snapshot import snapshot_html, svg_img
@@ -160,7 +160,7 @@ class OrderingView(GraphExports, StaticFallback, ipywidgets.VBox):
         self.legend.add_class("splatkit-tables")
         self.evidence = pd.DataFrame()
         self.frames = pd.DataFrame()
-        self.evidence_view = ipywidgets.HTML(f'<p class="sk-note">{html.escape(EVIDENCE_HINT)}</p>',
+        self.evidence_view = ipywidgets.HTML(note_html(EVIDENCE_HINT),
                                              layout=ipywidgets.Layout(width="100%", overflow="auto"))
         self.evidence_view.add_class("splatkit-tables")
         self.evidence_view.add_class("splatkit-evidence")
