@@ -111,8 +111,10 @@ def explanation_fragment(splat: Splat, *, trimmed: bool = True) -> str:
              "const graph = div.splatkitGraph = splatkitLockGraph.draw(vis, div, data.view,"
              " splatkitLockGraph.themed(data.options, div), () => {});\n"
              # JupyterLab switches themes by changing attributes of <body>: follow it.
-             "new MutationObserver(() => graph.network.setOptions(splatkitLockGraph.themed(data.options, div)))"
-             ".observe(document.body, {attributes: true, attributeFilter: ['data-jp-theme-name', 'data-jp-theme-light']});\n"
+             # (Once the output is cleared, the observer lets go of the drawing.)
+             "const watch = new MutationObserver(() => div.isConnected ?"
+             " graph.network.setOptions(splatkitLockGraph.themed(data.options, div)) : watch.disconnect());\n"
+             "watch.observe(document.body, {attributes: true, attributeFilter: ['data-jp-theme-name', 'data-jp-theme-light']});\n"
              "})();")
     return (f'<div class="splatkit-fragment"><style>{_inline(vis.css)}</style><style>{_inline(ours.css)}</style>'
             f'<div class="splatkit-graph" data-sk-graph style="height: 420px"></div>'
