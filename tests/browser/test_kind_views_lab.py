@@ -231,6 +231,11 @@ def test_each_kind_shows_its_view(kinds_server, watched_page, click_edge, tmp_pa
       return Object.entries(net.getPositions()).filter(([id, p]) => { const d = net.canvasToDOM(p);
         return d.x < 0 || d.y < 0 || d.x > r.width || d.y > r.height; }).map(([id]) => id); }""")
     assert outside == []
+    # ... and seen at a zoom its labels read at (a column of boxes fitted whole was 7.6 px).
+    label = page.evaluate("() => { const net = document.querySelector('.kv-irq .splatkit-graph').splatkitNetwork;"
+                          " return net.getScale() * Math.min(...Object.values(net.body.nodes)"
+                          ".map((n) => n.options.font.size)); }")
+    assert label >= 11, label
     explorer.screenshot(path=str(tmp_path / f"kind-irq-{name}.png"))
 
     # The internals toggle reaches the kind's own stacks (the state stacks): lockdep's frames
