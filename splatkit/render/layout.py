@@ -45,6 +45,9 @@ LAYER_ROW = 40
 LAYER_GAP_X = 150
 #: Small components are placed side by side in rows about this wide.
 ROW_WIDTH = 1200
+#: The canvas a drawing is usually seen in (a notebook cell's width, the explorer's 460 px):
+#: a component laid out taller than wide is turned to be seen at the largest zoom in it.
+VIEW_WIDTH, VIEW_HEIGHT = 1000, 460
 
 
 def box_size(label: str) -> tuple[float, float]:
@@ -145,14 +148,19 @@ def _component(g: nx.Graph, sizes: dict[Hashable, tuple[float, float]],
     h = np.array([sizes[n][1] for n in nodes])
     scale = _spread(xy, w, h)
     best = None
-    for turn in [math.radians(a) for a in range(0, 180, 15)] if portrait and len(nodes) <= _STRESS_MAX else []:
+    # A landscape drawing turned taller than wide (a chain of locks laid out as a column, say)
+    # would be fitted into a wide, short canvas at a zoom too small to read: turn it too.
+    tall = float(np.ptp(xy[:, 1]) * scale + h.max()) > float(np.ptp(xy[:, 0]) * scale + w.max())
+    turns = [math.radians(a) for a in range(0, 180, 15)] if portrait or tall else []
+    for turn in turns if len(nodes) <= _STRESS_MAX else []:
         c, s_ = math.cos(turn), math.sin(turn)
         xy_t = xy @ np.array([[c, s_], [-s_, c]])
         scale = _spread(xy_t, w, h)
         width = float(np.ptp(xy_t[:, 0]) * scale + w.max())
         height = float(np.ptp(xy_t[:, 1]) * scale + h.max())
-        # Portrait: the narrowest turn that is taller than wide (else the narrowest).
-        key = (width > height, width)
+        # Portrait: the narrowest turn that is taller than wide (else the narrowest); landscape:
+        # the turn seen at the largest zoom in a VIEW_WIDTH x VIEW_HEIGHT canvas.
+        key = (width > height, width) if portrait else (0, -min(VIEW_WIDTH / width, VIEW_HEIGHT / height))
         if best is None or key < best[0]:
             best = (key, xy_t, scale)
     if best is not None:

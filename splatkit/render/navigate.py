@@ -65,6 +65,30 @@ def graph_cycles(graph: LockGraph, first: Sequence[str] | None = None, *, limit:
     return found
 
 
+def first_cycle(cycles: Sequence[Sequence[str]], own: Sequence[str] = (),
+                about: Sequence[tuple[str, str]] = ()) -> int:
+    """Which of ``cycles`` (:func:`graph_cycles`) a view picks first, or -1 for none: the
+    report's ``own`` cycle (listed first), else the first cycle through a dependency the report
+    is ``about`` (a recursive report's loop), else none. A cycle the report does not warn about
+    (an irq report's read lock held twice, say) stays in the list but is neither highlighted
+    nor framed: framing it would push the report's own acquisition out of view.
+
+    >>> first_cycle([("a",), ("a", "b")], about=[("c", "d")])
+    -1
+    >>> first_cycle([("a",), ("b", "c")], about=[("c", "b")])
+    1
+    >>> first_cycle([("b", "c")], own=("c", "b"))
+    0
+    """
+    if own and cycles:
+        return 0
+    wanted = set(about)
+    for i, locks in enumerate(cycles):
+        if any((locks[j], locks[(j + 1) % len(locks)]) in wanted for j in range(len(locks))):
+            return i
+    return -1
+
+
 def report_graph(graph: LockGraph, index: int) -> LockGraph:
     """The part of ``graph`` report ``index`` asserts: its dependencies, with only its evidence.
 

@@ -24,8 +24,9 @@ import traitlets
 
 from ..render.escape import note_html
 from ..render.html import default_edge, legend_html
-from ..render.navigate import (DEFAULT_RADIUS, Scope, cycle_label, emphasise, find_locks, graph_cycles,
-                               report_graph, report_label, scope, start_focus)
+from ..render.kind_view import kind_view
+from ..render.navigate import (DEFAULT_RADIUS, Scope, cycle_label, emphasise, find_locks, first_cycle,
+                               graph_cycles, report_graph, report_label, scope, start_focus)
 from ..render.viewmodel import edge_id, graph_view
 from ._graph import FramedLockGraphWidget
 
@@ -73,7 +74,12 @@ class GraphNavigation(traitlets.HasTraits):
         self._quiet = True
         self._filtered = self.lock_graph
         self.cycles = graph_cycles(self._filtered, first=self.splat.cycle or None)
-        self.cycle_index = 0 if self.cycles else -1
+        # One report: its own cycle, or one through what it is about; never an incidental one.
+        if len(self.splats) == 1:
+            about = [(d.held, d.acquired) for d in kind_view(self.splat).dependencies]
+            self.cycle_index = first_cycle(self.cycles, self.splat.cycle, about)
+        else:
+            self.cycle_index = 0 if self.cycles else -1
         view = self._view()
         self._quiet = False
         return view

@@ -92,3 +92,69 @@ def test_explorer_reads_in_both_themes(server, watched_page, theme, tmp_path):
     page.locator(".jp-OutputArea-output:has(.splatkit-graph)").screenshot(
         path=str(tmp_path / f"explorer-{server.app}-{theme.split()[-1]}.png"))
     assert servers.page_errors(watched_page, server) == []
+
+
+#: Notebook 7 folds a tall output into a scrolled box after a run: unfold it, as a reader would.
+_UNFOLD_JS = """() => { for (const cell of window.jupyterapp.shell.currentWidget.content.widgets)
+  if (cell.model.type === 'code') cell.outputsScrolled = false; }"""
+
+#: Page coordinates of the centre of node `id` of the first lock graph.
+_NODE_POINT_JS = """(id) => {
+  const div = document.querySelector(".splatkit-graph"), net = div.splatkitNetwork, r = div.getBoundingClientRect();
+  const dom = net.canvasToDOM(net.getPositions([id])[id]);
+  return {x: r.left + dom.x, y: r.top + dom.y};
+}"""
+
+
+@pytest.mark.parametrize("server", ["notebook"], indirect=True)
+def test_seed_explorer_clicks_in_notebook7_dark(server, watched_page, click_edge, tmp_path):
+    """The seed's explorer in Notebook 7's dark theme, clicked as in JupyterLab (test_lab.py): the
+    internals toggle (lockdep's frames, greyed and still readable), an arrow (its stack, in the
+    page and in Python), and a lock class (its panel)."""
+    from .test_lab import _OUTPUT_HAS_JS, _RUN_NEW_CELL_JS, SRCU_CPUHP
+
+    page = watched_page.page
+    theme = "JupyterLab Dark"
+    servers.run_all_in_theme(page, server, NOTEBOOK, theme, _READY_JS, _ALL_RUN_JS)
+    page.evaluate(_UNFOLD_JS)
+    page.wait_for_selector(".splatkit-graph[data-sk-state=live] canvas", state="attached")
+
+    # The internals toggle, on the stack shown first: lockdep's frames appear greyed (and readable).
+    stack = page.locator(".splatkit-tables:has(h4:text('Stack of the selected dependency'))")
+    stack.scroll_into_view_if_needed()
+    assert "__lock_acquire" not in stack.text_content() and "3 frames hidden" in stack.text_content()
+    page.locator(".splatkit-internals input[type=checkbox]").click()
+    page.wait_for_function("() => [...document.querySelectorAll('.splatkit-tables tr.sk-dim td:first-child')]"
+                           ".map((td) => td.textContent).join(',') === '__lock_acquire,lock_acquire,__mutex_lock'")
+    ratio = page.locator(".splatkit-tables tr.sk-dim td").first.evaluate(CONTRAST_JS)
+    assert ratio >= 4.5, f"internal frame contrast {ratio:.2f} in {theme}"
+    page.screenshot(path=str(tmp_path / "seed-internals-notebook-Dark.png"))
+
+    # An arrow: its stack below the drawing, and in the kernel.
+    click_edge(page, ".splatkit-graph", SRCU_CPUHP)
+    page.wait_for_function("() => [...document.querySelectorAll('.splatkit-tables caption')]"
+                           ".some((c) => c.textContent.startsWith('&kvm->srcu \u2192 cpu_hotplug_lock'))")
+    page.evaluate(_RUN_NEW_CELL_JS, "print('SELECTED=' + explorer.selected_edge, len(explorer.frames),"
+                                    " explorer.frames['function'].iloc[0], explorer.show_internals)")
+    page.wait_for_function(_OUTPUT_HAS_JS, arg=f"SELECTED={SRCU_CPUHP} 13 cpus_read_lock True")
+
+    # A lock class: its panel (usage decoded, the function that took it), and the kernel's view.
+    for _attempt in range(3):
+        page.locator(".splatkit-graph").first.scroll_into_view_if_needed()
+        page.wait_for_timeout(400)
+        point = page.evaluate(_NODE_POINT_JS, "kvm_lock")
+        page.mouse.click(point["x"], point["y"])
+        if page.evaluate("document.querySelector('.splatkit-graph').splatkitNetwork.getSelectedNodes()") == ["kvm_lock"]:
+            break
+    page.wait_for_function("() => [...document.querySelectorAll('.sk-lock-class h4')]"
+                           ".some((h) => h.textContent === 'Lock class kvm_lock')")
+    panel = page.locator(".sk-lock-class")
+    assert "irq-unsafe" in panel.text_content() and "set_nx_huge_pages" in panel.text_content()
+    for selector in (".sk-lock-class h4", ".sk-lock-class th", ".sk-lock-class td"):
+        ratio = page.locator(selector).first.evaluate(CONTRAST_JS)
+        assert ratio >= 4.5, f"{selector} contrast {ratio:.2f} in {theme}"
+    page.evaluate(_RUN_NEW_CELL_JS, "print('STATE=%s %s' % (explorer.lock_class['name'], explorer.graph.selected_node))")
+    page.wait_for_function(_OUTPUT_HAS_JS, arg="STATE=kvm_lock kvm_lock")
+    panel.scroll_into_view_if_needed()
+    panel.screenshot(path=str(tmp_path / "seed-lock-class-notebook-Dark.png"))
+    assert servers.page_errors(watched_page, server) == []

@@ -13,6 +13,7 @@ import pytest
 pytest.importorskip("anywidget")
 
 import splatkit  # noqa: E402
+from conftest import read_log  # noqa: E402
 from splatkit.render.navigate import BIG_GRAPH, MAX_SHOWN, find_locks  # noqa: E402
 from splatkit.synthetic import big_lock_graph  # noqa: E402
 from splatkit.widgets import Explorer  # noqa: E402
@@ -169,3 +170,33 @@ def test_picking_another_cycle_draws_the_first_as_it_was(seed_splat):
     emphasise(view, [])
     assert {e["id"]: e["width"] for e in view["edges"]} == widths
     assert not any("picked" in item or "borderWidth" in item for item in view["nodes"] + view["edges"])
+
+
+def test_a_report_without_a_cycle_frames_none(corpus_dir):
+    """An irq report whose held locks make incidental cycles (a read lock held twice): the list
+    offers them, but none is picked or framed, so the report's own acquisition stays in view;
+    a recursive report's loop (what it is about) is still picked first."""
+    from splatkit.render.kind_view import kind_view
+
+    seen = set()
+    for path in sorted((corpus_dir / "report").iterdir()):
+        for splat in splatkit.parse(read_log(path))[:1]:
+            if splat.cycle or splat.kind not in ("irq_safe_unsafe", "recursive") or splat.kind in seen:
+                continue
+            explorer = Explorer([splat])
+            if not explorer.cycles:
+                continue
+            about = {(d.held, d.acquired) for d in kind_view(splat).dependencies}
+            through = [i for i, c in enumerate(explorer.cycles)
+                       if any((c[j], c[(j + 1) % len(c)]) in about for j in range(len(c)))]
+            if splat.kind == "recursive":
+                assert explorer.cycle_index == through[0] and explorer.frame == []
+            elif not through:
+                assert explorer.cycle_index == -1 and explorer.frame == [], path.name
+                assert not any(e.get("picked") for e in explorer.graph.edges)
+                assert explorer.selected_edge in {f"{a} -> {b}" for a, b in about}
+                assert explorer.cycle_list.options[0][1] == -1  # ("N cycles: pick one")
+            else:
+                continue
+            seen.add(splat.kind)
+    assert seen == {"irq_safe_unsafe", "recursive"}

@@ -1,4 +1,5 @@
-"""The explorer on a 200-class graph in a real headless JupyterLab (issue 11, item 6): type a
+"""The explorer on a 200-class graph in a real headless browser (issue 11, items 6 and 10),
+JupyterLab in its light theme and Notebook 7 in its dark one: type a
 lock class in the search box, pick a cycle in the list, and check the kernel's state
 (``explorer.focus``, ``cycle_index``...) and what the canvas shows (the selected node, the
 picked cycle's wider arrows, a readable zoom). Two reports are merged into a generated
@@ -21,6 +22,7 @@ from splatkit.synthetic import big_lock_graph
 
 from . import servers
 from .test_lab import _ALL_RUN_JS, _ERRORS_JS, _OUTPUT_HAS_JS, _READY_JS, _RUN_NEW_CELL_JS
+from .test_themes import CONTRAST_JS
 
 pytestmark = pytest.mark.browser
 
@@ -55,20 +57,22 @@ def expected():
     return {"explorer": explorer, "far": far, "hostile": hostile, "drawn": drawn}
 
 
-@pytest.fixture(scope="module")
-def lab_url(chromium, tmp_path_factory) -> Iterator[str]:
-    pytest.importorskip("jupyterlab")
+@pytest.fixture(scope="module", params=[("lab", "JupyterLab Light"), ("notebook", "JupyterLab Dark")],
+                ids=["lab-light", "notebook7-dark"])
+def big_server(request, chromium, tmp_path_factory) -> Iterator[tuple[servers.Server, str]]:
+    app, theme = request.param
+    pytest.importorskip("jupyterlab" if app == "lab" else "notebook")
     nbformat = pytest.importorskip("nbformat")
-    home = tmp_path_factory.mktemp("lab-big")
+    home = tmp_path_factory.mktemp(f"{app}-big")
     root = home / "notebooks"
     root.mkdir()
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(SOURCE)]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, root / NOTEBOOK)
-    server = servers.start("lab", root, home)
+    server = servers.start(app, root, home)
     try:
-        yield server.url
+        yield server, theme
     finally:
         server.stop()
         shutil.rmtree(root, ignore_errors=True)
@@ -80,13 +84,11 @@ def _ask(page, code: str, answer: str) -> None:
     page.wait_for_function(_OUTPUT_HAS_JS, arg=answer)
 
 
-def test_search_and_cycle_list_on_a_200_class_graph(lab_url, watched_page, expected, tmp_path):
+def test_search_and_cycle_list_on_a_200_class_graph(big_server, watched_page, expected, tmp_path):
+    server, theme = big_server
+    lab_url = server.url
     page = watched_page.page
-    page.goto(f"{lab_url}/lab/tree/{NOTEBOOK}?reset")
-    page.wait_for_function("window.jupyterapp !== undefined")
-    page.wait_for_function(_READY_JS)
-    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    page.wait_for_function(_ALL_RUN_JS)
+    servers.run_all_in_theme(page, server, NOTEBOOK, theme, _READY_JS, _ALL_RUN_JS)
     page.wait_for_selector(".splatkit-graph[data-sk-state=live] canvas")
     assert page.evaluate(_ERRORS_JS) == []
     explorer = expected["explorer"]
@@ -94,7 +96,7 @@ def test_search_and_cycle_list_on_a_200_class_graph(lab_url, watched_page, expec
     def shot(name: str) -> None:
         page.locator(".splatkit-navigation").scroll_into_view_if_needed()
         page.evaluate("document.querySelector('.splatkit-navigation').scrollIntoView({block: 'start'})")
-        page.screenshot(path=str(tmp_path / name))
+        page.screenshot(path=str(tmp_path / f"{server.app}-{theme.split()[-1]}-{name}"))
 
     # At first: the neighbourhood of the first cycle, framed at a readable zoom, and said so.
     first = explorer.cycles[0]
@@ -102,6 +104,10 @@ def test_search_and_cycle_list_on_a_200_class_graph(lab_url, watched_page, expec
     assert page.evaluate(f"{_NETWORK}.getScale()") >= 0.6 - 1e-9
     assert page.locator(".splatkit-scope .sk-note").text_content().startswith("The lock graph has 200 lock classes")
     shot("big-graph-start.png")
+    if theme.endswith("Dark"):  # the controls and the note read in the dark theme too
+        for selector in (".splatkit-search input", ".splatkit-cycles select", ".splatkit-scope .sk-note"):
+            ratio = page.locator(selector).first.evaluate(CONTRAST_JS)
+            assert ratio >= 4.5, f"{selector} contrast {ratio:.2f}"
 
     # Type a lock class far from the cycle: the kernel re-scopes around it and selects it.
     far = expected["far"]
@@ -140,6 +146,6 @@ def test_search_and_cycle_list_on_a_200_class_graph(lab_url, watched_page, expec
                            ".some((c) => c.textContent.includes('\u2192'))")
     shot("big-graph-cycle.png")
     # The hostile name is text everywhere: no dialog, no injected image, no page error.
-    assert watched_page.dialogs == [] and watched_page.errors == []
+    assert watched_page.dialogs == [] and servers.page_errors(watched_page, server) == []
     assert page.locator(".jp-OutputArea-output img[src=x]").count() == 0
     assert [u for u in watched_page.requests if u.startswith(("http:", "https:")) and not u.startswith(lab_url)] == []
