@@ -129,8 +129,8 @@ def _report(folder: Path, result: CopyResult) -> None:
 
 def lab_settings_dir(folder: Path, app_dir: Path | None = None) -> Path:
     """The application settings folder for a server started in ``folder``: the environment's own
-    (``app_dir/settings``; JupyterLab's application folder, ``$JUPYTERLAB_DIR`` or
-    ``sys.prefix/share/jupyter/lab``) with :data:`SETTING_DEFAULTS` merged into its
+    (``app_dir/settings``; JupyterLab's application folder, as ``jupyterlab.commands.get_app_dir``
+    finds it) with :data:`SETTING_DEFAULTS` merged into its
     ``overrides.json``, where a setting the environment overrides keeps its value.
 
     >>> import tempfile
@@ -140,7 +140,12 @@ def lab_settings_dir(folder: Path, app_dir: Path | None = None) -> Path:
     {'@jupyter-widgets/jupyterlab-manager:plugin': {'saveState': True}}
     """
     if app_dir is None:
-        app_dir = Path(os.environ.get("JUPYTERLAB_DIR") or Path(sys.prefix) / "share" / "jupyter" / "lab")
+        try:  # (JupyterLab's own answer: $JUPYTERLAB_DIR, the prefix's, or where it was built)
+            from jupyterlab.commands import get_app_dir
+
+            app_dir = Path(get_app_dir())
+        except ImportError:  # (no JupyterLab: cmd_lab says so before starting anything)
+            app_dir = Path(os.environ.get("JUPYTERLAB_DIR") or Path(sys.prefix) / "share" / "jupyter" / "lab")
     ours = folder / ".splatkit-lab"
     settings = ours / "settings"
     settings.mkdir(parents=True, exist_ok=True)
