@@ -275,7 +275,7 @@ def bench_hostile() -> list[str]:
     from splatkit.render.html import report_html
 
     sys.path.insert(0, str(REPO / "tests"))
-    from conftest import dense_held_locks_report  # the generator the tests use
+    from conftest import dense_held_locks_report, dense_held_locks_reports  # the generators the tests use
 
     rule, banner = sample_text().split("\n")[:2]
     banners = ("\n".join([rule, banner] * 400) + "\n").encode()
@@ -295,15 +295,15 @@ def bench_hostile() -> list[str]:
            f"  400 banners in a row: scan {scan_s:.3f} s (4 KiB chunks: {small_s:.3f} s) beside parse "
            f"{parse_s:.3f} s; scan/parse = {scan_s / parse_s:.1f}x (goal: <= 2x)"]
     dense = dense_held_locks_report()
-    (splat,) = splatkit.parse(dense)
-    graph = LockGraph.from_splats(splat)
     dense_parse_s = best(lambda: splatkit.parse(dense))
     report_s = best(lambda: report_html(splatkit.parse(dense)[0]))
+    # Eight such lists, each taking the classes in another order: a dense graph across reports.
+    graph = LockGraph.from_splats(splatkit.parse(dense_held_locks_reports()))
     cycles_s = best(lambda: graph.cycles())
     found = graph.cycles()
-    out.append(f"  a {len(dense) // 1024} KB held-lock list over 30 classes ({graph.nx.number_of_edges()} "
-               f"dependencies): parse + report_html {report_s:.3f} s (goal: <= 1 s) beside parse "
-               f"{dense_parse_s:.3f} s; g.cycles() {cycles_s:.3f} s for {len(found)} cycles "
+    out.append(f"  a {len(dense) // 1024} KB held-lock list over 30 classes: parse + report_html {report_s:.3f} s "
+               f"(goal: <= 1 s) beside parse {dense_parse_s:.3f} s; eight such lists in different orders "
+               f"({graph.nx.number_of_edges()} dependencies): g.cycles() {cycles_s:.3f} s for {len(found)} cycles "
                f"(complete: {found.complete})")
     return out
 

@@ -15,7 +15,7 @@ anything this API does not cover; lock identity is explained in :mod:`splatkit.d
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,26 @@ def _names_a_file(text: str) -> bool:
         return Path(text).is_file()
     except (OSError, ValueError):  # a name too long for the file system, a NUL: text
         return False
+
+
+def first_taken(held: Sequence[Any]) -> list[Any]:
+    """The entries of one task's held-locks list whose lock class is not held above them: the
+    order in which it first took each class. A class held again lower in the list (nested
+    ``rcu_read_lock()``, another instance under a nesting annotation) adds no order lockdep
+    keeps: had it recorded ``B -> A`` beside ``A -> B`` it would have reported that cycle, so
+    reading it from the list would draw a deadlock the task cannot have.
+
+    >>> from types import SimpleNamespace as E
+    >>> [e.lock.name for e in first_taken([E(lock=E(name=n)) for n in "ABAC"])]
+    ['A', 'B', 'C']
+    """
+    seen: set[str] = set()
+    out = []
+    for entry in held:
+        if entry.lock.name not in seen:
+            seen.add(entry.lock.name)
+            out.append(entry)
+    return out
 
 
 class LockGraph(DependencyGraph):
@@ -112,9 +132,10 @@ class LockGraph(DependencyGraph):
                     splat=number, title=splat.title, chain_index=entry.index,
                     frames=entry.frames, line_no=entry.line_no, origin=origin))
             if held_locks:
-                for before, after in zip(splat.held_locks, splat.held_locks[1:]):
-                    for h in (before, after):
-                        g.add_lock(h.lock.name, usage=h.lock.usage, wait=h.lock.wait_text)
+                for h in splat.held_locks:
+                    g.add_lock(h.lock.name, usage=h.lock.usage, wait=h.lock.wait_text)
+                order = first_taken(splat.held_locks)
+                for before, after in zip(order, order[1:]):
                     g.add_evidence(before.lock.name, after.lock.name, Evidence(
                         source="held", splat=number, title=splat.title, line_no=after.lock.line_no,
                         origin=origin))

@@ -175,6 +175,13 @@ def dense_held_locks_report(held: int = 400, classes: int = 30, seed: int = 1) -
         " dump_stack_lvl+0x45/0x59", " lock_release+0x3a4/0x6b0", " </TASK>"]) + "\n"
 
 
+def dense_held_locks_reports(reports: int = 8, held: int = 400, classes: int = 30) -> str:
+    """Several :func:`dense_held_locks_report` one after the other, each taking the classes in
+    another order: one list's order is a chain (a class held again adds none), but across the
+    reports the lock graph is dense, with more elementary cycles than anyone could list."""
+    return "".join(dense_held_locks_report(held, classes, seed) for seed in range(1, reports + 1))
+
+
 def static_pictures(page: str) -> list[str]:
     """The SVG pictures of a widget's static rendering (``text/html``), decoded from the
     ``data:`` URLs of its ``<img class="sk-static-img">`` elements, in order."""

@@ -99,7 +99,7 @@ def _rank(e):
 
 def test_the_lock_graph_merges_every_report(one_process, corpus):
     g = one_process.graph
-    assert g.identity == "unversioned" and g.nx.number_of_edges() > 50
+    assert g.identity == "unversioned" and g.nx.number_of_edges() >= 40  # (a graph of some size: the sums below mean something)
     assert g.cycles(limit=10)  # the corpus holds circular reports: their cycles are in the merged graph
     # Every piece of evidence, against LockGraph.from_splats of each log's reports, merged.
     whole = None

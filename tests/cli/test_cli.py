@@ -84,15 +84,14 @@ def test_report_writes_html(tmp_path):
     assert "&amp;kvm-&gt;slots_lock" in page
 
 
-def test_report_of_a_dense_held_lock_list_ends_and_says_what_it_left_out(tmp_path):
-    """A 26 KB held-lock list over 30 lock classes: millions of cycles (issue 9: report hung)."""
+def test_report_of_a_dense_held_lock_list_ends_and_draws_no_deadlock(tmp_path):
+    """A 26 KB held-lock list over 30 lock classes held again and again (issue 9: report hung on
+    the millions of loops it used to draw): the order each class was first taken, no cycle."""
     path = tmp_path / "dense.txt"
     path.write_text(dense_held_locks_report())
     out = tmp_path / "dense.html"
     result = run("report", "-q", str(path), "-o", str(out))  # (run() gives up after 120 s)
     assert result.returncode == 0, result.stderr
-    (warning, wrote) = result.stderr.splitlines()
-    assert warning == (f"{path}:1: warning: the lock graph has more than 100 dependency cycles; the search "
-                       "stopped there (limit=100), so shorter ones may be missing")
+    (wrote,) = result.stderr.splitlines()
     assert wrote.startswith(f"wrote {out}")
-    assert "The lock graph has more than 100 dependency cycles" in out.read_text()
+    assert "dependency cycle" not in out.read_text()

@@ -214,11 +214,12 @@ def test_bad_inputs(cli, tmp_path, seed_path):
 
 
 def test_cycles_bounded_on_a_dense_graph(cli, tmp_path):
-    """A held-lock list of 400 entries over 30 classes: the search stops and says so."""
-    from conftest import dense_held_locks_report
+    """Eight held-lock lists of 400 entries over 30 classes, each in another order: the search
+    stops and says so."""
+    from conftest import dense_held_locks_reports
 
     path = tmp_path / "dense.txt"
-    path.write_text(dense_held_locks_report())
+    path.write_text(dense_held_locks_reports())
     status, out, err = cli("graph", "-q", "--format", "json", "--max-cycles", "50", path)
     assert status == 0
     data = json.loads(out)
