@@ -108,8 +108,8 @@ class LockGraph(DependencyGraph):
         """Merge the dependencies every splat asserts into one graph.
 
         Chain entries give recorded dependencies (and the new one that closes the
-        cycle); with ``held_locks`` (the default) consecutive held locks give
-        ``held`` dependencies too. With ``identity="auto"``, one splat keeps names
+        cycle); with ``held_locks`` (the default) each held-locks list gives ``held``
+        dependencies too, in the order the task first took each class (:func:`first_taken`). With ``identity="auto"``, one splat keeps names
         exactly as printed and several splats are merged without ``#N`` versions.
         ``origin`` names the file the splats were read from, in every piece of
         evidence (``Evidence.origin``; with its ``line_no``, where to look).
