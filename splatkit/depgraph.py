@@ -80,8 +80,8 @@ class Evidence:
     """Where it comes from: ``recorded`` (a dependency lockdep had saved, chain entry #K >= 1),
     ``new`` (the acquisition that triggered the report, chain entry #0), ``held`` (two
     classes in the order a held-locks list first names them: :func:`splatkit.graph.first_taken`),
-    ``proc`` (a `` -> [key] name`` line of /proc/lockdep), ``chain`` (two consecutive classes of a /proc/lockdep_chains
-    chain) or ``declared`` (an ordering line a person wrote)."""
+    ``proc`` (a `` -> [key] name`` line of /proc/lockdep), ``chain`` (two consecutive classes
+    of a /proc/lockdep_chains chain) or ``declared`` (an ordering line a person wrote)."""
     splat: int | None = None
     """Index of the splat in the list the graph was built from (None for other sources)."""
     title: str = ""
