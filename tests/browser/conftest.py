@@ -137,3 +137,31 @@ def click_edge() -> Callable[[Any, str, str], None]:
         page.mouse.click(point["x"], point["y"])
 
     return click
+
+
+#: Page coordinates of the centre of lock class `id` in the network drawn in `selector`.
+_NODE_POINT_JS = """([selector, id]) => {
+  const div = document.querySelector(selector), net = div.splatkitNetwork, r = div.getBoundingClientRect();
+  const dom = net.canvasToDOM(net.getPositions([id])[id]);
+  return {x: r.left + dom.x, y: r.top + dom.y};
+}"""
+
+
+@pytest.fixture
+def click_node() -> Callable[[Any, str, str], None]:
+    """``click_node(page, selector, name)``: a real mouse click on the centre of lock class
+    ``name`` in the first lock graph drawn in ``selector``; again, at its new place, when the
+    click that activated the cell scrolled the notebook under the pointer."""
+
+    def click(page: Any, selector: str, name: str) -> None:
+        for _attempt in range(3):
+            page.locator(selector).first.scroll_into_view_if_needed()
+            page.wait_for_timeout(400)
+            point = page.evaluate(_NODE_POINT_JS, [selector, name])
+            page.mouse.click(point["x"], point["y"])
+            if page.evaluate("(s) => document.querySelector(s).splatkitNetwork.getSelectedNodes()", selector) == [name]:
+                return
+        assert False, f"no click selected lock class {name!r} in {selector}"
+
+    return click
+

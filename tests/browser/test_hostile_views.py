@@ -70,14 +70,7 @@ def server(request, chromium, tmp_path_factory):
         srv.stop()
 
 
-def _node_point(page, selector: str, node: str):
-    return page.evaluate("""([sel, id]) => {
-      const div = document.querySelector(sel), net = div.splatkitNetwork, r = div.getBoundingClientRect();
-      const dom = net.canvasToDOM(net.getPositions([id])[id]);
-      return {x: r.left + dom.x, y: r.top + dom.y}; }""", [selector, node])
-
-
-def test_hostile_names_stay_text_in_every_view(server, watched_page, click_edge, tmp_path):
+def test_hostile_names_stay_text_in_every_view(server, watched_page, click_edge, click_node, tmp_path):
     srv, theme = server
     page = watched_page.page
     servers.run_all_in_theme(page, srv, NOTEBOOK, theme, _READY_JS, _ALL_RUN_JS)
@@ -89,13 +82,7 @@ def test_hostile_names_stay_text_in_every_view(server, watched_page, click_edge,
     click_edge(page, ".splatkit-graph", edge)
     page.evaluate(_RUN_NEW_CELL_JS, "print('EDGE_OK', explorer.selected_edge == 'cpu_hotplug_lock -> ' + H)")
     page.wait_for_function(_OUTPUT_HAS_JS, arg="EDGE_OK True")
-    for _attempt in range(3):
-        page.locator(".splatkit-graph").first.scroll_into_view_if_needed()
-        page.wait_for_timeout(400)
-        point = _node_point(page, ".splatkit-graph", HOSTILE)
-        page.mouse.click(point["x"], point["y"])
-        if page.evaluate("document.querySelector('.splatkit-graph').splatkitNetwork.getSelectedNodes()") == [HOSTILE]:
-            break
+    click_node(page, ".splatkit-graph", HOSTILE)
     page.wait_for_function("(h) => [...document.querySelectorAll('.sk-lock-class h4')]"
                            ".some((e) => e.textContent === 'Lock class ' + h)", arg=HOSTILE)
     # The names are on the page as text: in the chain table, the lock class panel, the stack.

@@ -133,20 +133,10 @@ def _headings(explorer) -> list[str]:
     return [h.strip() for h in explorer.locator(".sk-kind .sk-kind-block > h4").all_text_contents()]
 
 
-def _click_node(page, view: str, node: str) -> None:
-    """A real mouse click on the centre of lock class ``node`` in the drawing of ``view``; again
-    (at its new place) when the click that activates the cell scrolled the notebook under it."""
-    selector = f".kv-{view} .splatkit-graph"
-    for _attempt in range(3):
-        page.locator(selector).scroll_into_view_if_needed()
-        page.wait_for_timeout(400)
-        point = page.evaluate("""([sel, id]) => {
-          const div = document.querySelector(sel), net = div.splatkitNetwork, r = div.getBoundingClientRect();
-          const dom = net.canvasToDOM(net.getPositions([id])[id]);
-          return {x: r.left + dom.x, y: r.top + dom.y}; }""", [selector, node])
-        page.mouse.click(point["x"], point["y"])
-        if page.evaluate("(s) => document.querySelector(s).splatkitNetwork.getSelectedNodes()", selector) == [node]:
-            break
+def _click_node(click, page, view: str, node: str) -> None:
+    """Click lock class ``node`` in the drawing of ``view`` (``click``: the click_node fixture)
+    and wait for its panel."""
+    click(page, f".kv-{view} .splatkit-graph", node)
     page.wait_for_function("([sel, name]) => [...document.querySelectorAll(sel + ' .sk-lock-class h4')]"
                            ".some((h) => h.textContent === 'Lock class ' + name)", arg=[f".kv-{view}", node])
 
@@ -175,7 +165,7 @@ def _readable(explorer, view: str) -> int:
     return measured
 
 
-def test_each_kind_shows_its_view(kinds_server, watched_page, click_edge, tmp_path):
+def test_each_kind_shows_its_view(kinds_server, watched_page, click_edge, click_node, tmp_path):
     server, theme, splats = kinds_server
     dark = theme.endswith("Dark")
     page = _open(watched_page.page, server, theme)
@@ -272,7 +262,7 @@ def test_each_kind_shows_its_view(kinds_server, watched_page, click_edge, tmp_pa
     assert "the acquisition the report is about" in explorer.locator(".sk-legend").text_content()
     assert "a dependency cycle" not in explorer.locator(".sk-legend").text_content()
     # A click on the acquired lock class: its panel names the wait type the report printed.
-    _click_node(page, "invalid_wait", wait.acquiring.name)
+    _click_node(click_node, page, "invalid_wait", wait.acquiring.name)
     panel = explorer.locator(".sk-lock-class").text_content()
     assert "wait type" in panel and f"({wait.acquiring.wait_text})" in panel and "LD_WAIT_" in panel
     explorer.screenshot(path=str(tmp_path / f"kind-invalid-wait-{name}.png"))
@@ -296,7 +286,7 @@ def test_each_kind_shows_its_view(kinds_server, watched_page, click_edge, tmp_pa
     explorer = _show(page, "other")
     assert explorer.locator(".sk-kind > h4").text_content() == "What the report names"
     other_node = sorted(n["id"] for n in _local_nodes(other))[-1]
-    _click_node(page, "other", other_node)
+    _click_node(click_node, page, "other", other_node)
     explorer.screenshot(path=str(tmp_path / f"kind-other-{name}.png"))
     if dark:
         measured += _readable(explorer, "other")

@@ -124,26 +124,10 @@ def test_the_internals_toggle_shows_lockdep_frames(lab_url, watched_page, tmp_pa
     assert watched_page.errors == []
 
 
-#: Page coordinates of the centre of node `id` of the first lock graph.
-_NODE_POINT_JS = """(id) => {
-  const div = document.querySelector(".splatkit-graph"), net = div.splatkitNetwork, r = div.getBoundingClientRect();
-  const dom = net.canvasToDOM(net.getPositions([id])[id]);
-  return {x: r.left + dom.x, y: r.top + dom.y};
-}"""
-
-
-def test_clicking_a_lock_class_shows_its_panel(lab_url, watched_page, tmp_path):
+def test_clicking_a_lock_class_shows_its_panel(lab_url, watched_page, click_node, tmp_path):
     page = _run_all(watched_page.page, lab_url, NOTEBOOK)
     page.wait_for_selector(".splatkit-graph[data-sk-state=live] canvas")
-    page.locator(".splatkit-graph").first.scroll_into_view_if_needed()
-    # A click that activates the cell can scroll the notebook under the pointer: click again
-    # (at the node's new place) until the drawing has selected it.
-    for _attempt in range(3):
-        page.wait_for_timeout(400)
-        point = page.evaluate(_NODE_POINT_JS, "kvm_lock")
-        page.mouse.click(point["x"], point["y"])
-        if page.evaluate("document.querySelector('.splatkit-graph').splatkitNetwork.getSelectedNodes()") == ["kvm_lock"]:
-            break
+    click_node(page, ".splatkit-graph", "kvm_lock")
     page.wait_for_function("() => [...document.querySelectorAll('.sk-lock-class h4')]"
                            ".some((h) => h.textContent === 'Lock class kvm_lock')")
     panel = page.locator(".sk-lock-class")

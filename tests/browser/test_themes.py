@@ -98,16 +98,8 @@ def test_explorer_reads_in_both_themes(server, watched_page, theme, tmp_path):
 _UNFOLD_JS = """() => { for (const cell of window.jupyterapp.shell.currentWidget.content.widgets)
   if (cell.model.type === 'code') cell.outputsScrolled = false; }"""
 
-#: Page coordinates of the centre of node `id` of the first lock graph.
-_NODE_POINT_JS = """(id) => {
-  const div = document.querySelector(".splatkit-graph"), net = div.splatkitNetwork, r = div.getBoundingClientRect();
-  const dom = net.canvasToDOM(net.getPositions([id])[id]);
-  return {x: r.left + dom.x, y: r.top + dom.y};
-}"""
-
-
 @pytest.mark.parametrize("server", ["notebook"], indirect=True)
-def test_seed_explorer_clicks_in_notebook7_dark(server, watched_page, click_edge, tmp_path):
+def test_seed_explorer_clicks_in_notebook7_dark(server, watched_page, click_edge, click_node, tmp_path):
     """The seed's explorer in Notebook 7's dark theme, clicked as in JupyterLab (test_lab.py): the
     internals toggle (lockdep's frames, greyed and still readable), an arrow (its stack, in the
     page and in Python), and a lock class (its panel)."""
@@ -139,13 +131,7 @@ def test_seed_explorer_clicks_in_notebook7_dark(server, watched_page, click_edge
     page.wait_for_function(_OUTPUT_HAS_JS, arg=f"SELECTED={SRCU_CPUHP} 13 cpus_read_lock True")
 
     # A lock class: its panel (usage decoded, the function that took it), and the kernel's view.
-    for _attempt in range(3):
-        page.locator(".splatkit-graph").first.scroll_into_view_if_needed()
-        page.wait_for_timeout(400)
-        point = page.evaluate(_NODE_POINT_JS, "kvm_lock")
-        page.mouse.click(point["x"], point["y"])
-        if page.evaluate("document.querySelector('.splatkit-graph').splatkitNetwork.getSelectedNodes()") == ["kvm_lock"]:
-            break
+    click_node(page, ".splatkit-graph", "kvm_lock")
     page.wait_for_function("() => [...document.querySelectorAll('.sk-lock-class h4')]"
                            ".some((h) => h.textContent === 'Lock class kvm_lock')")
     panel = page.locator(".sk-lock-class")
