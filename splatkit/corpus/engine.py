@@ -255,23 +255,22 @@ def _in_process(refs: Sequence[LogRef], evidence_per_edge: int, ticker: _Ticker)
 
 
 def _graph(dask: Any, batches: list[list[LogRef]], evidence_per_edge: int) -> tuple[Any, list[Any]]:
-    """The Dask graph: a scan task per partition, a tree of merges over them, and a small
-    stats task per partition for the progress bar. (dask.delayed with named keys: a Dask
-    bag's optimiser fuses the scan into both of its consumers and would scan every log twice.)"""
+    """The Dask graph: a scan task per partition and a tree of merges over them; returns the
+    final merge and the scan tasks (whose partials tell the progress bar how far the scan is).
+    (dask.delayed with named keys: a Dask bag's optimiser fuses the scan into both of its
+    consumers and would scan every log twice.)"""
     from dask import delayed
 
     token = uuid.uuid4().hex
-    level = [delayed(scan_batch, pure=True)(batch, evidence_per_edge, dask_key_name=(f"splatkit-scan-{token}", i))
+    scans = [delayed(scan_batch, pure=True)(batch, evidence_per_edge, dask_key_name=(f"splatkit-scan-{token}", i))
              for i, batch in enumerate(batches)]
-    stats = [delayed(Partial.stats, pure=True)(part, dask_key_name=(f"splatkit-stats-{token}", i))
-             for i, part in enumerate(level)]
-    depth = 0
+    level, depth = scans, 0
     while len(level) > 1:
         depth += 1
         level = [delayed(merge_parts, pure=True)(level[i:i + SPLIT_EVERY], evidence_per_edge,
                                                  dask_key_name=(f"splatkit-merge-{token}-{depth}", i))
                  for i in range(0, len(level), SPLIT_EVERY)]
-    return level[0], stats
+    return level[0], scans
 
 
 def _on_local_dask(dask: Any, batches: list[list[LogRef]], workers: int, evidence_per_edge: int,
@@ -283,19 +282,24 @@ def _on_local_dask(dask: Any, batches: list[list[LogRef]], workers: int, evidenc
     unguarded = unguarded_caller()
     if unguarded is not None:  # (before any process starts: each would run the script again)
         raise EngineError(unguarded_message(*unguarded, f"scan_corpus(workers={workers})"))
-    total, stats = _graph(dask, batches, evidence_per_edge)
-    keys = {s.key for s in stats}
+    total, scans = _graph(dask, batches, evidence_per_edge)
+    keys = {s.key for s in scans}
     finished = 0
 
     def posttask(key: Any, result: Any, _dsk: Any, _state: Any, _worker: Any) -> None:
+        # (the local scheduler hands this process every result: a scan's partial is here already,
+        # while a stats task would send it back out to a worker)
         nonlocal finished
         finished += 1
         if key in keys:
-            ticker.add(result)
+            ticker.add(result.stats())
+
+    from dask.multiprocessing import get as processes  # (given as a function, not by its name "processes":
+    # then dask does not import distributed to look for a client, 0.2 s before any worker starts)
 
     try:
         with Callback(posttask=posttask):
-            found, _stats = dask.compute(total, stats, scheduler="processes", num_workers=workers,
+            (found,) = dask.compute(total, scheduler=processes, num_workers=workers,
                                          optimize_graph=False, chunksize=1)  # (one task at a time: no tail)
     except BrokenProcessPool as err:
         how = ("before any task finished: they could not start (a main script that starts them again in "
@@ -329,7 +333,11 @@ def _on_cluster(client: Any, refs: Sequence[LogRef], partition_bytes: int, evide
     batches = partitions(refs, threads, partition_bytes)
     if not batches:
         return Partial(), engine
-    total, stats = _graph(dask, batches, evidence_per_edge)
+    from dask import delayed
+
+    total, scans = _graph(dask, batches, evidence_per_edge)
+    # (a stats task runs where its scan's partial is: only four numbers come back for the progress bar)
+    stats = [delayed(Partial.stats, pure=True)(part) for part in scans]
     futures = client.compute([total, *stats], optimize_graph=False)
     for future in as_completed(futures[1:]):
         ticker.add(future.result())
