@@ -13,15 +13,17 @@ import json
 import os
 import sys
 import warnings
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from ..corpus.engine import DaskMissing, scan_corpus
 from ..errors import SplatkitError
 from .graph import graphml, node_link, whole
 from .io import say, write_file, write_stdout
 from .show import plain
+
+if TYPE_CHECKING:  # (pandas is imported where a table is printed: each worker process a scan
+    # starts imports this module again, as part of the `splatkit` script it runs first)
+    import pandas as pd
 
 __all__ = ["FORMATS", "GRAPH_FORMATS", "as_csv", "as_json", "as_table"]
 
@@ -144,8 +146,15 @@ def _write_graph(path: str, form: str, g: Any) -> None:
     write_file(path, graphml(g, found) if form == "graphml" else node_link(g, found))
 
 
+def _stamp(value: Any, form: str) -> str | None:
+    """A time of the table as ``form`` says, None for a missing one (pandas' NaT)."""
+    import pandas as pd
+
+    return None if pd.isna(value) else value.strftime(form)
+
+
 def _when(value: Any) -> str:
-    return "-" if pd.isna(value) else value.strftime("%Y-%m-%d %H:%M")
+    return _stamp(value, "%Y-%m-%d %H:%M") or "-"
 
 
 def as_table(table: pd.DataFrame) -> str:
@@ -164,7 +173,7 @@ def as_table(table: pd.DataFrame) -> str:
 
 
 def _iso(value: Any) -> str | None:
-    return None if pd.isna(value) else value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _stamp(value, "%Y-%m-%dT%H:%M:%SZ")
 
 
 def as_json(table: pd.DataFrame) -> str:
