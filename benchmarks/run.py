@@ -48,7 +48,6 @@ import gc
 import io
 import os
 import random
-import re
 import shutil
 import statistics
 import subprocess
@@ -58,10 +57,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-CORPUS = Path(os.environ.get("SPLATKIT_SHARED", REPO.parent / "shared")) / "corpus" / "syzkaller"
 RESULTS = REPO / "benchmarks" / "results" / "latest.txt"
 
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))  # (the corpus and the generators the tests use)
 import splatkit  # noqa: E402
 from splatkit.grammar.kinds import match_banner  # noqa: E402
 from splatkit.lines import split_lines  # noqa: E402
@@ -69,23 +68,10 @@ from splatkit.graph import LockGraph  # noqa: E402
 from splatkit.samples import sample_text  # noqa: E402
 from splatkit.synthetic import proc_lockdep_text  # noqa: E402
 from splatkit.scan import locate, scan  # noqa: E402
+from conftest import CORPUS, read_log  # noqa: E402
+from corpus_gen import NOISE, RARE  # noqa: E402
 
-#: Unrelated console lines, the bulk of a real log.
-NOISE = (
-    "usb 1-1: new high-speed USB device number {n} using ehci-pci",
-    "EXT4-fs (sda1): mounted filesystem with ordered data mode. Opts: (null)",
-    'audit: type=1400 audit({n}.512:{n}): apparmor="DENIED" operation="open" profile="snap"',
-    "IPv6: ADDRCONF(NETDEV_CHANGE): eth0: link becomes ready",
-    "systemd[1]: Started Session {n} of user root.",
-    "kworker/u4:{n}: page allocation failure: order:0, mode:0x40cc0",
-)
-#: Rarer lines that look like the start of a report but are not lockdep's (1 line in RARE_EVERY).
-RARE = (
-    "==================================================================",
-    "BUG: KASAN: use-after-free in foo+0x12/0x40",
-    "WARNING: CPU: 1 PID: {n} at drivers/net/foo.c:12 foo_xmit+0x1/0x2",
-    "INFO: task kworker/0:{n} blocked for more than 143 seconds.",
-)
+#: One line in RARE_EVERY of the noise is a rarer line that starts another (not lockdep) report.
 RARE_EVERY = 200
 #: grep's view of a banner line: the banner texts of the kinds, as one extended regex.
 GREP_BANNERS = ("possible circular locking|possible recursive locking|inconsistent lock state|"
@@ -97,11 +83,7 @@ GREP_BANNERS = ("possible circular locking|possible recursive locking|inconsiste
 def corpus_logs() -> list[str]:
     if not CORPUS.is_dir():
         sys.exit(f"benchmarks: the corpus is not at {CORPUS}; set SPLATKIT_SHARED to the shared/ folder")
-    logs = []
-    for path in sorted((CORPUS / "report").iterdir()):
-        text = path.read_text(encoding="utf-8", errors="replace").replace("\r", "")
-        logs.append(text.partition("\n\n")[2].split("\n\nREPORT:\n")[0])
-    return logs
+    return [read_log(path) for path in sorted((CORPUS / "report").iterdir())]
 
 
 def bench_titles() -> list[str]:
@@ -274,8 +256,7 @@ def bench_hostile() -> list[str]:
     """Inputs that once hung a view or the scanner, each beside parse() of the same text."""
     from splatkit.render.html import report_html
 
-    sys.path.insert(0, str(REPO / "tests"))
-    from conftest import dense_held_locks_report, dense_held_locks_reports  # the generators the tests use
+    from conftest import dense_held_locks_report, dense_held_locks_reports
 
     rule, banner = sample_text().split("\n")[:2]
     banners = ("\n".join([rule, banner] * 400) + "\n").encode()
