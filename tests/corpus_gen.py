@@ -99,6 +99,19 @@ def write_corpus(root: Path, reports: Sequence[str], logs: int, *, seed: int = 1
     return paths
 
 
+def shared_corpus(tmp_path_factory, name: str, logs: int, **options) -> Path:
+    """A folder of ``logs`` generated logs (:func:`write_corpus` with ``options``) built from
+    the shared corpora, for a module's fixture; the test skips when they are absent."""
+    import pytest
+
+    reports = shared_reports()
+    if not reports:
+        pytest.skip("shared corpora not found (../shared/corpus)")
+    root = tmp_path_factory.mktemp(name)
+    write_corpus(root, reports, logs, **options)
+    return root
+
+
 def read_text(path: Path) -> str:
     """A generated log's text, decompressed."""
     data = path.read_bytes()

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import splatkit
-from corpus_gen import parsed_groups, read_text, shared_reports, write_corpus
+from corpus_gen import parsed_groups, read_text, shared_corpus
 from splatkit import scanner
 from splatkit.corpus import engine, merge_parts, scan_log
 from splatkit.corpus.logs import LogRef, find_logs
@@ -35,12 +35,7 @@ LOGS = 48
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> Path:
-    reports = shared_reports()
-    if not reports:
-        pytest.skip("shared corpora not found (../shared/corpus)")
-    root = tmp_path_factory.mktemp("corpus")
-    write_corpus(root, reports, LOGS)
-    return root
+    return shared_corpus(tmp_path_factory, "corpus", LOGS)
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ import pytest
 from networkx.readwrite import json_graph
 
 import splatkit
-from corpus_gen import parsed_groups, read_text, shared_reports, write_corpus
+from corpus_gen import parsed_groups, read_text, shared_corpus
 from splatkit import scanner
 from splatkit.corpus import engine
 
@@ -31,12 +31,7 @@ LOGS = 12
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> Path:
-    reports = shared_reports()
-    if not reports:
-        pytest.skip("shared corpora not found (../shared/corpus)")
-    root = tmp_path_factory.mktemp("cli-corpus")
-    write_corpus(root, reports, LOGS, seed=7, per_log=(1, 3))
-    return root
+    return shared_corpus(tmp_path_factory, "cli-corpus", LOGS, seed=7, per_log=(1, 3))
 
 
 @pytest.fixture(scope="module")
