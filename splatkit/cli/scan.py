@@ -9,21 +9,22 @@ terminal. Exit status 2 only when nothing could be read at all.
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import json
 import os
 import sys
 import warnings
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from typing import Any
 
 from ..corpus.engine import DaskMissing, scan_corpus
+from ..corpus.partial import COLUMNS, Group
 from ..errors import SplatkitError
 from .graph import graphml, node_link, whole
 from .io import say, write_file, write_stdout
 from .show import plain
-
-if TYPE_CHECKING:  # (pandas is imported where a table is printed: each worker process a scan
-    # starts imports this module again, as part of the `splatkit` script it runs first)
-    import pandas as pd
 
 __all__ = ["FORMATS", "GRAPH_FORMATS", "as_csv", "as_json", "as_table"]
 
@@ -120,12 +121,12 @@ def cmd_scan(args: argparse.Namespace) -> int:
         what = "could be read" if result.unreadable else f"was found in {' '.join(args.paths)}"
         say(f"splatkit: scan: no log {what}")
         return 2
-    table = result.table
-    write_stdout({"table": as_table, "csv": as_csv, "json": as_json}[args.format](table))
+    groups = result.groups  # (no pandas table: the command prints the groups as they are)
+    write_stdout({"table": as_table, "csv": as_csv, "json": as_json}[args.format](groups))
     if graph_format is not None:
         _write_graph(args.graph, graph_format, result.graph)
     if _tty(sys.stderr):
-        say(f"splatkit: {result.reports} reports, {len(table)} titles in {result.logs} logs "
+        say(f"splatkit: {result.reports} reports, {len(groups)} titles in {result.logs} logs "
             f"({result.bytes / 1e6:.1f} MB) in {result.seconds:.1f} s; {result.engine}"
             + (f"; {result.unreadable} unreadable" if result.unreadable else ""))
     return 0
@@ -146,24 +147,26 @@ def _write_graph(path: str, form: str, g: Any) -> None:
     write_file(path, graphml(g, found) if form == "graphml" else node_link(g, found))
 
 
-def _stamp(value: Any, form: str) -> str | None:
-    """A time of the table as ``form`` says, None for a missing one (pandas' NaT)."""
-    import pandas as pd
-
-    return None if pd.isna(value) else value.strftime(form)
+def _stamp(value: datetime | None, form: str) -> str | None:
+    return None if value is None else value.astimezone(timezone.utc).strftime(form)
 
 
-def _when(value: Any) -> str:
+def _when(value: datetime | None) -> str:
     return _stamp(value, "%Y-%m-%d %H:%M") or "-"
 
 
-def as_table(table: pd.DataFrame) -> str:
-    """The groups as aligned columns, most reports first; input text printed escaped."""
-    if table.empty:
+def _example(group: Group) -> str:
+    return f"{group.example[0]}:{group.example[1]}"
+
+
+def as_table(groups: Sequence[Group]) -> str:
+    """The groups as aligned columns, in the order given (most reports first); input text
+    printed escaped."""
+    if not groups:
         return "no lockdep report found\n"
     head = ("count", "logs", "first seen (UTC)", "last seen (UTC)", "kind", "title", "example")
-    rows = [(str(r.count), str(r.logs), _when(r.first_seen), _when(r.last_seen), r.kind, plain(r.title),
-             plain(r.example)) for r in table.itertuples(index=False)]
+    rows = [(str(g.count), str(g.logs), _when(g.first_seen), _when(g.last_seen), g.kind, plain(g.title),
+             plain(_example(g))) for g in groups]
     widths = [max(len(row[i]) for row in [head, *rows]) for i in range(len(head))]
     lines = []
     for row in [head, *rows]:
@@ -172,22 +175,26 @@ def as_table(table: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _iso(value: Any) -> str | None:
+def _iso(value: datetime | None) -> str | None:
     return _stamp(value, "%Y-%m-%dT%H:%M:%SZ")
 
 
-def as_json(table: pd.DataFrame) -> str:
+def _record(group: Group) -> dict[str, Any]:
+    return {"title": group.title, "kind": group.kind, "count": group.count, "logs": group.logs,
+            "first_seen": _iso(group.first_seen), "last_seen": _iso(group.last_seen), "example": _example(group)}
+
+
+def as_json(groups: Sequence[Group]) -> str:
     """A JSON list of groups, each with the keys title, kind, count, logs, first_seen,
     last_seen (ISO 8601 in UTC, or null) and example (``FILE:LINE``)."""
-    groups = [{"title": r.title, "kind": r.kind, "count": int(r.count), "logs": int(r.logs),
-               "first_seen": _iso(r.first_seen), "last_seen": _iso(r.last_seen), "example": r.example}
-              for r in table.itertuples(index=False)]
-    return json.dumps(groups, indent=1) + "\n"
+    return json.dumps([_record(g) for g in groups], indent=1) + "\n"
 
 
-def as_csv(table: pd.DataFrame) -> str:
-    """CSV with a header row, times in ISO 8601 (UTC; empty when unknown)."""
-    out = table.copy()
-    for column in ("first_seen", "last_seen"):
-        out[column] = [_iso(v) or "" for v in out[column]]
-    return out.to_csv(index=False)
+def as_csv(groups: Sequence[Group]) -> str:
+    """CSV with a header row (the table's columns), times in ISO 8601 (UTC; empty when unknown)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(COLUMNS), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({**r, "first_seen": r["first_seen"] or "", "last_seen": r["last_seen"] or ""}
+                     for r in map(_record, groups))
+    return out.getvalue()

@@ -30,14 +30,15 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ..errors import EngineError
 from ..graph import LockGraph
 from .logs import LogRef, find_logs
 from .mainguard import unguarded_caller, unguarded_message
-from .partial import EVIDENCE_PER_EDGE, Partial, Problem, merge_parts
+from .partial import EVIDENCE_PER_EDGE, Group, Partial, Problem, merge_parts
 from .perlog import scan_batch, scan_log, scan_stream
 
 if TYPE_CHECKING:  # (the client makes the table; a worker process never imports pandas)
@@ -78,22 +79,55 @@ class CorpusScan:
 
     ``table`` has one row per syzbot title (``title``, ``kind``, ``count``, ``logs``,
     ``first_seen``, ``last_seen``, ``example``), most reports first; ``graph`` is the lock graph
-    merged from every report, whose ``problems`` name what could not be read.
+    merged from every report, whose ``problems`` name what could not be read. Each is built
+    when first asked for, from ``found`` (the merged partial): ``splatkit scan`` prints the
+    ``groups`` and needs neither pandas nor the graph unless asked for a graph.
     """
 
-    table: pd.DataFrame
-    graph: LockGraph
-    logs: int
-    """Logs read, whole or in part."""
-    unreadable: int
-    """Paths of which nothing could be read (missing, denied, not a log a codec can open)."""
-    reports: int
-    bytes: int
-    problems: list[Problem] = field(default_factory=list)
-    more_problems: int = 0
+    found: Partial
+    """What the scan found, merged: groups, lock classes and dependencies, counts, problems."""
     engine: str = ""
     """Where it ran, in words: ``one process``, ``local Dask scheduler, 2 processes``..."""
     seconds: float = 0.0
+
+    @property
+    def groups(self) -> list[Group]:
+        """The title groups, most reports first: the rows of ``table``."""
+        return self.found.title_groups()
+
+    @cached_property
+    def table(self) -> pd.DataFrame:
+        return self.found.table()
+
+    @cached_property
+    def graph(self) -> LockGraph:
+        return self.found.lock_graph()
+
+    @property
+    def logs(self) -> int:
+        """Logs read, whole or in part."""
+        return self.found.logs
+
+    @property
+    def unreadable(self) -> int:
+        """Paths of which nothing could be read (missing, denied, not a log a codec can open)."""
+        return self.found.unreadable
+
+    @property
+    def reports(self) -> int:
+        return self.found.reports
+
+    @property
+    def bytes(self) -> int:
+        return self.found.bytes
+
+    @property
+    def problems(self) -> list[Problem]:
+        return list(self.found.problems)
+
+    @property
+    def more_problems(self) -> int:
+        return self.found.more_problems
 
     def __iter__(self):
         yield self.table
@@ -211,8 +245,7 @@ def scan_corpus(paths: str | Iterable[str], client: Any = None, *, workers: int 
     finally:
         if own_client:
             client.close()
-    return CorpusScan(total.table(), total.lock_graph(), total.logs, total.unreadable, total.reports, total.bytes,
-                      list(total.problems), total.more_problems, engine, time.perf_counter() - started)
+    return CorpusScan(total, engine, time.perf_counter() - started)
 
 
 def _stdin_part(stdin: BinaryIO | None, evidence_per_edge: int) -> Partial:
