@@ -302,6 +302,7 @@ def _graph(dask: Any, batches: list[list[LogRef]], evidence_per_edge: int) -> tu
         depth += 1
         level = [delayed(merge_parts, pure=True)(level[i:i + SPLIT_EVERY], evidence_per_edge,
                                                  dask_key_name=(f"splatkit-merge-{token}-{depth}", i))
+                 if len(level) - i > 1 else level[i]  # (a last one alone goes up a level as it is)
                  for i in range(0, len(level), SPLIT_EVERY)]
     return level[0], scans
 
