@@ -62,8 +62,10 @@ def facts_block(heading: str, pairs: Iterable[tuple[str, str | None]]) -> Block 
     return Block(heading, "facts", facts=kept) if kept else None
 
 
-def table_block(heading: str, rows: list[dict], columns: Sequence[str], empty: str, caption: str = "") -> Block:
-    """A table block, or a note saying ``empty`` when there are no rows (never a header over nothing)."""
+def table_block(heading: str, rows: list[dict] | list[list], columns: Sequence[str], empty: str,
+                caption: str = "") -> Block:
+    """A table block, or a note saying ``empty`` when there are no rows (never a header over nothing);
+    rows are dicts by column, or lists in the order of ``columns`` (which may then repeat a name)."""
     if not rows:
         return Block(heading, "note", caption=empty)
     return Block(heading, "table", table=pd.DataFrame(rows, columns=list(columns)), caption=caption)

@@ -201,15 +201,15 @@ def _dump(splat: Splat) -> tuple[list[Block | None], list[ViewDependency]]:
             continue  # (only a lock one task holds and another lists last is a likely wait)
         for task, index in item.waiters:
             status[task, index] = "waits (likely)"
-    classes = list(dict.fromkeys(h.lock.name for d in dumps for h in d.held_locks))
-    matrix = []
+    column = {name: i for i, name in enumerate(dict.fromkeys(h.lock.name for d in dumps for h in d.held_locks))}
+    matrix = []  # (rows as lists: a lock class may be named "task" or "locks" too)
     for d in dumps:
-        row = {"task": str(d.task), "locks": d.count}
-        row.update({name: "" for name in classes})
+        cells = [""] * len(column)
         for k, h in enumerate(d.held_locks):
             mark = f"#{h.index} " + status.get((str(d.task), k), "holds")
-            row[h.lock.name] = "; ".join(p for p in (row[h.lock.name], mark) if p)
-        matrix.append(row)
+            i = column[h.lock.name]
+            cells[i] = "; ".join(p for p in (cells[i], mark) if p)
+        matrix.append([str(d.task), d.count, *cells])
     waits = []
     for item in shared:
         likely = bool(item.instance and not item.read_only and item.holders and item.waiters)
@@ -221,7 +221,7 @@ def _dump(splat: Splat) -> tuple[list[Block | None], list[ViewDependency]]:
     blocks: list[Block | None] = [
         facts_block("The dump", [("tasks", str(len(dumps))),
                             ("locks held", str(sum(len(d.held_locks) for d in dumps)))]),
-        table_block("Tasks \u00d7 lock classes", matrix, ["task", "locks", *classes],
+        table_block("Tasks \u00d7 lock classes", matrix, ["task", "locks", *column],
                "The dump lists no task holding a lock.",
                caption="A task lists a lock from the moment it starts to take it: the last entry of a lock "
                        "another task also lists is most likely the one it waits for."),

@@ -188,13 +188,22 @@ def test_invalid_wait_draws_the_offending_acquisition_with_both_wait_types():
     assert drawn
 
 
+def _check_matrix(name, splat):
+    """The task x lock table, read by position (a lock class may be named like a fixed column)."""
+    matrix = _table(splat, "Tasks \u00d7 lock classes")
+    assert list(matrix.columns[:2]) == ["task", "locks"], name
+    rows = list(matrix.itertuples(index=False, name=None))
+    assert [row[0] for row in rows] == [str(d.task) for d in splat.held_lock_dumps], name
+    for row, dump in zip(rows, splat.held_lock_dumps):
+        assert row[1] == dump.count, name
+        cells = dict(zip(matrix.columns[2:], row[2:]))
+        for h in dump.held_locks:
+            assert f"#{h.index} " in cells[h.lock.name], (name, h.lock.name)
+
+
 def test_held_locks_dump_is_a_task_by_lock_table_with_who_waits_on_whom():
     for name, _text, splat in of_view("held_locks_dump"):
-        matrix = _table(splat, "Tasks \u00d7 lock classes")
-        assert matrix["task"].tolist() == [str(d.task) for d in splat.held_lock_dumps], name
-        for row, dump in zip(matrix.to_dict("records"), splat.held_lock_dumps):
-            for h in dump.held_locks:
-                assert f"#{h.index} " in row[h.lock.name], (name, h.lock.name)
+        _check_matrix(name, splat)
         shared = shared_locks(splat)
         waits = _table(splat, "Who waits on whom")
         if shared:
@@ -204,6 +213,24 @@ def test_held_locks_dump_is_a_task_by_lock_table_with_who_waits_on_whom():
                     assert row["likely waiting"].split(", ") == list(dict.fromkeys(t for t, _ in item.waiters))
         else:
             assert waits is None and any(b.heading == "Who waits on whom" for b in _blocks(splat, "note"))
+
+
+@pytest.mark.parametrize("column", ["task", "locks"])
+def test_a_lock_class_named_like_a_column_keeps_its_own_column(column):
+    """Lock class names can be anything: one named "task" or "locks" must not overwrite the
+    task x lock table's own columns (every held-locks dump of the corpora, its first class renamed)."""
+    renamed = 0
+    for name, text, splat in of_view("held_locks_dump"):
+        first = next((h.lock.name for d in splat.held_lock_dumps for h in d.held_locks), None)
+        if first is None:
+            continue
+        (changed,) = [s for s in splatkit.parse(text.replace(f"({first}){{", f"({column}){{"))
+                      if s.span.first_line == splat.span.first_line]
+        assert column in {h.lock.name for d in changed.held_lock_dumps for h in d.held_locks}, name
+        _check_matrix(name, changed)
+        assert column in kind_view_html(kind_view(changed))
+        renamed += 1
+    assert renamed
 
 
 def test_the_rest_names_the_lock_the_sites_and_the_held_locks():
