@@ -23,6 +23,7 @@ from ..render.kind_html import kind_view_html
 from ..render.kind_view import NOTHING_DRAWN, kind_graph, kind_view
 from ..render.lock_class import lock_class_html, lock_class_view
 from ..render.snapshot import snapshot_html
+from ..render.viewmodel import drawing_extent, view_height
 from ..stacks import blamed_function
 from ..symbolize import symbolize
 from ..tables import chain_table, stack_table
@@ -122,6 +123,9 @@ class Explorer(GraphNavigation, GraphExports, StaticFallback, ipywidgets.VBox):
         That view, laid out (:func:`splatkit.render.kind_html.kind_view_html`), below the stack;
         None for a circular report, whose view the graph, chain and stack tables are.
 
+    The drawing is as tall as it needs to be seen whole with its lock class labels at 11 px or
+    more in a notebook cell (:func:`splatkit.render.viewmodel.view_height`; ``height=`` sets it).
+
     Parts a report does not have are left out rather than shown empty: no drawing for a report
     that names no lock (a sentence says so), no chain table without a chain, no stack table
     without a dependency.
@@ -137,7 +141,7 @@ class Explorer(GraphNavigation, GraphExports, StaticFallback, ipywidgets.VBox):
     show_internals = traitlets.Bool(False)
     """Show the frames a stack table hides (lockdep's, the locking API's, unreliable ones)."""
 
-    def __init__(self, splats: Sequence[Splat], *, height: str = "460px", graph: LockGraph | None = None) -> None:
+    def __init__(self, splats: Sequence[Splat], *, height: str | None = None, graph: LockGraph | None = None) -> None:
         super().__init__()
         self.splats = tuple(splats)
         self.splat = self.splats[0]
@@ -146,8 +150,9 @@ class Explorer(GraphNavigation, GraphExports, StaticFallback, ipywidgets.VBox):
         self._edges = {e["id"]: e for e in view["edges"]}
         self.chain = _chain(self.splats)
         drawing = FramedLockGraphWidget if self.needs_navigation else LockGraphWidget
-        self.graph = drawing.from_view(view, height=height, selected_edge=default_edge(view),
-                                               lock_graph=self.lock_graph)
+        # As tall as the drawing needs to be read whole (460 px at least), fitted to its extent.
+        self.graph = drawing.from_view(view, height=height or f"{view_height(view)}px", extent=drawing_extent(view),
+                                       selected_edge=default_edge(view), lock_graph=self.lock_graph)
         self.graph.layout = ipywidgets.Layout(width="100%")
         if view.get("frame"):
             self._frame(view["frame"])

@@ -30,6 +30,7 @@ const splatkitLockGraph = (() => {
     const edges = new vis.DataSet(view.edges);
     const network = new vis.Network(container, { nodes, edges }, options);
     const selection = { edge: "", node: "" };
+    if (view.extent && Number.isFinite(view.extent.pad)) fitExtent(network, container, view.extent);
 
     /** Show `selection` in the network; ids the data does not contain are dropped. */
     function show() {
@@ -72,6 +73,29 @@ const splatkitLockGraph = (() => {
         show();
       },
     };
+  }
+
+  /**
+   * Show `extent` (splatkit.render.viewmodel.drawing_extent: the boxes and the labels on arrows,
+   * and the margin `pad` in pixels) whole and centred, at zoom 1 at most: the zoom the page was
+   * sized for (vis-network's own fit leaves 5% of the drawing each side, and labels on the edge
+   * out). A canvas not laid out yet (a cell rendered out of view) is fitted when it first is.
+   */
+  function fitExtent(network, container, extent) {
+    const fit = () => {
+      const width = container.clientWidth - 2 * extent.pad;
+      const height = container.clientHeight - 2 * extent.pad;
+      if (width <= 0 || height <= 0) return false;
+      const scale = Math.min(1, width / Math.max(1, extent.x1 - extent.x0), height / Math.max(1, extent.y1 - extent.y0));
+      const position = { x: (extent.x0 + extent.x1) / 2, y: (extent.y0 + extent.y1) / 2 };
+      network.moveTo({ position, scale, animation: false });
+      return true;
+    };
+    if (fit()) return;
+    const onResize = () => {
+      if (fit()) network.off("resize", onResize);
+    };
+    network.on("resize", onResize);
   }
 
   // ---- host 1: the self-contained HTML report ---------------------------------
@@ -349,7 +373,7 @@ const splatkitLockGraph = (() => {
         graph = draw(
           vis,
           div,
-          { nodes: model.get("nodes"), edges: model.get("edges") },
+          { nodes: model.get("nodes"), edges: model.get("edges"), extent: model.get("extent") },
           themed(model.get("options"), div),
           (sel) => {
             model.set("selected_edge", sel.edge);
