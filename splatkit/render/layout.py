@@ -27,7 +27,7 @@ from collections.abc import Hashable
 import networkx as nx
 
 __all__ = ["CHAR_WIDTH", "FONT_SIZE", "READABLE_PX", "box_size", "canvas_height", "curve_middle", "fit_zoom",
-           "label_box", "label_size", "positions"]
+           "label_box", "label_size", "loop_boxes", "loop_places", "positions"]
 
 #: The label font size of a lock class box, and the width of an average character in it.
 FONT_SIZE = 14
@@ -82,6 +82,13 @@ LABELLED_MAX = 150
 REFINED_MAX, REFINE_ROUNDS = 30, 4
 #: A stretch makes a layout at most this much wider than tall than it was, or the other way.
 MAX_STRETCH = 1.3
+#: A lock class taken while held (recursive locking) has a loop: a circle of LOOP_SIZE px radius
+#: centred on its box's border at LOOP_ANGLE (radians, counter-clockwise from the right:
+#: vis-network's ``edges.selfReference``), and the loop's label LOOP_LABEL_LIFT px above the top of
+#: the circle (its ``font.vadjust``), clear of the loop and of the box. (vis-network puts a loop's
+#: label on the circle at 2 pi times the angle: at 1.25 rad, a loop over the right half of the box,
+#: at the top of the circle.)
+LOOP_SIZE, LOOP_ANGLE, LOOP_LABEL_LIFT = 26, 1.25, 14
 
 
 def box_size(label: str) -> tuple[float, float]:
@@ -109,6 +116,39 @@ def label_box(edge: tuple[float, float], label: str) -> tuple[float, float, floa
     """The box (x0, y0, x1, y1) an arrow's label takes, centred at ``edge`` (the curve's middle)."""
     w, h = label_size(label)
     return edge[0] - w / 2, edge[1] - h / 2, edge[0] + w / 2, edge[1] + h / 2
+
+
+def loop_places(centre: tuple[float, float], size: tuple[float, float]) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Where the loop of a lock class box of ``size`` at ``centre`` is drawn: the centre of its
+    circle (:data:`LOOP_SIZE` radius) and the centre of its label, as vis-network places them
+    (the circle on the box's border, 1 px out, at :data:`LOOP_ANGLE`).
+
+    >>> loop_places((0, 0), box_size("rtnl_mutex"))
+    ((5.6, -17.0), (5.6, -57.0))
+    """
+    w, h = size
+    c, s = math.cos(LOOP_ANGLE), math.sin(LOOP_ANGLE)
+    border = min(w / 2 / abs(c) if c else math.inf, h / 2 / abs(s) if s else math.inf) + 1
+    circle = (round(centre[0] + c * border, 1), round(centre[1] - s * border, 1))
+    return circle, (circle[0], round(circle[1] - LOOP_SIZE - LOOP_LABEL_LIFT, 1))
+
+
+def loop_boxes(centre: tuple[float, float], size: tuple[float, float],
+               label: str) -> list[tuple[float, float, float, float]]:
+    """The boxes (x0, y0, x1, y1) the loop of a lock class box takes: its circle, and its label
+    when it has one."""
+    (cx, cy), at = loop_places(centre, size)
+    boxes = [(cx - LOOP_SIZE, cy - LOOP_SIZE, cx + LOOP_SIZE, cy + LOOP_SIZE)]
+    return boxes + ([label_box(at, label)] if label else [])
+
+
+def _with_loop(size: tuple[float, float], label: str) -> tuple[float, float]:
+    """The size of a box grown, around its centre, to hold its loop and the loop's label: what
+    a lock class with a loop takes when boxes are kept apart."""
+    boxes = [(-size[0] / 2, -size[1] / 2, size[0] / 2, size[1] / 2), *loop_boxes((0.0, 0.0), size, label)]
+    half_w = max(max(abs(b[0]), abs(b[2])) for b in boxes)
+    half_h = max(max(abs(b[1]), abs(b[3])) for b in boxes)
+    return round(2 * half_w, 1), round(2 * half_h, 1)
 
 
 def curve_via(a: tuple[float, float], b: tuple[float, float], roundness: float) -> tuple[float, float]:
@@ -425,14 +465,17 @@ def positions(graph: nx.DiGraph, labels: dict[Hashable, str] | None = None,
     labels = labels or {}
     edge_labels = edge_labels or {}
     sizes = {n: box_size(labels.get(n, str(n))) for n in graph}
+    # (A class with a loop is kept apart from the others with its loop and the loop's label.)
+    spaced = {n: _with_loop(sizes[n], edge_labels.get((n, n), "")) if graph.has_edge(n, n) else sizes[n]
+              for n in graph}
     skeleton = nx.Graph()
     skeleton.add_nodes_from(sorted(graph, key=str))
     skeleton.add_edges_from((a, b) for a, b in sorted(graph.edges, key=lambda e: (str(e[0]), str(e[1]))) if a != b)
     parts = sorted(nx.connected_components(skeleton), key=lambda c: (-len(c), sorted(map(str, c))))
     placed = [_layered(graph.subgraph(part), sizes) if len(part) > LAYERED_MIN else
-              _component(skeleton.subgraph(sorted(part, key=str)), sizes, edge_labels, portrait) for part in parts]
-    boxes = [(min(x - sizes[n][0] / 2 for n, (x, _) in p.items()), min(y - sizes[n][1] / 2 for n, (_, y) in p.items()),
-              max(x + sizes[n][0] / 2 for n, (x, _) in p.items()), max(y + sizes[n][1] / 2 for n, (_, y) in p.items()))
+              _component(skeleton.subgraph(sorted(part, key=str)), spaced, edge_labels, portrait) for part in parts]
+    boxes = [(min(x - spaced[n][0] / 2 for n, (x, _) in p.items()), min(y - spaced[n][1] / 2 for n, (_, y) in p.items()),
+              max(x + spaced[n][0] / 2 for n, (x, _) in p.items()), max(y + spaced[n][1] / 2 for n, (_, y) in p.items()))
              for p in placed]
     # Shelves: components left to right, a new row when one gets wider than the widest component
     # (or ROW_WIDTH), so many small components make a block, not a ribbon.

@@ -16,8 +16,8 @@ import networkx as nx
 from ..analysis.cycles import bounded_cycles
 from ..analysis.acquisitions import establishing_frame
 from ..graph import LockGraph
-from .layout import (EDGE_FONT_SIZE, FIT_PAD, ROUNDNESS, VIEW_HEIGHT, box_size, canvas_height, curve_middle,
-                     label_box, positions)
+from .layout import (EDGE_FONT_SIZE, FIT_PAD, LOOP_ANGLE, LOOP_LABEL_LIFT, LOOP_SIZE, ROUNDNESS, VIEW_HEIGHT,
+                     box_size, canvas_height, curve_middle, label_box, loop_boxes, positions)
 
 __all__ = ["ROUNDNESS", "VIEW_CYCLE_LIMIT", "legend", "changed_edges", "drawing_extent", "edge_id", "graph_view",
            "network_options", "view_height",
@@ -168,6 +168,8 @@ def graph_view(graph: LockGraph, *, cycle: tuple[str, ...] | None = None,
         })
         if (held, acquired) in bends:
             edges[-1]["smooth"] = {"enabled": True, "type": "curvedCW", "roundness": bends[held, acquired]}
+        if held == acquired:  # a loop (network_options' selfReference): its label above it
+            edges[-1]["font"] = {"vadjust": -LOOP_LABEL_LIFT}
     return {"nodes": nodes, "edges": edges, "cycle": list(cycle), "cycles": [list(c) for c in cycles],
             "cycle_note": note}
 
@@ -197,8 +199,8 @@ def shared_positions(graphs: Iterable[LockGraph], *, portrait: bool = True) -> d
 
 
 def drawing_extent(view: Mapping[str, Any]) -> dict[str, float]:
-    """The region a drawing of ``view`` takes, in layout coordinates: its lock class boxes and the
-    labels on its arrows (``x0``, ``y0``, ``x1``, ``y1``), and ``pad``, the margin in CSS pixels a
+    """The region a drawing of ``view`` takes, in layout coordinates: its lock class boxes, the
+    labels on its arrows and its loops (``x0``, ``y0``, ``x1``, ``y1``), and ``pad``, the margin in CSS pixels a
     page leaves around it. The live drawing is fitted to it (``lock_graph.js``), rather than to
     its boxes with vis-network's 5% margins: labels at the edge stay in, and read larger.
 
@@ -212,6 +214,9 @@ def drawing_extent(view: Mapping[str, Any]) -> dict[str, float]:
              for n in view["nodes"] for x, y in [where[n["id"]]]]
     boxes += [label_box(curve_middle(where[e["from"]], where[e["to"]], e.get("smooth", {}).get("roundness", ROUNDNESS)),
                         e["label"]) for e in view["edges"] if e["label"] and e["from"] != e["to"]]
+    labels = {n["id"]: n["label"] for n in view["nodes"]}
+    boxes += [b for e in view["edges"] if e["from"] == e["to"]
+              for b in loop_boxes(where[e["from"]], box_size(labels[e["from"]]), e["label"])]
     if not boxes:
         return {"x0": 0.0, "y0": 0.0, "x1": 0.0, "y1": 0.0, "pad": FIT_PAD}
     return {"x0": round(min(b[0] for b in boxes), 1), "y0": round(min(b[1] for b in boxes), 1),
@@ -300,7 +305,9 @@ def network_options() -> dict[str, Any]:
     return {
         "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.7}},
                   "font": {"size": EDGE_FONT_SIZE, "align": "horizontal", "strokeWidth": 4, "strokeColor": "#ffffff"},
-                  "smooth": {"enabled": True, "type": "curvedCW", "roundness": ROUNDNESS}},
+                  "smooth": {"enabled": True, "type": "curvedCW", "roundness": ROUNDNESS},
+                  # A loop (recursive locking) big enough to see, over the box (layout.LOOP_*).
+                  "selfReference": {"size": LOOP_SIZE, "angle": LOOP_ANGLE, "renderBehindTheNode": True}},
         "nodes": {"shape": "box", "font": {"size": 14}, "margin": 8},
         "physics": {"enabled": False},
         "interaction": {"hover": True, "selectConnectedEdges": False},

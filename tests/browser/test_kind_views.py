@@ -149,6 +149,32 @@ def _stack_of(page, view: str, edge: str) -> None:
                            arg=[f".kv-{view}", edge.replace(" -> ", " \u2192 ") + "."])
 
 
+#: On screen (CSS pixels from the canvas's corner), the loop `id` drawn in `selector`: its circle,
+#: its label's box where it is drawn (vis-network's label size less the loop's font.vadjust), its
+#: lock class's box, and the canvas's size.
+LOOP_JS = """([selector, id]) => {
+  const div = document.querySelector(selector), net = div.splatkitNetwork, edge = net.body.edges[id];
+  const [cx, cy, r] = edge.edgeType._getCircleData(), s = edge.labelModule.size, lift = edge.options.font.vadjust;
+  const dom = (x, y) => net.canvasToDOM({x, y});
+  const box = (l, t, r_, b) => { const a = dom(l, t), z = dom(r_, b); return [a.x, a.y, z.x, z.y]; };
+  const nb = net.body.nodes[edge.fromId].shape.boundingBox;
+  return {circle: box(cx - r, cy - r, cx + r, cy + r), label: box(s.left, s.top + lift, s.left + s.width, s.top + lift + s.height),
+          node: box(nb.left, nb.top, nb.right, nb.bottom), width: div.clientWidth, height: div.clientHeight,
+          line: edge.options.width * net.getScale()};
+}"""
+
+
+def assert_loop_clear(loop: dict) -> None:
+    """The loop measured by :data:`LOOP_JS` is big enough to see (20 px across or more), its
+    label above it (clear of its line) and off the lock class box, and all of it in the canvas."""
+    circle, label, node = loop["circle"], loop["label"], loop["node"]
+    assert circle[2] - circle[0] >= 40, loop
+    assert label[3] <= circle[1] - loop["line"] / 2, loop
+    assert label[3] <= node[1] or label[1] >= node[3] or label[2] <= node[0] or label[0] >= node[2], loop
+    assert all(0 <= v <= loop["width"] for v in (circle[0], circle[2], label[0], label[2])), loop
+    assert all(0 <= v <= loop["height"] for v in (circle[1], circle[3], label[1], label[3])), loop
+
+
 #: Where the kind panel's text sits in the dark theme: each must read at WCAG AA (4.5:1).
 _READ_SELECTORS = (".sk-kind > h4", ".sk-kind h4", ".sk-kind dt", ".sk-kind dd", ".sk-kind th", ".sk-kind td",
                    ".sk-kind .sk-note", ".sk-lock-class h4", ".sk-lock-class th", ".sk-lock-class td")
@@ -186,6 +212,7 @@ def test_each_kind_shows_its_view(kinds_server, watched_page, click_edge, click_
     explorer.locator(".splatkit-graph[data-sk-state=live] canvas").wait_for(state="attached")
     assert page.evaluate("(id) => document.querySelector('.kv-recursive .splatkit-graph')"
                          ".splatkitNetwork.getSelectedEdges()", loop) == [loop]
+    assert_loop_clear(page.evaluate(LOOP_JS, [".kv-recursive .splatkit-graph", loop]))
     shown = explorer.locator(".splatkit-tables:has(h4:text-is('Stack of the selected dependency'))")
     assert f"{rec.holding.name} \u2192 {rec.acquiring.name}. From the report's stack backtrace" in shown.text_content()
     explorer.screenshot(path=str(tmp_path / f"kind-recursive-{name}.png"))
