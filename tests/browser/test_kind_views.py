@@ -18,12 +18,14 @@ import pytest
 import splatkit
 from splatkit.analysis.explain.wait_context import strictest_held
 from splatkit.render.kind_view import VIEWS, kind_view
+from splatkit.render.navigate import report_label
 from splatkit.render.viewmodel import NEW_COLOR, edge_id
 
 from conftest import CORPUS, WILD, read_log
 
 from . import servers
 from .test_lab import _ALL_RUN_JS, _ERRORS_JS, _OUTPUT_HAS_JS, _READY_JS, _RUN_NEW_CELL_JS
+from .test_readable_labels import MEASURE_JS
 from .test_themes import CONTRAST_JS
 
 pytestmark = pytest.mark.browser
@@ -84,7 +86,7 @@ def kinds_server(request, chromium, picked, tmp_path_factory) -> Iterator[tuple[
     root = home / "notebooks"
     root.mkdir()
     cells = [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
-              "source": "from splatkit.widgets import explore"}]
+              "source": "import splatkit\nfrom splatkit.widgets import explore"}]
     splats = {}
     for view, (text, splat) in picked.items():
         (root / f"{view}.txt").write_text(text, encoding="utf-8")
@@ -94,6 +96,11 @@ def kinds_server(request, chromium, picked, tmp_path_factory) -> Iterator[tuple[
         cells.append({"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
                       "source": f"ex_{view} = explore(open({view + '.txt'!r}, encoding='utf-8').read())\n"
                                 f"ex_{view}.add_class('kv-{view}')\nex_{view}"})
+    # Several reports in one explorer: its kind panel follows the report picked in its report list.
+    cells.append({"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+                  "source": "ex_many = explore([splatkit.parse(open(name, encoding='utf-8').read())[0]\n"
+                            "                   for name in ('recursive.txt', 'invalid_wait.txt')])\n"
+                            "ex_many.add_class('kv-many')\nex_many"})
     notebook = {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
                                                             "language": "python"}},
                 "nbformat": 4, "nbformat_minor": 5}
@@ -120,7 +127,7 @@ def _open(page, server: servers.Server, theme: str):
 
 def _show(page, view: str):
     """Scroll the cell of ``view`` into view (cells render lazily) and return its explorer."""
-    index = SHOWN.index(view) + 1
+    index = SHOWN.index(view) + 1 if view in SHOWN else len(SHOWN) + 1  # ("many": the last cell)
     page.evaluate(f"() => window.jupyterapp.shell.currentWidget.content.scrollToItem({index}, 'start')")
     explorer = page.locator(f".kv-{view}")
     explorer.wait_for(state="attached")
@@ -318,6 +325,21 @@ def test_each_kind_shows_its_view(kinds_server, watched_page, click_edge, click_
     if dark:
         measured += _readable(explorer, "other")
         assert measured >= 20, measured
+    # Several reports: the kind panel shows the first, then the one picked in the report list.
+    many = _show(page, "many")
+    assert many.locator(".sk-kind > h4").text_content() == "Recursive locking"
+    assert report_label(0, rec) in many.locator(".sk-kind").locator("xpath=preceding-sibling::p").first.text_content()
+    many.locator(".splatkit-reports select").select_option(label=report_label(1, wait))
+    page.wait_for_function("(h) => document.querySelector('.kv-many .sk-kind > h4').textContent === h",
+                           arg=kind_view(wait).heading)
+    assert report_label(1, wait) in many.locator(".sk-kind").locator("xpath=preceding-sibling::p").first.text_content()
+    # The drawing of the report kept is fitted anew: all of it in view, its labels readable.
+    page.wait_for_timeout(300)
+    kept = page.evaluate(MEASURE_JS, ".kv-many .splatkit-graph")
+    assert kept["outside"] == [] and kept["scale"] * kept["font"] >= 11, kept
+    many.screenshot(path=str(tmp_path / f"kind-many-{name}.png"))
+    if dark:
+        measured += _readable(many, "many")
     # No empty table anywhere in any explorer.
     assert page.evaluate("() => [...document.querySelectorAll('.jp-OutputArea-output table')]"
                          ".filter((t) => !t.querySelector('tbody tr')).length") == 0
@@ -327,9 +349,10 @@ def test_each_kind_shows_its_view(kinds_server, watched_page, click_edge, click_
                                     "(ex_recursive, ex_irq, ex_invalid_wait, ex_held_locks_dump, ex_other)),"
                                     " ex_irq.show_internals, ex_irq.cycle_index, ex_irq.selected_edge,"
                                     " '|' + ex_invalid_wait.lock_class['name'], ex_other.graph.selected_node,"
-                                    " '|' + ex_recursive.selected_edge)")
+                                    " '|' + ex_recursive.selected_edge, ex_many.report_filter, ex_many.kind_report,"
+                                    " ex_many.kind_view.view)")
     expect = (f"VIEWS={','.join(SHOWN)} {bool(traced)} -1 {other_irq} |{wait.acquiring.name} {other_node} "
-              f"|{other_rec or loop}")
+              f"|{other_rec or loop} 1 1 invalid_wait")
     page.wait_for_function(_OUTPUT_HAS_JS, arg=expect)
     assert servers.page_errors(watched_page, server) == []
 

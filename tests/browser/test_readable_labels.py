@@ -34,7 +34,7 @@ WINDOW = {"width": 1300, "height": 1000}
 
 #: The zoom, the smallest lock class font drawn at it, and what of the drawing (lock class boxes,
 #: labels on arrows) lies outside the canvas of the network drawn in `selector`.
-_MEASURE_JS = """(selector) => {
+MEASURE_JS = """(selector) => {
   const div = document.querySelector(selector), net = div.splatkitNetwork;
   const width = div.clientWidth, height = div.clientHeight;
   const outside = [];
@@ -113,7 +113,7 @@ def test_every_explorer_reads_at_the_first_zoom(lab, texts, watched_page, tmp_pa
     for i, (name, _text) in enumerate(texts):
         page.evaluate(f"() => window.jupyterapp.shell.currentWidget.content.scrollToItem({i + 1}, 'start')")
         page.wait_for_selector(f".rl-{i} .splatkit-graph[data-sk-state=live] canvas", state="attached")
-        measured[name] = page.evaluate(_MEASURE_JS, f".rl-{i} .splatkit-graph")
+        measured[name] = page.evaluate(MEASURE_JS, f".rl-{i} .splatkit-graph")
     assert {m["width"] for m in measured.values()} == {866}  # (the canvas the layout is made for, less its border)
     sizes = _check(measured)
     # The smallest and a tall one, as a reader sees them.
@@ -132,7 +132,7 @@ def test_every_html_report_reads_at_the_first_zoom(texts, watched_page, tmp_path
         path = write_report(splatkit.parse(text)[0], tmp_path / f"{name}.html")
         page.goto(path.as_uri())
         page.wait_for_selector("#sk-graph canvas")
-        measured[name] = page.evaluate(_MEASURE_JS, "#sk-graph")
+        measured[name] = page.evaluate(MEASURE_JS, "#sk-graph")
         wide[name] = page.evaluate("() => document.querySelector('#sk-graph').closest('section')"
                                    ".classList.contains('sk-wide')")
     sizes = _check(measured)

@@ -352,6 +352,10 @@ const splatkitLockGraph = (() => {
     };
     const onSelection = () => graph && graph.select(model.get("selected_edge"), model.get("selected_node"));
     const onOptions = () => graph && graph.network.setOptions(themed(model.get("options"), div));
+    const onExtent = () => {
+      const extent = model.get("extent");
+      if (graph && extent && Number.isFinite(extent.pad)) fitExtent(graph.network, div, extent);
+    };
     // JupyterLab switches themes by changing attributes of <body>: follow it.
     const themeWatch = new MutationObserver(onOptions);
     themeWatch.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-name", "data-jp-theme-light"] });
@@ -362,6 +366,7 @@ const splatkitLockGraph = (() => {
       ["change:nodes change:edges change:static_svg", onData],
       ["change:selected_edge change:selected_node", onSelection],
       ["change:options", onOptions],
+      ["change:extent", onExtent],
       ["change:height", onHeight],
     ];
     for (const [events, handler] of handlers) model.on(events, handler);
