@@ -1,8 +1,9 @@
 """Every non-circular report kind explored in a real headless browser (issue 11, items 3 and 10):
 one real report of each view, picked from the corpora at run time, and what its view shows on
-screen, in JupyterLab's light theme and in Notebook 7's dark one. Each kind's drawing is clicked
-(an edge, a node, the internals toggle), the kernel is asked what it now holds, and in the dark
-theme every kind panel's headings and tables are measured at WCAG AA.
+screen, in JupyterLab and Notebook 7, each in its light and its dark theme (one server per app,
+a copy of the notebook per theme). Each kind's drawing is clicked (an edge, a node, the internals
+toggle), the kernel is asked what it now holds, and in the dark theme every kind panel's headings
+and tables are measured at WCAG AA.
 
 The notebook is written at test time into a temporary folder, with the reports' text beside it
 (read from ../shared; the test skips without it), so nothing is written into the repository.
@@ -76,11 +77,11 @@ def picked():
     return chosen
 
 
-@pytest.fixture(scope="module", params=[("lab", "JupyterLab Light"), ("notebook", "JupyterLab Dark")],
-                ids=["lab-light", "notebook7-dark"])
-def kinds_server(request, chromium, picked, tmp_path_factory) -> Iterator[tuple[servers.Server, str, dict]]:
-    """A JupyterLab or Notebook 7 serving a notebook that explores the picked report of each view."""
-    app, theme = request.param
+@pytest.fixture(scope="module", params=servers.APPS, ids=["lab", "notebook7"])
+def kinds_server(request, chromium, picked, tmp_path_factory) -> Iterator[tuple[servers.Server, dict]]:
+    """A JupyterLab or Notebook 7 serving a notebook (a copy per theme) that explores the picked
+    report of each view."""
+    app = request.param
     pytest.importorskip("jupyterlab" if app == "lab" else "notebook")
     home = tmp_path_factory.mktemp(f"kinds-{app}")
     root = home / "notebooks"
@@ -104,10 +105,10 @@ def kinds_server(request, chromium, picked, tmp_path_factory) -> Iterator[tuple[
     notebook = {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
                                                             "language": "python"}},
                 "nbformat": 4, "nbformat_minor": 5}
-    (root / NOTEBOOK).write_text(json.dumps(notebook), encoding="utf-8")
+    servers.write_themed(root, NOTEBOOK, json.dumps(notebook))
     server = servers.start(app, root, home)
     try:
-        yield server, theme, splats
+        yield server, splats
     finally:
         server.stop()
 
@@ -119,7 +120,7 @@ _UNFOLD_JS = """() => { for (const cell of window.jupyterapp.shell.currentWidget
 
 def _open(page, server: servers.Server, theme: str):
     page.set_viewport_size({"width": 1300, "height": 3200})
-    servers.run_all_in_theme(page, server, NOTEBOOK, theme, _READY_JS, _ALL_RUN_JS)
+    servers.run_all_in_theme(page, server, servers.themed(NOTEBOOK, theme), theme, _READY_JS, _ALL_RUN_JS)
     page.evaluate(_UNFOLD_JS)
     assert page.evaluate(_ERRORS_JS) == []
     return page
@@ -198,8 +199,9 @@ def _readable(explorer, view: str) -> int:
     return measured
 
 
-def test_each_kind_shows_its_view(kinds_server, watched_page, click_edge, click_node, tmp_path):
-    server, theme, splats = kinds_server
+@pytest.mark.parametrize("theme", servers.THEMES, ids=["light", "dark"])
+def test_each_kind_shows_its_view(kinds_server, theme, watched_page, click_edge, click_node, tmp_path):
+    server, splats = kinds_server
     dark = theme.endswith("Dark")
     page = _open(watched_page.page, server, theme)
     name = f"{server.app}-{theme.split()[-1]}"
