@@ -33,7 +33,8 @@ from .assets import lock_graph_assets, vis_network_assets
 from .escape import _inline, _script_json, _text, note_html, table_html
 from .explain_html import explanation_html
 from .kind_view import NOTHING_DRAWN, kind_graph, kind_view
-from .viewmodel import edge_id, graph_view, legend, network_options
+from .layout import READABLE_ZOOM
+from .viewmodel import drawing_extent, edge_id, graph_view, legend, network_options, view_height
 
 __all__ = [
     "chain_edges",
@@ -171,11 +172,25 @@ def _table_ornote_html(df: pd.DataFrame, empty: str, **kwargs: Any) -> str:
     return f'<div class="sk-scroll">{table_html(df, **kwargs)}</div>' if len(df) else note_html(empty)
 
 
+#: How wide the report's drawing is beside the stacks (its left column, in a 1,300 px window), in
+#: CSS pixels, and how tall at least: a drawing that needs more width to be read
+#: (:func:`_graph_is_wide`) takes the page's width, above the columns.
+REPORT_PANE_WIDTH, REPORT_PANE_HEIGHT = 520, 560
+
+
+def _graph_is_wide(view: dict[str, Any]) -> bool:
+    """Whether the drawing of ``view``, fitted at a zoom its lock class labels read at, is wider
+    than the report's left column."""
+    extent = drawing_extent(view)
+    return (extent["x1"] - extent["x0"]) * READABLE_ZOOM + 2 * extent["pad"] > REPORT_PANE_WIDTH
+
+
 def _graph_pane(view: dict[str, Any]) -> str:
     if not view["nodes"]:
         return note_html(NOTHING_DRAWN)
     note = view.get("cycle_note")
-    return (f'<div id="sk-graph" class="splatkit-graph"></div>{legend_html(view)}'
+    height = view_height(view, least=REPORT_PANE_HEIGHT)
+    return (f'<div id="sk-graph" class="splatkit-graph" style="height: {height}px"></div>{legend_html(view)}'
             + (note_html(f"{note[0].upper()}{note[1:]}; the cycle drawn in red is the shortest of those found.")
                if note else ""))
 
@@ -212,10 +227,15 @@ def _body(splat: Splat, source: str | None, graph: LockGraph, view: dict[str, An
     chain_section = ("<section><h2>Dependency chain</h2>"
                      f"{_table_ornote_html(chain, '', row_edges=chain_edges(chain), selected=selected)}</section>"
                      if len(chain) else "")
+    # A drawing that needs more width to be read than the left column has spans the page above it.
+    wide = _graph_is_wide(view)
+    wide_class = ' class="sk-wide"' if wide else ""
+    graph_section = f"<section{wide_class}><h2>Lock graph</h2>{_graph_pane(view)}</section>"
     return (
         f"{_header(splat, source)}<main>"
+        f"{graph_section if wide else ''}"
         '<div class="sk-left">'
-        f"<section><h2>Lock graph</h2>{_graph_pane(view)}</section>"
+        f"{'' if wide else graph_section}"
         f"<section><h2>Explanation</h2>{explanation_html(explain_data(splat), trimmed=False, title=False)}</section>"
         "</div>"
         '<div class="sk-right">'
@@ -265,7 +285,7 @@ def report_html(splat: Splat, *, source: str | None = None, notes: list[str] | N
     if notes is not None and view["cycle_note"]:
         notes.append(view["cycle_note"])
     selected = default_edge(view)
-    data = {"view": view, "options": network_options(), "selected": selected}
+    data = {"view": {**view, "extent": drawing_extent(view)}, "options": network_options(), "selected": selected}
     title = f"lockdep: {splat.title or splat.banner}"
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'

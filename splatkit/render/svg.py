@@ -25,6 +25,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from .layout import FONT_SIZE, box_size
+from .layout import LOOP_SIZE, loop_boxes, loop_places
+from .layout import curve_via as _via
 
 __all__ = ["SVG_STYLE", "graph_svg"]
 
@@ -55,16 +57,6 @@ SVG_STYLE = re.sub(r"\s*([{};,])\s*", r"\1", re.sub(r"\s+", " ", SVG_STYLE)).rep
 
 def _e(value: object) -> str:
     return html.escape(str(value), quote=True)
-
-
-def _via(a: tuple[float, float], b: tuple[float, float], roundness: float) -> tuple[float, float]:
-    """The control point vis-network uses for a ``curvedCW`` edge from ``a`` to ``b``
-    (``BezierEdgeStatic._getViaCoordinates``; screen y grows downwards)."""
-    dx, dy = b[0] - a[0], a[1] - b[1]
-    radius = math.hypot(dx, dy)
-    factor = 0.5 * roundness + 0.5
-    angle = (math.atan2(dy, dx) + factor * math.pi) % (2 * math.pi)
-    return a[0] + factor * radius * math.sin(angle), a[1] + factor * radius * math.cos(angle)
 
 
 def _point(p0: Sequence[float], c: Sequence[float], p1: Sequence[float], t: float) -> tuple[float, float]:
@@ -118,12 +110,14 @@ def _edge(edge: dict[str, Any], pos: dict[str, tuple[float, float]], sizes: dict
     color = _e(edge.get("color", "#7f7f7f"))
     title = f"<title>{_e(edge.get('title', edge['id']))}</title>"
     head = f'<g class="{classes}" data-sk-edge="{_e(edge["id"])}">{title}'
-    if edge["from"] == edge["to"]:  # a lock class taken while held (recursive): a loop above the box
-        x, y = a
-        top = y - sizes[edge["from"]][1] / 2
-        d = f"M{_f(x - 12)},{_f(top)} C{_f(x - 40)},{_f(top - 46)} {_f(x + 40)},{_f(top - 46)} {_f(x + 12)},{_f(top)}"
-        tip, angle = (x + 12, top), math.atan2(46, -28)
-        label_at = (x, top - 40)
+    if edge["from"] == edge["to"]:  # a lock class taken while held (recursive): its loop, as the live one
+        (cx, cy), label_at = loop_places(a, sizes[edge["from"]])
+        top = a[1] - sizes[edge["from"]][1] / 2
+        # The circle meets the top of the box where it comes back in: the arrow's tip, along the circle.
+        dy = min(LOOP_SIZE, max(0.0, top - cy))
+        dx = math.sqrt(LOOP_SIZE ** 2 - dy ** 2)
+        d = (f"M{_f(cx - dx)},{_f(top)} A{_f(LOOP_SIZE)},{_f(LOOP_SIZE)} 0 1 1 {_f(cx + dx)},{_f(top)}")
+        tip, angle = (cx + dx, top), math.atan2(dx, -dy) if dy else math.pi / 2
     else:
         via = _via(a, b, roundness)
         t0 = _leave(a, via, b, False, a, sizes[edge["from"]])
@@ -186,11 +180,12 @@ def graph_svg(view: dict[str, Any], *, roundness: float | None = None, caption: 
         g.add_edges_from((e["from"], e["to"]) for e in view["edges"])
         pos = positions(g, {n["id"]: str(n.get("label", n["id"])) for n in nodes})
     sizes = {n["id"]: box_size(str(n.get("label", n["id"]))) for n in nodes}
-    x0 = min(pos[i][0] - sizes[i][0] / 2 for i in pos) - PAD
-    x1 = max(pos[i][0] + sizes[i][0] / 2 for i in pos) + PAD
-    y0 = min(pos[i][1] - sizes[i][1] / 2 for i in pos) - PAD - (50 if any(e["from"] == e["to"] for e in view["edges"])
-                                                                  else 0)
-    y1 = max(pos[i][1] + sizes[i][1] / 2 for i in pos) + PAD
+    boxes = [(pos[i][0] - sizes[i][0] / 2, pos[i][1] - sizes[i][1] / 2, pos[i][0] + sizes[i][0] / 2,
+              pos[i][1] + sizes[i][1] / 2) for i in pos]
+    boxes += [b for e in view["edges"] if e["from"] == e["to"] and e["from"] in pos
+              for b in loop_boxes(pos[e["from"]], sizes[e["from"]], str(e.get("label") or ""))]
+    x0, y0 = min(b[0] for b in boxes) - PAD, min(b[1] for b in boxes) - PAD
+    x1, y1 = max(b[2] for b in boxes) + PAD, max(b[3] for b in boxes) + PAD
     if viewport:
         x0, y0, x1, y1 = (float(viewport[k]) for k in ("x0", "y0", "x1", "y1"))
     # Cycle edges last, so that they are drawn over the others; an edge to a node the view does

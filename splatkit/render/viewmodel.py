@@ -16,9 +16,11 @@ import networkx as nx
 from ..analysis.cycles import bounded_cycles
 from ..analysis.acquisitions import establishing_frame
 from ..graph import LockGraph
-from .layout import positions
+from .layout import (EDGE_FONT_SIZE, FIT_PAD, LOOP_ANGLE, LOOP_LABEL_LIFT, LOOP_SIZE, ROUNDNESS, VIEW_HEIGHT,
+                     box_size, canvas_height, curve_middle, label_box, loop_boxes, positions)
 
-__all__ = ["ROUNDNESS", "VIEW_CYCLE_LIMIT", "legend", "changed_edges", "edge_id", "graph_view", "network_options",
+__all__ = ["ROUNDNESS", "VIEW_CYCLE_LIMIT", "legend", "changed_edges", "drawing_extent", "edge_id", "graph_view",
+           "network_options", "view_height",
            "same_cycle", "shared_positions"]
 
 #: A drawing highlights one cycle, the shortest among the first this many a search finds:
@@ -38,14 +40,8 @@ MARKED_DASHES = [2, 5]
 #: The acquisition a report is about when it closes no cycle (an invalid wait context, the
 #: new dependency of an irq report).
 NEW_COLOR = "#9467bd"
-#: How far an edge bends (vis-network's ``smooth.roundness`` for ``curvedCW``): enough to draw
-#: two opposite dependencies apart, little enough to read as a straight arrow.
-ROUNDNESS = 0.25
 #: Most an edge of an opposite pair (``a -> b`` and ``b -> a``) bends to keep its label off the other's.
 MAX_ROUNDNESS = 1.0
-#: The font size of the labels on arrows (``network_options``), and the width of a character in it.
-EDGE_FONT_SIZE = 12
-_EDGE_CHAR_WIDTH = 7.0
 
 
 def edge_id(held: str, acquired: str) -> str:
@@ -172,6 +168,8 @@ def graph_view(graph: LockGraph, *, cycle: tuple[str, ...] | None = None,
         })
         if (held, acquired) in bends:
             edges[-1]["smooth"] = {"enabled": True, "type": "curvedCW", "roundness": bends[held, acquired]}
+        if held == acquired:  # a loop (network_options' selfReference): its label above it
+            edges[-1]["font"] = {"vadjust": -LOOP_LABEL_LIFT}
     return {"nodes": nodes, "edges": edges, "cycle": list(cycle), "cycles": [list(c) for c in cycles],
             "cycle_note": note}
 
@@ -200,22 +198,44 @@ def shared_positions(graphs: Iterable[LockGraph], *, portrait: bool = True) -> d
     return positions(union, edge_labels=labels, portrait=portrait)
 
 
-def label_box(edge: tuple[float, float], label: str) -> tuple[float, float, float, float]:
-    """The box (x0, y0, x1, y1) an arrow's label takes, centred at ``edge`` (the curve's middle)."""
-    w, h = len(label) * _EDGE_CHAR_WIDTH + 8, EDGE_FONT_SIZE + 6
-    return edge[0] - w / 2, edge[1] - h / 2, edge[0] + w / 2, edge[1] + h / 2
+def drawing_extent(view: Mapping[str, Any]) -> dict[str, float]:
+    """The region a drawing of ``view`` takes, in layout coordinates: its lock class boxes, the
+    labels on its arrows and its loops (``x0``, ``y0``, ``x1``, ``y1``), and ``pad``, the margin in CSS pixels a
+    page leaves around it. The live drawing is fitted to it (``lock_graph.js``), rather than to
+    its boxes with vis-network's 5% margins: labels at the edge stay in, and read larger.
+
+    >>> e = drawing_extent(graph_view(LockGraph.from_splats(parse(seed_text))))
+    >>> e["x1"] > e["x0"] and e["y1"] > e["y0"] and e["pad"]
+    12
+    """
+    where = {n["id"]: (n["x"], n["y"]) for n in view["nodes"]}
+    boxes = [(x - box_size(n["label"])[0] / 2, y - box_size(n["label"])[1] / 2,
+              x + box_size(n["label"])[0] / 2, y + box_size(n["label"])[1] / 2)
+             for n in view["nodes"] for x, y in [where[n["id"]]]]
+    boxes += [label_box(curve_middle(where[e["from"]], where[e["to"]], e.get("smooth", {}).get("roundness", ROUNDNESS)),
+                        e["label"]) for e in view["edges"] if e["label"] and e["from"] != e["to"]]
+    labels = {n["id"]: n["label"] for n in view["nodes"]}
+    boxes += [b for e in view["edges"] if e["from"] == e["to"]
+              for b in loop_boxes(where[e["from"]], box_size(labels[e["from"]]), e["label"])]
+    if not boxes:
+        return {"x0": 0.0, "y0": 0.0, "x1": 0.0, "y1": 0.0, "pad": FIT_PAD}
+    return {"x0": round(min(b[0] for b in boxes), 1), "y0": round(min(b[1] for b in boxes), 1),
+            "x1": round(max(b[2] for b in boxes), 1), "y1": round(max(b[3] for b in boxes), 1), "pad": FIT_PAD}
+
+
+def view_height(view: Mapping[str, Any], least: int = VIEW_HEIGHT) -> int:
+    """The height, in CSS pixels, of a canvas that shows the drawing of ``view`` whole with its
+    lock class labels readable (:func:`splatkit.render.layout.canvas_height`), ``least`` at least.
+
+    >>> view_height(graph_view(LockGraph.from_splats(parse(seed_text))))
+    460
+    """
+    e = drawing_extent(view)
+    return canvas_height(max(1.0, e["x1"] - e["x0"]), max(1.0, e["y1"] - e["y0"]), least)
 
 
 def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
-
-
-def curve_middle(a: tuple[float, float], b: tuple[float, float], roundness: float) -> tuple[float, float]:
-    """The middle of the ``curvedCW`` arrow from ``a`` to ``b``: where vis-network puts its label."""
-    from .svg import _via
-
-    via = _via(a, b, roundness)
-    return (0.25 * a[0] + 0.5 * via[0] + 0.25 * b[0], 0.25 * a[1] + 0.5 * via[1] + 0.25 * b[1])
 
 
 def _opposite_bends(g: nx.DiGraph, where: Mapping[Hashable, tuple[float, float]],
@@ -285,7 +305,9 @@ def network_options() -> dict[str, Any]:
     return {
         "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.7}},
                   "font": {"size": EDGE_FONT_SIZE, "align": "horizontal", "strokeWidth": 4, "strokeColor": "#ffffff"},
-                  "smooth": {"enabled": True, "type": "curvedCW", "roundness": ROUNDNESS}},
+                  "smooth": {"enabled": True, "type": "curvedCW", "roundness": ROUNDNESS},
+                  # A loop (recursive locking) big enough to see, over the box (layout.LOOP_*).
+                  "selfReference": {"size": LOOP_SIZE, "angle": LOOP_ANGLE, "renderBehindTheNode": True}},
         "nodes": {"shape": "box", "font": {"size": 14}, "margin": 8},
         "physics": {"enabled": False},
         "interaction": {"hover": True, "selectConnectedEdges": False},

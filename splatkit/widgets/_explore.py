@@ -7,6 +7,7 @@ the same view-model and the same tables, and both escape through
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -20,9 +21,12 @@ from ..model import Splat
 from ..render.escape import note_html, table_html
 from ..render.html import chain_edges, default_edge, dependency_stack, legend_html, stack_caption, stack_html
 from ..render.kind_html import kind_view_html
-from ..render.kind_view import NOTHING_DRAWN, kind_graph, kind_view
+from ..render.kind_blocks import Block
+from ..render.kind_view import NOTHING_DRAWN, KindView, kind_graph, kind_view
+from ..render.navigate import report_label
 from ..render.lock_class import lock_class_html, lock_class_view
 from ..render.snapshot import snapshot_html
+from ..render.viewmodel import drawing_extent, view_height
 from ..stacks import blamed_function
 from ..symbolize import symbolize
 from ..tables import chain_table, stack_table
@@ -59,6 +63,10 @@ def _as_splats(source: Splat | Sequence[Splat] | str) -> tuple[Splat, ...]:
 
 #: The chain table's columns as shown (the DataFrame, :attr:`Explorer.chain`, has them all).
 CHAIN_SHOWN = ["entry", "held", "acquired", "op", "function", "module"]
+#: What the kind panel says of a circular report among several (its view is the rest of the explorer).
+CIRCULAR_HEADING = "Its view"
+CIRCULAR_NOTE = ("A circular locking report: its view is the lock graph, the dependency chain and the stack of "
+                 "the selected dependency above.")
 #: The label of the toggle that shows the frames a stack table hides.
 INTERNALS_LABEL = "Show lockdep and locking-API frames and unreliable (?) frames"
 
@@ -116,11 +124,15 @@ class Explorer(GraphNavigation, GraphExports, StaticFallback, ipywidgets.VBox):
         The legend of the kinds of arrow drawn, and only those (HTML, shown above the lock
         class panel).
     kind_view : splatkit.render.kind_view.KindView
-        What the first report's kind shows besides the graph (the class taken twice, the usage
-        change, the wait types, who waits on whom...), as in the HTML report.
+        What the kind of report :attr:`kind_report` shows besides the graph (the class taken
+        twice, the usage change, the wait types, who waits on whom...), as in the HTML report.
     kind_panel : ipywidgets.HTML or None
         That view, laid out (:func:`splatkit.render.kind_html.kind_view_html`), below the stack;
-        None for a circular report, whose view the graph, chain and stack tables are.
+        with several reports, it names the report and follows the report filter. None for one
+        circular report, whose view the graph, chain and stack tables are.
+
+    The drawing is as tall as it needs to be seen whole with its lock class labels at 11 px or
+    more in a notebook cell (:func:`splatkit.render.viewmodel.view_height`; ``height=`` sets it).
 
     Parts a report does not have are left out rather than shown empty: no drawing for a report
     that names no lock (a sentence says so), no chain table without a chain, no stack table
@@ -136,8 +148,11 @@ class Explorer(GraphNavigation, GraphExports, StaticFallback, ipywidgets.VBox):
 
     show_internals = traitlets.Bool(False)
     """Show the frames a stack table hides (lockdep's, the locking API's, unreliable ones)."""
+    kind_report = traitlets.Int(0)
+    """The report (an index in ``splats``) whose kind view the panel below the stacks shows: the
+    one the report filter keeps (``report_filter``), the first one before any pick; settable."""
 
-    def __init__(self, splats: Sequence[Splat], *, height: str = "460px", graph: LockGraph | None = None) -> None:
+    def __init__(self, splats: Sequence[Splat], *, height: str | None = None, graph: LockGraph | None = None) -> None:
         super().__init__()
         self.splats = tuple(splats)
         self.splat = self.splats[0]
@@ -146,8 +161,9 @@ class Explorer(GraphNavigation, GraphExports, StaticFallback, ipywidgets.VBox):
         self._edges = {e["id"]: e for e in view["edges"]}
         self.chain = _chain(self.splats)
         drawing = FramedLockGraphWidget if self.needs_navigation else LockGraphWidget
-        self.graph = drawing.from_view(view, height=height, selected_edge=default_edge(view),
-                                               lock_graph=self.lock_graph)
+        # As tall as the drawing needs to be read whole (460 px at least), fitted to its extent.
+        self.graph = drawing.from_view(view, height=height or f"{view_height(view)}px", extent=drawing_extent(view),
+                                       selected_edge=default_edge(view), lock_graph=self.lock_graph)
         self.graph.layout = ipywidgets.Layout(width="100%")
         if view.get("frame"):
             self._frame(view["frame"])
@@ -167,11 +183,13 @@ class Explorer(GraphNavigation, GraphExports, StaticFallback, ipywidgets.VBox):
         self.graph.observe(self._on_select, names="selected_edge")
         self.graph.observe(lambda change: self._show_lock(change["new"]), names="selected_node")
         self._show_lock("")
-        self.kind_view = kind_view(self.splat)
+        self._kind_views: dict[int, KindView] = {}
+        self.kind_view = self._kind_of(0)
         # (A circular report's view is the graph, the chain and the stacks: a panel would only
-        # repeat them, and a saved notebook keeps every widget's state, shown or not.)
+        # repeat them, and a saved notebook keeps every widget's state, shown or not. Of several
+        # reports, the panel shows the one looked at: kind_report.)
         self.kind_panel: ipywidgets.HTML | None = None
-        if self.kind_view.view != "circular":
+        if len(self.splats) > 1 or self.kind_view.view != "circular":
             self.kind_panel = ipywidgets.HTML(layout=ipywidgets.Layout(width="100%", overflow="auto"))
             self.kind_panel.add_class("splatkit-tables")
             self._show_kind()
@@ -191,7 +209,7 @@ class Explorer(GraphNavigation, GraphExports, StaticFallback, ipywidgets.VBox):
         chain = [self.chain_view] if len(self.chain) else []
         stack = [self.frames_view] if view["edges"] else []
         kind = [self.kind_panel] if self.kind_panel is not None else []
-        stacks = stack or any(b.kind == "stack" for b in self.kind_view.blocks)
+        stacks = stack or any(b.kind == "stack" for i in range(len(self.splats)) for b in self._kind_of(i).blocks)
         self.children = [*notes, *drawn, *chain, *([self.internals] if stacks else []), *stack, *kind]
 
     @property
@@ -229,8 +247,42 @@ class Explorer(GraphNavigation, GraphExports, StaticFallback, ipywidgets.VBox):
         self.lock_class = lock_class_view(self.splats, self.lock_graph, name)
         self.lock_view.value = self.legend + lock_class_html(self.lock_class)
 
+    def _kind_of(self, index: int) -> KindView:
+        """The kind view of report ``index`` (made once)."""
+        if index not in self._kind_views:
+            self._kind_views[index] = kind_view(self.splats[index])
+        return self._kind_views[index]
+
+    @traitlets.validate("kind_report")
+    def _check_kind_report(self, proposal: traitlets.Bunch) -> int:
+        index = proposal["value"]
+        if not 0 <= index < len(self.splats):
+            raise traitlets.TraitError(f"kind_report={index}: this explorer has {len(self.splats)} report"
+                                       f"{'s' if len(self.splats) != 1 else ''}; use 0 to {len(self.splats) - 1}")
+        return index
+
+    @traitlets.observe("report_filter")
+    def _kind_follows_filter(self, change: traitlets.Bunch) -> None:
+        if change["new"] >= 0:
+            self.kind_report = change["new"]
+
+    @traitlets.observe("kind_report")
+    def _on_kind_report(self, change: traitlets.Bunch) -> None:
+        self.kind_view = self._kind_of(change["new"])
+        if self.kind_panel is not None:
+            self._show_kind()
+
     def _show_kind(self) -> None:
-        self.kind_panel.value = kind_view_html(self.kind_view, internals=self.show_internals, heading="h4")
+        view = self.kind_view
+        if len(self.splats) == 1:
+            self.kind_panel.value = kind_view_html(view, internals=self.show_internals, heading="h4")
+            return
+        index = self.kind_report
+        which = note_html(f"The view of {report_label(index, self.splats[index])}, one of the {len(self.splats)} "
+                          "reports explored: pick another in the report list above the drawing.")
+        if view.view == "circular":  # (its view is the graph, the chain and the stacks, as they are)
+            view = dataclasses.replace(view, blocks=(Block(CIRCULAR_HEADING, "note", caption=CIRCULAR_NOTE),))
+        self.kind_panel.value = which + kind_view_html(view, internals=self.show_internals, heading="h4")
 
     def _on_select(self, change: traitlets.Bunch) -> None:
         self._show(change["new"])

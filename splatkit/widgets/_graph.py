@@ -125,6 +125,9 @@ class LockGraphWidget(StaticFallback, anywidget.AnyWidget):
     """Name of the selected lock class, or ``""``; synced from clicks."""
     static_svg = traitlets.Unicode("").tag(sync=True)
     """The drawing as a static SVG (escaped), kept up to date with ``nodes`` and ``edges``."""
+    extent = traitlets.Dict(default_value=None, allow_none=True).tag(sync=True)
+    """The region the live drawing is fitted to when it appears
+    (:func:`splatkit.render.viewmodel.drawing_extent`); None: vis-network's own fit."""
 
     def __init__(self, *, lock_graph: LockGraph | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -27,7 +27,7 @@ from ..render.html import default_edge, legend_html
 from ..render.kind_view import kind_view
 from ..render.navigate import (DEFAULT_RADIUS, Scope, cycle_label, emphasise, find_locks, first_cycle,
                                graph_cycles, report_graph, report_label, scope, start_focus)
-from ..render.viewmodel import edge_id, graph_view
+from ..render.viewmodel import drawing_extent, edge_id, graph_view
 from ._graph import FramedLockGraphWidget
 
 __all__ = ["GraphNavigation", "SEARCH_PLACEHOLDER"]
@@ -119,6 +119,9 @@ class GraphNavigation(traitlets.HasTraits):
             self.graph.edges = view["edges"]
         self.graph.selected_edge = edge
         self.graph.selected_node = node
+        # Lock classes drawn elsewhere (a report kept, a neighbourhood): the page fits them (when
+        # only the emphasis changed, the region is the same, and the reader's zoom is kept).
+        self.graph.extent = drawing_extent(view)
         self._frame(frame if frame is not None else view.get("frame", []))
         self.legend = f'<div class="splatkit-legend">{legend_html(view, lock_panel=True)}</div>'
         self._show_lock(self.graph.selected_node)

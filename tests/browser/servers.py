@@ -94,6 +94,27 @@ def start(app: str, root: Path, home: Path, extra: Sequence[str] = ()) -> Server
     pytest.fail(f"jupyter {app} did not answer within {TIMEOUT_S}s:\n{log.read_text()[-3000:]}")
 
 
+#: The themes the notebook tests run in (issue 11, item 10: light and dark), and the two apps.
+THEMES = ("JupyterLab Light", "JupyterLab Dark")
+APPS = ("lab", "notebook")
+
+
+def themed(notebook: str, theme: str) -> str:
+    """The name of ``notebook``'s copy for ``theme`` (``kinds.ipynb`` -> ``kinds-dark.ipynb``).
+
+    One server runs a test in each theme; each run opens its own copy, with its own kernel, so that
+    the cells a run appends to ask the kernel (and an autosave may keep) are not in the next.
+    """
+    stem, dot, ext = notebook.rpartition(".")
+    return f"{stem}-{theme.split()[-1].lower()}{dot}{ext}"
+
+
+def write_themed(root: Path, notebook: str, text: str) -> None:
+    """Write ``text`` (a notebook) as ``notebook``'s copy for each of :data:`THEMES` in ``root``."""
+    for theme in THEMES:
+        (root / themed(notebook, theme)).write_text(text, encoding="utf-8")
+
+
 #: An error Notebook 7 (7.6) raises by itself on opening any notebook, even a one-cell ``1+1``
 #: with no setting of ours: its settings code reads a schema that is not there.
 NOTEBOOK7_OWN_ERROR = "Cannot read properties of undefined (reading 'schema')"

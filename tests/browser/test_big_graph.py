@@ -1,5 +1,5 @@
 """The explorer on a 200-class graph in a real headless browser (issue 11, items 6 and 10),
-JupyterLab in its light theme and Notebook 7 in its dark one: type a
+JupyterLab and Notebook 7, each in its light and its dark theme: type a
 lock class in the search box, pick a cycle in the list, and check the kernel's state
 (``explorer.focus``, ``cycle_index``...) and what the canvas shows (the selected node, the
 picked cycle's wider arrows, a readable zoom). Two reports are merged into a generated
@@ -57,10 +57,10 @@ def expected():
     return {"explorer": explorer, "far": far, "hostile": hostile, "drawn": drawn}
 
 
-@pytest.fixture(scope="module", params=[("lab", "JupyterLab Light"), ("notebook", "JupyterLab Dark")],
-                ids=["lab-light", "notebook7-dark"])
-def big_server(request, chromium, tmp_path_factory) -> Iterator[tuple[servers.Server, str]]:
-    app, theme = request.param
+@pytest.fixture(scope="module", params=servers.APPS, ids=["lab", "notebook7"])
+def big_server(request, chromium, tmp_path_factory) -> Iterator[servers.Server]:
+    """A JupyterLab or Notebook 7 serving the notebook (a copy per theme)."""
+    app = request.param
     pytest.importorskip("jupyterlab" if app == "lab" else "notebook")
     nbformat = pytest.importorskip("nbformat")
     home = tmp_path_factory.mktemp(f"{app}-big")
@@ -69,10 +69,10 @@ def big_server(request, chromium, tmp_path_factory) -> Iterator[tuple[servers.Se
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(SOURCE)]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, root / NOTEBOOK)
+    servers.write_themed(root, NOTEBOOK, nbformat.writes(nb))
     server = servers.start(app, root, home)
     try:
-        yield server, theme
+        yield server
     finally:
         server.stop()
         shutil.rmtree(root, ignore_errors=True)
@@ -84,11 +84,12 @@ def _ask(page, code: str, answer: str) -> None:
     page.wait_for_function(_OUTPUT_HAS_JS, arg=answer)
 
 
-def test_search_and_cycle_list_on_a_200_class_graph(big_server, watched_page, expected, tmp_path):
-    server, theme = big_server
+@pytest.mark.parametrize("theme", servers.THEMES, ids=["light", "dark"])
+def test_search_and_cycle_list_on_a_200_class_graph(big_server, theme, watched_page, expected, tmp_path):
+    server = big_server
     lab_url = server.url
     page = watched_page.page
-    servers.run_all_in_theme(page, server, NOTEBOOK, theme, _READY_JS, _ALL_RUN_JS)
+    servers.run_all_in_theme(page, server, servers.themed(NOTEBOOK, theme), theme, _READY_JS, _ALL_RUN_JS)
     page.wait_for_selector(".splatkit-graph[data-sk-state=live] canvas")
     assert page.evaluate(_ERRORS_JS) == []
     explorer = expected["explorer"]

@@ -1,8 +1,9 @@
 """Every non-circular report kind explored in a real headless browser (issue 11, items 3 and 10):
 one real report of each view, picked from the corpora at run time, and what its view shows on
-screen, in JupyterLab's light theme and in Notebook 7's dark one. Each kind's drawing is clicked
-(an edge, a node, the internals toggle), the kernel is asked what it now holds, and in the dark
-theme every kind panel's headings and tables are measured at WCAG AA.
+screen, in JupyterLab and Notebook 7, each in its light and its dark theme (one server per app,
+a copy of the notebook per theme). Each kind's drawing is clicked (an edge, a node, the internals
+toggle), the kernel is asked what it now holds, and in the dark theme every kind panel's headings
+and tables are measured at WCAG AA.
 
 The notebook is written at test time into a temporary folder, with the reports' text beside it
 (read from ../shared; the test skips without it), so nothing is written into the repository.
@@ -18,12 +19,14 @@ import pytest
 import splatkit
 from splatkit.analysis.explain.wait_context import strictest_held
 from splatkit.render.kind_view import VIEWS, kind_view
+from splatkit.render.navigate import report_label
 from splatkit.render.viewmodel import NEW_COLOR, edge_id
 
 from conftest import CORPUS, WILD, read_log
 
 from . import servers
 from .test_lab import _ALL_RUN_JS, _ERRORS_JS, _OUTPUT_HAS_JS, _READY_JS, _RUN_NEW_CELL_JS
+from .test_readable_labels import MEASURE_JS
 from .test_themes import CONTRAST_JS
 
 pytestmark = pytest.mark.browser
@@ -74,17 +77,17 @@ def picked():
     return chosen
 
 
-@pytest.fixture(scope="module", params=[("lab", "JupyterLab Light"), ("notebook", "JupyterLab Dark")],
-                ids=["lab-light", "notebook7-dark"])
-def kinds_server(request, chromium, picked, tmp_path_factory) -> Iterator[tuple[servers.Server, str, dict]]:
-    """A JupyterLab or Notebook 7 serving a notebook that explores the picked report of each view."""
-    app, theme = request.param
+@pytest.fixture(scope="module", params=servers.APPS, ids=["lab", "notebook7"])
+def kinds_server(request, chromium, picked, tmp_path_factory) -> Iterator[tuple[servers.Server, dict]]:
+    """A JupyterLab or Notebook 7 serving a notebook (a copy per theme) that explores the picked
+    report of each view."""
+    app = request.param
     pytest.importorskip("jupyterlab" if app == "lab" else "notebook")
     home = tmp_path_factory.mktemp(f"kinds-{app}")
     root = home / "notebooks"
     root.mkdir()
     cells = [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
-              "source": "from splatkit.widgets import explore"}]
+              "source": "import splatkit\nfrom splatkit.widgets import explore"}]
     splats = {}
     for view, (text, splat) in picked.items():
         (root / f"{view}.txt").write_text(text, encoding="utf-8")
@@ -94,13 +97,18 @@ def kinds_server(request, chromium, picked, tmp_path_factory) -> Iterator[tuple[
         cells.append({"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
                       "source": f"ex_{view} = explore(open({view + '.txt'!r}, encoding='utf-8').read())\n"
                                 f"ex_{view}.add_class('kv-{view}')\nex_{view}"})
+    # Several reports in one explorer: its kind panel follows the report picked in its report list.
+    cells.append({"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+                  "source": "ex_many = explore([splatkit.parse(open(name, encoding='utf-8').read())[0]\n"
+                            "                   for name in ('recursive.txt', 'invalid_wait.txt')])\n"
+                            "ex_many.add_class('kv-many')\nex_many"})
     notebook = {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
                                                             "language": "python"}},
                 "nbformat": 4, "nbformat_minor": 5}
-    (root / NOTEBOOK).write_text(json.dumps(notebook), encoding="utf-8")
+    servers.write_themed(root, NOTEBOOK, json.dumps(notebook))
     server = servers.start(app, root, home)
     try:
-        yield server, theme, splats
+        yield server, splats
     finally:
         server.stop()
 
@@ -112,7 +120,7 @@ _UNFOLD_JS = """() => { for (const cell of window.jupyterapp.shell.currentWidget
 
 def _open(page, server: servers.Server, theme: str):
     page.set_viewport_size({"width": 1300, "height": 3200})
-    servers.run_all_in_theme(page, server, NOTEBOOK, theme, _READY_JS, _ALL_RUN_JS)
+    servers.run_all_in_theme(page, server, servers.themed(NOTEBOOK, theme), theme, _READY_JS, _ALL_RUN_JS)
     page.evaluate(_UNFOLD_JS)
     assert page.evaluate(_ERRORS_JS) == []
     return page
@@ -120,7 +128,7 @@ def _open(page, server: servers.Server, theme: str):
 
 def _show(page, view: str):
     """Scroll the cell of ``view`` into view (cells render lazily) and return its explorer."""
-    index = SHOWN.index(view) + 1
+    index = SHOWN.index(view) + 1 if view in SHOWN else len(SHOWN) + 1  # ("many": the last cell)
     page.evaluate(f"() => window.jupyterapp.shell.currentWidget.content.scrollToItem({index}, 'start')")
     explorer = page.locator(f".kv-{view}")
     explorer.wait_for(state="attached")
@@ -149,6 +157,32 @@ def _stack_of(page, view: str, edge: str) -> None:
                            arg=[f".kv-{view}", edge.replace(" -> ", " \u2192 ") + "."])
 
 
+#: On screen (CSS pixels from the canvas's corner), the loop `id` drawn in `selector`: its circle,
+#: its label's box where it is drawn (vis-network's label size less the loop's font.vadjust), its
+#: lock class's box, and the canvas's size.
+LOOP_JS = """([selector, id]) => {
+  const div = document.querySelector(selector), net = div.splatkitNetwork, edge = net.body.edges[id];
+  const [cx, cy, r] = edge.edgeType._getCircleData(), s = edge.labelModule.size, lift = edge.options.font.vadjust;
+  const dom = (x, y) => net.canvasToDOM({x, y});
+  const box = (l, t, r_, b) => { const a = dom(l, t), z = dom(r_, b); return [a.x, a.y, z.x, z.y]; };
+  const nb = net.body.nodes[edge.fromId].shape.boundingBox;
+  return {circle: box(cx - r, cy - r, cx + r, cy + r), label: box(s.left, s.top + lift, s.left + s.width, s.top + lift + s.height),
+          node: box(nb.left, nb.top, nb.right, nb.bottom), width: div.clientWidth, height: div.clientHeight,
+          line: edge.options.width * net.getScale()};
+}"""
+
+
+def assert_loop_clear(loop: dict) -> None:
+    """The loop measured by :data:`LOOP_JS` is big enough to see (20 px across or more), its
+    label above it (clear of its line) and off the lock class box, and all of it in the canvas."""
+    circle, label, node = loop["circle"], loop["label"], loop["node"]
+    assert circle[2] - circle[0] >= 40, loop
+    assert label[3] <= circle[1] - loop["line"] / 2, loop
+    assert label[3] <= node[1] or label[1] >= node[3] or label[2] <= node[0] or label[0] >= node[2], loop
+    assert all(0 <= v <= loop["width"] for v in (circle[0], circle[2], label[0], label[2])), loop
+    assert all(0 <= v <= loop["height"] for v in (circle[1], circle[3], label[1], label[3])), loop
+
+
 #: Where the kind panel's text sits in the dark theme: each must read at WCAG AA (4.5:1).
 _READ_SELECTORS = (".sk-kind > h4", ".sk-kind h4", ".sk-kind dt", ".sk-kind dd", ".sk-kind th", ".sk-kind td",
                    ".sk-kind .sk-note", ".sk-lock-class h4", ".sk-lock-class th", ".sk-lock-class td")
@@ -165,8 +199,9 @@ def _readable(explorer, view: str) -> int:
     return measured
 
 
-def test_each_kind_shows_its_view(kinds_server, watched_page, click_edge, click_node, tmp_path):
-    server, theme, splats = kinds_server
+@pytest.mark.parametrize("theme", servers.THEMES, ids=["light", "dark"])
+def test_each_kind_shows_its_view(kinds_server, theme, watched_page, click_edge, click_node, tmp_path):
+    server, splats = kinds_server
     dark = theme.endswith("Dark")
     page = _open(watched_page.page, server, theme)
     name = f"{server.app}-{theme.split()[-1]}"
@@ -186,6 +221,7 @@ def test_each_kind_shows_its_view(kinds_server, watched_page, click_edge, click_
     explorer.locator(".splatkit-graph[data-sk-state=live] canvas").wait_for(state="attached")
     assert page.evaluate("(id) => document.querySelector('.kv-recursive .splatkit-graph')"
                          ".splatkitNetwork.getSelectedEdges()", loop) == [loop]
+    assert_loop_clear(page.evaluate(LOOP_JS, [".kv-recursive .splatkit-graph", loop]))
     shown = explorer.locator(".splatkit-tables:has(h4:text-is('Stack of the selected dependency'))")
     assert f"{rec.holding.name} \u2192 {rec.acquiring.name}. From the report's stack backtrace" in shown.text_content()
     explorer.screenshot(path=str(tmp_path / f"kind-recursive-{name}.png"))
@@ -291,6 +327,21 @@ def test_each_kind_shows_its_view(kinds_server, watched_page, click_edge, click_
     if dark:
         measured += _readable(explorer, "other")
         assert measured >= 20, measured
+    # Several reports: the kind panel shows the first, then the one picked in the report list.
+    many = _show(page, "many")
+    assert many.locator(".sk-kind > h4").text_content() == "Recursive locking"
+    assert report_label(0, rec) in many.locator(".sk-kind").locator("xpath=preceding-sibling::p").first.text_content()
+    many.locator(".splatkit-reports select").select_option(label=report_label(1, wait))
+    page.wait_for_function("(h) => document.querySelector('.kv-many .sk-kind > h4').textContent === h",
+                           arg=kind_view(wait).heading)
+    assert report_label(1, wait) in many.locator(".sk-kind").locator("xpath=preceding-sibling::p").first.text_content()
+    # The drawing of the report kept is fitted anew: all of it in view, its labels readable.
+    page.wait_for_timeout(300)
+    kept = page.evaluate(MEASURE_JS, ".kv-many .splatkit-graph")
+    assert kept["outside"] == [] and kept["scale"] * kept["font"] >= 11, kept
+    many.screenshot(path=str(tmp_path / f"kind-many-{name}.png"))
+    if dark:
+        measured += _readable(many, "many")
     # No empty table anywhere in any explorer.
     assert page.evaluate("() => [...document.querySelectorAll('.jp-OutputArea-output table')]"
                          ".filter((t) => !t.querySelector('tbody tr')).length") == 0
@@ -300,9 +351,10 @@ def test_each_kind_shows_its_view(kinds_server, watched_page, click_edge, click_
                                     "(ex_recursive, ex_irq, ex_invalid_wait, ex_held_locks_dump, ex_other)),"
                                     " ex_irq.show_internals, ex_irq.cycle_index, ex_irq.selected_edge,"
                                     " '|' + ex_invalid_wait.lock_class['name'], ex_other.graph.selected_node,"
-                                    " '|' + ex_recursive.selected_edge)")
+                                    " '|' + ex_recursive.selected_edge, ex_many.report_filter, ex_many.kind_report,"
+                                    " ex_many.kind_view.view)")
     expect = (f"VIEWS={','.join(SHOWN)} {bool(traced)} -1 {other_irq} |{wait.acquiring.name} {other_node} "
-              f"|{other_rec or loop}")
+              f"|{other_rec or loop} 1 1 invalid_wait")
     page.wait_for_function(_OUTPUT_HAS_JS, arg=expect)
     assert servers.page_errors(watched_page, server) == []
 

@@ -159,3 +159,22 @@ def test_two_explanation_fragments_in_one_page_each_draw_their_graph(watched_pag
     assert nodes == [8, 8]
     assert page.locator(".splatkit-explanation table.sk-scenario").count() == 2
     assert watched_page.requests == [path.as_uri()] and watched_page.errors == []
+
+
+def test_recursive_report_draws_a_loop_its_label_clear(watched_page, tmp_path):
+    """The class taken twice: a loop big enough to see over its box, its label above it."""
+    from splatkit.render.viewmodel import edge_id
+
+    from .test_kind_views import LOOP_JS, _pick, assert_loop_clear
+
+    picked = _pick().get("recursive")
+    if picked is None:
+        pytest.skip("the corpora hold no recursive locking report")
+    splat = picked[1]
+    path = write_report(splat, tmp_path / "recursive.html")
+    page = watched_page.page
+    page.goto(path.as_uri())
+    page.wait_for_selector("#sk-graph canvas")
+    assert_loop_clear(page.evaluate(LOOP_JS, ["#sk-graph", edge_id(splat.holding.name, splat.acquiring.name)]))
+    page.locator("#sk-graph").screenshot(path=str(tmp_path / "recursive-loop.png"))
+    assert watched_page.errors == []

@@ -50,6 +50,7 @@ def server(request, chromium, tmp_path_factory) -> Iterator[servers.Server]:
     home = tmp_path_factory.mktemp(f"themes-{request.param}")
     root = home / "notebooks"
     shutil.copytree(servers.REPO / "notebooks", root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    servers.write_themed(root, NOTEBOOK, (root / NOTEBOOK).read_text(encoding="utf-8"))  # (for the clicks)
     srv = servers.start(request.param, root, home)
     try:
         yield srv
@@ -98,16 +99,19 @@ def test_explorer_reads_in_both_themes(server, watched_page, theme, tmp_path):
 _UNFOLD_JS = """() => { for (const cell of window.jupyterapp.shell.currentWidget.content.widgets)
   if (cell.model.type === 'code') cell.outputsScrolled = false; }"""
 
-@pytest.mark.parametrize("server", ["notebook"], indirect=True)
-def test_seed_explorer_clicks_in_notebook7_dark(server, watched_page, click_edge, click_node, tmp_path):
-    """The seed's explorer in Notebook 7's dark theme, clicked as in JupyterLab (test_lab.py): the
-    internals toggle (lockdep's frames, greyed and still readable), an arrow (its stack, in the
-    page and in Python), and a lock class (its panel)."""
+@pytest.mark.parametrize("server, theme", [("notebook", "JupyterLab Dark"), ("notebook", "JupyterLab Light"),
+                                           ("lab", "JupyterLab Dark")],
+                         ids=["notebook7-dark", "notebook7-light", "lab-dark"], indirect=["server"])
+def test_seed_explorer_clicks(server, theme, watched_page, click_edge, click_node, tmp_path):
+    """The seed's explorer clicked as in JupyterLab's light theme (test_lab.py), in the other three
+    of JupyterLab and Notebook 7, light and dark: the internals toggle (lockdep's frames, greyed and
+    still readable), an arrow (its stack, in the page and in Python), and a lock class (its panel);
+    in the dark theme, what they show is measured at WCAG AA."""
     from .test_lab import _OUTPUT_HAS_JS, _RUN_NEW_CELL_JS, SRCU_CPUHP
 
     page = watched_page.page
-    theme = "JupyterLab Dark"
-    servers.run_all_in_theme(page, server, NOTEBOOK, theme, _READY_JS, _ALL_RUN_JS)
+    name = f"{server.app}-{theme.split()[-1]}"
+    servers.run_all_in_theme(page, server, servers.themed(NOTEBOOK, theme), theme, _READY_JS, _ALL_RUN_JS)
     page.evaluate(_UNFOLD_JS)
     page.wait_for_selector(".splatkit-graph[data-sk-state=live] canvas", state="attached")
 
@@ -120,7 +124,7 @@ def test_seed_explorer_clicks_in_notebook7_dark(server, watched_page, click_edge
                            ".map((td) => td.textContent).join(',') === '__lock_acquire,lock_acquire,__mutex_lock'")
     ratio = page.locator(".splatkit-tables tr.sk-dim td").first.evaluate(CONTRAST_JS)
     assert ratio >= 4.5, f"internal frame contrast {ratio:.2f} in {theme}"
-    page.screenshot(path=str(tmp_path / "seed-internals-notebook-Dark.png"))
+    page.screenshot(path=str(tmp_path / f"seed-internals-{name}.png"))
 
     # An arrow: its stack below the drawing, and in the kernel.
     click_edge(page, ".splatkit-graph", SRCU_CPUHP)
@@ -142,5 +146,5 @@ def test_seed_explorer_clicks_in_notebook7_dark(server, watched_page, click_edge
     page.evaluate(_RUN_NEW_CELL_JS, "print('STATE=%s %s' % (explorer.lock_class['name'], explorer.graph.selected_node))")
     page.wait_for_function(_OUTPUT_HAS_JS, arg="STATE=kvm_lock kvm_lock")
     panel.scroll_into_view_if_needed()
-    panel.screenshot(path=str(tmp_path / "seed-lock-class-notebook-Dark.png"))
+    panel.screenshot(path=str(tmp_path / f"seed-lock-class-{name}.png"))
     assert servers.page_errors(watched_page, server) == []

@@ -20,7 +20,10 @@ from splatkit.grammar.kinds import KINDS
 from splatkit.render.html import report_html
 from splatkit.render.kind_html import kind_view_html
 from splatkit.render.kind_view import VIEWS, kind_graph, kind_view
-from splatkit.render.viewmodel import edge_id, graph_view, legend
+from splatkit.render.layout import (LOOP_ANGLE, LOOP_LABEL_LIFT, LOOP_SIZE, box_size, curve_middle, label_box,
+                                    loop_boxes, loop_places)
+from splatkit.render.svg import graph_svg
+from splatkit.render.viewmodel import drawing_extent, edge_id, graph_view, legend, network_options
 from splatkit.usage import lock_usage, wait_type_name
 
 HOSTILE = "</script><img src=x onerror=alert(1)>"
@@ -121,6 +124,50 @@ def test_recursive_view_shows_the_class_taken_twice_at_both_sites():
                 splat.backtrace], name
             note = next(b for b in _blocks(splat, "note") if b.heading == "Stack of the new acquisition")
             assert loop["from"] in note.caption and str(len(splat.backtrace)) in note.caption, name
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def test_recursive_loop_is_drawn_big_with_its_label_clear_of_it_and_of_every_box():
+    """The class taken twice has a loop of LOOP_SIZE px over its box (vis-network's selfReference),
+    its label lifted above the loop; the layout keeps loop and label off the other lock classes and
+    their labels, the fit region and the static picture hold them."""
+    options = network_options()["edges"]["selfReference"]
+    assert options["size"] == LOOP_SIZE >= 24 and options["angle"] == LOOP_ANGLE
+    checked = 0
+    for name, _text, splat in of_view("recursive"):
+        if splat.acquiring is None or splat.holding is None:  # (a report cut before the held lock)
+            continue
+        view = graph_view(kind_graph(splat))
+        loop = next(e for e in view["edges"] if e["id"] == edge_id(splat.holding.name, splat.acquiring.name))
+        assert loop["font"] == {"vadjust": -LOOP_LABEL_LIFT}, name
+        where = {n["id"]: (n["x"], n["y"]) for n in view["nodes"]}
+        size = box_size(loop["from"])
+        (cx, cy), label_at = loop_places(where[loop["from"]], size)
+        circle, *label = loop_boxes(where[loop["from"]], size, loop["label"])
+        # The label sits above the top of the circle (its 3 px line), over the box's right half.
+        if label:
+            assert label[0][3] + 1.5 <= circle[1], name
+        assert where[loop["from"]][0] < cx and cy < where[loop["from"]][1] - size[1] / 2 + 2, name
+        # Nothing else drawn under the loop or its label.
+        others = [(x - box_size(n)[0] / 2, y - box_size(n)[1] / 2, x + box_size(n)[0] / 2, y + box_size(n)[1] / 2)
+                  for n, (x, y) in where.items() if n != loop["from"]]
+        others += [label_box(curve_middle(where[e["from"]], where[e["to"]], e.get("smooth", {}).get("roundness", 0.25)),
+                             e["label"]) for e in view["edges"] if e["label"] and e["from"] != e["to"]]
+        for box in [circle, *label]:
+            assert not any(_overlap(box, other) for other in others), name
+        # The live drawing is fitted to a region holding them, the static picture shows them.
+        extent = drawing_extent(view)
+        assert all(extent["x0"] <= b[0] and b[2] <= extent["x1"] and extent["y0"] <= b[1] and b[3] <= extent["y1"]
+                   for b in [circle, *label]), name
+        svg = graph_svg(view)
+        x0, y0, w, h = map(float, re.search(r'viewBox="([^"]+)"', svg).group(1).split())
+        assert all(x0 <= b[0] and b[2] <= x0 + w and y0 <= b[1] and b[3] <= y0 + h for b in [circle, *label]), name
+        assert f"A{LOOP_SIZE},{LOOP_SIZE} 0 1 1" in svg, name
+        checked += 1
+    assert checked >= 5
 
 
 def test_irq_views_decode_the_usage_as_splatkit_usage_does():

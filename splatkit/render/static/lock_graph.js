@@ -30,6 +30,7 @@ const splatkitLockGraph = (() => {
     const edges = new vis.DataSet(view.edges);
     const network = new vis.Network(container, { nodes, edges }, options);
     const selection = { edge: "", node: "" };
+    if (view.extent && Number.isFinite(view.extent.pad)) fitExtent(network, container, view.extent);
 
     /** Show `selection` in the network; ids the data does not contain are dropped. */
     function show() {
@@ -72,6 +73,29 @@ const splatkitLockGraph = (() => {
         show();
       },
     };
+  }
+
+  /**
+   * Show `extent` (splatkit.render.viewmodel.drawing_extent: the boxes and the labels on arrows,
+   * and the margin `pad` in pixels) whole and centred, at zoom 1 at most: the zoom the page was
+   * sized for (vis-network's own fit leaves 5% of the drawing each side, and labels on the edge
+   * out). A canvas not laid out yet (a cell rendered out of view) is fitted when it first is.
+   */
+  function fitExtent(network, container, extent) {
+    const fit = () => {
+      const width = container.clientWidth - 2 * extent.pad;
+      const height = container.clientHeight - 2 * extent.pad;
+      if (width <= 0 || height <= 0) return false;
+      const scale = Math.min(1, width / Math.max(1, extent.x1 - extent.x0), height / Math.max(1, extent.y1 - extent.y0));
+      const position = { x: (extent.x0 + extent.x1) / 2, y: (extent.y0 + extent.y1) / 2 };
+      network.moveTo({ position, scale, animation: false });
+      return true;
+    };
+    if (fit()) return;
+    const onResize = () => {
+      if (fit()) network.off("resize", onResize);
+    };
+    network.on("resize", onResize);
   }
 
   // ---- host 1: the self-contained HTML report ---------------------------------
@@ -328,6 +352,10 @@ const splatkitLockGraph = (() => {
     };
     const onSelection = () => graph && graph.select(model.get("selected_edge"), model.get("selected_node"));
     const onOptions = () => graph && graph.network.setOptions(themed(model.get("options"), div));
+    const onExtent = () => {
+      const extent = model.get("extent");
+      if (graph && extent && Number.isFinite(extent.pad)) fitExtent(graph.network, div, extent);
+    };
     // JupyterLab switches themes by changing attributes of <body>: follow it.
     const themeWatch = new MutationObserver(onOptions);
     themeWatch.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-name", "data-jp-theme-light"] });
@@ -338,6 +366,7 @@ const splatkitLockGraph = (() => {
       ["change:nodes change:edges change:static_svg", onData],
       ["change:selected_edge change:selected_node", onSelection],
       ["change:options", onOptions],
+      ["change:extent", onExtent],
       ["change:height", onHeight],
     ];
     for (const [events, handler] of handlers) model.on(events, handler);
@@ -349,7 +378,7 @@ const splatkitLockGraph = (() => {
         graph = draw(
           vis,
           div,
-          { nodes: model.get("nodes"), edges: model.get("edges") },
+          { nodes: model.get("nodes"), edges: model.get("edges"), extent: model.get("extent") },
           themed(model.get("options"), div),
           (sel) => {
             model.set("selected_edge", sel.edge);
