@@ -24,6 +24,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from .bends import control_point
 from .layout import FONT_SIZE, box_size
 
 __all__ = ["SVG_STYLE", "graph_svg"]
@@ -57,14 +58,8 @@ def _e(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _via(a: tuple[float, float], b: tuple[float, float], roundness: float) -> tuple[float, float]:
-    """The control point vis-network uses for a ``curvedCW`` edge from ``a`` to ``b``
-    (``BezierEdgeStatic._getViaCoordinates``; screen y grows downwards)."""
-    dx, dy = b[0] - a[0], a[1] - b[1]
-    radius = math.hypot(dx, dy)
-    factor = 0.5 * roundness + 0.5
-    angle = (math.atan2(dy, dx) + factor * math.pi) % (2 * math.pi)
-    return a[0] + factor * radius * math.sin(angle), a[1] + factor * radius * math.cos(angle)
+#: The control point of a ``curvedCW`` edge, as vis-network computes it.
+_via = control_point
 
 
 def _point(p0: Sequence[float], c: Sequence[float], p1: Sequence[float], t: float) -> tuple[float, float]:

@@ -16,7 +16,8 @@ import networkx as nx
 from ..analysis.cycles import bounded_cycles
 from ..analysis.acquisitions import establishing_frame
 from ..graph import LockGraph
-from .layout import positions
+from .bends import clear_middles, control_point
+from .layout import box_size, positions
 
 __all__ = ["ROUNDNESS", "VIEW_CYCLE_LIMIT", "legend", "changed_edges", "edge_id", "graph_view", "network_options",
            "same_cycle", "shared_positions"]
@@ -131,6 +132,8 @@ def graph_view(graph: LockGraph, *, cycle: tuple[str, ...] | None = None,
     if where is None:
         where = positions(g, edge_labels={edge: label for edge, (label, _ev) in made.items()})
     bends = _opposite_bends(g, where, {edge: label for edge, (label, _ev) in made.items()})
+    bends.update(clear_middles(sorted(g.edges), where, {n: box_size(str(n)) for n in g}, default=ROUNDNESS,
+                               fixed=bends, widths={e: 6 for e in on_edge}))  # (6: a picked cycle)
     nodes = []
     for name in sorted(g.nodes):
         data = g.nodes[name]
@@ -212,9 +215,7 @@ def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float,
 
 def curve_middle(a: tuple[float, float], b: tuple[float, float], roundness: float) -> tuple[float, float]:
     """The middle of the ``curvedCW`` arrow from ``a`` to ``b``: where vis-network puts its label."""
-    from .svg import _via
-
-    via = _via(a, b, roundness)
+    via = control_point(a, b, roundness)
     return (0.25 * a[0] + 0.5 * via[0] + 0.25 * b[0], 0.25 * a[1] + 0.5 * via[1] + 0.25 * b[1])
 
 
