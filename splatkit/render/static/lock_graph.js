@@ -88,6 +88,60 @@ const splatkitLockGraph = (() => {
   }
 
   /**
+   * Where an arrow's curve runs: the box around its ends and control point (the curve stays in
+   * that triangle) and 16 chords of it, each at most `stray` off the curve. Kept on the edge
+   * until its ends or its bend change: vis-network's control point costs more to compute than
+   * the tests that use it.
+   */
+  function curveShape(edge) {
+    const a = edge.from;
+    const b = edge.to;
+    const smooth = edge.options.smooth || {};
+    const kept = edge.splatkitShape;
+    if (kept && kept.ax === a.x && kept.ay === a.y && kept.bx === b.x && kept.by === b.y &&
+        kept.roundness === smooth.roundness && kept.enabled === smooth.enabled && kept.type === smooth.type &&
+        smooth.type !== "dynamic") {
+      return kept;
+    }
+    const shape = {
+      ax: a.x, ay: a.y, bx: b.x, by: b.y, roundness: smooth.roundness, enabled: smooth.enabled, type: smooth.type,
+      x0: Math.min(a.x, b.x), x1: Math.max(a.x, b.x), y0: Math.min(a.y, b.y), y1: Math.max(a.y, b.y),
+      points: null, stray: 0,
+    };
+    if (a === b) { // a loop, drawn beside its box
+      shape.x0 -= 100; shape.x1 += 100; shape.y0 -= 100; shape.y1 += 100;
+    } else {
+      const via = edge.edgeType.getViaNode();
+      const c = via && via.x !== undefined ? via : { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
+      shape.x0 = Math.min(shape.x0, c.x); shape.x1 = Math.max(shape.x1, c.x);
+      shape.y0 = Math.min(shape.y0, c.y); shape.y1 = Math.max(shape.y1, c.y);
+      shape.points = [];
+      for (let i = 0; i <= 16; i++) {
+        const t = i / 16;
+        const u = 1 - t;
+        shape.points.push(u * u * a.x + 2 * t * u * c.x + t * t * b.x, u * u * a.y + 2 * t * u * c.y + t * t * b.y);
+      }
+      shape.stray = Math.hypot(a.x - 2 * c.x + b.x, a.y - 2 * c.y + b.y) / (4 * 16 * 16);
+    }
+    edge.splatkitShape = shape;
+    return shape;
+  }
+
+  /** Whether arrow `edge` runs through the rectangle (left, top, right, bottom). */
+  function crosses(edge, left, top, right, bottom) {
+    const s = curveShape(edge);
+    if (s.x1 < left || s.x0 > right || s.y1 < top || s.y0 > bottom) return false;
+    if (!s.points) return true;
+    const p = s.points;
+    const m = s.stray;
+    for (let i = 0; i < p.length - 2; i += 2) {
+      if (Math.max(p[i], p[i + 2]) + m >= left && Math.min(p[i], p[i + 2]) - m <= right &&
+          Math.max(p[i + 1], p[i + 3]) + m >= top && Math.min(p[i + 1], p[i + 3]) - m <= bottom) return true;
+    }
+    return false;
+  }
+
+  /**
    * A click (or hover) on arrows picks the arrow drawn under the pointer: of the arrows whose
    * line covers the pointer (within a screen pixel beyond the line's half-width) the one drawn
    * last, on top of the others; where no line covers it, the nearest within 10 pixels, as
@@ -107,8 +161,12 @@ const splatkitLockGraph = (() => {
       for (const id of body.edgeIndices) {
         const edge = body.edges[id];
         if (edge.connected !== true) continue;
+        const cover = (edge.options.width || 1) / 2 + pixel;
+        const reach = Math.max(best, cover);
+        const box = curveShape(edge); // far from it: neither under the pointer nor nearest
+        if (p.x < box.x0 - reach || p.x > box.x1 + reach || p.y < box.y0 - reach || p.y > box.y1 + reach) continue;
         const d = edge.edgeType.getDistanceToEdge(edge.from.x, edge.from.y, edge.to.x, edge.to.y, p.x, p.y);
-        if (d <= (edge.options.width || 1) / 2 + pixel) top = id;
+        if (d <= cover) top = id;
         if (d < best) {
           best = d;
           nearest = id;
@@ -121,10 +179,11 @@ const splatkitLockGraph = (() => {
   }
 
   /**
-   * Draw only the arrows that come near the view. vis-network leaves out the boxes outside the
-   * view but draws every arrow and arrowhead in every frame (finding by bisection where each
-   * curved arrow meets its box): with 6,000 arrows a frame at zoom 1 took 50-100 ms where a
-   * few hundred arrows are seen, a blocked page after every click, hover and pan.
+   * Draw only the arrows that run through the view, and the arrowheads of those that end near
+   * it. vis-network leaves out the boxes outside the view but draws every arrow and arrowhead
+   * in every frame (finding by bisection where each curved arrow meets its box): with 6,000
+   * arrows a frame at zoom 1 took 50-100 ms where a few hundred are seen, a blocked page after
+   * every click, hover and pan.
    */
   function drawOnlyVisibleEdges(network) {
     const renderer = network.renderer;
@@ -132,45 +191,33 @@ const splatkitLockGraph = (() => {
     if (!renderer || !canvas || typeof renderer._drawEdges !== "function" ||
         typeof renderer._drawArrows !== "function") return;
     const body = network.body;
-    /** The arrows whose curve (inside its control triangle) comes near the view. */
-    const visible = () => {
-      // Beyond the view: an arrowhead's length, and half a label's width around a curve.
-      const corner = network.DOMtoCanvas({ x: -20, y: -20 });
-      const far = network.DOMtoCanvas({ x: canvas.clientWidth + 20, y: canvas.clientHeight + 20 });
-      const left = corner.x - 150;
-      const right = far.x + 150;
-      const top = corner.y - 30;
-      const bottom = far.y + 30;
-      const out = [];
+    let drawn = null;
+    let view = null;
+    renderer._drawEdges = (ctx) => {
+      // The view, and beyond it half a label's width (a label sits on the middle of its curve).
+      const corner = network.DOMtoCanvas({ x: 0, y: 0 });
+      const far = network.DOMtoCanvas({ x: canvas.clientWidth, y: canvas.clientHeight });
+      view = { left: corner.x, top: corner.y, right: far.x, bottom: far.y };
+      drawn = [];
       for (const id of body.edgeIndices) {
         const edge = body.edges[id];
-        if (edge.connected !== true) continue;
-        const a = edge.from;
-        const b = edge.to;
-        let x0 = Math.min(a.x, b.x);
-        let x1 = Math.max(a.x, b.x);
-        let y0 = Math.min(a.y, b.y);
-        let y1 = Math.max(a.y, b.y);
-        if (a === b) { // a loop, drawn beside its box
-          x0 -= 100; x1 += 100; y0 -= 100; y1 += 100;
-        } else {
-          const via = edge.edgeType.getViaNode();
-          if (via && via.x !== undefined) {
-            x0 = Math.min(x0, via.x); x1 = Math.max(x1, via.x); y0 = Math.min(y0, via.y); y1 = Math.max(y1, via.y);
-          }
+        if (edge.connected === true && crosses(edge, view.left - 150, view.top - 20, view.right + 150, view.bottom + 20)) {
+          drawn.push(edge);
+          edge.draw(ctx);
         }
-        if (x1 >= left && x0 <= right && y1 >= top && y0 <= bottom) out.push(edge);
       }
-      return out;
     };
-    // vis-network draws the arrows' lines, then the boxes, then the arrowheads, in one frame.
-    let drawn = null;
-    renderer._drawEdges = (ctx) => {
-      drawn = visible();
-      for (const edge of drawn) edge.draw(ctx);
+    // An arrowhead sits on the border of a box at an end: draw it when that box is near the view.
+    const near = (node) => {
+      const box = node.shape && node.shape.boundingBox;
+      if (!box || box.right === undefined) return true;
+      return box.right + 30 >= view.left && box.left - 30 <= view.right && box.bottom + 30 >= view.top &&
+        box.top - 30 <= view.bottom;
     };
     renderer._drawArrows = (ctx) => {
-      for (const edge of drawn || visible()) edge.drawArrows(ctx);
+      for (const edge of drawn || []) {
+        if (near(edge.to) || near(edge.from)) edge.drawArrows(ctx);
+      }
       drawn = null;
     };
   }
