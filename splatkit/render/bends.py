@@ -20,15 +20,16 @@ the 6,000 arrows of a generated 3,000-class graph need a bend of their own: 2.5 
 >>> sizes = {n: (60.0, 32.0) for n in where}
 >>> # two straight arrows crossing at both middles: the one drawn first bends
 >>> clear_middles([("a", "b"), ("c", "d")], where, sizes, default=0.0)
-{('a', 'b'): 0.0741}
+Bends(roundness={('a', 'b'): 0.0741}, on_top=[])
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
 
-__all__ = ["BOX_CLEARANCE", "CLEARANCE", "clear_middles", "control_point"]
+__all__ = ["BOX_CLEARANCE", "CLEARANCE", "Bends", "clear_middles", "control_point"]
 
 #: Room between an arrow's middle and the line of an arrow drawn over it, beyond that line's
 #: half-width, in pixels at zoom 1: a click on the middle (a mouse is off by up to 0.7 px)
@@ -49,6 +50,14 @@ _CELL = 64.0
 _SHIFT_STEP = 8.0
 _MAX_TRIES = 30
 _MIN_ROUNDNESS, _MAX_ROUNDNESS = 0.0, 0.6
+
+
+@dataclass
+class Bends:
+    """What :func:`clear_middles` changes: a roundness per arrow, and the arrows to draw last."""
+
+    roundness: dict[tuple[Hashable, Hashable], float]
+    on_top: list[tuple[Hashable, Hashable]]
 
 
 def control_point(a: tuple[float, float], b: tuple[float, float], roundness: float) -> tuple[float, float]:
@@ -164,8 +173,8 @@ class _Lines:
     ignored (``moved``) and its new ones added to a second, growing index.
     """
 
-    def __init__(self, np, a, via, b, width):
-        self.np, self.width = np, width
+    def __init__(self, np, a, via, b, width, rank):
+        self.np, self.width, self.rank = np, width, rank  # rank: the order arrows are drawn in
         self.owner, self.s0, self.s1 = _pieces(np, a, via, b)
         self.index = _Index(np, _cells(np, (self.s0 + self.s1) / 2))
         self.moved = np.zeros(len(a), dtype=bool)
@@ -182,12 +191,12 @@ class _Lines:
         out = np.zeros(len(points), dtype=bool)
         point, piece = self.index.around(points)
         other = self.owner[piece]
-        keep = (other > arrows[point]) & ~self.moved[other]
+        keep = (self.rank[other] > self.rank[arrows[point]]) & ~self.moved[other]
         found = [(point[keep], other[keep], self.s0[piece[keep]], self.s1[piece[keep]])]
         if self.bent_count:
             point, piece = self.bent.around(points)
             other = self.bent_owner[piece]
-            keep = (other > arrows[point]) & self.bent_live[piece]
+            keep = (self.rank[other] > self.rank[arrows[point]]) & self.bent_live[piece]
             found.append((point[keep], other[keep], self.bent_s0[piece[keep]], self.bent_s1[piece[keep]]))
         for point, other, s0, s1 in found:
             d = _distance(np, points[point], s0, s1)
@@ -243,17 +252,19 @@ class _Boxes:
 def clear_middles(edges: Sequence[tuple[Hashable, Hashable]], where: Mapping[Hashable, tuple[float, float]],
                   sizes: Mapping[Hashable, tuple[float, float]], *, default: float,
                   fixed: Mapping[tuple[Hashable, Hashable], float] | None = None,
-                  widths: Mapping[tuple[Hashable, Hashable], float] | None = None
-                  ) -> dict[tuple[Hashable, Hashable], float]:
-    """The roundness of each arrow that needs another than ``default`` for its middle to be seen.
+                  widths: Mapping[tuple[Hashable, Hashable], float] | None = None) -> Bends:
+    """The bend of each arrow that needs another than ``default`` for its middle to be seen,
+    and the arrows to draw over all others.
 
     ``edges`` ``(held, acquired)``, in the order they are drawn, join the boxes of ``sizes``
     (the boxes drawn) centred at ``where``; ``fixed`` arrows (opposite pairs already bent apart) bend as given
     or more; ``widths`` (default 1) widen an arrow's line. An arrow whose middle is under a box
     (within :data:`BOX_CLEARANCE`) or under an arrow drawn after it (within :data:`CLEARANCE`
     beyond that one's half-width) gets the nearest bend that clears its middle and keeps its
-    line off the middles of the arrows drawn before it; if no bend tried does, it keeps its
-    own. Loops (a class to itself) are left alone, and are no obstacle.
+    line off the middles of the arrows drawn before it. If no bend does (a short arrow in the
+    fan of arrows into a busy lock class), it is drawn over all others, when that hides no
+    other middle (``on_top``); else it keeps its bend. Loops (a class to itself) are left
+    alone, and are no obstacle.
     """
     import numpy as np
 
@@ -261,7 +272,7 @@ def clear_middles(edges: Sequence[tuple[Hashable, Hashable]], where: Mapping[Has
     widths = widths or {}
     arrows = [e for e in edges if e[0] != e[1]]
     if not arrows:
-        return {}
+        return Bends({}, [])
     a = np.array([where[e[0]] for e in arrows], dtype=float)
     b = np.array([where[e[1]] for e in arrows], dtype=float)
     r = np.array([fixed.get(e, default) for e in arrows], dtype=float)
@@ -271,7 +282,8 @@ def clear_middles(edges: Sequence[tuple[Hashable, Hashable]], where: Mapping[Has
     boxes = np.array([(where[n][0] - w_ / 2 - BOX_CLEARANCE, where[n][1] - h_ / 2 - BOX_CLEARANCE,
                        where[n][0] + w_ / 2 + BOX_CLEARANCE, where[n][1] + h_ / 2 + BOX_CLEARANCE)
                       for n, (w_, h_) in sizes.items()], dtype=float).reshape(-1, 4)
-    lines = _Lines(np, a, via, b, w)
+    rank = np.arange(len(arrows))
+    lines = _Lines(np, a, via, b, w, rank)
     on_box = _Boxes(np, boxes).cover
     ids = np.arange(len(arrows))
     hidden = np.flatnonzero(on_box(mid) | lines.covered(mid, ids))
@@ -283,14 +295,14 @@ def clear_middles(edges: Sequence[tuple[Hashable, Hashable]], where: Mapping[Has
         drawn before it (within CLEARANCE beyond its half-width)."""
         reach = CLEARANCE + w[e] / 2
         piece, found = middles.around((s0 + s1) / 2)
-        keep = (found < e) & ~lines.moved[found]
+        keep = (rank[found] < rank[e]) & ~lines.moved[found]
         piece, found = piece[keep], found[keep]
         if len(found) and (_distance(np, mid[found], s0[piece], s1[piece]) < reach).any():
             return True
         if moved:  # the new middles of the arrows bent so far: those within the curve's box,
             ids = np.array(moved, dtype=int)  # then those near one of 16 chords of it
             lo, hi = np.minimum(s0, s1).min(axis=0) - reach, np.maximum(s0, s1).max(axis=0) + reach
-            ids = ids[((mid[ids] >= lo) & (mid[ids] <= hi)).all(axis=1) & (ids < e)]
+            ids = ids[((mid[ids] >= lo) & (mid[ids] <= hi)).all(axis=1) & (rank[ids] < rank[e])]
             if len(ids):
                 stray = float(np.hypot(*(a[e] - 2 * v + b[e]))) / (4 * 16 * 16)
                 t = np.linspace(0.0, 1.0, 17)[:, None]
@@ -340,6 +352,22 @@ def clear_middles(edges: Sequence[tuple[Hashable, Hashable]], where: Mapping[Has
     # over one may have moved since, or a box sits between the two ends of a short one.
     for e in np.flatnonzero(on_box(mid) | lines.covered(mid, ids)).tolist():
         clear(e, 8 * _MAX_TRIES, 1.0)
-    return out
+    # Last, those in a fan of arrows no bend gets out of: drawn over all others, if that hides
+    # no other middle.
+    on_top: list[tuple[Hashable, Hashable]] = []
 
+    def seen(e: int) -> bool:
+        """Whether arrow ``e``'s middle is off the boxes and its line off the middles under it."""
+        v = _controls(np, a[e:e + 1], b[e:e + 1], r[e:e + 1])
+        _o, s0, s1 = _pieces(np, a[e:e + 1], v, b[e:e + 1])
+        return not on_box(mid[e:e + 1])[0] and not covers(e, v[0], s0, s1)
 
+    for e in np.flatnonzero(on_box(mid) | lines.covered(mid, ids)).tolist():
+        below, rank[e] = rank[e], len(arrows) + len(on_top)
+        if not seen(e):
+            clear(e, 8 * _MAX_TRIES, 1.0)  # over all others, only the boxes and the middles under it count
+        if seen(e):
+            on_top.append(arrows[e])
+        else:
+            rank[e] = below
+    return Bends(out, on_top)

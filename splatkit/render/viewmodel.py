@@ -104,9 +104,11 @@ def graph_view(graph: LockGraph, *, cycle: tuple[str, ...] | None = None,
     held-locks list only (no stack) is dashed (``"held_order": True``). ``where`` gives the node
     positions (say, :func:`shared_positions` of several graphs drawn side by side); by default
     they are computed for ``graph`` (:func:`splatkit.render.layout.positions`). Of two opposite
-    dependencies, each bends enough (its own ``"smooth"``) to keep its label off the other's.
-    Node ids are lock-class names, edge ids come from :func:`edge_id`; both are sorted, so the
-    output is byte-stable across runs.
+    dependencies, each bends enough (its own ``"smooth"``) to keep its label off the other's; an
+    arrow whose middle would be hidden under a box or another arrow bends its own way, or
+    comes last, drawn over the others (:func:`splatkit.render.bends.clear_middles`). Node ids
+    are lock-class names, edge ids come from :func:`edge_id`; both are sorted (but for those
+    last edges), so the output is byte-stable across runs.
 
     >>> view = graph_view(LockGraph.from_splats(parse(seed_text)))
     >>> sorted(e["label"] for e in view["edges"] if e["cycle"])
@@ -132,8 +134,10 @@ def graph_view(graph: LockGraph, *, cycle: tuple[str, ...] | None = None,
     if where is None:
         where = positions(g, edge_labels={edge: label for edge, (label, _ev) in made.items()})
     bends = _opposite_bends(g, where, {edge: label for edge, (label, _ev) in made.items()})
-    bends.update(clear_middles(sorted(g.edges), where, {n: box_size(str(n)) for n in g}, default=ROUNDNESS,
-                               fixed=bends, widths={e: 6 for e in on_edge}))  # (6: a picked cycle)
+    # Each arrow's middle seen (render.bends): a bend of its own, or drawn over the others.
+    seen = clear_middles(sorted(g.edges), where, {n: box_size(str(n)) for n in g}, default=ROUNDNESS,
+                         fixed=bends, widths={e: 6 for e in on_edge})  # (6: a picked cycle)
+    bends.update(seen.roundness)
     nodes = []
     for name in sorted(g.nodes):
         data = g.nodes[name]
@@ -175,6 +179,8 @@ def graph_view(graph: LockGraph, *, cycle: tuple[str, ...] | None = None,
         })
         if (held, acquired) in bends:
             edges[-1]["smooth"] = {"enabled": True, "type": "curvedCW", "roundness": bends[held, acquired]}
+    last = {edge_id(*e): i for i, e in enumerate(seen.on_top)}
+    edges.sort(key=lambda e: last.get(e["id"], -1))  # (stable: the others stay sorted)
     return {"nodes": nodes, "edges": edges, "cycle": list(cycle), "cycles": [list(c) for c in cycles],
             "cycle_note": note}
 

@@ -78,9 +78,24 @@ def test_two_crossing_arrows():
     where = {"a": (0.0, 0.0), "b": (400.0, 0.0), "c": (200.0, -200.0), "d": (200.0, 200.0)}
     sizes = {n: (60.0, 32.0) for n in where}
     bends = clear_middles([("a", "b"), ("c", "d")], where, sizes, default=0.0)
-    assert list(bends) == [("a", "b")] and 0 < bends["a", "b"] < 0.2  # the one drawn under, a little
+    assert list(bends.roundness) == [("a", "b")] and 0 < bends.roundness["a", "b"] < 0.2  # the one under, a little
+    assert bends.on_top == []
     # A fixed bend (an opposite pair's) only grows.
     bends = clear_middles([("a", "b"), ("c", "d")], where, sizes, default=0.0, fixed={("a", "b"): 0.3})
-    assert bends.get(("a", "b"), 0.3) >= 0.3
-    # An arrow whose middle no bend can clear keeps its bend: a box on each end's centre.
-    assert clear_middles([("a", "b")], where, {**sizes, "a": (900.0, 900.0)}, default=0.25) == {}
+    assert bends.roundness.get(("a", "b"), 0.3) >= 0.3
+    # An arrow whose middle no bend can clear keeps its bend: a box over both ends.
+    bends = clear_middles([("a", "b")], where, {**sizes, "a": (900.0, 900.0)}, default=0.25)
+    assert bends.roundness == {} and bends.on_top == []
+
+
+def test_an_arrow_no_bend_clears_is_drawn_over_the_others():
+    # Forty arrows fan into "hub" over a short one ("s" -> "hub"), drawn after it: its middle
+    # is under them for every bend; drawn last, it is seen, and it hides no other middle.
+    where = {"hub": (0.0, 0.0), "s": (0.0, -120.0)}
+    fan = [(f"f{i:02}", "hub") for i in range(40)]
+    for i, (name, _hub) in enumerate(fan):
+        angle = math.radians(-160 + i * 140 / 39)
+        where[name] = (3000 * math.cos(angle), 3000 * math.sin(angle))
+    sizes = {n: (40.0, 20.0) for n in where}
+    bends = clear_middles([("s", "hub"), *fan], where, sizes, default=0.0)
+    assert bends.on_top == [("s", "hub")]
