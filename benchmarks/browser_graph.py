@@ -113,9 +113,11 @@ _SEEN_JS = """([id, x, y]) => {
   const div = document.querySelector(".splatkit-graph"), net = div.splatkitNetwork, body = net.body;
   const r = div.querySelector("canvas").getBoundingClientRect(), dom = { x: x - r.left, y: y - r.top };
   const at = net.DOMtoCanvas(dom), order = body.edgeIndices;
+  const distance = window.vis && vis.splatkitFix ? (e) => vis.splatkitFix.distance(e, at.x, at.y) :
+    (e) => e.edgeType.getDistanceToEdge(e.from.x, e.from.y, e.to.x, e.to.y, at.x, at.y);
   const over = order.slice(order.indexOf(id) + 1).filter((other) => {
     const e = body.edges[other];
-    return e.edgeType.getDistanceToEdge(e.from.x, e.from.y, e.to.x, e.to.y, at.x, at.y) <= (e.options.width || 1) / 2 + 1;
+    return distance(e) <= (e.options.width || 1) / 2 + 1;
   });
   return { onNode: net.getNodeAt(dom) !== undefined, under: over.length ? over[over.length - 1] : null };
 }"""
