@@ -31,7 +31,9 @@ class Assets:
 
 @lru_cache(maxsize=1)
 def vis_network_assets() -> Assets:
-    """vis-network's JS and CSS as shipped inside pyvis (no download, no CDN).
+    """vis-network's JS and CSS as shipped inside pyvis (no download, no CDN), the JS followed by
+    splatkit's corrections to it (``static/vis_fixes.js``: it goes wherever vis-network goes,
+    and a saved notebook carries neither).
 
     Raises
     ------
@@ -47,7 +49,8 @@ def vis_network_assets() -> Assets:
         raise DependencyError("drawing the lock graph needs pyvis (it ships vis-network); "
                               "install it with: pip install 'splatkit[notebook]'")
     folder = Path(spec.submodule_search_locations[0]).joinpath(*VIS_NETWORK_DIR)
-    return Assets(js=(folder / "vis-network.min.js").read_text(encoding="utf-8"),
+    fixes = resources.files("splatkit.render").joinpath("static", "vis_fixes.js").read_text(encoding="utf-8")
+    return Assets(js=(folder / "vis-network.min.js").read_text(encoding="utf-8") + "\n" + fixes,
                   css=(folder / "vis-network.css").read_text(encoding="utf-8"))
 
 

@@ -18,6 +18,7 @@ from ..analysis.acquisitions import establishing_frame
 from ..graph import LockGraph
 from .layout import (EDGE_FONT_SIZE, FIT_PAD, LOOP_ANGLE, LOOP_LABEL_LIFT, LOOP_SIZE, ROUNDNESS, VIEW_HEIGHT,
                      box_size, canvas_height, curve_middle, label_box, loop_boxes, positions)
+from .bends import clear_middles
 
 __all__ = ["ROUNDNESS", "VIEW_CYCLE_LIMIT", "legend", "changed_edges", "drawing_extent", "edge_id", "graph_view",
            "network_options", "view_height",
@@ -99,9 +100,11 @@ def graph_view(graph: LockGraph, *, cycle: tuple[str, ...] | None = None,
     held-locks list only (no stack) is dashed (``"held_order": True``). ``where`` gives the node
     positions (say, :func:`shared_positions` of several graphs drawn side by side); by default
     they are computed for ``graph`` (:func:`splatkit.render.layout.positions`). Of two opposite
-    dependencies, each bends enough (its own ``"smooth"``) to keep its label off the other's.
-    Node ids are lock-class names, edge ids come from :func:`edge_id`; both are sorted, so the
-    output is byte-stable across runs.
+    dependencies, each bends enough (its own ``"smooth"``) to keep its label off the other's; an
+    arrow whose middle would be hidden under a box or another arrow bends its own way, or
+    comes last, drawn over the others (:func:`splatkit.render.bends.clear_middles`). Node ids
+    are lock-class names, edge ids come from :func:`edge_id`; both are sorted (but for those
+    last edges), so the output is byte-stable across runs.
 
     >>> view = graph_view(LockGraph.from_splats(parse(seed_text)))
     >>> sorted(e["label"] for e in view["edges"] if e["cycle"])
@@ -127,6 +130,10 @@ def graph_view(graph: LockGraph, *, cycle: tuple[str, ...] | None = None,
     if where is None:
         where = positions(g, edge_labels={edge: label for edge, (label, _ev) in made.items()})
     bends = _opposite_bends(g, where, {edge: label for edge, (label, _ev) in made.items()})
+    # Each arrow's middle seen (render.bends): a bend of its own, or drawn over the others.
+    seen = clear_middles(sorted(g.edges), where, {n: box_size(str(n)) for n in g}, default=ROUNDNESS,
+                         fixed=bends, widths={e: 6 for e in on_edge})  # (6: a picked cycle)
+    bends.update(seen.roundness)
     nodes = []
     for name in sorted(g.nodes):
         data = g.nodes[name]
@@ -170,6 +177,8 @@ def graph_view(graph: LockGraph, *, cycle: tuple[str, ...] | None = None,
             edges[-1]["smooth"] = {"enabled": True, "type": "curvedCW", "roundness": bends[held, acquired]}
         if held == acquired:  # a loop (network_options' selfReference): its label above it
             edges[-1]["font"] = {"vadjust": -LOOP_LABEL_LIFT}
+    last = {edge_id(*e): i for i, e in enumerate(seen.on_top)}
+    edges.sort(key=lambda e: last.get(e["id"], -1))  # (stable: the others stay sorted)
     return {"nodes": nodes, "edges": edges, "cycle": list(cycle), "cycles": [list(c) for c in cycles],
             "cycle_note": note}
 

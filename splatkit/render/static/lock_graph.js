@@ -31,6 +31,7 @@ const splatkitLockGraph = (() => {
     const network = new vis.Network(container, { nodes, edges }, options);
     const selection = { edge: "", node: "" };
     if (view.extent && Number.isFinite(view.extent.pad)) fitExtent(network, container, view.extent);
+    if (typeof vis.splatkitFix === "function") vis.splatkitFix(network); // vis_fixes.js
 
     /** Show `selection` in the network; ids the data does not contain are dropped. */
     function show() {
