@@ -218,14 +218,13 @@ def drawing_extent(view: Mapping[str, Any]) -> dict[str, float]:
     12
     """
     where = {n["id"]: (n["x"], n["y"]) for n in view["nodes"]}
-    boxes = [(x - box_size(n["label"])[0] / 2, y - box_size(n["label"])[1] / 2,
-              x + box_size(n["label"])[0] / 2, y + box_size(n["label"])[1] / 2)
-             for n in view["nodes"] for x, y in [where[n["id"]]]]
+    sizes = {n["id"]: box_size(n["label"]) for n in view["nodes"]}
+    boxes = [(x - w / 2, y - h / 2, x + w / 2, y + h / 2)
+             for name, (x, y) in where.items() for w, h in [sizes[name]]]
     boxes += [label_box(curve_middle(where[e["from"]], where[e["to"]], e.get("smooth", {}).get("roundness", ROUNDNESS)),
                         e["label"]) for e in view["edges"] if e["label"] and e["from"] != e["to"]]
-    labels = {n["id"]: n["label"] for n in view["nodes"]}
     boxes += [b for e in view["edges"] if e["from"] == e["to"]
-              for b in loop_boxes(where[e["from"]], box_size(labels[e["from"]]), e["label"])]
+              for b in loop_boxes(where[e["from"]], sizes[e["from"]], e["label"])]
     if not boxes:
         return {"x0": 0.0, "y0": 0.0, "x1": 0.0, "y1": 0.0, "pad": FIT_PAD}
     return {"x0": round(min(b[0] for b in boxes), 1), "y0": round(min(b[1] for b in boxes), 1),
