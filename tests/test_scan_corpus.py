@@ -13,6 +13,7 @@ import gzip
 import lzma
 import os
 import signal
+import sys
 import warnings
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,6 +27,7 @@ from corpus_gen import parsed_groups, read_text, shared_corpus
 from splatkit import scanner
 from splatkit.corpus import engine, merge_parts, scan_log
 from splatkit.corpus.logs import LogRef, find_logs
+from splatkit.corpus.mainguard import start_method
 from splatkit.grammar.kinds import match_banner
 from splatkit.lines import normalize
 from splatkit.scan import scan_corpus
@@ -118,7 +120,7 @@ def test_the_lock_graph_merges_every_report(one_process, corpus):
 def test_local_dask_scheduler_with_2_processes(corpus, one_process):
     seen = []
     got = scan_corpus([str(corpus)], workers=2, partition_bytes=64 << 10, progress=seen.append)
-    assert got.engine == "local Dask scheduler, 2 processes"
+    assert got.engine == f"local Dask scheduler, 2 processes ({start_method()})"
     assert_same_scan(got, one_process)
     # The progress callback heard of every partition: logs, bytes and reports add up.
     assert len(seen) == 1 + len(engine.partitions(find_logs([str(corpus)])[0], 2, 64 << 10)) > 8
@@ -314,24 +316,34 @@ from splatkit.scan import scan_corpus
 """
 
 
-def _run_script(tmp_path: Path, corpus: Path, guard: str):
+def _run_script(tmp_path: Path, corpus: Path, guard: str, start: str | None = "spawn", before: str = ""):
+    """Run SCRIPT with ``guard``; ``start``: Dask's start method setting (None: splatkit's choice);
+    ``before``: lines run first (at the script's top level)."""
     import subprocess
-    import sys
 
     script = tmp_path / "scan_script.py"
-    script.write_text(SCRIPT.format(guard=guard))
+    script.write_text(SCRIPT.format(guard=guard).replace("\n\n", f"\n{before}\n", 1))
     env = {**os.environ, "PYTHONPATH": str(Path(splatkit.__file__).parent.parent)}
+    env.pop("DASK_MULTIPROCESSING__CONTEXT", None)
+    if start is not None:
+        env["DASK_MULTIPROCESSING__CONTEXT"] = start
     return script, subprocess.run([sys.executable, str(script), str(corpus)], capture_output=True, text=True,
                                   env=env, timeout=600)
 
 
+def _error_line(stderr: str) -> str:
+    """The exception's line of a traceback (multiprocessing's resource tracker may warn after it,
+    at exit, of the dead workers' semaphores)."""
+    return next((line for line in reversed(stderr.splitlines()) if line.startswith("splatkit.errors.")), stderr)
+
+
 def test_a_script_without_its_main_guard_is_told_to_add_it(corpus, tmp_path):
-    # Dask's workers are started with 'spawn', which runs the main script again in each: the
-    # scan stops before starting any, and says where and what to do (it once ended in a bare
+    # Workers started with 'spawn' (Dask's default, and splatkit's choice in a process that
+    # runs threads or off Linux) run the main script again in each: the scan stops before starting any, and says where and what to do (it once ended in a bare
     # BrokenProcessPool, after every worker had died printing a traceback).
     script, result = _run_script(tmp_path, corpus, "if True:")
     assert result.returncode != 0 and "reports" not in result.stdout
-    last = result.stderr.strip().splitlines()[-1]
+    last = _error_line(result.stderr)
     assert last.startswith("splatkit.errors.EngineError: scan_corpus(workers=2) needs worker processes")
     assert f"{script}, line 5" in last and 'under `if __name__ == "__main__":`' in last and "workers=1" in last
     assert "BrokenProcessPool" not in result.stderr and "bootstrapping" not in result.stderr
@@ -342,7 +354,7 @@ def test_a_guard_that_does_not_guard_gets_the_engines_own_error(corpus, tmp_path
     # workers, they die as they start, and the error says so instead of BrokenProcessPool.
     _script, result = _run_script(tmp_path, corpus, 'if __name__ == "__main__" or True:')
     assert result.returncode != 0 and "reports" not in result.stdout
-    last = result.stderr.strip().splitlines()[-1]
+    last = _error_line(result.stderr)
     assert last.startswith("splatkit.errors.EngineError: scan_corpus(workers=2): the local Dask scheduler's worker "
                            "processes stopped before any task finished")
     assert 'not under `if __name__ == "__main__":`' in last and "pass workers=1" in last
@@ -352,4 +364,25 @@ def test_a_script_with_its_main_guard_scans_on_2_processes(corpus, tmp_path, one
     _script, result = _run_script(tmp_path, corpus, 'if __name__ == "__main__":')
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["reports", str(one_process.reports), "local", "Dask", "scheduler,", "2",
-                                     "processes"]
+                                     "processes", "(spawn)"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="splatkit forks its workers on Linux only")
+def test_workers_are_forked_where_that_is_safe(corpus, tmp_path, one_process):
+    # A process of one thread forks its workers (they start with splatkit imported), and then
+    # even a script without its main guard scans; a process that runs another thread spawns
+    # them (a fork could copy a lock that thread holds), and Dask's own setting wins over both.
+    for guard in ("if True:", 'if __name__ == "__main__":'):
+        _script, result = _run_script(tmp_path, corpus, guard, start=None)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split()[1:] == [str(one_process.reports), "local", "Dask", "scheduler,", "2",
+                                             "processes", "(fork)"]
+    threaded = "import threading\nthreading.Thread(target=threading.Event().wait, daemon=True).start()"
+    _script, result = _run_script(tmp_path, corpus, 'if __name__ == "__main__":', start=None, before=threaded)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-1] == "(spawn)" and result.stdout.split()[1] == str(one_process.reports)
+    _script, result = _run_script(tmp_path, corpus, "if True:", start=None, before=threaded)
+    assert "EngineError: scan_corpus(workers=2) needs worker processes" in result.stderr
+    _script, result = _run_script(tmp_path, corpus, 'if __name__ == "__main__":', start="forkserver")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-1] == "(forkserver)"

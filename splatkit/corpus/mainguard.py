@@ -1,8 +1,9 @@
-"""Whether worker processes can start: the main script must not start them again.
+"""How the local scheduler's worker processes start, and whether they can: the main script
+must not start them again.
 
-Dask's local scheduler starts its worker processes with multiprocessing's ``spawn`` method
-(the default of Dask, and of Python on macOS and Windows), which imports the main script
-again in each new process. A script that calls :func:`~splatkit.corpus.scan_corpus` at its
+:func:`start_method` forks them when that is safe (Linux, a process of one thread) and
+otherwise spawns them, as Dask does by default. ``spawn`` imports the main script again in
+each new process. A script that calls :func:`~splatkit.corpus.scan_corpus` at its
 top level, not under ``if __name__ == "__main__":``, would call it again in every worker
 as the worker starts; Python stops that, the worker dies, and the scan ends with a
 ``BrokenProcessPool`` that names neither cause nor cure. :func:`unguarded_caller` finds that
@@ -15,15 +16,44 @@ True
 from __future__ import annotations
 
 import ast
-import multiprocessing
 import os
 import sys
 from types import FrameType
 
-__all__ = ["unguarded_caller", "unguarded_message"]
+__all__ = ["start_method", "unguarded_caller", "unguarded_message"]
 
 
-def unguarded_caller(start_method: str | None = None) -> tuple[str, int] | None:
+def start_method() -> str:
+    """The multiprocessing start method for the local scheduler's worker processes.
+
+    Dask's own ``multiprocessing.context`` setting when it is set; else ``fork`` on Linux in
+    a process that runs one thread, native threads counted (the ``splatkit scan`` command, a
+    script), because a forked worker starts at once with splatkit imported, where a spawned
+    one starts a fresh interpreter that imports it again (0.3 s before its first task, and
+    each worker's CPU for the imports); else ``spawn``, Dask's default, because forking a
+    process that runs other threads (a Jupyter kernel) can leave a lock held forever in the
+    child.
+    """
+    try:
+        import dask
+    except ImportError:
+        dask = None
+    chosen = dask.config.get("multiprocessing.context", None) if dask is not None else None
+    if chosen:
+        return str(chosen)
+    return "fork" if sys.platform == "linux" and _threads() == 1 else "spawn"
+
+
+def _threads() -> int:
+    """Threads this process runs, native ones included (a library's thread pool is as unsafe
+    to fork as a Python thread; Linux lists them all in /proc)."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return 2  # (not known: as unsafe as any)
+
+
+def unguarded_caller(method: str | None = None) -> tuple[str, int] | None:
     """(path, line) of the main script's top-level statement that this call runs under, when
     that statement is outside ``if __name__ == "__main__":`` (or any ``if`` that tests
     ``__name__``) and new processes would import the script again (any start method but
@@ -32,7 +62,7 @@ def unguarded_caller(start_method: str | None = None) -> tuple[str, int] | None:
     None too when the main module has no file (``python -c``, a notebook, the REPL) or its
     source cannot be read: then nothing is known, and nothing is said.
     """
-    method = start_method or _dask_start_method()
+    method = method or start_method()
     main = sys.modules.get("__main__")
     path = getattr(main, "__file__", None)
     if method == "fork" or not path:
@@ -58,15 +88,6 @@ def unguarded_message(path: str, line: int, what: str) -> str:
             f"them: each worker imports the main script as it starts. Put the code that runs the scan "
             f"under `if __name__ == \"__main__\":` (a script's usual guard), or pass workers=1 to scan "
             f"in this process")
-
-
-def _dask_start_method() -> str:
-    """The start method Dask's local process scheduler uses (its ``multiprocessing.context``)."""
-    try:
-        import dask
-    except ImportError:
-        return multiprocessing.get_start_method()
-    return dask.config.get("multiprocessing.context", "spawn") or "spawn"
 
 
 def _main_module_frame(path: str) -> FrameType | None:
