@@ -22,6 +22,12 @@ def test_the_corpus_benchmark_runs_quick(corpus_dir, tmp_path):
     found = [int(n) for n in re.findall(r"splatkit scan --workers \d: (\d+) reports", text)]
     assert len(found) == 2 and found[0] == found[1] >= put  # (a corpus log may hold more than one report)
     assert re.search(r"peak memory: client process \d+ MB", text) and "speed-up from 1 to 2 workers" in text
+    # This machine's ceiling: two one-process scans at once, each over half the logs, find them all.
+    halves = re.search(r"two splatkit scan --workers 1 at once, each over half the logs \(the ceiling: no engine\): "
+                       r"(\d+) reports", text)
+    assert halves and int(halves.group(1)) == found[0]
+    assert re.search(r"this machine's ceiling, two halves at once: [\d.]+x \(median [\d.]+x\): the engine gets "
+                     r"\d+% of it", text)
     # The scaling measured on a warm local cluster of 1 and of 2 worker processes: same reports.
     warm = [int(n) for n in re.findall(r"  [12] workers?: (\d+) reports, \d+ titles in [\d.]+ s", text)]
     assert warm == found
