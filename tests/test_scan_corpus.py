@@ -129,6 +129,19 @@ def test_local_dask_scheduler_with_2_processes(corpus, one_process):
     assert (last.logs, last.bytes, last.reports) == (LOGS, last.bytes_total, one_process.reports)
 
 
+def test_local_dask_scheduler_merges_in_a_tree(corpus, one_process, monkeypatch):
+    # The client merges the top of the tree (at most LOCAL_MERGE partials), the workers the
+    # levels below it: with a top of 2, every partition's partial goes through merge tasks.
+    monkeypatch.setattr(engine, "LOCAL_MERGE", 2)
+    from dask.callbacks import Callback
+
+    ran = []
+    with Callback(pretask=lambda key, *_: ran.append(str(key[0]).split("-")[1])):
+        got = scan_corpus([str(corpus)], workers=2, partition_bytes=64 << 10)
+    assert_same_scan(got, one_process)
+    assert ran.count("scan") > 8 and ran.count("merge") >= ran.count("scan") // engine.SPLIT_EVERY
+
+
 def test_a_distributed_cluster_over_tcp(cluster, corpus, one_process):
     assert cluster.scheduler.address.startswith("tcp://127.0.0.1:")
     got = scan_corpus([str(corpus)], cluster, partition_bytes=64 << 10)
