@@ -10,6 +10,7 @@ The expected groups come from splatkit.parse on each log's whole text, not from 
 from __future__ import annotations
 
 import gzip
+import json
 import lzma
 import os
 import signal
@@ -320,13 +321,22 @@ def test_partitions_are_even_and_cover_every_log():
 # -- a script that calls the scan --------------------------------------------------------------------------------
 
 SCRIPT = """\
-import sys
+import json, sys
 from splatkit.scan import scan_corpus
 
 {guard}
     found = scan_corpus([sys.argv[1]], workers=2, partition_bytes=64 << 10)
     print("reports", found.reports, found.engine)
+    print(json.dumps([[g.title, g.count, g.logs, list(g.example)] for g in found.groups]))
 """
+
+
+def _script_groups(stdout: str) -> list:
+    return json.loads(stdout.splitlines()[1])
+
+
+def _groups_of(found) -> list:
+    return [[g.title, g.count, g.logs, list(g.example)] for g in found.groups]
 
 
 def _run_script(tmp_path: Path, corpus: Path, guard: str, start: str | None = "spawn", before: str = ""):
@@ -376,8 +386,9 @@ def test_a_guard_that_does_not_guard_gets_the_engines_own_error(corpus, tmp_path
 def test_a_script_with_its_main_guard_scans_on_2_processes(corpus, tmp_path, one_process):
     _script, result = _run_script(tmp_path, corpus, 'if __name__ == "__main__":')
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["reports", str(one_process.reports), "local", "Dask", "scheduler,", "2",
-                                     "processes", "(spawn)"]
+    assert result.stdout.splitlines()[0].split() == ["reports", str(one_process.reports), "local", "Dask",
+                                                     "scheduler,", "2", "processes", "(spawn)"]
+    assert _script_groups(result.stdout) == _groups_of(one_process)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="splatkit forks its workers on Linux only")
@@ -388,14 +399,17 @@ def test_workers_are_forked_where_that_is_safe(corpus, tmp_path, one_process):
     for guard in ("if True:", 'if __name__ == "__main__":'):
         _script, result = _run_script(tmp_path, corpus, guard, start=None)
         assert result.returncode == 0, result.stderr
-        assert result.stdout.split()[1:] == [str(one_process.reports), "local", "Dask", "scheduler,", "2",
-                                             "processes", "(fork)"]
+        assert result.stdout.splitlines()[0].split()[1:] == [str(one_process.reports), "local", "Dask",
+                                                             "scheduler,", "2", "processes", "(fork)"]
+        assert _script_groups(result.stdout) == _groups_of(one_process)
     threaded = "import threading\nthreading.Thread(target=threading.Event().wait, daemon=True).start()"
     _script, result = _run_script(tmp_path, corpus, 'if __name__ == "__main__":', start=None, before=threaded)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split()[-1] == "(spawn)" and result.stdout.split()[1] == str(one_process.reports)
+    assert result.stdout.splitlines()[0].split()[-1] == "(spawn)"
+    assert _script_groups(result.stdout) == _groups_of(one_process)
     _script, result = _run_script(tmp_path, corpus, "if True:", start=None, before=threaded)
     assert "EngineError: scan_corpus(workers=2) needs worker processes" in result.stderr
     _script, result = _run_script(tmp_path, corpus, 'if __name__ == "__main__":', start="forkserver")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split()[-1] == "(forkserver)"
+    assert result.stdout.splitlines()[0].split()[-1] == "(forkserver)"
+    assert _script_groups(result.stdout) == _groups_of(one_process)
