@@ -35,16 +35,21 @@ def _undrawn() -> list[tuple[str, str, splatkit.Splat]]:
     return found
 
 
-@pytest.fixture(scope="module")
-def reports() -> list[splatkit.Splat]:
-    """Three reports that name no dependency, of different kinds (a held-lock dump among them
-    when the corpora have one: its panel names tasks and lock classes)."""
-    picked: dict[str, splatkit.Splat] = {}
-    for _name, _text_, splat in sorted(_undrawn(), key=lambda item: item[2].kind != "held_locks_dump"):
-        picked.setdefault(splat.kind, splat)
+def pick_undrawn() -> list[tuple[str, str, splatkit.Splat]]:
+    """(report id, text, splat) of three reports that name no dependency, of different kinds (a
+    held-lock dump first when the corpora have one: its panel names tasks and lock classes)."""
+    picked: dict[str, tuple[str, str, splatkit.Splat]] = {}
+    for item in sorted(_undrawn(), key=lambda item: item[2].kind != "held_locks_dump"):
+        picked.setdefault(item[2].kind, item)
     if len(picked) < 2:
         pytest.skip("the corpora's reports that name no dependency are all of one kind")
     return list(picked.values())[:3]
+
+
+@pytest.fixture(scope="module")
+def reports() -> list[splatkit.Splat]:
+    """The splats of :func:`pick_undrawn`."""
+    return [splat for _name, _text_, splat in pick_undrawn()]
 
 
 def _descendants(widget) -> list:
