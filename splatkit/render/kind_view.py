@@ -45,7 +45,8 @@ from .kind_blocks import (Block, ViewDependency, at_text, backtrace_block, facts
                           table_block)
 from .kind_irq import irq_view
 
-__all__ = ["NOTHING_DRAWN", "NOTHING_DRAWN_SEVERAL", "VIEWS", "Block", "KindView", "ViewDependency", "kind_graph", "kind_view", "wait_words"]
+__all__ = ["NOTHING_DRAWN", "NOTHING_DRAWN_SEVERAL", "VIEWS", "Block", "KindView", "ViewDependency", "kind_graph",
+           "kind_view", "wait_words"]
 
 #: The view each report kind gets; kinds not listed get ``other`` (the lock, the sites, the held locks).
 VIEWS: dict[str, str] = {

@@ -133,6 +133,9 @@ class Explorer(GraphNavigation, GraphExports, StaticFallback, ipywidgets.VBox):
         That view, laid out (:func:`splatkit.render.kind_html.kind_view_html`), below the stack;
         with several reports, it names the report and follows the report filter. None for one
         circular report, whose view the graph, chain and stack tables are.
+    drawn : bool
+        Whether the reports name a lock class to draw; when none does, a sentence says so in place
+        of the drawing (:attr:`nothing_drawn`) and the static rendering holds no picture.
     report_list : ipywidgets.Dropdown
         With several reports, the list that picks one: in the navigation row above the drawing
         (linked to ``report_filter``, "every report" first); when no report names a dependency,

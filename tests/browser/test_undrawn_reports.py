@@ -48,7 +48,8 @@ def undrawn_server(request, chromium, tmp_path_factory) -> Iterator[tuple[server
         files.append((f"report-{number}.txt", index))
         splats.append(again[index])
     source = ("import splatkit\nfrom splatkit.widgets import explore\n"
-              f"ex = explore([splatkit.parse(open(name, encoding='utf-8').read())[index] for name, index in {files!r}])\n"
+              "ex = explore([splatkit.parse(open(name, encoding='utf-8').read())[index]\n"
+              f"              for name, index in {files!r}])\n"
               "ex.add_class('kv-undrawn')\nex")
     notebook = {"cells": [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
                            "source": source}],
