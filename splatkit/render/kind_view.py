@@ -45,7 +45,8 @@ from .kind_blocks import (Block, ViewDependency, at_text, backtrace_block, facts
                           table_block)
 from .kind_irq import irq_view
 
-__all__ = ["NOTHING_DRAWN", "VIEWS", "Block", "KindView", "ViewDependency", "kind_graph", "kind_view", "wait_words"]
+__all__ = ["NOTHING_DRAWN", "NOTHING_DRAWN_SEVERAL", "VIEWS", "Block", "KindView", "ViewDependency", "kind_graph",
+           "kind_view", "wait_words"]
 
 #: The view each report kind gets; kinds not listed get ``other`` (the lock, the sites, the held locks).
 VIEWS: dict[str, str] = {
@@ -61,6 +62,10 @@ VIEWS: dict[str, str] = {
 #: What a view says instead of drawing a lock graph without a dependency or a lock.
 NOTHING_DRAWN = ("Nothing to draw: this report names no dependency between lock classes "
                  "(what it does name is shown below).")
+#: The same, of several reports shown together (an explorer of several): their kind views are
+#: shown one at a time, the one picked.
+NOTHING_DRAWN_SEVERAL = ("Nothing to draw: these reports name no dependency between lock classes "
+                         "(what the report picked names is shown below).")
 
 #: Each wait type as a short noun, for "{3:3} sleeping lock inside {2:2} spinning lock".
 _WAIT_NOUNS = {

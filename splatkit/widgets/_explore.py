@@ -22,7 +22,7 @@ from ..render.escape import note_html, table_html
 from ..render.html import chain_edges, default_edge, dependency_stack, legend_html, stack_caption, stack_html
 from ..render.kind_html import kind_view_html
 from ..render.kind_blocks import Block
-from ..render.kind_view import NOTHING_DRAWN, KindView, kind_graph, kind_view
+from ..render.kind_view import NOTHING_DRAWN, NOTHING_DRAWN_SEVERAL, KindView, kind_graph, kind_view
 from ..render.navigate import report_label
 from ..render.lock_class import lock_class_html, lock_class_view
 from ..render.snapshot import snapshot_html
@@ -32,7 +32,7 @@ from ..symbolize import symbolize
 from ..tables import chain_table, stack_table
 from ._export import GraphExports
 from ._graph import FramedLockGraphWidget, LockGraphWidget
-from ._navigate import GraphNavigation
+from ._navigate import GraphNavigation, report_list
 from ._static import StaticFallback
 
 if TYPE_CHECKING:
@@ -67,6 +67,9 @@ CHAIN_SHOWN = ["entry", "held", "acquired", "op", "function", "module"]
 CIRCULAR_HEADING = "Its view"
 CIRCULAR_NOTE = ("A circular locking report: its view is the lock graph, the dependency chain and the stack of "
                  "the selected dependency above.")
+#: What the static rendering of an explorer that draws nothing says about itself (it has no
+#: picture: :data:`splatkit.render.snapshot.STATIC_NOTE` speaks of one).
+UNDRAWN_STATIC_NOTE = "Saved with the notebook; run the cell to explore it"
 #: The label of the toggle that shows the frames a stack table hides.
 INTERNALS_LABEL = "Show lockdep and locking-API frames and unreliable (?) frames"
 
@@ -130,12 +133,21 @@ class Explorer(GraphNavigation, GraphExports, StaticFallback, ipywidgets.VBox):
         That view, laid out (:func:`splatkit.render.kind_html.kind_view_html`), below the stack;
         with several reports, it names the report and follows the report filter. None for one
         circular report, whose view the graph, chain and stack tables are.
+    drawn : bool
+        Whether the reports name a lock class to draw; when none does, a sentence says so in place
+        of the drawing (:attr:`nothing_drawn`) and the static rendering holds no picture.
+    report_list : ipywidgets.Dropdown
+        With several reports, the list that picks one: in the navigation row above the drawing
+        (linked to ``report_filter``, "every report" first); when no report names a dependency,
+        alone above the sentence that says so (linked to ``kind_report``: nothing is drawn to
+        filter), so that each report's kind panel can be picked.
 
     The drawing is as tall as it needs to be seen whole with its lock class labels at 11 px or
     more in a notebook cell (:func:`splatkit.render.viewmodel.view_height`; ``height=`` sets it).
 
     Parts a report does not have are left out rather than shown empty: no drawing for a report
-    that names no lock (a sentence says so), no chain table without a chain, no stack table
+    that names no lock (a sentence says so; of several such reports, the report list stays, to
+    pick the one whose kind panel is shown), no chain table without a chain, no stack table
     without a dependency.
 
     Big graphs (:mod:`splatkit.widgets._navigate`): ``search``, ``find(name)``, ``cycles``,
@@ -158,6 +170,8 @@ class Explorer(GraphNavigation, GraphExports, StaticFallback, ipywidgets.VBox):
         self.splat = self.splats[0]
         self.lock_graph = kind_graph(self.splats) if graph is None else graph
         view = self._first_view()
+        #: Whether the reports name a lock class to draw (else a sentence says they do not).
+        self.drawn = bool(view["nodes"])
         self._edges = {e["id"]: e for e in view["edges"]}
         self.chain = _chain(self.splats)
         drawing = FramedLockGraphWidget if self.needs_navigation else LockGraphWidget
@@ -202,10 +216,13 @@ class Explorer(GraphNavigation, GraphExports, StaticFallback, ipywidgets.VBox):
             for i, splat in enumerate(self.splats) for note in splat.notes]
         # A Label puts its value in the page as text (textContent): no escaping needed.
         notes = [ipywidgets.Label(note) for note in self.notes]
-        self.navigation = self._navigation_controls()
         # Only what this report has: no drawing without a lock, no chain or stack table over nothing.
-        drawn = [*([self.navigation] if self.navigation else []), self.graph, self.lock_view] if view["nodes"] else [
-            ipywidgets.HTML(note_html(NOTHING_DRAWN))]
+        if self.drawn:
+            self.navigation = self._navigation_controls()
+            drawn = [*([self.navigation] if self.navigation else []), self.graph, self.lock_view]
+        else:
+            self.navigation = self._report_row()
+            drawn = [*([self.navigation] if self.navigation else []), ipywidgets.HTML(note_html(self.nothing_drawn))]
         chain = [self.chain_view] if len(self.chain) else []
         stack = [self.frames_view] if view["edges"] else []
         kind = [self.kind_panel] if self.kind_panel is not None else []
@@ -221,10 +238,36 @@ class Explorer(GraphNavigation, GraphExports, StaticFallback, ipywidgets.VBox):
     def selected_edge(self, value: str) -> None:
         self.graph.selected_edge = value
 
+    @property
+    def nothing_drawn(self) -> str:
+        """What is shown instead of the drawing when no report names a dependency (the HTML report
+        says :data:`~splatkit.render.kind_view.NOTHING_DRAWN` of its one report)."""
+        return NOTHING_DRAWN_SEVERAL if len(self.splats) > 1 else NOTHING_DRAWN
+
+    def _report_row(self) -> ipywidgets.Widget | None:
+        """With several reports and nothing drawn, the report list alone (search, cycles and radius
+        mean nothing without a graph), picking the report whose kind panel is shown; None for one."""
+        if len(self.splats) < 2:
+            return None
+        self.report_list = report_list(self.splats, every=False)
+        traitlets.link((self.report_list, "value"), (self, "kind_report"))
+        row = ipywidgets.HBox([self.report_list], layout=ipywidgets.Layout(flex_flow="row wrap",
+                                                                          align_items="center"))
+        row.add_class("splatkit-navigation")
+        return row
+
     def static_html(self) -> str:
-        """The graph as a picture and the tables as shown, for viewers without widgets."""
+        """The graph as a picture and the tables as shown, for viewers without widgets; of several
+        reports, the kind view of the one picked when it was saved, named (as the HTML report
+        names the one report it shows)."""
         tables = [("", f'<div class="splatkit-tables">{view.value}</div>') for view in (
-            self.chain_view, self.frames_view, self.kind_panel) if view is not None and view in self.children]
+            self.chain_view, self.frames_view) if view in self.children]
+        if self.kind_panel is not None and self.kind_panel in self.children:
+            tables.append(("", f'<div class="splatkit-tables">{self._kind_html(static=True)}</div>'))
+        if not self.drawn:
+            several = " (and pick another report in its list)" if len(self.splats) > 1 else ""
+            return snapshot_html("", tables, note=f"{UNDRAWN_STATIC_NOTE}{several}.",
+                                 notes=[*self.notes, self.nothing_drawn])
         return snapshot_html(self.graph.static_svg, [("", self.legend), *tables],
                              notes=[*self.notes, *([self.scope_note] if self.scope_note else [])])
 
@@ -273,16 +316,22 @@ class Explorer(GraphNavigation, GraphExports, StaticFallback, ipywidgets.VBox):
             self._show_kind()
 
     def _show_kind(self) -> None:
+        self.kind_panel.value = self._kind_html(static=False)
+
+    def _kind_html(self, *, static: bool) -> str:
+        """The kind panel's HTML; of several reports, after a sentence naming the report shown and
+        how to pick another (``static``: the rendering a saved notebook keeps, which cannot)."""
         view = self.kind_view
         if len(self.splats) == 1:
-            self.kind_panel.value = kind_view_html(view, internals=self.show_internals, heading="h4")
-            return
+            return kind_view_html(view, internals=self.show_internals, heading="h4")
         index = self.kind_report
+        how = ("the one picked when the notebook was saved" if static else
+               f"pick another in the report list above{' the drawing' if self.drawn else ''}")
         which = note_html(f"The view of {report_label(index, self.splats[index])}, one of the {len(self.splats)} "
-                          "reports explored: pick another in the report list above the drawing.")
+                          f"reports explored: {how}.")
         if view.view == "circular":  # (its view is the graph, the chain and the stacks, as they are)
             view = dataclasses.replace(view, blocks=(Block(CIRCULAR_HEADING, "note", caption=CIRCULAR_NOTE),))
-        self.kind_panel.value = which + kind_view_html(view, internals=self.show_internals, heading="h4")
+        return which + kind_view_html(view, internals=self.show_internals, heading="h4")
 
     def _on_select(self, change: traitlets.Bunch) -> None:
         self._show(change["new"])

@@ -17,11 +17,13 @@ reader can set from Python, and the controls above the drawing are linked to the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import ipywidgets
 import traitlets
 
+from ..model import Splat
 from ..render.escape import note_html
 from ..render.html import default_edge, legend_html
 from ..render.kind_view import kind_view
@@ -30,7 +32,7 @@ from ..render.navigate import (DEFAULT_RADIUS, Scope, cycle_label, emphasise, fi
 from ..render.viewmodel import drawing_extent, edge_id, graph_view
 from ._graph import FramedLockGraphWidget
 
-__all__ = ["GraphNavigation", "SEARCH_PLACEHOLDER"]
+__all__ = ["GraphNavigation", "SEARCH_PLACEHOLDER", "report_list"]
 
 SEARCH_PLACEHOLDER = "search a lock class"
 #: The controls are shown for a graph of more lock classes than this, more than one cycle, or
@@ -255,10 +257,7 @@ class GraphNavigation(traitlets.HasTraits):
         self.cycle_list = ipywidgets.Dropdown(options=self._cycle_options(), value=self.cycle_index,
                                               layout=ipywidgets.Layout(width="auto", max_width="480px"))
         self.cycle_list.add_class("splatkit-cycles")
-        reports = [("every report", -1)] + [(report_label(i, s), i) for i, s in enumerate(self.splats)]
-        self.report_list = ipywidgets.Dropdown(options=reports, value=-1,
-                                               layout=ipywidgets.Layout(width="auto", max_width="360px"))
-        self.report_list.add_class("splatkit-reports")
+        self.report_list = report_list(self.splats, every=True)
         self.radius_box = ipywidgets.BoundedIntText(value=self.radius, min=0, max=MAX_RADIUS, description="radius",
                                                     layout=ipywidgets.Layout(width="140px"))
         self.radius_box.add_class("splatkit-radius")
@@ -275,6 +274,16 @@ class GraphNavigation(traitlets.HasTraits):
                                self.radius_box], layout=ipywidgets.Layout(flex_flow="row wrap", align_items="center"))
         row.add_class("splatkit-navigation")
         return ipywidgets.VBox([row, self.scope_view])
+
+
+def report_list(splats: Sequence[Splat], *, every: bool) -> ipywidgets.Dropdown:
+    """The report list: one entry per report (:func:`~splatkit.render.navigate.report_label`),
+    after "every report" (-1) when ``every``; its value is the first entry's."""
+    reports = [("every report", -1)] * every + [(report_label(i, s), i) for i, s in enumerate(splats)]
+    dropdown = ipywidgets.Dropdown(options=reports, value=reports[0][1],
+                                   layout=ipywidgets.Layout(width="auto", max_width="360px"))
+    dropdown.add_class("splatkit-reports")
+    return dropdown
 
 
 def _note_html(note: str) -> str:
