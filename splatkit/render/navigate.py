@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..analysis.cycles import bounded_cycles
+from ..depgraph import ordered_subgraph
 from ..graph import LockGraph
 from ..model import Splat
 from .viewmodel import same_cycle
@@ -127,7 +128,7 @@ def around(graph: LockGraph, centres: Sequence[str], radius: int, *,
             break
         chosen[n] = distance
     truncated = truncated or any(ring.nodes[graph.node(c)].get("truncated") for ring, c in zip(rings, centres))
-    sub = g.subgraph(chosen).copy()
+    sub = ordered_subgraph(g, chosen)  # (in the order chosen: a subgraph view's is the hash seed's)
     for _u, _v, data in sub.edges(data=True):
         data["evidence"] = list(data["evidence"])
     return type(graph)(sub, identity=graph.identity), truncated
