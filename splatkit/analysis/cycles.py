@@ -148,8 +148,9 @@ def _rotate(locks: list[str], G: nx.DiGraph) -> tuple[str, ...]:
     convention: the lock the task holds comes first); otherwise at the smallest name.
 
     Of several such locks (a cycle over the new dependencies of several reports), the one with
-    the smallest name: the search yields a cycle from wherever networkx entered it, which
-    follows set order (the hash seed), and the same cycle must read the same in every run.
+    the smallest name: the search yields a cycle from wherever networkx entered it (an accident
+    of its implementation, which followed the hash seed when it searched over names), and the
+    same cycle must read the same whatever the search.
 
     >>> g = LockGraph.from_orderings("b -> c\\nc -> a\\na -> b")
     >>> _rotate(["c", "a", "b"], g.nx)
