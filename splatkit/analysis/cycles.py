@@ -145,13 +145,21 @@ def make_cycle(G: DependencyGraph, locks: Iterable[str], *, hypothetical: tuple[
 
 def _rotate(locks: list[str], G: nx.DiGraph) -> tuple[str, ...]:
     """Start at the lock whose outgoing edge is a 'new' acquisition (the report's
-    convention: the lock the task holds comes first); otherwise at the smallest name."""
+    convention: the lock the task holds comes first); otherwise at the smallest name.
+
+    Of several such locks (a cycle over the new dependencies of several reports), the one with
+    the smallest name: the search yields a cycle from wherever networkx entered it (an accident
+    of its implementation, which followed the hash seed when it searched over names), and the
+    same cycle must read the same whatever the search.
+
+    >>> g = LockGraph.from_orderings("b -> c\\nc -> a\\na -> b")
+    >>> _rotate(["c", "a", "b"], g.nx)
+    ('a', 'b', 'c')
+    """
     n = len(locks)
-    for i in range(n):
-        evidence = G.edges[locks[i], locks[(i + 1) % n]].get("evidence", [])
-        if any(ev.source == "new" for ev in evidence):
-            return tuple(locks[i:] + locks[:i])
-    i = locks.index(min(locks))
+    new = [locks[i] for i in range(n)
+           if any(ev.source == "new" for ev in G.edges[locks[i], locks[(i + 1) % n]].get("evidence", []))]
+    i = locks.index(min(new or locks))
     return tuple(locks[i:] + locks[:i])
 
 
@@ -188,19 +196,28 @@ class Cycles(list):
                 f"(limit={self.limit}), so shorter ones may be missing")
 
 
-def _search_graph(g: nx.DiGraph) -> nx.DiGraph:
+def _search_graph(g: nx.DiGraph) -> tuple[nx.DiGraph, list]:
     """The part of ``g`` that holds cycles (the edges inside its strongly connected
-    components), built in name order so that the search does not depend on the order the
-    graph was built in."""
+    components), its lock classes numbered in name order, and their names (``names[i]``
+    for node ``i``).
+
+    Numbers, not names, so that the search is the same in every run: networkx's
+    ``simple_cycles`` enters each component at ``next(iter(component))`` of a set, and a set
+    of strings iterates in an order that follows the hash seed (``PYTHONHASHSEED``), one of
+    small ints in their order. When the search stops at its limit, which cycles it found
+    (and where each starts) would otherwise change from run to run.
+    """
     component: dict = {}
     for i, members in enumerate(nx.strongly_connected_components(g)):
         if len(members) > 1 or any(g.has_edge(n, n) for n in members):
             component.update(dict.fromkeys(members, i))
+    names = sorted(component, key=str)
+    number = {n: i for i, n in enumerate(names)}
     h = nx.DiGraph()
-    h.add_nodes_from(sorted(component, key=str))
-    h.add_edges_from(sorted(((u, v) for u in component for v in g._succ[u]  # noqa: SLF001 - plain adjacency
-                             if component.get(v) == component[u]), key=str))
-    return h
+    h.add_nodes_from(range(len(names)))
+    h.add_edges_from(sorted((number[u], number[v]) for u in component for v in g._succ[u]  # noqa: SLF001
+                            if component.get(v) == component[u]))
+    return h, names
 
 
 def bounded_cycles(G: DependencyGraph, *, max_length: int | None = None, limit: int | None = MAX_CYCLES) -> Cycles:
@@ -236,11 +253,12 @@ def bounded_cycles(G: DependencyGraph, *, max_length: int | None = None, limit: 
     """
     g = G.nx
     found, complete = [], True
-    for cycle in nx.simple_cycles(_search_graph(g), length_bound=max_length):
+    h, names = _search_graph(g)
+    for cycle in nx.simple_cycles(h, length_bound=max_length):
         if limit is not None and len(found) == limit:
             complete = False
             break
-        found.append(_rotate(cycle, g))
+        found.append(_rotate([names[i] for i in cycle], g))
     edges: dict = {}
     return Cycles((make_cycle(G, locks, _edges=edges) for locks in sorted(found, key=_by_length)),
                   complete=complete, limit=limit, max_length=max_length)

@@ -16,7 +16,7 @@ from typing import Any
 
 import networkx as nx
 
-from ..depgraph import DependencyGraph
+from ..depgraph import DependencyGraph, ordered_subgraph
 from .cycles import Cycle, make_cycle
 
 __all__ = ["neighbourhood", "what_if"]
@@ -200,7 +200,7 @@ def neighbourhood(G: DependencyGraph, lock: str, radius: int = 1, *, max_nodes: 
         ring = nxt
         if truncated or not ring:
             break
-    sub = g.subgraph(distance).copy()
+    sub = ordered_subgraph(g, distance)  # (nearest first: a subgraph view's order is the hash seed's)
     for _u, _v, data in sub.edges(data=True):
         data["evidence"] = list(data["evidence"])
     for n, d in distance.items():

@@ -26,6 +26,8 @@ from collections.abc import Hashable
 
 import networkx as nx
 
+from ..depgraph import ordered_subgraph
+
 __all__ = ["CHAR_WIDTH", "FONT_SIZE", "READABLE_PX", "box_size", "canvas_height", "curve_middle", "fit_zoom",
            "label_box", "label_size", "loop_boxes", "loop_places", "positions"]
 
@@ -472,8 +474,10 @@ def positions(graph: nx.DiGraph, labels: dict[Hashable, str] | None = None,
     skeleton.add_nodes_from(sorted(graph, key=str))
     skeleton.add_edges_from((a, b) for a, b in sorted(graph.edges, key=lambda e: (str(e[0]), str(e[1]))) if a != b)
     parts = sorted(nx.connected_components(skeleton), key=lambda c: (-len(c), sorted(map(str, c))))
-    placed = [_layered(graph.subgraph(part), sizes) if len(part) > LAYERED_MIN else
-              _component(skeleton.subgraph(sorted(part, key=str)), spaced, edge_labels, portrait) for part in parts]
+    # (Each component a copy in name order: a subgraph view iterates a set, in hash-seed order.)
+    placed = [_layered(ordered_subgraph(graph, sorted(part, key=str)), sizes) if len(part) > LAYERED_MIN else
+              _component(ordered_subgraph(skeleton, sorted(part, key=str)), spaced, edge_labels, portrait)
+              for part in parts]
     boxes = [(min(x - spaced[n][0] / 2 for n, (x, _) in p.items()), min(y - spaced[n][1] / 2 for n, (_, y) in p.items()),
               max(x + spaced[n][0] / 2 for n, (x, _) in p.items()), max(y + spaced[n][1] / 2 for n, (_, y) in p.items()))
              for p in placed]

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..analysis.cycles import bounded_cycles
+from ..depgraph import ordered_subgraph
 from ..graph import LockGraph
 from ..model import Splat
 from .viewmodel import same_cycle
@@ -55,14 +56,37 @@ def report_label(index: int, splat: Splat) -> str:
 
 def graph_cycles(graph: LockGraph, first: Sequence[str] | None = None, *, limit: int = 100) -> list[tuple[str, ...]]:
     """The cycles of ``graph`` a reader can pick from: a bounded search's (shortest first),
-    ``first`` (say, a report's own cycle) leading when it is one of them."""
+    ``first`` (say, a report's own cycle) leading when it is a cycle of the graph.
+
+    A search that stops at ``limit`` (a big graph: thousands of classes have more cycles than
+    a list can hold) need not have met ``first``; it then leads the list all the same, one more
+    than the search's (as :func:`~splatkit.render.viewmodel.graph_view` puts it first), so a
+    report merged into a big graph still shows its own cycle first.
+
+    >>> g = LockGraph.from_orderings("\\n".join(f"{a} -> {b}" for a in "abcd" for b in "abcd" if a != b))
+    >>> cycles = graph_cycles(g, first=("d", "c", "b", "a"), limit=3)
+    >>> len(cycles), cycles[0]
+    (4, ('d', 'c', 'b', 'a'))
+    """
     found = [tuple(c.locks) for c in bounded_cycles(graph, limit=limit)]
-    if first:
-        same = [c for c in found if same_cycle(c, tuple(first))]
+    own = _own_cycle(graph, first or ())
+    if own:
+        same = [c for c in found if same_cycle(c, own)]
         if same:
             found.remove(same[0])
-            found.insert(0, same[0])
+        found.insert(0, same[0] if same else own)
     return found
+
+
+def _own_cycle(graph: LockGraph, locks: Sequence[str]) -> tuple[str, ...]:
+    """``locks`` as nodes of ``graph`` (as printed or as nodes) when they are an elementary cycle
+    of it (each dependency in it, no lock twice), else empty."""
+    g = graph.nx
+    nodes = tuple(name if name in g else graph.key(name) for name in locks)
+    n = len(nodes)
+    if not n or len(set(nodes)) < n or not all(g.has_edge(nodes[i], nodes[(i + 1) % n]) for i in range(n)):
+        return ()
+    return nodes
 
 
 def first_cycle(cycles: Sequence[Sequence[str]], own: Sequence[str] = (),
@@ -127,7 +151,7 @@ def around(graph: LockGraph, centres: Sequence[str], radius: int, *,
             break
         chosen[n] = distance
     truncated = truncated or any(ring.nodes[graph.node(c)].get("truncated") for ring, c in zip(rings, centres))
-    sub = g.subgraph(chosen).copy()
+    sub = ordered_subgraph(g, chosen)  # (in the order chosen: a subgraph view's is the hash seed's)
     for _u, _v, data in sub.edges(data=True):
         data["evidence"] = list(data["evidence"])
     return type(graph)(sub, identity=graph.identity), truncated
