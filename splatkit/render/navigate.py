@@ -50,8 +50,13 @@ def cycle_label(locks: Sequence[str]) -> str:
 
 
 def report_label(index: int, splat: Splat) -> str:
-    """How a list names report ``index``: its number and title."""
-    return f"report {index}: {splat.title or splat.banner or splat.kind}"
+    """How a list names report ``index``: its number and title (without the colon a banner
+    such as ``Showing all locks held in the system:`` ends with, which a sentence goes on after).
+
+    >>> report_label(0, parse(seed_text)[0])
+    'report 0: possible deadlock in set_nx_huge_pages'
+    """
+    return f"report {index}: {(splat.title or splat.banner or splat.kind).rstrip(': ')}"
 
 
 def graph_cycles(graph: LockGraph, first: Sequence[str] | None = None, *, limit: int = 100) -> list[tuple[str, ...]]:

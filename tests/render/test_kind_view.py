@@ -360,3 +360,18 @@ def test_hostile_names_are_escaped_in_every_kind_view(view):
             assert hostile not in page, (name, hostile)
     assert html.escape(HOSTILE) in explorer.kind_panel.value and html.escape(HOSTILE) in report
     assert html.escape(HOSTILE_TASK) in report and html.escape(HOSTILE_FUNCTION) in explorer.kind_panel.value
+
+
+def test_report_labels_end_without_the_banners_colon():
+    # A held-locks dump's banner ends with ':'; the label goes on in sentences ("..., one of the
+    # 3 reports explored"), so it must not carry the colon on.
+    from splatkit.render.navigate import report_label
+
+    if not WILD.is_dir():
+        pytest.skip("wild corpus not found")
+    dumps = [s for path in sorted((WILD / "splats").iterdir())
+             for s in splatkit.parse(read_log(path)) if (s.title or s.banner).endswith(":")]
+    assert dumps, "no report of the wild corpus has a title ending in ':'"
+    for i, splat in enumerate(dumps):
+        label = report_label(i, splat)
+        assert label == f"report {i}: {(splat.title or splat.banner)[:-1].rstrip()}"
