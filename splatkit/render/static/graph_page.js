@@ -14,6 +14,8 @@ const splatkitGraphPage = (() => {
   /** Widths of a cycle's arrows and of the picked cycle's (splatkit.render.navigate.PICKED_WIDTH). */
   const CYCLE_WIDTH = 3;
   const PICKED_WIDTH = 6;
+  /** The smallest zoom at which lock class labels stay readable (as the widget keeps it). */
+  const READABLE_ZOOM = 0.6;
 
   /** An element `tag` with `text` as its text. */
   function el(tag, text) {
@@ -33,8 +35,23 @@ const splatkitGraphPage = (() => {
     const status = document.getElementById("sk-search-status");
     const state = { edge: "", node: "", cycle: -1 };
     const graph = lockGraph.draw(vis, div, view, data.options, (sel) => showEdge(sel.edge, sel.node));
-    /** Fit the view to `ids` at a zoom where labels stay readable (as the widget does). */
-    const frame = (ids) => graph.network.fit({ nodes: ids.filter((id) => nodeIds.has(id)), minZoomLevel: 0.6 });
+    /** Fit the view to `ids` at a zoom where labels stay readable (as the widget does). When
+     *  they lie too far apart for that (a cycle across a big graph's layout), centre `focus`
+     *  (default: the first of them) at that zoom instead: a fit centred between them, clamped
+     *  to the readable zoom, would show none of them. */
+    function frame(ids, focus) {
+      const shown = ids.filter((id) => nodeIds.has(id));
+      if (!shown.length) return;
+      const net = graph.network;
+      const boxes = shown.map((id) => net.getBoundingBox(id));
+      const width = Math.max(...boxes.map((b) => b.right)) - Math.min(...boxes.map((b) => b.left));
+      const height = Math.max(...boxes.map((b) => b.bottom)) - Math.min(...boxes.map((b) => b.top));
+      if (Math.min(div.clientWidth / width, div.clientHeight / height) >= READABLE_ZOOM) {
+        net.fit({ nodes: shown, minZoomLevel: READABLE_ZOOM });
+      } else {
+        net.moveTo({ position: net.getPosition(nodeIds.has(focus) ? focus : shown[0]), scale: READABLE_ZOOM });
+      }
+    }
     const edgeData = graph.network.body.data.edges;
     // Widths before a cycle is picked (the view comes with cycle 0 picked, see emphasise()).
     const baseWidth = new Map(view.edges.map((e) => [e.id, e.picked ? CYCLE_WIDTH : e.width]));
@@ -113,7 +130,7 @@ const splatkitGraphPage = (() => {
     });
     cycles.addEventListener("change", () => pick(Number(cycles.value)));
 
-    if (view.frame) frame(view.frame);
+    if (view.frame) frame(view.frame, (edgesById.get(data.selected) || {}).from);
     showEdge(data.selected, "");
     if (view.cycles.length) {
       state.cycle = 0; // graph_view drew cycle 0 picked already (emphasise)
