@@ -46,17 +46,22 @@ def _stacks(splat) -> list[tuple]:
 
 def _target(splats):
     """(splat index, stack index, frame index) of a frame in the middle of the longest stack,
-    with an offset and a name the title does not blame; None when no report has one."""
+    of a form :func:`_after` knows, whose name the title does not blame; None when no report has one."""
     best = None
     for i, splat in enumerate(splats):
         for k, stack in enumerate(_stacks(splat)):
             middle = [j for j in range(1, len(stack) - 1)
-                      if stack[j].function and stack[j].offset is not None and stack[j].line_no
-                      and stack[j].function not in (splat.title or "")
-                      and f"{stack[j].function}+0x" in stack[j].text]
+                      if stack[j].function and stack[j].line_no and stack[j].function not in (splat.title or "")
+                      and _after(stack[j])]
             if middle and (best is None or len(stack) > best[0]):
                 best = (len(stack), (i, k, middle[len(middle) // 2]))
     return best and best[1]
+
+
+def _after(frame) -> str | None:
+    """What follows the function name in ``frame``'s line: ``+0x`` (``%pS``), or `` (`` (a
+    location decode_stacktrace.sh wrote); None for other forms (ARM's, s390's)."""
+    return next((after for after in ("+0x", " (") if f" {frame.function}{after}" in f" {frame.text}"), None)
 
 
 def _summary(splat) -> dict:
@@ -64,9 +69,9 @@ def _summary(splat) -> dict:
             "held": [h.lock.name for h in splat.held_locks], "chain": [e.lock.name for e in splat.chain]}
 
 
-def _mangle(log: str, line_no: int, old: str, new: str) -> str:
-    lines = log.split("\n")
-    lines[line_no - 1] = lines[line_no - 1].replace(f"{old}+0x", f"{new}+0x", 1)
+def _mangle(log: str, frame, new: str) -> str:
+    lines, after = log.split("\n"), _after(frame)
+    lines[frame.line_no - 1] = lines[frame.line_no - 1].replace(f"{frame.function}{after}", f"{new}{after}", 1)
     return "\n".join(lines)
 
 
@@ -81,13 +86,13 @@ def test_a_mangled_name_keeps_its_stack(source, parsed):
     splats = splatkit.parse(log)
     target = _target(splats)
     if target is None:
-        pytest.skip("no stack of three frames or more")
+        pytest.skip("no stack of three frames or more with a frame in the %pS or decoded form")
     i, k, j = target
     frame = _stacks(splats[i])[k][j]
     for name in READ + UNREAD:
         if "cut-at-width" in splats[i].wrappers and len(name) > len(frame.function):
             continue  # (a line longer than the width the paste's lines were cut at says they were not cut)
-        text = _mangle(log, frame.line_no, frame.function, name)
+        text = _mangle(log, frame, name)
         assert text != log
         mangled = splatkit.parse(text)
         assert len(mangled) == len(splats), name
@@ -99,7 +104,7 @@ def test_a_mangled_name_keeps_its_stack(source, parsed):
         assert_lossless(mangled[i])
         note = f"line {frame.line_no}: a frame the parser could not read: kept as text"
         if name in READ:
-            assert (got[j].function, got[j].offset) == (name, frame.offset)
+            assert (got[j].function, got[j].offset, got[j].source) == (name, frame.offset, frame.source)
             assert mangled[i].notes == splats[i].notes, name
         else:
             assert got[j].function is None and name in got[j].text and got[j].line_no == frame.line_no
@@ -110,6 +115,9 @@ def test_a_mangled_name_keeps_its_stack(source, parsed):
             assert html.escape(name) in page
             if name in UNREAD:
                 assert html.escape(note) in page
+                # (the text and Markdown explanations may wrap it: compared without line breaks)
+                for view in (splatkit.explain_text(mangled[i], width=10_000), splatkit.explain_markdown(mangled[i])):
+                    assert note in " ".join(view.split()), view
 
 
 @pytest.mark.parametrize("text", [
@@ -126,3 +134,30 @@ def test_names_real_tools_print(text):
                                   "RIP: 0033:0x434e69", "Call Trace:"])
 def test_not_frames(text):
     assert splatkit.grammar.frames.parse_frame(text) is None
+
+
+@pytest.mark.parametrize("where", [0, -1])
+def test_first_and_last_frames_of_the_seed_backtrace(seed_text, seed_splat, where):
+    """The frame right after ``Call Trace:``/``<TASK>``, and the last before ``</TASK>``, have one
+    frame line beside them only: a mark of a frame (here ``+0xoff/0xsize``) is enough."""
+    frame = seed_splat.backtrace[where]
+    (splat,) = splatkit.parse(_mangle(seed_text, frame, "bad name(x)"))
+    got = splat.backtrace
+    assert len(got) == len(seed_splat.backtrace)
+    assert got[where].function is None and got[where].line_no == frame.line_no
+    assert [f.function for f in got if f is not got[where]] == [f.function for f in seed_splat.backtrace
+                                                                  if f is not frame]
+    assert splat.notes == (f"line {frame.line_no}: a frame the parser could not read: kept as text",)
+    assert_lossless(splat)
+
+
+def test_a_message_with_a_frame_in_it_still_ends_the_backtrace(seed_text, seed_splat):
+    """``WARNING: ... at f+0x1/0x2`` right after a backtrace's last frame is the next message, not a
+    frame of it: the report ends at that frame, as at any line it does not read there."""
+    last = seed_splat.backtrace[-1]
+    lines = seed_text.split("\n")
+    prefix = lines[last.line_no - 1][:len(lines[last.line_no - 1]) - len(last.text)]
+    lines.insert(last.line_no, f"{prefix}WARNING: CPU: 1 PID: 2 at kernel/x.c:1 f+0x1/0x2")
+    (splat,) = splatkit.parse("\n".join(lines))
+    assert [f.function for f in splat.backtrace] == [f.function for f in seed_splat.backtrace]
+    assert splat.notes == seed_splat.notes and splat.span.last_line == last.line_no

@@ -27,7 +27,7 @@ import re
 from ..model import Frame
 from .tokens import MAX_LINE
 
-__all__ = ["ARM_FRAME", "FRAME", "FRAME_LIKE", "NAME", "SIMPLE_FRAME", "STACK_MARKER", "parse_frame", "raw_frame", "simple_frame"]
+__all__ = ["ARM_FRAME", "FRAME", "FRAME_LIKE", "NAME", "frame_like", "SIMPLE_FRAME", "STACK_MARKER", "parse_frame", "raw_frame", "simple_frame"]
 
 #: A function name as kernels, compilers and decoding tools print it: a C symbol with its
 #: compiler suffixes (``foo.isra.0.cold``, ``$x.1``), a demangled Rust or C++-ish path
@@ -85,12 +85,30 @@ ARM_FRAME = re.compile(
 )
 
 #: What shows a line of a stack is a frame even when :func:`parse_frame` cannot read it (a name
-#: with a space or a parenthesis, a cut line): ``%pS``'s ``+0xoff/0xsize``, or an ``[<address>]``.
-#: The reader keeps such a line in its stack as text, and says so, rather than end the stack.
+#: with a space or a parenthesis, a cut line): ``%pS``'s ``+0xoff/0xsize``, an ``[<address>]``,
+#: or a source location as decode_stacktrace.sh and syzbot print them (``(kernel/x.c:12``,
+#: `` lib/y.h:3 [inline]``; not a message's ``at mm/slab.h:420``). The reader keeps such a line in its stack as text, and says so,
+#: rather than end the stack there.
 #:
-#: >>> bool(FRAME_LIKE.search(" bad name(x)+0x1/0x2")), bool(FRAME_LIKE.search("RIP: 0033:0x434e69"))
-#: (True, False)
-FRAME_LIKE = re.compile(r"\+0x[0-9a-f]+/0x[0-9a-f]+|\[<[0-9a-f]+>\]")
+#: >>> [bool(FRAME_LIKE.search(t)) for t in (" bad name(x)+0x1/0x2", "a b (kernel/fork.c:12)", "RIP: 0033:0x434e69",
+#: ...                                       "BUG: sleeping function called from invalid context at mm/slab.h:420")]
+#: [True, True, False, False]
+FRAME_LIKE = re.compile(r"\+0x[0-9a-f]+/0x[0-9a-f]+|\[<[0-9a-f]+>\]"
+                        r"|\([\w./-]+\.(?:c|h|S|rs):(?:\d+|\?)|[\w./-]+\.(?:c|h|S|rs):\d+ \[inline\]\s*$")
+
+#: A line whose first word ends with ``:`` (``WARNING: CPU: 0 PID: 1 at f+0x1/0x2``, ``RIP: 0010:f+0x1/0x2``)
+#: is a message or a register, not a frame, whatever :data:`FRAME_LIKE` finds in it.
+_LABELLED = re.compile(r"^\s*(?:\?\s+)?\S+:(?:\s|$)")
+
+
+def frame_like(text: str) -> bool:
+    """Whether ``text`` shows a frame's marks (:data:`FRAME_LIKE`) and is no ``Label: ...`` line.
+
+    >>> frame_like(" a(b c)+0x1/0x2"), frame_like("WARNING: CPU: 0 PID: 1 at f+0x1/0x2")
+    (True, False)
+    """
+    return FRAME_LIKE.search(text) is not None and _LABELLED.match(text) is None
+
 
 #: ``<TASK>``, ``</TASK>``, ``<IRQ>``, ``<SOFTIRQ>``, ``<NMI>``, ``<#DF>``, ``<EOI>``...
 STACK_MARKER = re.compile(r"^\s*<(?P<close>/)?(?P<kind>TASK|IRQ|SOFTIRQ|NMI|EOI|#\w+|ENTRY_TRAMPOLINE)>\s*$")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..grammar import kinds as kinds_table
-from ..grammar.frames import FRAME_LIKE, parse_frame, raw_frame, simple_frame
+from ..grammar.frames import frame_like, parse_frame, raw_frame, simple_frame
 from ..grammar.kinds import IDENT, RULE_DASH, FirstMatch, ReportKind
 from ..grammar.sections import ELISION, RULES, SECTIONS, LineRule, Section, rule_runs
 from ..grammar.tokens import MAX_LINE
@@ -279,9 +279,12 @@ class ReportReader:
 
     def _unread_frame(self, line: Line) -> bool:
         """Keep ``line`` in the current section's stack as text when it looks like a frame that no
-        rule read (a mangled or hostile name): it has a frame's ``+0xoff/0xsize`` or ``[<address>]``
-        (:data:`~splatkit.grammar.frames.FRAME_LIKE`), or it is indented like the frames just
-        before and after it. Without this, such a line would end a backtrace there, unsaid.
+        rule read (a mangled or hostile name), rather than end the stack there unsaid.
+
+        It looks like one when it is indented as a frame line just before or after it and it
+        shows a frame's marks (:func:`~splatkit.grammar.frames.frame_like`: ``+0xoff/0xsize``,
+        ``[<address>]``, a decoded source location), or, without them, when it is indented as
+        the frame lines both before and after it.
 
         >>> import splatkit
         >>> text = splatkit.samples.sample_text().replace("kvm_vm_ioctl+", "kvm vm(ioctl)+")
@@ -289,27 +292,28 @@ class ReportReader:
         ['line 47: a frame the parser could not read: kept as text']
         """
         sink = FRAME_FIRST.get(self.section.name)
-        if sink is None or not (FRAME_LIKE.search(line.text) or self._indented_like_frames(line)):
+        if sink is None:
             return False
-        if not sink(self, raw_frame(line.text, line_no=line.no), line):
+        text = line.text
+        indent = text[:len(text) - len(text.lstrip())]
+        before, after = self._frame_at(self.index - 1, indent), self._frame_at(self.index + 1, indent)
+        if not ((before or after) and frame_like(text) or (before and after and indent)):
+            return False
+        if not sink(self, raw_frame(text, line_no=line.no), line):
             return False
         self.line_fields.append((line.no, self.section.name))
         self.unread_frames.append(line.no)
         self.elided = False
         return True
 
-    def _indented_like_frames(self, line: Line) -> bool:
-        """Whether ``line`` is indented, and as the lines before and after it, which are frames."""
-        text = line.text
-        indent = text[:len(text) - len(text.lstrip())]
-        if not indent or self.index < 1 or self.index + 1 >= self.limit:
+    def _frame_at(self, index: int, indent: str) -> bool:
+        """Whether the line at ``index`` is a frame (read, or kept as text) indented by ``indent``."""
+        if not self.first <= index < self.limit:
             return False
-        before, after = self.lines[self.index - 1], self.lines[self.index + 1]
-        return (all(n.text.startswith(indent) and not n.text[len(indent)].isspace() for n in (before, after)
-                    if len(n.text) > len(indent))
-                and len(before.text) > len(indent) and len(after.text) > len(indent)
-                and (before.no in self.unread_frames or parse_frame(before.text) is not None)
-                and parse_frame(after.text) is not None)
+        line = self.lines[index]
+        text = line.text
+        return (text.startswith(indent) and text[len(indent):len(indent) + 1] not in ("", " ", "\t")
+                and (line.no in self.unread_frames or parse_frame(text) is not None))
 
     def _resume_after_elision(self, line: Line) -> bool:
         """Read ``line`` in a later section, when the lines a poster elided just before it
