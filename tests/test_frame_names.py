@@ -15,6 +15,7 @@ import re
 import pytest
 
 import splatkit
+import splatkit.tables
 from conftest import CORPUS, WILD, assert_lossless, corpus_files, read_log
 from splatkit.render.html import report_html
 
@@ -109,6 +110,8 @@ def test_a_mangled_name_keeps_its_stack(source, parsed):
         else:
             assert got[j].function is None and name in got[j].text and got[j].line_no == frame.line_no
             assert [n for n in mangled[i].notes if n not in splats[i].notes] == [note], name
+            row = splatkit.tables.stack_table(got, internals=True).iloc[j]
+            assert (row["function"], row["note"], row["line"]) == (got[j].text, "not read: kept as text", frame.line_no)
         if name in (READ[-1], UNREAD[-1]):
             page = report_html(mangled[i])
             assert name not in page and "<svg" not in page and "<img" not in page
