@@ -74,7 +74,8 @@ def stack_table(frames: Sequence[Frame], *, internals: bool = False, blamed: str
     ``module``; ``file:line`` when the trace is decoded (``[inline]`` for an inlined frame);
     ``line`` of the input; ``role``; ``note``: how the lock was taken, on the frame that takes
     it, and ``syzbot blames it`` on the first frame of the ``blamed`` function (the one a
-    syzkaller title names, :func:`splatkit.stacks.blamed_function`). ``attrs["hidden"]``
+    syzkaller title names, :func:`splatkit.stacks.blamed_function`); ``not read: kept as text`` on
+    a frame line the parser could not read (its text is the ``function``). ``attrs["hidden"]``
     counts the frames left out by role.
 
     >>> entry = parse(seed_text)[0].chain[-1]  # #0, the new dependency
@@ -96,6 +97,8 @@ def stack_table(frames: Sequence[Frame], *, internals: bool = False, blamed: str
         if not marked and is_blamed(frame, blamed):
             notes.append("syzbot blames it")
             marked = True
+        if frame.function is None and frame.address is None:
+            notes.append("not read: kept as text")  # (the parser's notes name its line)
         offset = f"+0x{frame.offset:x}/0x{frame.size:x}" if frame.offset is not None and frame.size is not None else ""
         where = _s(frame.source) + (" [inline]" if frame.inline else "")
         rows.append({"function": _s(frame.function) or frame.text, "offset": offset, "module": _s(frame.module),

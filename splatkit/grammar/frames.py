@@ -27,7 +27,24 @@ import re
 from ..model import Frame
 from .tokens import MAX_LINE
 
-__all__ = ["ARM_FRAME", "FRAME", "SIMPLE_FRAME", "STACK_MARKER", "parse_frame", "raw_frame", "simple_frame"]
+__all__ = ["ARM_FRAME", "FRAME", "FRAME_LIKE", "NAME", "frame_like", "SIMPLE_FRAME", "STACK_MARKER", "parse_frame", "raw_frame", "simple_frame"]
+
+#: A function name as kernels, compilers and decoding tools print it: a C symbol with its
+#: compiler suffixes (``foo.isra.0.cold``, ``$x.1``), a demangled Rust or C++-ish path
+#: (``<impl Foo for Bar>::baz``, ``<kernel::sync::Arc<T> as Drop>::drop``, whose ``<...>``
+#: may hold spaces, two levels deep) and any other text a mangled or hostile name holds
+#: (``a<b``, ``"x"``, ``&y``, non-ASCII): kernel names are untrusted text, and a name this
+#: grammar refused would end the stack it is in. What it refuses: whitespace outside ``<...>``,
+#: ``+`` (the offset follows it), brackets and parentheses (the address, module, location and
+#: s390's frame are printed in them), a digit or ``?`` first (a bare address, the unreliable
+#: mark), a ``:`` but in a path's ``::`` (``r4:00000001 r3:00000000``, ARM's registers, and
+#: ``Label: value`` lines are no frames), and a ``,`` last.
+#:
+#: >>> [bool(re.fullmatch(NAME, n)) for n in ("print_circular_bug.isra.0.cold", "<impl Foo for Bar>::baz",
+#: ...                                        "a<b", "Tainted:", "r4:00000001", "0xffff", "foo bar")]
+#: [True, True, True, False, False, False, False]
+_ANGLED = r"<[^<>+\n]*(?:<[^<>+\n]*>[^<>+\n]*)*>"
+NAME = (r"(?:" + _ANGLED + r"|[^\s\d+()\[\]<>?:])(?:" + _ANGLED + r"|[^\s+()\[\]<>:]|[<>]|::)*(?<!,)")
 
 #: (The function name is taken whole, in a lookahead, then consumed by a back-reference: a
 #: shorter name can never be followed by what may follow one, and on a line that is no frame,
@@ -37,7 +54,7 @@ FRAME = re.compile(
     r"(?P<unrel2>\?\s+)?"
     r"(?:\[[A-Za-z_$.][\w$.]*\+\d+/\d+\]\s+)?"
     r"(?:"
-    r"(?=(?P<func>[A-Za-z_$.][\w$.]*))(?P=func)(?:\+0x(?P<off>[0-9a-f]+)/0x(?P<size>[0-9a-f]+))?"
+    r"(?=(?P<func>" + NAME + r"))(?P=func)(?:\+0x(?P<off>[0-9a-f]+)/0x(?P<size>[0-9a-f]+))?"
     r"(?: \[(?P<mod>[\w-]+)(?: (?P<bid>[0-9a-f]+))?\])?"
     r"(?: \((?P<dsrc>(?:[^()]|\([^()]*\))*)\)(?: (?P<dmod>[\w-]+))?)?"
     r"(?: (?P<src>[\w./+-]+:(?:\d+|\?)))?"
@@ -66,6 +83,32 @@ ARM_FRAME = re.compile(
     r"|" + _ARM_SYM.format("f") + r" from [A-Za-z_$.][\w$.]*\+0x[0-9a-f]+/0x[0-9a-f]+(?: \[[\w-]+\])?"
     r"|Function entered at \[<(?P<entered>[0-9a-f]+)>\] from \[<[0-9a-f]+>\])\s*$"
 )
+
+#: What shows a line of a stack is a frame even when :func:`parse_frame` cannot read it (a name
+#: with a space or a parenthesis, a cut line): ``%pS``'s ``+0xoff/0xsize``, an ``[<address>]``,
+#: or a source location as decode_stacktrace.sh and syzbot print them (``(kernel/x.c:12``,
+#: `` lib/y.h:3 [inline]``; not a message's ``at mm/slab.h:420``). The reader keeps such a line in its stack as text, and says so,
+#: rather than end the stack there.
+#:
+#: >>> [bool(FRAME_LIKE.search(t)) for t in (" bad name(x)+0x1/0x2", "a b (kernel/fork.c:12)", "RIP: 0033:0x434e69",
+#: ...                                       "BUG: sleeping function called from invalid context at mm/slab.h:420")]
+#: [True, True, False, False]
+FRAME_LIKE = re.compile(r"\+0x[0-9a-f]+/0x[0-9a-f]+|\[<[0-9a-f]+>\]"
+                        r"|\([\w./-]+\.(?:c|h|S|rs):(?:\d+|\?)|[\w./-]+\.(?:c|h|S|rs):\d+ \[inline\]\s*$")
+
+#: A line whose first word ends with ``:`` (``WARNING: CPU: 0 PID: 1 at f+0x1/0x2``, ``RIP: 0010:f+0x1/0x2``)
+#: is a message or a register, not a frame, whatever :data:`FRAME_LIKE` finds in it.
+_LABELLED = re.compile(r"^\s*(?:\?\s+)?\S+:(?:\s|$)")
+
+
+def frame_like(text: str) -> bool:
+    """Whether ``text`` shows a frame's marks (:data:`FRAME_LIKE`) and is no ``Label: ...`` line.
+
+    >>> frame_like(" a(b c)+0x1/0x2"), frame_like("WARNING: CPU: 0 PID: 1 at f+0x1/0x2")
+    (True, False)
+    """
+    return FRAME_LIKE.search(text) is not None and _LABELLED.match(text) is None
+
 
 #: ``<TASK>``, ``</TASK>``, ``<IRQ>``, ``<SOFTIRQ>``, ``<NMI>``, ``<#DF>``, ``<EOI>``...
 STACK_MARKER = re.compile(r"^\s*<(?P<close>/)?(?P<kind>TASK|IRQ|SOFTIRQ|NMI|EOI|#\w+|ENTRY_TRAMPOLINE)>\s*$")

@@ -26,7 +26,7 @@ __all__ = ["report_notes"]
 def report_notes(reader: ReportReader, splat: Splat) -> tuple[str, ...]:
     """The notes of ``splat``, as read by ``reader``."""
     return (*_cut(reader, splat), *_chain(splat), *_scenario(reader, splat), *_held_locks(splat),
-            *_unread(splat), *_mended(splat))
+            *_unread_frames(reader), *_unread(splat), *_mended(splat))
 
 
 def _indices(indices: list[int]) -> str:
@@ -88,6 +88,12 @@ def _held_locks(splat: Splat) -> Iterator[str]:
     for dump in splat.held_lock_dumps:
         if len(dump.held_locks) < dump.count:
             yield f"held locks of {dump.task}: {len(dump.held_locks)} of {dump.count} listed"
+
+
+def _unread_frames(reader: ReportReader) -> Iterator[str]:
+    """Lines of a stack that look like frames but that no frame rule read: kept as text, in place."""
+    for no in reader.unread_frames:
+        yield f"line {no}: a frame the parser could not read: kept as text"
 
 
 def _unread(splat: Splat) -> Iterator[str]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..grammar import kinds as kinds_table
-from ..grammar.frames import parse_frame, raw_frame, simple_frame
+from ..grammar.frames import frame_like, parse_frame, raw_frame, simple_frame
 from ..grammar.kinds import IDENT, RULE_DASH, FirstMatch, ReportKind
 from ..grammar.sections import ELISION, RULES, SECTIONS, LineRule, Section, rule_runs
 from ..grammar.tokens import MAX_LINE
@@ -97,6 +97,12 @@ class ReportReader:
     #: How many lines were unrecognised when the current section opened: a rule that reads
     #: only the line right after its header checks that none was since.
     unread_at_entry: int = 0
+    #: Input line numbers of the lines of a stack that look like frames but that no frame rule
+    #: reads: each is kept in its stack as text (:func:`~splatkit.grammar.frames.raw_frame`)
+    #: and named in the notes, instead of ending the stack there.
+    unread_frames: list[int] = field(default_factory=list)
+    #: Index in ``lines`` of the line being read (set by read).
+    index: int = -1
 
     def __post_init__(self) -> None:
         self.sections = _SECTIONS_OF[self.kind.kind]
@@ -136,6 +142,7 @@ class ReportReader:
                 break  # (so many lines of other contexts end the report: .extent)
             previous = index
             line = lines[index]
+            self.index = index
             outcome = self._read_line(line)
             if outcome == "ok":
                 run = 0
@@ -242,6 +249,8 @@ class ReportReader:
         if section is not None:
             if self._read_body(line):
                 return "ok"
+            if self._unread_frame(line):
+                return "ok"
             if section.terminal and self.stacks and self.stacks[-1]:
                 return "end"
         if self.elided and section is not None and self._resume_after_elision(line):
@@ -267,6 +276,44 @@ class ReportReader:
                     return True
                 break
         return False
+
+    def _unread_frame(self, line: Line) -> bool:
+        """Keep ``line`` in the current section's stack as text when it looks like a frame that no
+        rule read (a mangled or hostile name), rather than end the stack there unsaid.
+
+        It looks like one when it is indented as a frame line just before or after it and it
+        shows a frame's marks (:func:`~splatkit.grammar.frames.frame_like`: ``+0xoff/0xsize``,
+        ``[<address>]``, a decoded source location), or, without them, when it is indented as
+        the frame lines both before and after it.
+
+        >>> import splatkit
+        >>> text = splatkit.samples.sample_text().replace("kvm_vm_ioctl+", "kvm vm(ioctl)+")
+        >>> [n for n in splatkit.parse(text)[0].notes if "could not read" in n]
+        ['line 47: a frame the parser could not read: kept as text']
+        """
+        sink = FRAME_FIRST.get(self.section.name)
+        if sink is None:
+            return False
+        text = line.text
+        indent = text[:len(text) - len(text.lstrip())]
+        before, after = self._frame_at(self.index - 1, indent), self._frame_at(self.index + 1, indent)
+        if not ((before or after) and frame_like(text) or (before and after and indent)):
+            return False
+        if not sink(self, raw_frame(text, line_no=line.no), line):
+            return False
+        self.line_fields.append((line.no, self.section.name))
+        self.unread_frames.append(line.no)
+        self.elided = False
+        return True
+
+    def _frame_at(self, index: int, indent: str) -> bool:
+        """Whether the line at ``index`` is a frame (read, or kept as text) indented by ``indent``."""
+        if not self.first <= index < self.limit:
+            return False
+        line = self.lines[index]
+        text = line.text
+        return (text.startswith(indent) and text[len(indent):len(indent) + 1] not in ("", " ", "\t")
+                and (line.no in self.unread_frames or parse_frame(text) is not None))
 
     def _resume_after_elision(self, line: Line) -> bool:
         """Read ``line`` in a later section, when the lines a poster elided just before it
