@@ -27,7 +27,8 @@ import re
 from ..model import Frame
 from .tokens import MAX_LINE
 
-__all__ = ["ARM_FRAME", "FRAME", "FRAME_LIKE", "NAME", "frame_like", "SIMPLE_FRAME", "STACK_MARKER", "parse_frame", "raw_frame", "simple_frame"]
+__all__ = ["ARM_FRAME", "FRAME", "FRAME_LIKE", "NAME", "SIMPLE_FRAME", "STACK_MARKER", "frame_like", "parse_frame",
+           "raw_frame", "simple_frame"]
 
 #: A function name as kernels, compilers and decoding tools print it: a C symbol with its
 #: compiler suffixes (``foo.isra.0.cold``, ``$x.1``), a demangled Rust or C++-ish path
@@ -87,8 +88,8 @@ ARM_FRAME = re.compile(
 #: What shows a line of a stack is a frame even when :func:`parse_frame` cannot read it (a name
 #: with a space or a parenthesis, a cut line): ``%pS``'s ``+0xoff/0xsize``, an ``[<address>]``,
 #: or a source location as decode_stacktrace.sh and syzbot print them (``(kernel/x.c:12``,
-#: `` lib/y.h:3 [inline]``; not a message's ``at mm/slab.h:420``). The reader keeps such a line in its stack as text, and says so,
-#: rather than end the stack there.
+#: `` lib/y.h:3 [inline]``; not a message's ``at mm/slab.h:420``). The reader keeps such a line
+#: in its stack as text, and says so, rather than end the stack there.
 #:
 #: >>> [bool(FRAME_LIKE.search(t)) for t in (" bad name(x)+0x1/0x2", "a b (kernel/fork.c:12)", "RIP: 0033:0x434e69",
 #: ...                                       "BUG: sleeping function called from invalid context at mm/slab.h:420")]
@@ -96,8 +97,9 @@ ARM_FRAME = re.compile(
 FRAME_LIKE = re.compile(r"\+0x[0-9a-f]+/0x[0-9a-f]+|\[<[0-9a-f]+>\]"
                         r"|\([\w./-]+\.(?:c|h|S|rs):(?:\d+|\?)|[\w./-]+\.(?:c|h|S|rs):\d+ \[inline\]\s*$")
 
-#: A line whose first word ends with ``:`` (``WARNING: CPU: 0 PID: 1 at f+0x1/0x2``, ``RIP: 0010:f+0x1/0x2``)
-#: is a message or a register, not a frame, whatever :data:`FRAME_LIKE` finds in it.
+#: A line whose first word ends with ``:`` (``WARNING: CPU: 0 PID: 1 at f+0x1/0x2``,
+#: ``RIP: 0010:f+0x1/0x2``) is a message or a register, not a frame, whatever
+#: :data:`FRAME_LIKE` finds in it.
 _LABELLED = re.compile(r"^\s*(?:\?\s+)?\S+:(?:\s|$)")
 
 
