@@ -109,6 +109,15 @@ def themed(notebook: str, theme: str) -> str:
     return f"{stem}-{theme.split()[-1].lower()}{dot}{ext}"
 
 
+def code_notebook(*sources: str) -> dict:
+    """A notebook (nbformat's model, JSON-ready) of one code cell per source, on the python3 kernel."""
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in sources])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return notebook
+
+
 def write_themed(root: Path, notebook: str, text: str) -> None:
     """Write ``text`` (a notebook) as ``notebook``'s copy for each of :data:`THEMES` in ``root``."""
     for theme in THEMES:

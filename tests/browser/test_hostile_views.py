@@ -47,11 +47,7 @@ _SPELLED_JS = """() => document.querySelectorAll(
 
 
 def _notebook() -> str:
-    cells = [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": source}
-             for source in CELLS]
-    return json.dumps({"cells": cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                                                   "language": "python"}},
-                       "nbformat": 4, "nbformat_minor": 5})
+    return json.dumps(servers.code_notebook(*CELLS))
 
 
 @pytest.fixture(scope="module", params=[("lab", "JupyterLab Light"), ("notebook", "JupyterLab Dark")],

@@ -86,26 +86,20 @@ def kinds_server(request, chromium, picked, tmp_path_factory) -> Iterator[tuple[
     home = tmp_path_factory.mktemp(f"kinds-{app}")
     root = home / "notebooks"
     root.mkdir()
-    cells = [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
-              "source": "import splatkit\nfrom splatkit.widgets import explore"}]
+    cells = ["import splatkit\nfrom splatkit.widgets import explore"]
     splats = {}
     for view, (text, splat) in picked.items():
         (root / f"{view}.txt").write_text(text, encoding="utf-8")
         again = splatkit.parse(text)[0]
         assert again.kind == splat.kind
         splats[view] = again
-        cells.append({"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
-                      "source": f"ex_{view} = explore(open({view + '.txt'!r}, encoding='utf-8').read())\n"
-                                f"ex_{view}.add_class('kv-{view}')\nex_{view}"})
+        cells.append(f"ex_{view} = explore(open({view + '.txt'!r}, encoding='utf-8').read())\n"
+                     f"ex_{view}.add_class('kv-{view}')\nex_{view}")
     # Several reports in one explorer: its kind panel follows the report picked in its report list.
-    cells.append({"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
-                  "source": "ex_many = explore([splatkit.parse(open(name, encoding='utf-8').read())[0]\n"
-                            "                   for name in ('recursive.txt', 'invalid_wait.txt')])\n"
-                            "ex_many.add_class('kv-many')\nex_many"})
-    notebook = {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                                            "language": "python"}},
-                "nbformat": 4, "nbformat_minor": 5}
-    servers.write_themed(root, NOTEBOOK, json.dumps(notebook))
+    cells.append("ex_many = explore([splatkit.parse(open(name, encoding='utf-8').read())[0]\n"
+                 "                   for name in ('recursive.txt', 'invalid_wait.txt')])\n"
+                 "ex_many.add_class('kv-many')\nex_many")
+    servers.write_themed(root, NOTEBOOK, json.dumps(servers.code_notebook(*cells)))
     server = servers.start(app, root, home)
     try:
         yield server, splats

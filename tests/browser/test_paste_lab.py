@@ -20,15 +20,13 @@ pytestmark = pytest.mark.browser
 
 NOTEBOOK = "paste-test.ipynb"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+#: The one cell of the notebooks here: the paste view.
+PASTE_CELL = "import splatkit.widgets\nview = splatkit.widgets.explore()\nview"
 
 
 def _put_notebook(page, lab_url: str) -> None:
     """A one-cell notebook showing ``explore()`` (the paste view), saved through Lab's contents service."""
-    cell = {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
-            "source": "import splatkit.widgets\nview = splatkit.widgets.explore()\nview"}
-    content = {"cells": [cell], "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                                            "language": "python"}},
-               "nbformat": 4, "nbformat_minor": 5}
+    content = servers.code_notebook(PASTE_CELL)
     page.goto(f"{lab_url}/lab?reset")
     page.wait_for_function("window.jupyterapp !== undefined && window.jupyterapp.serviceManager !== undefined")
     page.evaluate("([path, content]) => window.jupyterapp.serviceManager.contents.save(path, "
@@ -106,11 +104,7 @@ def test_paste_in_notebook7_dark_reads_and_reports_errors_inline(notebook7, watc
     """Notebook 7 in the dark theme: the text area, its button and the list read at WCAG AA; text
     with no report says so inline (what was read, no traceback); the seed then explores live."""
     page = watched_page.page
-    cell = {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
-            "source": "import splatkit.widgets\nview = splatkit.widgets.explore()\nview"}
-    content = {"cells": [cell], "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                                            "language": "python"}},
-               "nbformat": 4, "nbformat_minor": 5}
+    content = servers.code_notebook(PASTE_CELL)
     (notebook7.root / NOTEBOOK).write_text(json.dumps(content))
     page.goto(f"{notebook7.url}/notebooks/{NOTEBOOK}")
     page.wait_for_function(_READY_JS)

@@ -77,16 +77,11 @@ def lab(chromium, texts, tmp_path_factory) -> Iterator[servers.Server]:
     home = tmp_path_factory.mktemp("readable")
     root = home / "notebooks"
     root.mkdir()
-    cells = [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
-              "source": "from splatkit.widgets import explore"}]
+    cells = ["from splatkit.widgets import explore"]
     for i, (_name, text) in enumerate(texts):
         (root / f"r{i}.txt").write_text(text, encoding="utf-8")
-        cells.append({"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
-                      "source": f"e = explore(open('r{i}.txt', encoding='utf-8').read())\ne.add_class('rl-{i}')\ne"})
-    notebook = {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                                            "language": "python"}},
-                "nbformat": 4, "nbformat_minor": 5}
-    (root / NOTEBOOK).write_text(json.dumps(notebook), encoding="utf-8")
+        cells.append(f"e = explore(open('r{i}.txt', encoding='utf-8').read())\ne.add_class('rl-{i}')\ne")
+    (root / NOTEBOOK).write_text(json.dumps(servers.code_notebook(*cells)), encoding="utf-8")
     server = servers.start("lab", root, home)
     try:
         yield server

@@ -51,11 +51,7 @@ def undrawn_server(request, chromium, tmp_path_factory) -> Iterator[tuple[server
               "ex = explore([splatkit.parse(open(name, encoding='utf-8').read())[index]\n"
               f"              for name, index in {files!r}])\n"
               "ex.add_class('kv-undrawn')\nex")
-    notebook = {"cells": [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
-                           "source": source}],
-                "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-                "nbformat": 4, "nbformat_minor": 5}
-    servers.write_themed(root, NOTEBOOK, json.dumps(notebook))
+    servers.write_themed(root, NOTEBOOK, json.dumps(servers.code_notebook(source)))
     server = servers.start(app, root, home)
     try:
         yield server, splats
